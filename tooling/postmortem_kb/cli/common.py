@@ -1,0 +1,67 @@
+"""What every command shares: the -C option, loading the knowledge base, error mapping."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+import click
+
+from ..core.config import Config, find_root, load_config
+from ..core.errors import ConfigError, NotFound, PostmortemError, UsageError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class KBContext:
+    def __init__(self) -> None:
+        self.directory: Path | None = None
+
+
+def root_option(func: F) -> F:
+    """`-C DIR` on every command (also accepted before the command name)."""
+    def remember(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+        if value is not None:
+            ctx.ensure_object(KBContext).directory = value
+
+    return click.option(
+        "-C", "directory", type=click.Path(file_okay=False, path_type=Path),
+        expose_value=False, callback=remember, is_eager=True,
+        help="The knowledge base root (default: the nearest folder upward with mkdocs.yml).",
+    )(func)
+
+
+def load_kb(ctx: click.Context | None = None) -> Config:
+    ctx = ctx or click.get_current_context()
+    obj = ctx.find_object(KBContext)
+    directory = obj.directory if obj else None
+    if directory is not None and not directory.is_dir():
+        raise ConfigError(f"-C {directory}: no such folder")
+    root = find_root(directory)
+    return load_config(root)
+
+
+def handle_errors(func: F) -> F:
+    """Core errors become clean messages with exit 2 (usage/config) or 1 (anything else)."""
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (ConfigError, UsageError, NotFound) as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(2)
+        except PostmortemError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(1)
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"Error: {where}{exc.strerror or exc}", err=True)
+            sys.exit(1)
+    return wrapper  # type: ignore[return-value]
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))

@@ -1,0 +1,208 @@
+"""The knowledge base as a whole: finding post-mortems, loading them, checking them all.
+
+`check` is the one function behind `postmortem check`, `postmortem status` and the MkDocs
+plugin's validation, so all three report the same findings.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from .config import Config
+from .errors import NotFound, PostmortemError
+from .model import Finding, Postmortem
+from .parse import ParseProblem, decode, parse_text
+from .rules import check_postmortem
+from .templates import Template, load_template
+
+MAX_BYTES = 20 * 1024 * 1024
+_YEAR = re.compile(r"\d{4}")
+_ID_LINE = re.compile(rb"^id[ \t]*:[ \t]*[\"']?([A-Za-z0-9_-]+)", re.M)
+PARALLEL_FROM = 400  # below this, starting workers costs more than it saves
+
+
+def postmortem_paths(config: Config) -> list[Path]:
+    """Every `*.md` directly in a four-digit year folder of the docs folder, sorted."""
+    docs = config.docs_path
+    found: list[Path] = []
+    try:
+        years = sorted(e for e in os.scandir(docs) if e.is_dir() and _YEAR.fullmatch(e.name))
+    except FileNotFoundError:
+        return []
+    for year in years:
+        with os.scandir(year.path) as entries:
+            found.extend(Path(e.path) for e in entries
+                         if e.name.endswith(".md") and not e.is_dir())
+    return sorted(found)
+
+
+def is_postmortem_path(config: Config, path: Path) -> bool:
+    try:
+        rel = path.absolute().relative_to(config.docs_path.absolute())
+    except ValueError:
+        return False
+    return len(rel.parts) == 2 and bool(_YEAR.fullmatch(rel.parts[0])) and rel.suffix == ".md"
+
+
+def read_postmortem(config: Config, path: Path) -> Postmortem:
+    """Read and parse one file; raises ParseProblem with the finding when it cannot."""
+    rel = config.relative(path)
+    if path.is_symlink():
+        target = path.resolve()
+        try:
+            target.relative_to(config.root.resolve())
+        except ValueError:
+            raise ParseProblem(Finding(rel, 1, "PM004", "error",
+                                       "symlink to a file outside the knowledge base: refused; "
+                                       "copy the file in instead")) from None
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise ParseProblem(Finding(rel, 1, "PM001", "error",
+                                       f"the file is {size // (1024 * 1024)} MB, over the "
+                                       f"{MAX_BYTES // (1024 * 1024)} MB limit: move large "
+                                       "material to evidence"))
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ParseProblem(Finding(rel, 1, "PM001", "error",
+                                   f"cannot read the file: {exc.strerror}")) from None
+    return parse_text(rel, decode(rel, data))
+
+
+def template_for(config: Config, pm: Postmortem) -> Template | None:
+    try:
+        return load_template(config.docs_path, pm.template or config.default_template)
+    except NotFound:
+        return None
+
+
+def load(config: Config, paths: Iterable[Path] | None = None
+         ) -> tuple[list[Postmortem], list[Finding]]:
+    """Parse post-mortems; files that cannot be parsed give a finding instead."""
+    postmortems: list[Postmortem] = []
+    problems: list[Finding] = []
+    for path in (postmortem_paths(config) if paths is None else paths):
+        try:
+            postmortems.append(read_postmortem(config, path))
+        except ParseProblem as problem:
+            problems.append(problem.finding)
+    return postmortems, problems
+
+
+def find_postmortem(config: Config, pm_id: str) -> Postmortem:
+    for path in postmortem_paths(config):
+        if path.name == f"{pm_id}.md" or path.name.startswith(f"{pm_id}-"):
+            try:
+                pm = read_postmortem(config, path)
+            except ParseProblem as problem:
+                raise PostmortemError(problem.finding.message, path=problem.finding.path,
+                                      line=problem.finding.line) from None
+            if pm.id == pm_id:
+                return pm
+    postmortems, _ = load(config)
+    for pm in postmortems:
+        if pm.id == pm_id:
+            return pm
+    raise NotFound(f"no post-mortem with id {pm_id} under {config.docs_dir}/")
+
+
+@dataclass
+class CheckReport:
+    files: int
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return sum(f.severity == "error" for f in self.findings)
+
+    @property
+    def warnings(self) -> int:
+        return sum(f.severity == "warning" for f in self.findings)
+
+    @property
+    def files_with_findings(self) -> int:
+        return len({f.path for f in self.findings})
+
+
+def check_one(config: Config, path: Path, status: str | None = None
+              ) -> tuple[list[Finding], tuple[str, str, int] | None]:
+    """Findings for one file and its (id, path, line) for the cross-file rules."""
+    try:
+        pm = read_postmortem(config, path)
+    except ParseProblem as problem:
+        return [problem.finding], None
+    findings = check_postmortem(pm, config, template_for(config, pm), status)
+    if not is_postmortem_path(config, path):
+        findings.insert(0, Finding(pm.path, 1, "PM107", "error",
+                                   f"post-mortems live directly in a year folder: move it "
+                                   f"to {config.docs_dir}/<YYYY>/"))
+    ident = (pm.id, pm.path, pm.meta_lines.get("id", 1)) if pm.id else None
+    return findings, ident
+
+
+def _check_chunk(args: tuple[Config, list[Path]]
+                 ) -> list[tuple[list[Finding], tuple[str, str, int] | None]]:
+    config, paths = args
+    return [check_one(config, p) for p in paths]
+
+
+def _ids_of(config: Config, paths: Iterable[Path]) -> Iterator[tuple[str, str, int]]:
+    """Ids of files that are not checked in full: a cheap look at the front matter."""
+    for path in paths:
+        try:
+            with open(path, "rb") as handle:
+                head = handle.read(8192)
+        except OSError:
+            continue
+        match = _ID_LINE.search(head)
+        if match:
+            yield (match.group(1).decode("ascii", "replace"), config.relative(path),
+                   head.count(b"\n", 0, match.start()) + 1)
+
+
+def check(config: Config, paths: list[Path] | None = None, jobs: int | None = None
+          ) -> CheckReport:
+    """Check PATHS (default: every post-mortem); duplicate ids are sought across all files."""
+    everything = postmortem_paths(config)
+    targets = everything if paths is None else paths
+    jobs = jobs or os.cpu_count() or 1
+    if jobs > 1 and len(targets) >= PARALLEL_FROM:
+        size = max(50, len(targets) // (jobs * 4))
+        chunks = [(config, targets[i:i + size]) for i in range(0, len(targets), size)]
+        with ProcessPoolExecutor(jobs, mp_context=get_context("fork")) as pool:
+            results = [r for chunk in pool.map(_check_chunk, chunks) for r in chunk]
+    else:
+        results = [check_one(config, p) for p in targets]
+
+    findings = [f for file_findings, _ in results for f in file_findings]
+    idents = [ident for _, ident in results if ident]
+    if paths is not None:
+        chosen = {p.absolute() for p in paths}
+        idents += list(_ids_of(config, (p for p in everything if p.absolute() not in chosen)))
+    findings += duplicate_ids(idents, {config.relative(p) for p in targets})
+    findings.sort(key=lambda f: (f.path, f.line, f.rule))
+    return CheckReport(len(targets), findings)
+
+
+def duplicate_ids(idents: Iterable[tuple[str, str, int]], report_for: set[str]
+                  ) -> list[Finding]:
+    by_id: dict[str, list[tuple[str, int]]] = {}
+    for pm_id, path, line in idents:
+        by_id.setdefault(pm_id, []).append((path, line))
+    findings = []
+    for pm_id, places in by_id.items():
+        if len(places) < 2:
+            continue
+        for path, line in places:
+            if path in report_for:
+                others = ", ".join(p for p, _ in places if p != path)
+                findings.append(Finding(path, line, "PM106", "error",
+                                        f"id {pm_id} is also used by {others}: give this "
+                                        "post-mortem the next free id"))
+    return findings

@@ -1,0 +1,212 @@
+"""A line-oriented scanner for post-mortem files.
+
+A full Markdown parse of every file is too slow for a knowledge base of thousands of
+post-mortems (see ../shared/PERFORMANCE.md); this scanner knows just enough Markdown:
+front matter, HTML comments, fenced code, H2 headings, task items and pipe tables.
+Every element keeps the line it came from.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+
+from .model import (
+    ActionItem,
+    ChecklistItem,
+    Finding,
+    Postmortem,
+    Section,
+    Table,
+    TimelineEntry,
+)
+from .times import parse_date, parse_table_time
+
+try:  # libyaml when present; the pure-Python loader gives the same results, slower
+    _Loader: Any = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover
+    _Loader = yaml.SafeLoader
+
+ACTION_COLUMNS = ("id", "action", "owner", "due", "status", "tracking")
+
+_FM_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
+_FM_KEY = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:", re.M)
+_MASK = re.compile(
+    r"<!--.*?-->|^[ \t]{0,3}(`{3,}|~{3,})[^\n]*\n.*?(?:^[ \t]{0,3}\1[`~]*[ \t]*$|\Z)",
+    re.S | re.M,
+)
+_H2 = re.compile(r"^##(?!#)[ \t]+([^\n]*?)[ \t#]*$", re.M)
+_TASK = re.compile(r"^([ \t]*)[-*+][ \t]+\[([ xX])\][ \t]*([^\n]*)$", re.M)
+_TABLE = re.compile(r"(?:^[ \t]*\|[^\n]*(?:\n|\Z))+", re.M)
+_DELIM = re.compile(r"^[\s|:\-]+$")
+_CONTENT_LINE = re.compile(r"^[ \t]*(?![|])(?![-*+][ \t]+\[ \])\S", re.M)
+_CELL_SPLIT = re.compile(r"(?<!\\)\|")
+
+
+class ParseProblem(Exception):
+    """A file that cannot be read as a post-mortem at all; carries its finding."""
+
+    def __init__(self, finding: Finding):
+        super().__init__(finding.message)
+        self.finding = finding
+
+
+def _blank(match: re.Match[str]) -> str:
+    return "\n" * match.group(0).count("\n")
+
+
+def mask(body: str) -> str:
+    """The body with HTML comments and fenced code blanked out, line numbers kept."""
+    if "<!--" not in body and "```" not in body and "~~~" not in body:
+        return body
+    return _MASK.sub(_blank, body)
+
+
+def decode(path: str, data: bytes) -> str:
+    """Text from bytes: UTF-8 (a BOM is dropped), LF line endings."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ParseProblem(
+            Finding(path, line, "PM001", "error",
+                    f"not valid UTF-8 (byte {exc.start}): save the file as UTF-8")
+        ) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def split_front_matter(path: str, text: str) -> tuple[dict[str, Any], dict[str, int], int]:
+    """The front matter as a dict, the line of each top-level key, and the body's offset."""
+    if not text.strip():
+        raise ParseProblem(Finding(path, 1, "PM002", "error",
+                                   "the file is empty: start from `postmortem new`"))
+    newline = text.find("\n")
+    first = text if newline < 0 else text[:newline]
+    if first.strip() != "---":
+        raise ParseProblem(Finding(path, 1, "PM002", "error",
+                                   "no front matter: the file must start with a `---` line, "
+                                   "the YAML keys, and a closing `---`"))
+    if newline < 0:
+        raise ParseProblem(Finding(path, 1, "PM002", "error",
+                                   "the front matter is not closed: add a `---` line after the keys"))
+    start = text.find("\n") + 1
+    end = _FM_END.search(text, start)
+    if end is None:
+        raise ParseProblem(Finding(path, 1, "PM002", "error",
+                                   "the front matter is not closed: add a `---` line after the keys"))
+    raw = text[start:end.start()]
+    try:
+        meta = yaml.load(raw, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = (mark.line + 2) if mark is not None else 1
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ParseProblem(Finding(path, line, "PM003", "error",
+                                   f"malformed YAML in the front matter: {problem}")) from None
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        raise ParseProblem(Finding(path, 2, "PM003", "error",
+                                   "the front matter must be a mapping of `key: value` lines"))
+    lines: dict[str, int] = {}
+    base = 2
+    pos = 0
+    for match in _FM_KEY.finditer(raw):
+        base += raw.count("\n", pos, match.start())
+        pos = match.start()
+        lines.setdefault(match.group(1), base)
+    body_start = end.end() + 1 if end.end() < len(text) else end.end()
+    return {str(k): v for k, v in meta.items()}, lines, body_start
+
+
+def split_cells(line: str) -> tuple[str, ...]:
+    line = line.strip()
+    if line.startswith("|"):
+        line = line[1:]
+    if line.endswith("|") and not line.endswith("\\|"):
+        line = line[:-1]
+    return tuple(c.strip().replace("\\|", "|") for c in _CELL_SPLIT.split(line))
+
+
+def _tables(chunk: str, first_line: int) -> list[Table]:
+    tables = []
+    pos = 0
+    line = first_line
+    for match in _TABLE.finditer(chunk):
+        line += chunk.count("\n", pos, match.start())
+        pos = match.start()
+        rows = match.group(0).rstrip("\n").split("\n")
+        if len(rows) < 2 or not _DELIM.match(rows[1]) or "-" not in rows[1]:
+            continue
+        body = tuple((line + 2 + i, split_cells(r)) for i, r in enumerate(rows[2:]))
+        tables.append(Table(line, split_cells(rows[0]), body))
+    return tables
+
+
+def parse_text(path: str, text: str) -> Postmortem:
+    """Parse decoded text; raises ParseProblem when it is not a post-mortem at all."""
+    meta, meta_lines, body_start = split_front_matter(path, text)
+    body_line = text.count("\n", 0, body_start) + 1
+    body = mask(text[body_start:])
+
+    sections: list[Section] = []
+    all_items: list[ChecklistItem] = []
+    timeline: list[TimelineEntry] = []
+    actions: list[ActionItem] = []
+    pm_id = meta.get("id") if isinstance(meta.get("id"), str) else ""
+
+    heads = list(_H2.finditer(body))
+    line = body_line
+    pos = 0
+    for index, head in enumerate(heads):
+        line += body.count("\n", pos, head.start())
+        pos = head.start()
+        end = heads[index + 1].start() if index + 1 < len(heads) else len(body)
+        content_start = head.end() + 1
+        chunk = body[content_start:end]
+        first = line + 1
+        items: list[ChecklistItem] = []
+        if "[" in chunk:
+            ipos, iline = 0, first
+            for task in _TASK.finditer(chunk):
+                iline += chunk.count("\n", ipos, task.start())
+                ipos = task.start()
+                items.append(ChecklistItem(iline, task.group(3).strip(), task.group(2) != " ",
+                                           len(task.group(1).expandtabs(4))))
+        tables = _tables(chunk, first) if "|" in chunk else []
+        has_content = bool(_CONTENT_LINE.search(chunk)) or any(t.rows for t in tables)
+        end_line = first + chunk.count("\n")
+        section = Section(head.group(1).strip(), line, end_line, has_content,
+                          tuple(items), tuple(tables), chunk)
+        sections.append(section)
+        all_items.extend(items)
+        for table in tables:
+            header = tuple(h.casefold() for h in table.header)
+            if header[:5] == ACTION_COLUMNS[:5]:
+                actions.extend(_action(pm_id, row_line, cells) for row_line, cells in table.rows)
+            elif section.key == "timeline" and header and header[0].startswith("time"):
+                for row_line, cells in table.rows:
+                    raw_time = cells[0] if cells else ""
+                    event = " | ".join(cells[1:])
+                    timeline.append(TimelineEntry(row_line, parse_table_time(raw_time),
+                                                  raw_time, event))
+
+    return Postmortem(path, meta, meta_lines, body_line, tuple(sections), tuple(timeline),
+                      tuple(actions), tuple(all_items), text, body)
+
+
+def _action(pm_id: str, line: int, cells: tuple[str, ...]) -> ActionItem:
+    padded = cells + ("",) * (6 - len(cells))
+    raw_due = padded[3]
+    return ActionItem(pm_id, line, padded[0], padded[1], padded[2], parse_date(raw_due),
+                      raw_due, padded[4].strip("`*").lower(), padded[5])
+
+
+def line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1

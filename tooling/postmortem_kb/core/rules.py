@@ -1,0 +1,418 @@
+"""The rules: what each status demands of a post-mortem, as findings with file and line.
+
+Every rule has a stable id. `RULES` documents them; `check_postmortem` applies them to one
+parsed file; cross-file rules (duplicate ids) live in `knowledge_base`.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Iterable
+
+from .config import Config
+from .model import (
+    ACTION_STATUSES,
+    SEVERITIES,
+    STATUSES,
+    TIME_KEYS,
+    VISIBILITIES,
+    Finding,
+    Postmortem,
+    status_rank,
+)
+from .templates import Template
+from .times import has_zone_problem, parse_datetime
+
+RULES: dict[str, str] = {
+    "PM001": "the file cannot be read as UTF-8 text",
+    "PM002": "the file is empty or has no front matter",
+    "PM003": "the front matter is not valid YAML",
+    "PM004": "a symlink that points outside the knowledge base",
+    "PM101": "a required front-matter key is missing",
+    "PM102": "a front-matter value is not one the format allows",
+    "PM103": "an unknown front-matter key (warning)",
+    "PM104": "a time is not ISO-8601 with a time zone",
+    "PM105": "times out of order (occurred <= detected <= contained <= resolved)",
+    "PM106": "the id is used by another post-mortem",
+    "PM107": "the file is not where its id and occurred_at say it belongs",
+    "PM110": "the post-mortem names a template that does not exist",
+    "PM201": "a template section is missing",
+    "PM202": "a template section is out of order",
+    "PM203": "a template section has no content",
+    "PM204": "a placeholder is left ({{ … }}, TODO, TBD, FIXME)",
+    "PM205": "the timeline has no rows",
+    "PM206": "a timeline time is not YYYY-MM-DD HH:MM or ISO-8601 with a zone",
+    "PM207": "the timeline is not in chronological order",
+    "PM301": "a checklist item is neither checked nor marked N/A with a reason",
+    "PM302": "an action item has no owner",
+    "PM303": "an action item has no valid due date (YYYY-MM-DD)",
+    "PM304": "an action item has no valid status",
+    "PM401": "a secret (cloud key, private key, token, password)",
+    "PM402": "active HTML (<script>, on…= handlers, javascript: links)",
+    "PM501": "blame-laden wording (warning)",
+}
+
+KNOWN_KEYS = frozenset({
+    "id", "title", "type", "severity", "status", "visibility", "owner", *TIME_KEYS,
+    "archived_at", "services", "tags", "template", "controls",
+})
+DRAFT_KEYS = ("id", "title", "type", "severity", "status", "visibility", "owner",
+              "occurred_at", "detected_at")
+ID_PATTERN = re.compile(r"^[A-Z][A-Z0-9]*-\d{4}-\d{3,}$")
+IGNORE_MARK = "postmortem-ignore"
+
+_PLACEHOLDER = re.compile(r"\{\{.*?\}\}|\b(?:TODO|TBD|FIXME)\b")
+_IGNORE = re.compile(r"<!--\s*postmortem-ignore\b([^>]*?)-->")
+
+# Secrets: each pattern names its kind; the secret itself is never echoed.
+_SECRETS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
+    ("AKIA", "an AWS access key id", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
+    ("ASIA", "an AWS access key id", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
+    ("PRIVATE KEY", "a private key", re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")),
+    ("gh", "a GitHub token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})\b")),
+    ("xox", "a Slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
+    ("AIza", "a Google API key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}\b")),
+    ("sk_live_", "a Stripe secret key", re.compile(r"\b[sr]k_live_[0-9A-Za-z]{20,}")),
+    ("glpat-", "a GitLab token", re.compile(r"\bglpat-[0-9A-Za-z_\-]{20,}")),
+    ("eyJ", "a JSON web token", re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}")),
+    ("-----BEGIN", "a private key", re.compile(r"-----BEGIN PGP PRIVATE KEY BLOCK-----")),
+)
+_ASSIGNMENT = re.compile(
+    r"(?i)\b(password|passwd|pwd|secret|secret[_-]?key|client[_-]?secret|api[_-]?key|"
+    r"access[_-]?key|auth[_-]?token|access[_-]?token|token|aws_secret_access_key)"
+    r"[\"']?[ \t]*(?:=|:=|:)[ \t]*[\"']?([^\s\"'`,;]{8,})"
+)
+_ASSIGNMENT_HINTS = ("passw", "pwd", "secret", "key", "token")
+_REDACTED = re.compile(r"(?i)redacted|removed|rotated|\*\*\*|x{4,}|<[^>]*>|\$\{|\{\{|example|"
+                       r"changeme|placeholder|dummy")
+
+_ACTIVE_HTML = re.compile(
+    r"(?i)<script\b|<[a-z][^>\n]*\son[a-z]+\s*=|\bjavascript\s*:|<iframe\b|<object\b|<embed\b"
+)
+
+
+def _secret_value_is_real(value: str) -> bool:
+    if _REDACTED.search(value):
+        return False
+    classes = sum((any(c.islower() for c in value), any(c.isupper() for c in value),
+                   any(c.isdigit() for c in value), any(not c.isalnum() for c in value)))
+    return classes >= 2
+
+
+@lru_cache(maxsize=16)
+def _blame_pattern(terms: tuple[str, ...]) -> re.Pattern[str]:
+    parts = []
+    for term in sorted(terms, key=len, reverse=True):
+        escaped = re.escape(term).replace("'", "['’]")
+        if term[:1].isalnum():
+            escaped = r"\b" + escaped
+        elif term.startswith("'"):
+            escaped = r"\b\w+" + escaped
+        if term[-1:].isalnum():
+            escaped += r"\b"
+        parts.append(escaped)
+    return re.compile("|".join(parts), re.I)
+
+
+def _line(text: str, offset: int, first_line: int = 1) -> int:
+    return first_line + text.count("\n", 0, offset)
+
+
+class _Collector:
+    def __init__(self, pm: Postmortem):
+        self.pm = pm
+        self.findings: list[Finding] = []
+
+    def error(self, line: int, rule: str, message: str) -> None:
+        self.findings.append(Finding(self.pm.path, line, rule, "error", message))
+
+    def warning(self, line: int, rule: str, message: str) -> None:
+        self.findings.append(Finding(self.pm.path, line, rule, "warning", message))
+
+
+def check_postmortem(pm: Postmortem, config: Config, template: Template | None,
+                     status: str | None = None) -> list[Finding]:
+    """Everything `status` (default: the file's own) demands that `pm` does not meet."""
+    out = _Collector(pm)
+    status = status or (pm.meta.get("status") if pm.meta.get("status") in STATUSES else "draft")
+    rank = status_rank(status)
+    _front_matter(pm, config, out, rank)
+    _location(pm, config, out)
+    if template is None:
+        name = pm.template or config.default_template
+        out.error(pm.meta_lines.get("template", 1), "PM110",
+                  f"no template named {name!r}: use one in {config.docs_dir}/templates/ "
+                  "or a built-in one (security, outage)")
+    elif rank >= status_rank("in-review"):
+        _sections(pm, template, out, status)
+        _placeholders(pm, out)
+        _timeline(pm, out)
+    if rank >= status_rank("published"):
+        _checklist(pm, out, status)
+        _actions(pm, out, status)
+    _secrets(pm, out)
+    _active_html(pm, out)
+    _blame(pm, config, out)
+    findings = out.findings
+    if IGNORE_MARK in pm.text:
+        findings = _drop_ignored(pm, findings)
+    findings.sort(key=lambda f: (f.line, f.rule))
+    return findings
+
+
+def _front_matter(pm: Postmortem, config: Config, out: _Collector, rank: int) -> None:
+    meta, lines = pm.meta, pm.meta_lines
+    required = list(DRAFT_KEYS)
+    if rank >= status_rank("in-review"):
+        required.append("contained_at")
+    if rank >= status_rank("published"):
+        required.append("resolved_at")
+    for key in required:
+        value = meta.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            at = REQUIRED_FROM.get(key, "in every post-mortem")
+            out.error(lines.get(key, 1), "PM101",
+                      f"`{key}` is required {at}: add `{key}: {_example(key, config)}` "
+                      "to the front matter")
+    for key in sorted(set(meta) - KNOWN_KEYS):
+        out.warning(lines.get(key, 1), "PM103",
+                    f"unknown front-matter key `{key}`: check its spelling, or remove it "
+                    f"(known: {', '.join(sorted(KNOWN_KEYS))})")
+
+    pm_id = meta.get("id")
+    if pm_id is not None and (not isinstance(pm_id, str) or not ID_PATTERN.match(pm_id)):
+        out.error(lines.get("id", 1), "PM102",
+                  f"id {pm_id!r} must look like {config.id_prefix}-2026-007 "
+                  "(prefix, year, number of at least three digits)")
+    _choice(meta, lines, out, "type", tuple(config.types),
+            f"add it to `types` in mkdocs.yml or use one of: {', '.join(config.types)}")
+    _choice(meta, lines, out, "severity", SEVERITIES, "SEV1 (worst) to SEV4")
+    _choice(meta, lines, out, "status", STATUSES, "draft, in-review, published or archived")
+    _choice(meta, lines, out, "visibility", VISIBILITIES, "public, internal or restricted")
+    for key in ("title", "owner"):
+        value = meta.get(key)
+        if value is not None and not isinstance(value, (str, int, float)):
+            out.error(lines.get(key, 1), "PM102", f"`{key}` must be text")
+    for key in ("services", "tags", "controls"):
+        value = meta.get(key)
+        if value is not None and not (isinstance(value, list)
+                                      and all(isinstance(v, (str, int)) for v in value)):
+            out.error(lines.get(key, 1), "PM102",
+                      f"`{key}` must be a list of strings, e.g. `{key}: [auth-api]`")
+
+    previous: tuple[str, object] | None = None
+    for key in (*TIME_KEYS, "archived_at"):
+        value = meta.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        moment = parse_datetime(value)
+        if moment is None:
+            hint = ("add a time zone, e.g. `Z` for UTC" if has_zone_problem(value)
+                    else "write it as ISO-8601 with a zone, e.g. 2026-03-14T09:12:00Z")
+            out.error(lines.get(key, 1), "PM104", f"`{key}` {value!s} is not a valid time: {hint}")
+            continue
+        if key != "archived_at" and previous is not None and moment < previous[1]:  # type: ignore[operator]
+            out.error(lines.get(key, 1), "PM105",
+                      f"`{key}` is before `{previous[0]}`: times must run occurred <= detected "
+                      "<= contained <= resolved")
+        if key != "archived_at":
+            previous = (key, moment)
+
+
+REQUIRED_FROM = {"contained_at": "from status `in-review` on",
+                 "resolved_at": "from status `published` on"}
+
+
+def _example(key: str, config: Config) -> str:
+    return {
+        "id": f"{config.id_prefix}-2026-001", "title": "Short description",
+        "type": next(iter(config.types)), "severity": "SEV3", "status": "draft",
+        "visibility": "internal", "owner": "Security Operations",
+    }.get(key, "2026-03-14T09:12:00Z")
+
+
+def _choice(meta: dict[str, object], lines: dict[str, int], out: _Collector, key: str,
+            allowed: tuple[str, ...], hint: str) -> None:
+    value = meta.get(key)
+    if value is not None and value not in allowed:
+        out.error(lines.get(key, 1), "PM102", f"`{key}` {value!r} is not allowed: {hint}")
+
+
+def _location(pm: Postmortem, config: Config, out: _Collector) -> None:
+    parts = pm.path.split("/")
+    line = pm.meta_lines.get("id", 1)
+    occurred = pm.time("occurred_at")
+    pm_id = pm.id
+    if len(parts) < 2 or not re.fullmatch(r"\d{4}", parts[-2]):
+        out.error(1, "PM107", f"a post-mortem lives in a year folder: move it to "
+                  f"{config.docs_dir}/<YYYY>/{pm_id or '<ID>'}-<slug>.md")
+        return
+    year = parts[-2]
+    if occurred and str(occurred.year) != year:
+        out.error(pm.meta_lines.get("occurred_at", 1), "PM107",
+                  f"occurred_at is in {occurred.year} but the file is in {year}/: move it to "
+                  f"{config.docs_dir}/{occurred.year}/")
+    if ID_PATTERN.match(pm_id):
+        if occurred and pm_id.split("-")[-2] != str(occurred.year):
+            out.error(line, "PM107", f"id {pm_id} carries the year {pm_id.split('-')[-2]} "
+                      f"but occurred_at is in {occurred.year}: use an id of {occurred.year}")
+        name = parts[-1]
+        if not (name == f"{pm_id}.md" or name.startswith(f"{pm_id}-")):
+            out.error(line, "PM107", f"the file name must start with its id: rename it to "
+                      f"{pm_id}-<slug>.md")
+
+
+def _sections(pm: Postmortem, template: Template, out: _Collector, status: str) -> None:
+    found = {}
+    for section in pm.sections:
+        found.setdefault(section.key, section)
+    order = {key: i for i, key in enumerate(template.keys)}
+    last_line = pm.text.count("\n") + 1
+    for index, wanted in enumerate(template.sections):
+        if wanted.key in found:
+            continue
+        after = next((found[s.key].line for s in template.sections[index + 1:]
+                      if s.key in found), last_line)
+        out.error(after, "PM201", f"section `## {wanted.title}` is missing (required from "
+                  f"`in-review` on): add it here, from the {template.name!r} template")
+    highest = -1
+    highest_title = ""
+    for section in pm.sections:
+        index = order.get(section.key)
+        if index is None or found.get(section.key) is not section:
+            continue
+        if index < highest:
+            out.error(section.line, "PM202", f"section `## {section.title}` must come before "
+                      f"`## {highest_title}`, in the template's order")
+        else:
+            highest, highest_title = index, section.title
+        if not section.has_content and section.key != "timeline":  # PM205 says it better
+            out.error(section.line, "PM203", f"section `## {section.title}` has no content "
+                      f"yet (comments and unchecked items do not count): write it before "
+                      f"`{status}`")
+
+
+def _placeholders(pm: Postmortem, out: _Collector) -> None:
+    for text, first in ((front_matter_text(pm), 1), (pm.masked_body, pm.body_line)):
+        if "{{" not in text and "TODO" not in text and "TBD" not in text and "FIXME" not in text:
+            continue
+        for match in _PLACEHOLDER.finditer(text):
+            out.error(_line(text, match.start(), first), "PM204",
+                      f"placeholder `{match.group(0)[:40]}` is left: replace it with the real "
+                      "content")
+
+
+def _timeline(pm: Postmortem, out: _Collector) -> None:
+    section = next((s for s in pm.sections if s.key == "timeline"), None)
+    if section is None:
+        return
+    if not pm.timeline:
+        out.error(section.line, "PM205", "the timeline has no rows: add a table "
+                  "`| Time (UTC) | Event |` with at least detection and containment")
+        return
+    previous = None
+    for entry in pm.timeline:
+        if entry.time is None:
+            out.error(entry.line, "PM206", f"timeline time {entry.raw_time!r} is not "
+                      "`YYYY-MM-DD HH:MM` (UTC) or ISO-8601 with a zone")
+            continue
+        if previous is not None and entry.time < previous.time:
+            out.error(entry.line, "PM207", f"timeline row {entry.raw_time} comes before the "
+                      f"row above it ({previous.raw_time}): keep rows in chronological order")
+        previous = entry
+
+
+def _checklist(pm: Postmortem, out: _Collector, status: str) -> None:
+    for item in pm.checklist:
+        if not item.resolved:
+            out.error(item.line, "PM301", f"checklist item `{item.text[:60]}` is open: check it "
+                      f"(`- [x]`) or write `N/A: <reason>` before `{status}`")
+
+
+def _actions(pm: Postmortem, out: _Collector, status: str) -> None:
+    for action in pm.actions:
+        label = action.id or action.action[:30] or "action item"
+        if not action.owner.strip() or action.owner.strip() in ("-", "?"):
+            out.error(action.line, "PM302", f"action {label} has no owner: name a team or role "
+                      f"before `{status}`")
+        if action.due is None:
+            out.error(action.line, "PM303", f"action {label} due date {action.raw_due!r} is not "
+                      "a date: write YYYY-MM-DD")
+        if action.status not in ACTION_STATUSES:
+            out.error(action.line, "PM304", f"action {label} status {action.status!r} is not one "
+                      f"of {', '.join(ACTION_STATUSES)}")
+
+
+def _secrets(pm: Postmortem, out: _Collector) -> None:
+    text = pm.text
+    seen: set[int] = set()
+    for hint, kind, pattern in _SECRETS:
+        if hint not in text:
+            continue
+        for match in pattern.finditer(text):
+            line = _line(text, match.start())
+            if line not in seen:
+                seen.add(line)
+                out.error(line, "PM401", f"this line holds {kind}: remove it, write "
+                          "`[REDACTED]` instead, and rotate the secret")
+    lowered = text.lower()
+    if not any(h in lowered for h in _ASSIGNMENT_HINTS):
+        return
+    for match in _ASSIGNMENT.finditer(text):
+        if not _secret_value_is_real(match.group(2)):
+            continue
+        line = _line(text, match.start())
+        if line not in seen:
+            seen.add(line)
+            out.error(line, "PM401", f"this line assigns a value to `{match.group(1)}` that "
+                      "looks like a real secret: write `[REDACTED]` instead, and rotate it")
+
+
+def _active_html(pm: Postmortem, out: _Collector) -> None:
+    for text, first in ((front_matter_text(pm), 1), (pm.masked_body, pm.body_line)):
+        if "<" not in text and "javascript" not in text.lower():
+            continue
+        for match in _ACTIVE_HTML.finditer(text):
+            start = text.rfind("\n", 0, match.start()) + 1
+            if text.count("`", start, match.start()) % 2:
+                continue  # inside an inline code span: shown, not run
+            out.error(_line(text, match.start(), first), "PM402",
+                      f"active HTML `{match.group(0).strip()[:30]}` is not allowed: describe it "
+                      "in words or put it in a code block")
+
+
+def front_matter_text(pm: Postmortem) -> str:
+    """The lines before the body: the front matter with its `---` fences."""
+    return "\n".join(pm.text.split("\n", pm.body_line - 1)[:-1])
+
+
+def _blame(pm: Postmortem, config: Config, out: _Collector) -> None:
+    pattern = _blame_pattern(tuple(config.blame_terms))
+    text = pm.masked_body
+    lowered_terms = {k.lower(): v for k, v in config.blame_terms.items()}
+    for match in pattern.finditer(text):
+        found = match.group(0)
+        key = found.lower().replace("’", "'")
+        suggestion = lowered_terms.get(key)
+        if suggestion is None:
+            suggestion = next((v for k, v in lowered_terms.items() if key.endswith(k)),
+                              "describe the system and conditions instead")
+        out.warning(_line(text, match.start(), pm.body_line), "PM501",
+                    f"blame-laden wording \"{found}\": {suggestion} (silence a deliberate use "
+                    f"with `<!-- {IGNORE_MARK} PM501 -->` on the line)")
+
+
+def _drop_ignored(pm: Postmortem, findings: Iterable[Finding]) -> list[Finding]:
+    ignored: dict[int, set[str]] = {}
+    for match in _IGNORE.finditer(pm.text):
+        line = _line(pm.text, match.start())
+        rules = set(re.findall(r"PM\d{3}", match.group(1)))
+        ignored[line] = rules
+    kept = []
+    for finding in findings:
+        rules = ignored.get(finding.line)
+        if rules is not None and (not rules or finding.rule in rules):
+            continue
+        kept.append(finding)
+    return kept

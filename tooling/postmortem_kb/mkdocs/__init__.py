@@ -1,0 +1,1 @@
+"""The MkDocs plugin `postmortems`: a thin door from MkDocs events onto the core."""
