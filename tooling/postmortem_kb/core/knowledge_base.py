@@ -32,7 +32,8 @@ def postmortem_paths(config: Config) -> list[Path]:
     docs = config.docs_path
     found: list[Path] = []
     try:
-        years = sorted(e for e in os.scandir(docs) if e.is_dir() and _YEAR.fullmatch(e.name))
+        years = sorted((e for e in os.scandir(docs) if e.is_dir() and _YEAR.fullmatch(e.name)),
+                       key=lambda e: e.name)
     except FileNotFoundError:
         return []
     for year in years:

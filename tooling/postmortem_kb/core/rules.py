@@ -79,12 +79,12 @@ _SECRETS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ("-----BEGIN", "a private key", re.compile(r"-----BEGIN PGP PRIVATE KEY BLOCK-----")),
 )
 _ASSIGNMENT = re.compile(
-    r"(?i)\b(password|passwd|pwd|secret|secret[_-]?key|client[_-]?secret|api[_-]?key|"
-    r"access[_-]?key|auth[_-]?token|access[_-]?token|token|aws_secret_access_key)"
+    r"(?i)(?<![A-Za-z0-9])(password|passwd|pwd|secret|secret[_-]?key|client[_-]?secret|api[_-]?key|"
+    r"access[_-]?key|auth[_-]?token|access[_-]?token|token|aws_secret_access_key)[A-Za-z0-9_-]*"
     r"[\"']?[ \t]*(?:=|:=|:)[ \t]*[\"']?([^\s\"'`,;]{8,})"
 )
 _ASSIGNMENT_HINTS = ("passw", "pwd", "secret", "key", "token")
-_REDACTED = re.compile(r"(?i)redacted|removed|rotated|\*\*\*|x{4,}|<[^>]*>|\$\{|\{\{|example|"
+_REDACTED = re.compile(r"(?i)redacted|removed|rotated|\*\*\*|x{4,}|<[^>]*>|\$\{|\{\{|"
                        r"changeme|placeholder|dummy")
 
 _ACTIVE_HTML = re.compile(
