@@ -81,10 +81,14 @@ class Config:
         return self.root / self.docs_dir
 
     def relative(self, path: Path) -> str:
-        try:
-            return path.resolve().relative_to(self.root.resolve()).as_posix()
-        except ValueError:
-            return path.as_posix()
+        """PATH relative to the root, as written (a symlink keeps its own name)."""
+        absolute = Path(os.path.abspath(path))
+        for root in (self.root, self.root.resolve()):
+            try:
+                return absolute.relative_to(os.path.abspath(root)).as_posix()
+            except ValueError:
+                continue
+        return path.as_posix()
 
     def type_name(self, slug: str) -> str:
         return self.types.get(slug, slug.replace("-", " ").capitalize())
