@@ -117,6 +117,7 @@ def find_postmortem(config: Config, pm_id: str) -> Postmortem:
 class CheckReport:
     files: int
     findings: list[Finding] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)  # the files checked, relative to the root
 
     @property
     def errors(self) -> int:
@@ -188,7 +189,7 @@ def check(config: Config, paths: list[Path] | None = None, jobs: int | None = No
         idents += list(_ids_of(config, (p for p in everything if p.absolute() not in chosen)))
     findings += duplicate_ids(idents, {config.relative(p) for p in targets})
     findings.sort(key=lambda f: (f.path, f.line, f.rule))
-    return CheckReport(len(targets), findings)
+    return CheckReport(len(targets), findings, [config.relative(p) for p in targets])
 
 
 def duplicate_ids(idents: Iterable[tuple[str, str, int]], report_for: set[str]

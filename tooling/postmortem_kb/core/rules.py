@@ -51,6 +51,8 @@ RULES: dict[str, str] = {
     "PM401": "a secret (cloud key, private key, token, password)",
     "PM402": "active HTML (<script>, on…= handlers, javascript: links)",
     "PM501": "blame-laden wording (warning)",
+    "PM601": "an archived post-mortem changed other than by a dated `## Amendments` entry "
+             "(check --base)",
 }
 
 KNOWN_KEYS = frozenset({
