@@ -1,0 +1,280 @@
+"""`postmortem actions`, `postmortem stats`, `postmortem controls`: follow-through across
+every incident. The site's tracker, metrics and controls pages call the same core functions."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+
+import click
+
+from ..core.config import Config
+from ..core.controls import rollup
+from ..core.errors import UsageError
+from ..core.export import csv_text, markdown_cell, markdown_table, text_table
+from ..core.knowledge_base import load
+from ..core.metrics import (
+    DURATION_NAMES,
+    ActionRow,
+    Stats,
+    action_rows,
+    compute_stats,
+    format_hours,
+)
+from ..core.model import Postmortem
+from ..core.times import parse_date
+from .common import emit_json, handle_errors, load_kb, root_option
+from .main import cli
+
+ACTION_KEYS = ("postmortem", "id", "action", "owner", "due", "status", "overdue")
+
+
+def parse_as_of(value: str | None) -> date:
+    if value is None:
+        return date.today()
+    parsed = parse_date(value)
+    if parsed is None:
+        raise UsageError(f"--as-of {value!r} is not a date: write YYYY-MM-DD")
+    return parsed
+
+
+def as_of_option(func):  # type: ignore[no-untyped-def]
+    return click.option("--as-of", "as_of", metavar="DATE",
+                        help="Take DATE (YYYY-MM-DD) as today, so a report can be reproduced "
+                             "(default: today).")(func)
+
+
+def drafts_option(func):  # type: ignore[no-untyped-def]
+    return click.option("--include-drafts", is_flag=True,
+                        help="Count draft post-mortems too (default: the include_drafts "
+                             "setting in mkdocs.yml).")(func)
+
+
+def load_postmortems(config: Config) -> list[Postmortem]:
+    """Every post-mortem that parses; a file that does not is named on stderr and skipped
+    (`postmortem check` reports it in full)."""
+    postmortems, problems = load(config)
+    for problem in problems:
+        click.echo(f"Warning: {problem.path}:{problem.line}: skipped: {problem.message}",
+                   err=True)
+    return postmortems
+
+
+# --- actions -----------------------------------------------------------------------------
+
+
+def _due(row: ActionRow) -> str:
+    return row.due.isoformat() if row.due else row.raw_due
+
+
+def render_actions(rows: list[ActionRow], fmt: str, status: str, as_of: date) -> str:
+    if fmt == "json":
+        import json
+
+        return json.dumps([r.as_dict() for r in rows], indent=2, ensure_ascii=False)
+    if fmt == "csv":
+        return csv_text(ACTION_KEYS, ([r.postmortem, r.id, r.action, r.owner, _due(r), r.status,
+                                       r.overdue] for r in rows)).rstrip("\n")
+    label = {"open": "Open", "overdue": "Overdue", "all": "All"}[status]
+    if fmt == "markdown":
+        head = f"### {label} action items as of {as_of.isoformat()}: {len(rows)}"
+        if not rows:
+            return head + "\n\nNone."
+        table = markdown_table(
+            ("Post-mortem", "ID", "Action", "Owner", "Due", "Status", "Days overdue"),
+            ([r.postmortem, r.id, r.action, r.owner, _due(r), r.status,
+              r.days_overdue if r.overdue else ""] for r in rows))
+        return f"{head}\n\n{table}"
+    if not rows:
+        return f"No {label.lower()} action items as of {as_of.isoformat()}."
+    table = text_table(("POSTMORTEM", "ID", "ACTION", "OWNER", "DUE", "STATUS", "OVERDUE"),
+                       ([r.postmortem, r.id, r.action, r.owner, _due(r), r.status,
+                         f"{r.days_overdue}d" if r.overdue else ""] for r in rows))
+    return f"{table}\n\n{len(rows)} {label.lower()} action item(s) as of {as_of.isoformat()}."
+
+
+@cli.command()
+@click.option("--status", "status", type=click.Choice(["open", "overdue", "all"]),
+              default="open", show_default=True,
+              help="open: open and in-progress; overdue: open or in-progress with a due date "
+                   "before today; all: every action item.")
+@click.option("--owner", metavar="O", help="Only items whose Owner is O (ignoring case).")
+@as_of_option
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown"]),
+              default="table", show_default=True,
+              help="table for people, json/csv for scripts, markdown for job summaries and chat.")
+@click.option("--fail-after-days", "fail_days", type=click.IntRange(min=0), metavar="N",
+              help="Exit 1 when any open item is more than N days overdue.")
+@click.option("--fail-overdue", is_flag=True,
+              help="Exit 1 when any open item is more than `overdue_fail_days` (mkdocs.yml, "
+                   "default 30) days overdue.")
+@drafts_option
+@root_option
+@handle_errors
+def actions(status: str, owner: str | None, as_of: str | None, fmt: str, fail_days: int | None,
+            fail_overdue: bool, include_drafts: bool) -> None:
+    """Action items across the knowledge base, soonest due first.
+
+    \b
+    An item is overdue when its status is open or in-progress and its due date is
+    before today (or --as-of). The json format is a list of objects with the keys
+    postmortem, id, action, owner, due, status, overdue; csv has the same columns.
+
+    \b
+    Counted: action items of post-mortems in review, published or archived; drafts
+    only with --include-drafts or `include_drafts: true` in mkdocs.yml.
+
+    Exit status: 0, or 1 with --fail-after-days/--fail-overdue when an item is overdue
+    by more than that many days (the list is printed either way).
+    """
+    config = load_kb()
+    today = parse_as_of(as_of)
+    drafts = include_drafts or config.include_drafts
+    postmortems = load_postmortems(config)
+    rows = action_rows(postmortems, status=status, owner=owner, as_of=today,
+                       include_drafts=drafts)
+    click.echo(render_actions(rows, fmt, status, today))
+    limit = fail_days if fail_days is not None else (
+        config.overdue_fail_days if fail_overdue else None)
+    if limit is not None:
+        overdue = action_rows(postmortems, status="overdue", owner=owner, as_of=today,
+                              include_drafts=drafts)
+        late = [r for r in overdue if r.days_overdue > limit]
+        if late:
+            for r in late:
+                click.echo(f"Error: {r.postmortem_path}:{r.line}: {r.postmortem} {r.id} "
+                           f"({r.owner or 'no owner'}) is {r.days_overdue} days overdue "
+                           f"(due {_due(r)}; limit {limit} days)", err=True)
+            sys.exit(1)
+
+
+# --- stats -------------------------------------------------------------------------------
+
+
+def _counts_line(counts: dict[str, int]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in counts.items()) or "none"
+
+
+def stats_lines(stats: Stats) -> list[str]:
+    """The figures as label/value lines, shared by the text and markdown formats."""
+    lines = [f"Post-mortems: {stats.count}",
+             f"By quarter: {_counts_line(stats.by_quarter)}",
+             f"By type: {_counts_line(stats.by_type)}",
+             f"By severity: {_counts_line(stats.by_severity)}"]
+    for name, spread in stats.spreads.items():
+        label = DURATION_NAMES[name].capitalize()
+        q = spread.quartiles
+        if q is None:
+            lines.append(f"{label}: n/a (no post-mortem has both times)")
+            continue
+        text = (f"{label}: median {format_hours(spread.median)} "
+                f"(quartiles {format_hours(q[0])} – {format_hours(q[2])}; "
+                f"{len(spread.hours)} post-mortems")
+        if spread.left_out:
+            text += f"; left out, lacking a time: {', '.join(spread.left_out)}"
+        lines.append(text + ")")
+    repeated = "; ".join(f"{s} ({', '.join(ids)})" for s, ids in stats.repeated_services.items())
+    lines.append(f"Services with repeated incidents: {repeated or 'none'}")
+    rate = stats.closure_rate
+    lines.append(f"Action items: {stats.actions_total}; closed {stats.actions_closed}"
+                 + (f" ({rate:.0%})" if rate is not None else "")
+                 + f"; open {stats.actions_open}; overdue {stats.actions_overdue} as of "
+                 f"{stats.as_of.isoformat()}")
+    return lines
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
+              default="text", show_default=True, help="text for people, json for scripts, "
+                                                      "markdown for job summaries and chat.")
+@as_of_option
+@drafts_option
+@root_option
+@handle_errors
+def stats(fmt: str, as_of: str | None, include_drafts: bool) -> None:
+    """Incident counts by quarter, type and severity, and median durations with quartiles.
+
+    \b
+    Time to detect = detected_at - occurred_at; to contain = contained_at - detected_at;
+    to resolve = resolved_at - detected_at; all in hours, medians with quartiles
+    (inclusive method). A post-mortem lacking a time is left out of that median only.
+    The quarter is that of occurred_at as written, in its own time zone.
+
+    \b
+    Counted: post-mortems in review, published or archived; drafts only with
+    --include-drafts or `include_drafts: true` in mkdocs.yml (the same on the site).
+
+    json keys: count, by_quarter, by_type, by_severity, mttd_hours, mttc_hours,
+    mttr_hours, then quartiles_hours, durations_hours, left_out, repeated_services, actions.
+    """
+    config = load_kb()
+    figures = compute_stats(load_postmortems(config),
+                            include_drafts=include_drafts or config.include_drafts,
+                            as_of=parse_as_of(as_of))
+    if fmt == "json":
+        emit_json(figures.as_dict())
+    elif fmt == "markdown":
+        click.echo("### Post-mortem statistics\n")
+        for line in stats_lines(figures):
+            click.echo(f"- {markdown_cell(line)}")
+    else:
+        for line in stats_lines(figures):
+            click.echo(line)
+
+
+# --- controls ----------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown"]),
+              default="table", show_default=True, help="Output format.")
+@as_of_option
+@drafts_option
+@root_option
+@handle_errors
+def controls(fmt: str, as_of: str | None, include_drafts: bool) -> None:
+    """Roll up the failed controls named in post-mortems (front matter `controls`, e.g.
+    SOC2:CC6.1, ISO27001:A.8.2, NIST-CSF:PR.AC-1), most often failed first.
+
+    \b
+    For each control: how often it failed and in which incidents; the action items
+    that name it (fixes) and which of them are still open; the open action items of
+    its incidents; in which incidents section 14 shows it re-tested (the section names
+    the control, or, naming none, has every checklist item checked).
+    Counted: post-mortems in review, published or archived; drafts only with
+    --include-drafts or `include_drafts: true` in mkdocs.yml.
+    """
+    config = load_kb()
+    result, problems = rollup(load_postmortems(config), as_of=parse_as_of(as_of),
+                              include_drafts=include_drafts or config.include_drafts)
+    for problem in problems:
+        click.echo(f"Warning: {problem.path}:{problem.line}: {problem.message}", err=True)
+    if fmt == "json":
+        emit_json([c.as_dict() for c in result])
+        return
+    header = ("Control", "Failures", "Incidents", "Fixes", "Open fixes", "Open actions in "
+              "incidents", "Re-tested in", "Not re-tested in")
+
+    def ids(rows: tuple[ActionRow, ...]) -> str:
+        return ", ".join(f"{r.postmortem}/{r.id}" for r in rows)
+
+    rows = [[c.control, c.failures, ", ".join(c.incidents), ids(c.fixes), ids(c.open_fixes),
+             ids(c.open_in_incidents), ", ".join(c.retested_in), ", ".join(c.not_retested)]
+            for c in result]
+    if fmt == "csv":
+        click.echo(csv_text([h.lower().replace(" ", "_") for h in header], rows).rstrip("\n"))
+    elif fmt == "markdown":
+        click.echo(markdown_table(header, rows) if rows else "No controls named.")
+    elif not rows:
+        click.echo("No post-mortem names a failed control (front matter `controls`).")
+    else:
+        for c in result:
+            click.echo(f"{c.control}: failed {c.failures}x in {', '.join(c.incidents)}")
+            click.echo(f"    fixes: {ids(c.fixes) or 'none name it'}"
+                       + (f"; still open: {ids(c.open_fixes)}" if c.open_fixes else ""))
+            if c.open_in_incidents:
+                click.echo(f"    open action items in those incidents: "
+                           f"{ids(c.open_in_incidents)}")
+            click.echo(f"    re-tested in: {', '.join(c.retested_in) or 'none'}"
+                       + (f"; not re-tested in: {', '.join(c.not_retested)}"
+                          if c.not_retested else ""))

@@ -1,0 +1,165 @@
+"""The control catalogue: which audited controls failed, where, and how their fixes stand.
+
+A post-mortem names the controls that failed in its front matter (`controls: [SOC2:CC6.1]`),
+as `FRAMEWORK:CONTROL`. An action item fixes a control when its row names the control id
+(in any cell, e.g. the Action text or an extra `Control` column). A control counts as
+re-tested in an incident when that post-mortem's re-test section (section 14 of the security
+template) names it, or, when that section names none of the incident's controls, when all its
+checklist items are checked (a blanket "failed controls re-tested"). `postmortem controls` and the site's controls page call `rollup`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Iterable
+
+from .metrics import ActionRow, action_rows, in_scope
+from .model import Postmortem, Section
+
+CONTROL_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9.+_-]*:[A-Za-z0-9][A-Za-z0-9.()_/-]*$")
+RETEST_KEYS = ("re-test controls and resilience",)
+
+
+def framework_of(control: str) -> str:
+    return control.split(":", 1)[0]
+
+
+def is_control_id(value: str) -> bool:
+    return bool(CONTROL_PATTERN.match(value))
+
+
+def _mentions(text: str, control: str) -> bool:
+    """`control` appears in text as a whole token (CC6.1 does not match CC6.10)."""
+    return re.search(r"(?<![\w.:-])" + re.escape(control) + r"(?![\w-]|\.\w)", text,
+                     re.I) is not None
+
+
+def retest_section(pm: Postmortem) -> Section | None:
+    for section in pm.sections:
+        key = section.key
+        if key in RETEST_KEYS or key.startswith("re-test") or key.startswith("retest"):
+            return section
+    return None
+
+
+def retested_controls(pm: Postmortem, controls: Iterable[str]) -> list[str]:
+    """Which of `controls` the post-mortem's re-test section shows as re-tested."""
+    controls = list(controls)
+    section = retest_section(pm)
+    if section is None or not section.has_content:
+        return []
+    named = [c for c in controls if _mentions(section.text, c)]
+    if named:
+        return named
+    if section.checklist and all(item.checked for item in section.checklist):
+        return controls
+    return []
+
+
+def _row_texts(pm: Postmortem) -> dict[int, str]:
+    """Every action-table row's full text by line, extra columns included."""
+    texts: dict[int, str] = {}
+    for section in pm.sections:
+        for table in section.tables:
+            for line, cells in table.rows:
+                texts[line] = " | ".join(cells)
+    return texts
+
+
+@dataclass(frozen=True)
+class ControlRollup:
+    control: str
+    framework: str
+    incidents: tuple[str, ...]  # post-mortem ids where it failed, in path order
+    fixes: tuple[ActionRow, ...]  # action items that name it
+    open_in_incidents: tuple[ActionRow, ...]  # every open action item of those incidents
+    retested_in: tuple[str, ...]  # ids whose re-test section names it
+
+    @property
+    def failures(self) -> int:
+        return len(self.incidents)
+
+    @property
+    def open_fixes(self) -> tuple[ActionRow, ...]:
+        return tuple(r for r in self.fixes if r.is_open)
+
+    @property
+    def not_retested(self) -> tuple[str, ...]:
+        return tuple(i for i in self.incidents if i not in self.retested_in)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "control": self.control,
+            "framework": self.framework,
+            "failures": self.failures,
+            "incidents": list(self.incidents),
+            "fixes": [r.as_dict() for r in self.fixes],
+            "open_fixes": [f"{r.postmortem}/{r.id}" for r in self.open_fixes],
+            "open_actions_in_incidents": [f"{r.postmortem}/{r.id}"
+                                          for r in self.open_in_incidents],
+            "retested_in": list(self.retested_in),
+            "not_retested": list(self.not_retested),
+        }
+
+
+
+
+@dataclass(frozen=True)
+class ControlProblem:
+    postmortem: str
+    path: str
+    line: int
+    value: str
+
+    @property
+    def message(self) -> str:
+        return (f"{self.value!r} is not a control id: write FRAMEWORK:CONTROL, "
+                "e.g. SOC2:CC6.1, ISO27001:A.8.2, NIST-CSF:PR.AC-1")
+
+
+def rollup(postmortems: Iterable[Postmortem], as_of: date | None = None,
+           include_drafts: bool = False) -> tuple[list[ControlRollup], list[ControlProblem]]:
+    """Every control named across the post-mortems, most often failed first."""
+    chosen = in_scope(postmortems, include_drafts)
+    today = as_of or date.today()
+    incidents: dict[str, list[str]] = {}
+    spelled: dict[str, str] = {}  # casefolded -> first spelling seen
+    problems: list[ControlProblem] = []
+    for pm in chosen:
+        for value in pm.controls:
+            value = value.strip()
+            if not is_control_id(value):
+                problems.append(ControlProblem(pm.id, pm.path, pm.meta_lines.get("controls", 1),
+                                               value))
+                continue
+            key = spelled.setdefault(value.casefold(), value)
+            if pm.id not in incidents.setdefault(key, []):
+                incidents[key].append(pm.id)
+
+    all_rows = action_rows(chosen, status="all", as_of=today, include_drafts=True)
+    rows_by_pm: dict[str, list[ActionRow]] = {}
+    for row in all_rows:
+        rows_by_pm.setdefault(row.postmortem_path, []).append(row)
+    fixes: dict[str, list[ActionRow]] = {c: [] for c in incidents}
+    retested: dict[str, list[str]] = {c: [] for c in incidents}
+    open_in: dict[str, list[ActionRow]] = {c: [] for c in incidents}
+    for pm in chosen:
+        texts = _row_texts(pm)
+        own = [c for c in incidents if pm.id in incidents[c]]
+        for control in retested_controls(pm, own):
+            retested[control].append(pm.id)
+        for row in rows_by_pm.get(pm.path, []):
+            for control in incidents:
+                if _mentions(texts.get(row.line, row.action), control):
+                    fixes[control].append(row)
+            if row.is_open:
+                for control in own:
+                    open_in[control].append(row)
+
+    result = [ControlRollup(c, framework_of(c), tuple(ids), tuple(fixes[c]), tuple(open_in[c]),
+                            tuple(retested[c]))
+              for c, ids in incidents.items()]
+    result.sort(key=lambda r: (-r.failures, r.control.casefold()))
+    return result, problems
