@@ -1,0 +1,383 @@
+"""Evidence with integrity: files copied beside a post-mortem, each recorded with its SHA-256
+in a manifest, and a verification that names every file that changed or is gone.
+
+Layout: `postmortems/<YYYY>/<ID>/evidence/` holds the copied files and `manifest.json`.
+A file larger than `evidence_max_bytes` is not copied (git is no evidence store for large
+files): it is recorded by hash, size and where it lives. A URL is recorded as given, with a
+hash when one is supplied. The manifest is only ever replaced atomically, and a copied file
+never overwrites another: a second file of the same name gets a distinct one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import socket
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+from .config import Config
+from .errors import PostmortemError, UsageError
+from .files import replace_atomically, write_new
+from .model import Postmortem
+
+MANIFEST = "manifest.json"
+EVIDENCE_FOLDER = "evidence"
+MANIFEST_VERSION = 1
+KINDS = ("file", "external", "url")
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_UNSAFE_CHARS = re.compile(r"[^A-Za-z0-9._+-]+")
+CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    """One manifest entry."""
+
+    kind: str  # file: copied here; external: too large, recorded where it lives; url
+    name: str  # the file name in the evidence folder (file), else ""
+    original_name: str
+    sha256: str
+    size: int | None
+    location: str  # external: where the file lives; url: the URL; file: ""
+    added_at: str  # ISO-8601 UTC
+    added_by: str
+    note: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "name": self.name, "original_name": self.original_name,
+                "sha256": self.sha256, "size": self.size, "location": self.location,
+                "added_at": self.added_at, "added_by": self.added_by, "note": self.note}
+
+    @property
+    def label(self) -> str:
+        return self.name or self.location or self.original_name
+
+
+def evidence_dir(config: Config, pm: Postmortem) -> Path:
+    """`postmortems/<YYYY>/<ID>/evidence/`, beside the post-mortem file."""
+    return config.root / Path(pm.path).parent / pm.id / EVIDENCE_FOLDER
+
+
+def manifest_path(config: Config, pm: Postmortem) -> Path:
+    return evidence_dir(config, pm) / MANIFEST
+
+
+def manifest_link(pm: Postmortem) -> str:
+    """The link from the post-mortem to its manifest, relative to the post-mortem file."""
+    return f"{pm.id}/{EVIDENCE_FOLDER}/{MANIFEST}"
+
+
+def git_user(root: Path) -> str:
+    """`Name <email>` from git's configuration (the git.py interface has no such call yet);
+    `unknown` when git is absent or unconfigured."""
+    def read(key: str) -> str:
+        try:
+            done = subprocess.run(["git", "-C", str(root), "config", "--get", key],
+                                  capture_output=True, text=True, timeout=10)
+        except (OSError, subprocess.SubprocessError):
+            return ""
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    name, email = read("user.name"), read("user.email")
+    if name and email:
+        return f"{name} <{email}>"
+    return name or (f"<{email}>" if email else "unknown")
+
+
+# --- the manifest ------------------------------------------------------------------------
+
+
+def _item(raw: Any, where: str, index: int) -> EvidenceItem:
+    if not isinstance(raw, dict):
+        raise PostmortemError(f"entry {index + 1} is not an object", path=where)
+    try:
+        size = raw.get("size")
+        return EvidenceItem(
+            kind=str(raw["kind"]), name=str(raw.get("name") or ""),
+            original_name=str(raw.get("original_name") or ""),
+            sha256=str(raw.get("sha256") or "").lower(),
+            size=int(size) if size is not None else None,
+            location=str(raw.get("location") or ""), added_at=str(raw.get("added_at") or ""),
+            added_by=str(raw.get("added_by") or ""), note=str(raw.get("note") or ""))
+    except (KeyError, TypeError, ValueError):
+        raise PostmortemError(f"entry {index + 1} lacks `kind` or has a malformed size",
+                              path=where) from None
+
+
+def read_manifest(config: Config, pm: Postmortem) -> list[EvidenceItem]:
+    """The recorded evidence of a post-mortem; [] when it has none. The site shows the
+    names and hashes from here to the restricted audience."""
+    path = manifest_path(config, pm)
+    where = config.relative(path)
+    if path.is_symlink():
+        raise PostmortemError("the manifest is a symlink: refused", path=where)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return []
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        line = getattr(exc, "lineno", None)
+        raise PostmortemError(f"the manifest is not valid JSON: {exc}", path=where,
+                              line=line) from None
+    items = data.get("evidence") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise PostmortemError("the manifest has no `evidence` list", path=where)
+    return [_item(raw, where, i) for i, raw in enumerate(items)]
+
+
+def manifest_text(pm: Postmortem, items: list[EvidenceItem]) -> str:
+    data = {"version": MANIFEST_VERSION, "postmortem": pm.id,
+            "evidence": [item.as_dict() for item in items]}
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+# --- adding ------------------------------------------------------------------------------
+
+
+def safe_name(original: str) -> str:
+    """A plain file name for the evidence folder: no path, no leading dot, no odd bytes."""
+    name = _UNSAFE_CHARS.sub("_", original).strip("._") or "evidence"
+    return name[:120]
+
+
+def _distinct_name(folder: Path, wanted: str, taken: set[str]) -> str:
+    stem, dot, suffix = wanted.partition(".")
+    candidate, n = wanted, 1
+    while (candidate in taken or candidate.casefold() == MANIFEST
+           or os.path.lexists(folder / candidate)):
+        n += 1
+        candidate = f"{stem}-{n}{dot}{suffix}"
+    return candidate
+
+
+def _check_folder(config: Config, folder: Path) -> None:
+    """The evidence folder must really be inside the knowledge base (no symlink out)."""
+    root = config.root.resolve()
+    probe = folder
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    try:
+        probe.resolve().relative_to(root)
+    except ValueError:
+        raise UsageError("the evidence folder leads outside the knowledge base (a symlink?): "
+                         "refused", path=config.relative(folder)) from None
+    if folder.is_symlink():
+        raise UsageError("the evidence folder is a symlink: refused",
+                         path=config.relative(folder))
+
+
+def _hash_file(path: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def _copy_new(source: Path, target: Path) -> tuple[str, int]:
+    """Copy to `target` (never over an existing file), hashing what was written."""
+    digest = hashlib.sha256()
+    size = 0
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with open(source, "rb") as src, os.fdopen(fd, "wb") as dst:
+            while chunk := src.read(CHUNK):
+                digest.update(chunk)
+                size += len(chunk)
+                dst.write(chunk)
+            dst.flush()
+            os.fsync(dst.fileno())
+        os.chmod(tmp, 0o644)
+        try:
+            os.link(tmp, target)
+        except FileExistsError:
+            raise UsageError("already exists: not overwritten",
+                             path=str(target)) from None
+    finally:
+        os.unlink(tmp)
+    return digest.hexdigest(), size
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def add_evidence(config: Config, pm: Postmortem, source: str, note: str = "",
+                 sha256: str | None = None, added_by: str | None = None) -> EvidenceItem:
+    """Record SOURCE (a file path or a URL) as evidence of PM and return its entry."""
+    folder = evidence_dir(config, pm)
+    _check_folder(config, folder)
+    items = read_manifest(config, pm)
+    who = added_by if added_by is not None else git_user(config.root)
+    if sha256 is not None:
+        sha256 = sha256.strip().lower()
+        if not _SHA256.match(sha256):
+            raise UsageError(f"--sha256 {sha256!r} is not a SHA-256: 64 hexadecimal digits")
+
+    if _URL.match(source):
+        item = EvidenceItem("url", "", source, sha256 or "", None, source, _now(), who, note)
+    else:
+        item = _add_file(config, pm, folder, items, Path(source), note, sha256, who)
+    text = manifest_text(pm, items + [item])
+    path = manifest_path(config, pm)
+    if path.exists():
+        replace_atomically(path, text)
+    else:
+        write_new(path, text)
+    return item
+
+
+def _add_file(config: Config, pm: Postmortem, folder: Path, items: list[EvidenceItem],
+              source: Path, note: str, sha256: str | None, who: str) -> EvidenceItem:
+    given = str(source)
+    if ".." in source.parts:
+        raise UsageError("a path with `..` is refused: give the evidence file's own path "
+                         "(for instance its absolute path), so the record says exactly "
+                         "what was taken", path=given)
+    if source.is_symlink():
+        raise UsageError(f"is a symlink (to {os.readlink(source)}): refused; give the file "
+                         "itself", path=given)
+    if not source.exists():
+        raise UsageError("no such file (a URL must start with a scheme such as https://)",
+                         path=given)
+    if not source.is_file():
+        raise UsageError("not a regular file: give one file at a time", path=given)
+    if source.resolve().is_relative_to(folder.resolve()):
+        raise UsageError("is already inside the evidence folder", path=given)
+    size = source.stat().st_size
+    if size > config.evidence_max_bytes:
+        digest, size = _hash_file(source)
+        if sha256 and sha256 != digest:
+            raise PostmortemError(f"its SHA-256 is {digest}, not the {sha256} given",
+                                  path=given)
+        location = f"{socket.gethostname()}:{source.resolve()}"
+        return EvidenceItem("external", "", source.name, digest, size, location, _now(), who,
+                            note)
+    folder.mkdir(parents=True, exist_ok=True)
+    taken = {i.name for i in items if i.name}
+    name = _distinct_name(folder, safe_name(source.name), taken)
+    digest, size = _copy_new(source, folder / name)
+    if sha256 and sha256 != digest:
+        os.unlink(folder / name)
+        raise PostmortemError(f"its SHA-256 is {digest}, not the {sha256} given", path=given)
+    return EvidenceItem("file", name, source.name, digest, size, "", _now(), who, note)
+
+
+# --- verifying ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The outcome for one evidence entry (or one unrecorded file)."""
+
+    postmortem: str
+    path: str  # the file relative to the root, or the location/URL
+    outcome: str  # ok, changed, missing, unsafe, unrecorded, not-checked
+    detail: str
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome in ("changed", "missing", "unsafe", "unrecorded")
+
+
+def _unsafe_name(name: str) -> bool:
+    return (not name or name in (".", "..") or "/" in name or "\\" in name or "\0" in name
+            or name.casefold() == MANIFEST)
+
+
+def verify_postmortem(config: Config, pm: Postmortem) -> list[Verification]:
+    """Re-hash every recorded file; name each that changed, is gone, or is not recorded."""
+    folder = evidence_dir(config, pm)
+    results: list[Verification] = []
+    try:
+        items = read_manifest(config, pm)
+    except PostmortemError as exc:
+        return [Verification(pm.id, exc.path or config.relative(folder), "unsafe", exc.message)]
+    if not items and not folder.is_dir():
+        return []
+    if folder.is_symlink():
+        return [Verification(pm.id, config.relative(folder), "unsafe",
+                             "the evidence folder is a symlink: not followed")]
+    recorded: set[str] = set()
+    for item in items:
+        if item.kind == "file":
+            results.append(_verify_file(config, pm, folder, item))
+            recorded.add(item.name)
+        elif item.kind == "external":
+            results.append(_verify_external(pm, item))
+        else:
+            results.append(Verification(pm.id, item.location, "not-checked",
+                                        f"URL recorded{' with a hash' if item.sha256 else ''}; "
+                                        "not fetched"))
+    if folder.is_dir():
+        for entry in sorted(os.listdir(folder)):
+            if entry == MANIFEST or entry.startswith(".") or entry in recorded:
+                continue
+            results.append(Verification(pm.id, config.relative(folder / entry), "unrecorded",
+                                        "in the evidence folder but not in the manifest "
+                                        "(added by hand, or renamed?)"))
+    return results
+
+
+def _verify_file(config: Config, pm: Postmortem, folder: Path, item: EvidenceItem
+                 ) -> Verification:
+    if _unsafe_name(item.name) or ".." in Path(item.name).parts:
+        return Verification(pm.id, item.name, "unsafe",
+                            "the manifest names a path outside the evidence folder: refused")
+    path = folder / item.name
+    rel = config.relative(path)
+    if path.is_symlink():
+        return Verification(pm.id, rel, "unsafe", f"is a symlink (to {os.readlink(path)}): "
+                            "not followed; evidence must be the file itself")
+    if not path.exists():
+        return Verification(pm.id, rel, "missing", "recorded in the manifest but gone")
+    if not path.is_file():
+        return Verification(pm.id, rel, "unsafe", "is not a regular file")
+    digest, size = _hash_file(path)
+    if digest != item.sha256:
+        return Verification(pm.id, rel, "changed",
+                            f"SHA-256 is {digest}, the manifest records {item.sha256} "
+                            f"({size} bytes now, {item.size} recorded)")
+    return Verification(pm.id, rel, "ok", f"SHA-256 {digest}")
+
+
+def _verify_external(pm: Postmortem, item: EvidenceItem) -> Verification:
+    host, _, where = item.location.partition(":")
+    path = Path(where)
+    if host != socket.gethostname() or not path.is_file():
+        return Verification(pm.id, item.location, "not-checked",
+                            "stored outside the knowledge base and not reachable here")
+    digest, size = _hash_file(path)
+    if digest != item.sha256:
+        return Verification(pm.id, item.location, "changed",
+                            f"SHA-256 is {digest}, the manifest records {item.sha256}")
+    return Verification(pm.id, item.location, "ok", f"SHA-256 {digest} (outside git)")
+
+
+def verify(config: Config, postmortems: list[Postmortem]) -> list[Verification]:
+    return [v for pm in postmortems if pm.id for v in verify_postmortem(config, pm)]
+
+
+def orphan_folders(config: Config, postmortems: list[Postmortem]) -> Iterator[Path]:
+    """Evidence folders whose id matches no post-mortem (a renamed or deleted post-mortem)."""
+    known = {(Path(pm.path).parent / pm.id).as_posix() for pm in postmortems if pm.id}
+    docs = config.docs_path
+    if not docs.is_dir():
+        return
+    for year in sorted(docs.iterdir()):
+        if not (year.is_dir() and re.fullmatch(r"\d{4}", year.name)):
+            continue
+        for folder in sorted(year.iterdir()):
+            if (folder / EVIDENCE_FOLDER).is_dir() and \
+                    config.relative(folder) not in known:
+                yield folder / EVIDENCE_FOLDER
