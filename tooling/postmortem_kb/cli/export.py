@@ -1,0 +1,84 @@
+"""`postmortem export` and `postmortem report`: what an auditor or leadership is handed."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from ..core.errors import UsageError
+from ..core.export import export_csv, export_records, quarter_report, report_html, report_markdown
+from ..core.metrics import quarter_bounds
+from ..core.model import VISIBILITIES
+from .common import handle_errors, load_kb, root_option
+from .follow import as_of_option, drafts_option, load_postmortems, parse_as_of
+from .main import cli
+
+AUDIENCE_HELP = ("Include only post-mortems this audience may see (public < internal < "
+                 "restricted). Default: the knowledge base's audience (mkdocs.yml `audience`, "
+                 "or POSTMORTEM_AUDIENCE).")
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json",
+              show_default=True, help="json: every record in full; csv: one row per "
+                                      "post-mortem, lists joined with '; '.")
+@click.option("--audience", type=click.Choice(VISIBILITIES), help=AUDIENCE_HELP)
+@as_of_option
+@drafts_option
+@root_option
+@handle_errors
+def export(fmt: str, audience: str | None, as_of: str | None, include_drafts: bool) -> None:
+    """Export every post-mortem with its metadata, durations, completeness and action items.
+
+    \b
+    json: a list of records with id, title, path, status, visibility, type, severity,
+    owner, quarter, the four times, ttd/ttc/ttr_hours, services, tags, controls,
+    completeness (percent, sections, checklist, errors, warnings) and actions (the
+    `postmortem actions` objects plus tracking). csv: the same per post-mortem, with
+    action items counted (total, open, overdue); cells that a spreadsheet would run as
+    a formula are prefixed with '.
+    Counted: post-mortems in review, published or archived; drafts only with
+    --include-drafts or `include_drafts: true` in mkdocs.yml.
+    """
+    config = load_kb()
+    records = export_records(config, load_postmortems(config), audience or config.audience,
+                             parse_as_of(as_of),
+                             include_drafts=include_drafts or config.include_drafts)
+    if fmt == "json":
+        click.echo(json.dumps(records, indent=2, ensure_ascii=False))
+    else:
+        click.echo(export_csv(records), nl=False)
+
+
+@cli.command()
+@click.option("--quarter", required=True, metavar="YYYY-Qn",
+              help="The quarter to report on, e.g. 2026-Q3 (by occurred_at).")
+@click.option("--format", "fmt", type=click.Choice(["markdown", "html"]), default="markdown",
+              show_default=True, help="markdown, or a standalone HTML page.")
+@click.option("--audience", type=click.Choice(VISIBILITIES), help=AUDIENCE_HELP)
+@click.option("--as-of", "as_of", metavar="DATE",
+              help="Date for follow-through (overdue actions), YYYY-MM-DD. Default: the "
+                   "quarter's last day, or today while the quarter is running.")
+@drafts_option
+@root_option
+@handle_errors
+def report(quarter: str, fmt: str, audience: str | None, as_of: str | None,
+           include_drafts: bool) -> None:
+    """The quarterly summary for leadership and auditors.
+
+    \b
+    Counts, median times to detect, contain and resolve with quartiles, services with
+    repeated incidents (hit this quarter and at least twice up to its end), the
+    controls that failed this quarter, overdue action items across all incidents up
+    to the quarter's end, and the list of the quarter's incidents.
+    """
+    try:
+        quarter_bounds(quarter)
+    except ValueError as exc:
+        raise UsageError(f"--quarter: {exc}") from None
+    config = load_kb()
+    result = quarter_report(load_postmortems(config), quarter, audience or config.audience,
+                            as_of=parse_as_of(as_of) if as_of else None,
+                            include_drafts=include_drafts or config.include_drafts)
+    click.echo(report_html(result) if fmt == "html" else report_markdown(result), nl=False)
