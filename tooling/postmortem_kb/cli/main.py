@@ -27,7 +27,7 @@ def cli(ctx: click.Context, directory: Path | None) -> None:
 def _register() -> None:
     from . import check, init, new  # noqa: F401  (each module adds its commands)
 
-    for module in ("status", "follow", "evidence", "site", "export"):
+    for module in ("status", "intake", "follow", "evidence", "site", "export"):
         try:
             __import__(f"{__package__}.{module}")
         except ModuleNotFoundError as exc:
