@@ -53,6 +53,7 @@ RULES: dict[str, str] = {
     "PM501": "blame-laden wording (warning)",
     "PM601": "an archived post-mortem changed other than by a dated `## Amendments` entry "
              "(check --base)",
+    "PM602": "evidence is recorded but section 2 does not link its manifest (warning)",
 }
 
 KNOWN_KEYS = frozenset({
@@ -156,6 +157,7 @@ def check_postmortem(pm: Postmortem, config: Config, template: Template | None,
     _secrets(pm, out)
     _active_html(pm, out)
     _blame(pm, config, out)
+    _evidence_link(pm, config, out)
     findings = out.findings
     if IGNORE_MARK in pm.text:
         findings = _drop_ignored(pm, findings)
@@ -418,3 +420,18 @@ def _drop_ignored(pm: Postmortem, findings: Iterable[Finding]) -> list[Finding]:
             continue
         kept.append(finding)
     return kept
+
+
+def _evidence_link(pm: Postmortem, config: Config, out: _Collector) -> None:
+    """PM602: evidence recorded (`<ID>/evidence/manifest.json` beside the file) must be
+    linked from the evidence section, so readers and auditors find it."""
+    if not ID_PATTERN.match(pm.id):
+        return
+    link = f"{pm.id}/evidence/manifest.json"
+    if not (config.root / pm.path).parent.joinpath(link).is_file():
+        return
+    section = next((s for s in pm.sections if "evidence" in s.key), None)
+    if link not in (section.text if section else pm.masked_body):
+        out.warning(section.line if section else pm.body_line, "PM602",
+                    f"evidence is recorded for {pm.id}: link its manifest here, e.g. "
+                    f"[Evidence manifest]({link})")
