@@ -1,13 +1,44 @@
-"""The `postmortems` MkDocs plugin (entry point); event handlers call the core."""
+"""The `postmortems` MkDocs plugin (entry point): routes MkDocs events to the core.
+
+It validates every post-mortem with `core.knowledge_base.check` (the findings of
+`postmortem check`, logged so that `--strict` fails after listing them all), keeps out of the
+build every file the audience may not see, adds the generated library pages with
+`File.generated` (nothing is written into docs_dir), and fills `page.meta` for the templates
+in `overrides/`. What the pages say is computed in `core.library`, `core.metrics` and
+`core.audience`; this module only places it.
+"""
 
 from __future__ import annotations
 
+import logging
+import os
+from datetime import date
+from pathlib import Path
+from typing import Any
+
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config as BaseConfig
-from mkdocs.plugins import BasePlugin
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+from mkdocs.utils import get_build_date, get_relative_url
+
+from ..core import audience as aud
+from ..core import library, metrics
+from ..core.config import Config, config_from_options
+from ..core.errors import PostmortemError
+from ..core.knowledge_base import check, load, template_for
+from ..core.model import Postmortem
+
+log = get_plugin_logger(__name__)
+DRAFTS_ENV = "POSTMORTEM_DRAFTS"  # set by `postmortem build --drafts` / `serve --no-drafts`
 
 
 class PostmortemsConfig(BaseConfig):
+    """The plugin's settings: the knowledge base's configuration (see core/config.py)."""
+
     id_prefix = c.Type(str, default="PM")
     default_template = c.Type(str, default="security")
     title_format = c.Type(str, default="Post-mortem – {type_name} – {quarter}")
@@ -20,4 +51,221 @@ class PostmortemsConfig(BaseConfig):
 
 
 class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
-    """Validates post-mortems and generates the library pages (see the site issue)."""
+    """Validates post-mortems and generates the incident library pages."""
+
+    supports_multiple_instances = False
+
+    def __init__(self) -> None:
+        self.serving = False
+        self.kb: Config | None = None
+        self.drafts = False
+        self.entries: dict[str, library.Entry] = {}  # by docs path
+        self.hidden: set[str] = set()
+        self.home: library.GeneratedPage | None = None
+        self.generated: dict[str, library.GeneratedPage] = {}
+        self.related: dict[str, list[tuple[library.Entry, str]]] = {}
+        self.history: dict[str, Any] = {}
+
+    # --- configuration ---------------------------------------------------------------
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.serving = command == "serve"
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        root = Path(config.config_file_path or ".").resolve().parent
+        options = {k: v for k, v in self.config.items() if v is not None}
+        docs_dir = os.path.relpath(config.docs_dir, root)
+        try:
+            self.kb = config_from_options(root, options, docs_dir=docs_dir,
+                                          site_url=config.site_url or "")
+        except PostmortemError as exc:
+            raise PluginError(f"postmortems: {exc}") from None
+        # Drafts show (with a banner) in the live preview; builds leave them out unless asked.
+        wanted = os.environ.get(DRAFTS_ENV)
+        self.drafts = wanted == "1" if wanted in ("0", "1") else (self.kb.include_drafts
+                                                                  or self.serving)
+        for extension in ("attr_list", "md_in_html"):
+            if extension not in config.markdown_extensions:
+                config.markdown_extensions.append(extension)
+        if config.nav is None:
+            config.nav = self._nav(config)
+            # Post-mortems are reached through the library, indexes and search; an automatic
+            # nav would put every one of them on every page (see PERFORMANCE.md).
+            config.validation.nav.omitted_files = logging.DEBUG
+        return config
+
+    def _nav(self, config: MkDocsConfig) -> list[Any]:
+        """Home, the knowledge base's own pages, then the generated ones."""
+        docs = Path(config.docs_dir)
+        own = []
+        for path in sorted(docs.glob("*.md")):
+            if path.name not in ("index.md", "README.md"):
+                own.append(path.name)
+        guides = sorted(p.relative_to(docs).as_posix() for p in docs.glob("*/*.md")
+                        if not p.parent.name.isdigit() and p.parent.name != "templates"
+                        and p.parent.name != library.FOLDER)
+        nav: list[Any] = [{"Home": "index.md"}, *own]
+        if guides:
+            nav.append({"Guides": guides})
+        nav.append({"Indexes": [{t: u} for u, _, t in library.INDEXES.values()]})
+        nav.append({"Action tracker": library.TRACKER})
+        nav.append({"Metrics": library.METRICS})
+        return nav
+
+    # --- files -----------------------------------------------------------------------
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        kb = self.kb
+        assert kb is not None
+        self._validate(kb)
+        postmortems, _ = load(kb)
+        shown = [pm for pm in postmortems if aud.in_build(pm, kb.audience, self.drafts)]
+        self.hidden = aud.hidden_ids(postmortems, shown)
+        entries = library.entries(shown, kb, lambda pm: template_for(kb, pm))
+        shown_pages = {e.uri for e in entries}
+        shown_ids = {e.pm.id for e in entries}
+
+        kept = Files([f for f in files
+                      if f.generated_by is not None
+                      or aud.site_file_allowed(f.src_uri, shown_pages, shown_ids)])
+        self.entries = {e.uri: e for e in entries if kept.get_file_from_path(e.uri)}
+        ordered = list(self.entries.values())
+        self.related = library.related(ordered)
+        self.history = self._history(kb)
+
+        def link_from(uri: str) -> library.Link:
+            page_url = File(uri, "", "", config.use_directory_urls).url
+
+            def link(target: str) -> str:
+                return get_relative_url(
+                    File(target, "", "", config.use_directory_urls).url, page_url)
+            return link
+
+        as_of = date.fromisoformat(get_build_date())
+        self.generated = {}
+        for dimension in library.INDEXES:
+            page = library.index_page(ordered, dimension, kb,
+                                      link_from(library.INDEXES[dimension][0]))
+            self.generated[page.uri] = page
+        shown_pms = [e.pm for e in ordered]
+        uri_of = {e.pm.path: e.uri for e in ordered}
+        tracker = library.tracker_page(
+            metrics.action_rows(shown_pms, "open", as_of=as_of, include_drafts=self.drafts),
+            metrics.action_rows(shown_pms, "overdue", as_of=as_of, include_drafts=self.drafts),
+            as_of, uri_of, link_from(library.TRACKER))
+        self.generated[tracker.uri] = tracker
+        stats = metrics.compute_stats(shown_pms, include_drafts=self.drafts, as_of=as_of)
+        page = library.metrics_page(
+            stats, library.cross_counts(shown_pms, "type", self.drafts),
+            library.cross_counts(shown_pms, "severity", self.drafts), kb,
+            link_from(library.METRICS))
+        self.generated[page.uri] = page
+
+        for uri, page in self.generated.items():
+            if kept.get_file_from_path(uri) is not None:
+                log.warning(f"{kb.docs_dir}/{uri} exists; the generated page of that name "
+                            "is not added (rename or remove the file)")
+                continue
+            kept.append(File.generated(config, uri, content=page.markdown))
+        home = library.GeneratedPage(library.HOME, "")
+        home.markdown = home.slot(library.library_table(ordered, link_from(library.HOME)))
+        self.home = home
+        if kept.get_file_from_path(library.HOME) is None:
+            kept.append(File.generated(config, library.HOME,
+                                       content=library.home_markdown(None, home.markdown)))
+            self.generated[library.HOME] = home
+        return kept
+
+    def _validate(self, kb: Config) -> None:
+        """Every finding of `postmortem check`: errors as warnings (so `--strict` fails once
+        all are listed), the checker's own warnings as information."""
+        report = check(kb, jobs=1 if self.serving else None)
+        for f in report.findings:
+            message = f"{f.path}:{f.line}: {f.rule} {f.message}"
+            if f.severity == "error":
+                log.warning(message)
+            else:
+                log.info(f"{message} (warning)")
+        if report.findings:
+            log.info(f"{report.errors} error(s), {report.warnings} warning(s) in "
+                     f"{report.files} post-mortem(s)")
+
+    def _history(self, kb: Config) -> dict[str, Any]:
+        """Git history from the review issue's `core.history`, when it is there."""
+        try:
+            from ..core import history as git_history
+        except ImportError:
+            return {}
+        try:
+            found = git_history.history(kb)  # type: ignore[attr-defined]
+        except Exception as exc:  # history is a nicety: never fail a build for it
+            log.info(f"no git history on pages: {exc}")
+            return {}
+        return dict(found or {})
+
+    # --- pages -----------------------------------------------------------------------
+
+    def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig,
+                         files: Files) -> str:
+        kb = self.kb
+        assert kb is not None
+        uri = page.file.src_uri
+        entry = self.entries.get(uri)
+        if entry is not None:
+            pm = entry.pm
+            link = self._link(page, config)
+            page.meta = self._incident_meta(page.meta, entry, link)
+            return library.incident_markdown(pm, kb.audience, self.hidden)
+        if uri in self.generated:
+            return markdown
+        markdown = aud.withhold(aud.cut_marked_blocks(markdown, kb.audience), self.hidden)
+        if uri == library.HOME and self.home is not None:
+            return library.home_markdown(markdown, self.home.markdown)
+        return markdown
+
+    def _incident_meta(self, meta: dict[str, Any], entry: library.Entry,
+                       link: library.Link) -> dict[str, Any]:
+        """Theme data. The front matter moves under `postmortem`: keys such as `template`
+        and `status` mean something else to MkDocs and Material."""
+        kb = self.kb
+        assert kb is not None
+        pm = entry.pm
+        history = self.history.get(pm.path)
+        return {
+            "title": f"{pm.id}: {pm.title}",
+            "description": f"{kb.type_name(pm.type)} · {pm.severity} · {pm.quarter}",
+            "tags": list(pm.tags),
+            "postmortem": {
+                "id": pm.id, "title": pm.title, "type": pm.type,
+                "type_name": entry.type_name, "severity": pm.severity, "status": pm.status,
+                "visibility": pm.visibility, "owner": pm.owner, "quarter": pm.quarter,
+                "services": list(pm.services), "tags": list(pm.tags),
+                "completeness": entry.completeness.percent,
+                "header_html": library.header_html(entry, kb, link),
+                "banner_html": library.banner_html(pm),
+                "footer_html": library.footer_html(entry, self.related.get(pm.id, []),
+                                                   history, link),
+            },
+        }
+
+    def _link(self, page: Page, config: MkDocsConfig) -> library.Link:
+        def link(target: str) -> str:
+            return get_relative_url(File(target, "", "", config.use_directory_urls).url,
+                                    page.url)
+        return link
+
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig,
+                        files: Files) -> str:
+        uri = page.file.src_uri
+        generated = self.generated.get(uri) or (self.home if uri == library.HOME else None)
+        if generated is not None:
+            for key, value in generated.slots.items():
+                html = html.replace(key, value, 1)
+            return html
+        meta = page.meta.get("postmortem") if uri in self.entries else None
+        if meta:
+            head, sep, rest = html.partition("</h1>")
+            if sep:
+                return head + sep + meta["header_html"] + rest
+            return meta["header_html"] + html
+        return html

@@ -1,0 +1,140 @@
+"""`postmortem build` and `postmortem serve`: the incident library site, through MkDocs.
+
+Both call MkDocs' Python API with the knowledge base's mkdocs.yml; the `postmortems` plugin
+does the work, so plain `mkdocs build` / `mkdocs serve` give the same site. The audience is
+passed as POSTMORTEM_AUDIENCE, the variable the plugin reads, for the length of the call.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from pathlib import Path
+from typing import Any, Iterator
+
+import click
+
+from ..core.config import AUDIENCE_ENV, CONFIG_FILE
+from ..core.errors import ConfigError, PostmortemError
+from ..core.model import VISIBILITIES
+from .common import handle_errors, load_kb, root_option
+from .main import cli
+
+DRAFTS_ENV = "POSTMORTEM_DRAFTS"  # "1": drafts in, "0": drafts out (read by the plugin)
+
+audience_option = click.option(
+    "--audience", type=click.Choice(VISIBILITIES), default=None,
+    help="Who the site is for: it shows only post-mortems of this visibility or lower "
+         "(default: the `audience` setting in mkdocs.yml, or POSTMORTEM_AUDIENCE).")
+
+
+class _EchoHandler(logging.Handler):
+    """MkDocs' log lines on stderr, as `mkdocs` itself prints them."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            click.echo(f"{record.levelname:<8}-  {record.getMessage()}", err=True)
+        except Exception:  # pragma: no cover - never let logging break a build
+            self.handleError(record)
+
+
+@contextlib.contextmanager
+def _mkdocs_session(audience: str | None, drafts: bool | None) -> Iterator[None]:
+    logger = logging.getLogger("mkdocs")
+    handler = _EchoHandler(logging.INFO)
+    saved = {k: os.environ.get(k) for k in (AUDIENCE_ENV, "NO_MKDOCS_2_WARNING", DRAFTS_ENV)}
+    old_level, old_propagate = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    if audience:
+        os.environ[AUDIENCE_ENV] = audience
+    if drafts is not None:
+        os.environ[DRAFTS_ENV] = "1" if drafts else "0"
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+        logger.propagate = old_propagate
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _mkdocs_errors(exc: BaseException) -> PostmortemError:
+    from mkdocs.exceptions import Abort, ConfigurationError
+
+    if isinstance(exc, ConfigurationError):
+        return ConfigError(f"{CONFIG_FILE}: {exc}")
+    if isinstance(exc, Abort):
+        return PostmortemError(f"the site was not built: {exc}")
+    return PostmortemError(f"the site was not built: {exc}")
+
+
+@cli.command()
+@audience_option
+@click.option("--site-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to write the site (default: site/ next to mkdocs.yml).")
+@click.option("--strict", is_flag=True,
+              help="Fail (exit 1) when any post-mortem has an error or MkDocs warns, after "
+                   "listing them all.")
+@click.option("--drafts", is_flag=True, help="Include draft post-mortems (with a banner).")
+@root_option
+@handle_errors
+def build(audience: str | None, site_dir: Path | None, strict: bool, drafts: bool) -> None:
+    """Build the incident library site for one audience.
+
+    An audience sees only post-mortems of its visibility or lower (public < internal <
+    restricted) and nothing of the others anywhere in the output; blocks marked for a higher
+    audience are cut out. Exit 1 when --strict finds a problem.
+    """
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    kb = load_kb()
+    options: dict[str, Any] = {"config_file": str(kb.root / CONFIG_FILE), "strict": strict}
+    if site_dir is not None:
+        options["site_dir"] = str(site_dir.resolve())
+    with _mkdocs_session(audience, True if drafts else None):
+        try:
+            config = load_config(**options)
+            config.plugins.on_startup(command="build", dirty=False)
+            try:
+                mkdocs_build(config)
+            finally:
+                config.plugins.on_shutdown()
+        except MkDocsException as exc:
+            raise _mkdocs_errors(exc) from None
+    click.echo(f"Site written to {config.site_dir}", err=True)
+
+
+@cli.command()
+@audience_option
+@click.option("--dev-addr", "-a", metavar="IP:PORT", default="127.0.0.1:8000",
+              show_default=True, help="Where to serve the preview.")
+@click.option("--no-drafts", is_flag=True, help="Leave drafts out of the preview too.")
+@root_option
+@handle_errors
+def serve(audience: str | None, dev_addr: str, no_drafts: bool) -> None:
+    """Preview the site with live reload: pages rebuild when a post-mortem changes.
+
+    Drafts are shown, with a banner, unless --no-drafts.
+    """
+    from mkdocs.commands.serve import serve as mkdocs_serve
+    from mkdocs.exceptions import MkDocsException
+
+    kb = load_kb()
+    with _mkdocs_session(audience, False if no_drafts else None):
+        try:
+            mkdocs_serve(config_file=str(kb.root / CONFIG_FILE), livereload=True,
+                         dev_addr=dev_addr)
+        except MkDocsException as exc:
+            raise _mkdocs_errors(exc) from None
+        except KeyboardInterrupt:  # pragma: no cover - the user stopped the preview
+            pass

@@ -1,0 +1,148 @@
+"""Charts as inline SVG made at build time: nothing is fetched when a page is viewed.
+
+Each chart is a plain string of SVG with a <title> and <desc> for screen readers; the site
+places a table with the same numbers beside it. Colours are fixed per series so the same
+type or severity always has the same colour; text uses `currentColor` so the light and dark
+themes both read well. Output depends only on the input (same numbers, same bytes).
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Sequence
+
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+           "#7f7f7f", "#bcbd22", "#17becf")
+SEVERITY_COLOURS = {"SEV1": "#b71c1c", "SEV2": "#e65100", "SEV3": "#f9a825", "SEV4": "#2e7d32"}
+
+
+def colour(index: int, name: str = "") -> str:
+    return SEVERITY_COLOURS.get(name) or PALETTE[index % len(PALETTE)]
+
+
+def _num(value: float) -> str:
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _svg(width: int, height: int, title: str, desc: str, body: list[str]) -> str:
+    return (f'<svg class="pm-chart" role="img" viewBox="0 0 {width} {height}" '
+            f'width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg" '
+            f'font-family="sans-serif" font-size="11">'
+            f"<title>{escape(title)}</title><desc>{escape(desc)}</desc>"
+            + "".join(body) + "</svg>")
+
+
+def _nice_max(value: float) -> float:
+    return value if value > 0 else 1
+
+
+def stacked_bars(categories: Sequence[str], series: Sequence[tuple[str, Sequence[int]]],
+                 title: str) -> str:
+    """Vertical bars, one per category, stacked by series; a legend below."""
+    width, left, top, plot_h = 640, 36, 10, 180
+    totals = [sum(values[i] for _, values in series) for i in range(len(categories))]
+    ymax = _nice_max(max(totals, default=0))
+    slot = (width - left - 10) / max(len(categories), 1)
+    bar = min(40.0, slot * 0.7)
+    body = [f'<g fill="currentColor"><text x="{left - 4}" y="{top + 4}" '
+            f'text-anchor="end">{_num(ymax)}</text><text x="{left - 4}" y="{top + plot_h}" '
+            f'text-anchor="end">0</text></g>',
+            f'<line x1="{left}" y1="{top + plot_h}" x2="{width - 10}" y2="{top + plot_h}" '
+            f'stroke="currentColor" stroke-opacity="0.4"/>']
+    for i, category in enumerate(categories):
+        x = left + i * slot + (slot - bar) / 2
+        y = top + plot_h
+        for s, (name, values) in enumerate(series):
+            value = values[i]
+            if not value:
+                continue
+            h = plot_h * value / ymax
+            y -= h
+            body.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}" '
+                        f'fill="{colour(s, name)}"><title>{escape(category)}: '
+                        f'{escape(name)} {value}</title></rect>')
+        if len(categories) <= 24 or i % max(1, len(categories) // 12) == 0:
+            body.append(f'<text x="{x + bar / 2:.1f}" y="{top + plot_h + 14}" '
+                        f'text-anchor="middle" fill="currentColor">{escape(category)}</text>')
+    legend_y = top + plot_h + 34
+    x = left
+    for s, (name, _) in enumerate(series):
+        if x > width - 120:
+            x = left
+            legend_y += 16
+        body.append(f'<rect x="{x}" y="{legend_y - 9}" width="10" height="10" '
+                    f'fill="{colour(s, name)}"/><text x="{x + 14}" y="{legend_y}" '
+                    f'fill="currentColor">{escape(name)}</text>')
+        x += 22 + 7 * len(name)
+    desc = "; ".join(f"{c}: {t}" for c, t in zip(categories, totals))
+    return _svg(width, legend_y + 10, title, desc, body)
+
+
+def horizontal_bars(rows: Sequence[tuple[str, float]], title: str, unit: str = "") -> str:
+    """One horizontal bar per row, its value written at its end."""
+    width, label_w, row_h = 640, 200, 22
+    vmax = max((v for _, v in rows), default=0) or 1
+    body = []
+    for i, (label, value) in enumerate(rows):
+        y = 6 + i * row_h
+        w = (width - label_w - 60) * value / vmax
+        short = label if len(label) <= 30 else label[:29] + "…"
+        body.append(f'<text x="{label_w - 6}" y="{y + 13}" text-anchor="end" '
+                    f'fill="currentColor">{escape(short)}</text>'
+                    f'<rect x="{label_w}" y="{y + 2}" width="{w:.1f}" height="{row_h - 6}" '
+                    f'fill="{colour(0)}"/><text x="{label_w + w + 4:.1f}" y="{y + 13}" '
+                    f'fill="currentColor">{_num(value)}{escape(unit)}</text>')
+    desc = "; ".join(f"{label}: {_num(v)}{unit}" for label, v in rows)
+    return _svg(width, 12 + len(rows) * row_h, title, desc, body)
+
+
+def distributions(rows: Sequence[tuple[str, Sequence[float]]], title: str,
+                  unit: str = "h") -> str:
+    """One row per measure: every value as a dot on a log scale, a box from the first to the
+    third quartile and a line at the median (medians and spread, never a mean)."""
+    import math
+    import statistics
+
+    width, label_w, row_h = 640, 120, 40
+    values = [v for _, vs in rows for v in vs if v > 0]
+    lo = math.log10(min(values)) if values else 0.0
+    hi = math.log10(max(values)) if values else 1.0
+    lo, hi = math.floor(lo), max(math.ceil(hi), math.floor(lo) + 1)
+    plot_w = width - label_w - 20
+
+    def xpos(v: float) -> float:
+        v = max(v, 10 ** lo)
+        return label_w + plot_w * (math.log10(v) - lo) / (hi - lo)
+
+    body = []
+    for i, (label, vs) in enumerate(rows):
+        y = 8 + i * row_h
+        mid = y + row_h / 2 - 6
+        body.append(f'<text x="{label_w - 8}" y="{mid + 4:.1f}" text-anchor="end" '
+                    f'fill="currentColor">{escape(label)}</text>')
+        if not vs:
+            continue
+        ordered = sorted(vs)
+        if len(ordered) > 1:
+            q1, med, q3 = statistics.quantiles(ordered, n=4, method="inclusive")
+        else:
+            q1 = med = q3 = ordered[0]
+        body.append(f'<rect x="{xpos(q1):.1f}" y="{mid - 9:.1f}" '
+                    f'width="{max(xpos(q3) - xpos(q1), 1):.1f}" height="18" fill="{colour(0)}" '
+                    f'fill-opacity="0.25" stroke="{colour(0)}"/>'
+                    f'<line x1="{xpos(med):.1f}" y1="{mid - 11:.1f}" x2="{xpos(med):.1f}" '
+                    f'y2="{mid + 11:.1f}" stroke="{colour(3)}" stroke-width="3"/>')
+        for v in ordered:
+            body.append(f'<circle cx="{xpos(v):.1f}" cy="{mid:.1f}" r="2.5" '
+                        f'fill="currentColor" fill-opacity="0.6"/>')
+    axis_y = 8 + len(rows) * row_h
+    body.append(f'<line x1="{label_w}" y1="{axis_y}" x2="{label_w + plot_w}" y2="{axis_y}" '
+                f'stroke="currentColor" stroke-opacity="0.4"/>')
+    for power in range(lo, hi + 1):
+        value = 10 ** power
+        text = f"{_num(value) if value >= 1 else round(value * 60)}{unit if value >= 1 else 'm'}"
+        body.append(f'<text x="{xpos(value):.1f}" y="{axis_y + 14}" text-anchor="middle" '
+                    f'fill="currentColor">{escape(text)}</text>')
+    desc = "; ".join(f"{label}: {len(vs)} values" for label, vs in rows)
+    return _svg(width, axis_y + 22, title, desc, body)
