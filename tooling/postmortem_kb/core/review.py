@@ -148,11 +148,21 @@ def completeness(pm: Postmortem, template: Template | None) -> Completeness:
 SUMMARY_ROWS = 300  # a step summary is capped at 1 MiB by GitHub
 
 
-def _cell(text: str) -> str:
-    text = " ".join(text.split())
-    for raw, safe in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "\\|")):
-        text = text.replace(raw, safe)
-    return text
+def _cell(text: str, table: bool = True) -> str:
+    """Untrusted text as inline Markdown: no HTML, no line breaks, no cell breaks; code
+    spans (every other backtick-separated part) are left as they are, since they show
+    their text literally."""
+    parts = " ".join(text.split()).split("`")
+    for index in range(0, len(parts), 2):
+        for raw, safe in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
+            parts[index] = parts[index].replace(raw, safe)
+    joined = "`".join(parts)
+    return joined.replace("|", "\\|") if table else joined
+
+
+def _code(text: str, table: bool = True) -> str:
+    code = "`" + " ".join(text.replace("`", "'").split()) + "`"
+    return code.replace("|", "\\|") if table else code
 
 
 def job_summary(config: Config, report: CheckReport) -> str:
@@ -176,10 +186,10 @@ def job_summary(config: Config, report: CheckReport) -> str:
         warnings = len(found) - errors
         pm = parsed.get(path)
         if pm is None:
-            name, status, sections, items = f"`{_cell(path)}`", "–", "–", "–"
+            name, status, sections, items = _code(path), "–", "–", "–"
         else:
             done = completeness(pm, template_for(config, pm))
-            name = f"**{_cell(pm.id or path)}** {_cell(pm.title)}<br>`{_cell(path)}`"
+            name = f"**{_cell(pm.id or path)}** {_cell(pm.title)}<br>{_code(path)}"
             status = _cell(str(pm.meta.get("status", "–")))
             sections = f"{done.sections_done}/{done.sections_total}"
             items = f"{done.items_resolved}/{done.items_total}"
@@ -191,6 +201,7 @@ def job_summary(config: Config, report: CheckReport) -> str:
     if report.findings:
         lines += ["", "<details><summary>Findings</summary>", ""]
         for f in report.findings[:1000]:
-            lines.append(f"- `{_cell(f.path)}:{f.line}` {f.severity} {f.rule}: {_cell(f.message)}")
+            lines.append(f"- {_code(f'{f.path}:{f.line}', table=False)} {f.severity} {f.rule}: "
+                         f"{_cell(f.message, table=False)}")
         lines += ["", "</details>"]
     return "\n".join(lines) + "\n"
