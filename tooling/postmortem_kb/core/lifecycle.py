@@ -87,7 +87,7 @@ def set_status(path: str, text: str, meta_lines: dict[str, int], new: str,
             return None
         index = meta_lines[key] - 1
         found = _VALUE.match(lines[index].removeprefix(bom) if index == 0 else lines[index])
-        if found is None or found.group("key") != key:
+        if found is None or found.group("key") != key or found.group("value")[:1] in tuple("|>&*!{["):
             raise PostmortemError(f"`{key}` must be written on one line as `{key}: <value>` "
                                   "for `postmortem status` to change it", path=path,
                                   line=index + 1)
