@@ -104,7 +104,8 @@ def set_status(path: str, text: str, meta_lines: dict[str, int], new: str,
     if archived_at is not None:
         if stamp is not None:
             at, old = stamp
-            lines[at] = f"{old.group('lead')}{archived_at}{old.group('tail')}{old.group('end') or ''}"
+            lead = old.group("lead") if old.group("lead")[-1:] in " \t" else old.group("lead") + " "
+            lines[at] = f"{lead}{archived_at}{old.group('tail')}{old.group('end') or ''}"
         else:
             newline = end or "\n"
             lines.insert(index + 1, f"archived_at: {archived_at}{newline}")
