@@ -252,7 +252,7 @@ class GeneratedPage:
         return key
 
 
-FRONT = "---\nsearch:\n  exclude: true\n---\n\n"
+FRONT = "---\nsearch:\n  exclude: true\nhide:\n  - navigation\n---\n\n"
 
 
 def index_page(items: Sequence[Entry], dimension: str, config: Config, link: Link
@@ -593,6 +593,20 @@ def history_html(history: Any) -> str:
     return f'<h2 id="history">History</h2><dl class="pm-facts">{"".join(rows)}</dl>'
 
 
+TIMELINE_MARK = "<!--pmkb-timeline-->"
+
+
+def mark_timeline(html: str) -> str:
+    """Give the timeline's table (the first table after the mark) its class."""
+    at = html.find(TIMELINE_MARK)
+    if at < 0:
+        return html
+    table = html.find("<table>", at)
+    if table < 0:
+        return html
+    return html[:table] + '<table class="pm-timeline">' + html[table + len("<table>"):]
+
+
 def incident_markdown(pm: Postmortem, audience: str, hidden: set[str]) -> str:
     """The body of a post-mortem as its page renders it: the timeline table wrapped so it
     shows as a timeline, blocks above the audience cut, hidden post-mortems withheld."""
@@ -604,9 +618,7 @@ def incident_markdown(pm: Postmortem, audience: str, hidden: set[str]) -> str:
         if section.key == "timeline":
             table = next((t for t in section.tables if t.rows), None)
             if table is not None:
-                first, last = table.line - 1, table.rows[-1][0] - 1
-                lines[last] = lines[last] + "\n\n</div>\n"
-                lines[first] = '<div class="pm-timeline" markdown="1">\n\n' + lines[first]
+                lines[table.line - 1] = f"{TIMELINE_MARK}\n\n{lines[table.line - 1]}"
             break
     body = "\n".join(lines[body_start:])
     return withhold(cut_marked_blocks(body, audience), hidden)

@@ -220,6 +220,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             return markdown
         markdown = aud.withhold(aud.cut_marked_blocks(markdown, kb.audience), self.hidden)
         if uri == library.HOME and self.home is not None:
+            page.meta.setdefault("hide", ["navigation", "toc"])
             return library.home_markdown(markdown, self.home.markdown)
         return markdown
 
@@ -235,6 +236,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             "title": f"{pm.id}: {pm.title}",
             "description": f"{kb.type_name(pm.type)} · {pm.severity} · {pm.quarter}",
             "tags": list(pm.tags),
+            "hide": ["navigation"],
             "postmortem": {
                 "id": pm.id, "title": pm.title, "type": pm.type,
                 "type_name": entry.type_name, "severity": pm.severity, "status": pm.status,
@@ -264,6 +266,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             return html
         meta = page.meta.get("postmortem") if uri in self.entries else None
         if meta:
+            html = library.mark_timeline(html)
             head, sep, rest = html.partition("</h1>")
             if sep:
                 return head + sep + meta["header_html"] + rest

@@ -1,0 +1,194 @@
+"""Audiences: one source, several sites. The leak tests are the most important tests of the
+site: marker strings of post-mortems and blocks above an audience are searched for in every
+output file of that audience's build (compressed files unpacked), ids and slugs included."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from postmortem_kb.core.audience import (
+    cut_marked_blocks,
+    in_build,
+    may_see,
+    site_file_allowed,
+    withhold,
+)
+from postmortem_kb.core.parse import parse_text
+
+from conftest import complete_postmortem_text
+from test_site_support import (
+    DRAFT,
+    EVIDENCE,
+    INTERNAL,
+    INTERNAL_BLOCK,
+    PUBLIC,
+    RESTRICTED,
+    RESTRICTED_BLOCK,
+    build,
+    leaks,
+    output_texts,
+    write_kb,
+)
+
+
+@pytest.fixture(scope="module")
+def sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
+    """The fixture knowledge base built once per audience (and once with drafts)."""
+    base = tmp_path_factory.mktemp("audience")
+    root = write_kb(base / "kb")
+    built = {}
+    for audience in ("public", "internal", "restricted"):
+        built[audience] = output_texts(build(root, base / f"site-{audience}", "--strict",
+                                             "--audience", audience))
+    built["public+drafts"] = output_texts(build(root, base / "site-drafts", "--audience",
+                                                "public", "--drafts"))
+    return built
+
+
+# --- what each audience must never see ---------------------------------------------------
+
+
+def test_public_build_holds_nothing_internal_or_restricted(sites):
+    assert leaks(sites["public"], INTERNAL + RESTRICTED + INTERNAL_BLOCK + RESTRICTED_BLOCK) == []
+
+
+def test_internal_build_holds_nothing_restricted(sites):
+    assert leaks(sites["internal"], RESTRICTED + RESTRICTED_BLOCK) == []
+
+
+@pytest.mark.parametrize("audience", ["public", "internal", "restricted", "public+drafts"])
+def test_evidence_never_reaches_any_build(sites, audience):
+    assert leaks(sites[audience], EVIDENCE) == []
+
+
+@pytest.mark.parametrize("audience", ["public", "internal", "restricted"])
+def test_drafts_are_left_out_unless_asked_for(sites, audience):
+    assert leaks(sites[audience], DRAFT) == []
+
+
+# --- and what they do see (so the tests above cannot pass on an empty site) -------------
+
+
+def test_public_build_shows_public_post_mortem_and_attachment(sites):
+    found = leaks(sites["public"], PUBLIC)
+    assert {f.split(" in ")[0] for f in found} == set(PUBLIC)
+
+
+def test_internal_build_shows_internal_but_not_restricted_blocks(sites):
+    assert {f.split(" in ")[0] for f in leaks(sites["internal"], INTERNAL + INTERNAL_BLOCK)} \
+        == set(INTERNAL + INTERNAL_BLOCK)
+
+
+def test_restricted_build_shows_everything_but_drafts_and_evidence(sites):
+    wanted = INTERNAL + RESTRICTED + INTERNAL_BLOCK + RESTRICTED_BLOCK + PUBLIC
+    assert {f.split(" in ")[0] for f in leaks(sites["restricted"], wanted)} == set(wanted)
+
+
+def test_drafts_build_shows_the_draft_with_a_banner(sites):
+    page = next(t for rel, t in sites["public+drafts"].items()
+                if "zzdraftslug/index.html" in rel)
+    assert "pm-banner--draft" in page
+    assert leaks(sites["public+drafts"], INTERNAL + RESTRICTED) == []
+
+
+def test_code_examples_of_markers_are_kept(sites):
+    assert leaks(sites["public"], ("zzcodeexample",))
+
+
+def test_public_home_counts_only_what_it_shows(sites):
+    home = sites["public"]["index.html"]
+    assert "1 post-mortem<" in home
+    assert "3 post-mortems" in sites["restricted"]["index.html"]
+
+
+def test_link_to_hidden_post_mortem_is_unlinked_and_id_withheld(sites):
+    page = next(t for rel, t in sites["public"].items() if rel.endswith("zzpublicslug/index.html"))
+    assert "the restricted one" in page
+    assert "[withheld]" in page
+
+
+# --- the core functions, one case that breaks and one that does not ----------------------
+
+
+def test_may_see_orders_audiences():
+    assert may_see("internal", "public") and may_see("internal", "internal")
+    assert not may_see("internal", "restricted")
+    assert not may_see("public", "bogus")  # an unknown visibility counts as the highest
+
+
+def test_in_build_leaves_out_drafts_and_higher_visibility():
+    pm = parse_text("postmortems/2026/x.md", complete_postmortem_text("PM-2026-001", "draft",
+                                                                     "public"))
+    assert not in_build(pm, "restricted", include_drafts=False)
+    assert in_build(pm, "public", include_drafts=True)
+    hidden = parse_text("postmortems/2026/y.md", complete_postmortem_text(
+        "PM-2026-002", "published", "restricted"))
+    assert not in_build(hidden, "internal", include_drafts=True)
+    assert in_build(hidden, "restricted", include_drafts=False)
+
+
+@pytest.mark.parametrize("src_uri,allowed", [
+    ("index.md", True),
+    ("guide/how-to.md", True),
+    ("templates/security.md", False),
+    ("2026/PM-2026-001-shown.md", True),
+    ("2026/PM-2026-009-hidden.md", False),
+    ("2026/PM-2026-001/diagram.png", True),
+    ("2026/PM-2026-001/evidence/log.txt", False),
+    ("2026/PM-2026-001/evidence/manifest.json", False),
+    ("2026/PM-2026-001/sub/evidence/x.txt", False),
+    ("2026/PM-2026-009/diagram.png", False),
+    ("2026/stray.txt", False),
+])
+def test_site_file_allowed(src_uri, allowed):
+    assert site_file_allowed(src_uri, {"2026/PM-2026-001-shown.md"}, {"PM-2026-001"}) is allowed
+
+
+BLOCKS = """Before.
+
+!!! restricted "Secret"
+    hidden one
+
+    hidden two
+
+??? note internal
+    internal text
+
+???+ restricted
+    hidden three
+After.
+    ```
+    !!! restricted
+        inside code
+    ```
+"""
+
+
+def test_cut_marked_blocks_per_audience():
+    public = cut_marked_blocks(BLOCKS, "public")
+    assert "hidden" not in public.replace("inside code", "") and "internal text" not in public
+    assert "Before." in public and "After." in public
+    internal = cut_marked_blocks(BLOCKS, "internal")
+    assert "internal text" in internal and "hidden one" not in internal
+    assert cut_marked_blocks(BLOCKS, "restricted") == BLOCKS
+
+
+def test_cut_marked_blocks_keeps_markers_inside_code():
+    text = "```\n!!! restricted\n    shown as code\n```\n"
+    assert cut_marked_blocks(text, "public") == text
+
+
+def test_ordinary_admonitions_stay():
+    text = '!!! warning "Careful"\n    kept\n'
+    assert cut_marked_blocks(text, "public") == text
+
+
+def test_withhold_unlinks_and_withholds_only_hidden_ids():
+    text = ("See [A](../2025/PM-2025-002-secret-slug.md#x), [B](PM-2025-003-ok.md), "
+            "PM-2025-002 and PM-2025-003.\n\n[ref]: ../2025/PM-2025-002-secret-slug.md\n")
+    out = withhold(text, {"PM-2025-002"})
+    assert "secret-slug" not in out and "PM-2025-002" not in out
+    assert "[B](PM-2025-003-ok.md)" in out and "PM-2025-003." in out
+    assert withhold(text, set()) == text
