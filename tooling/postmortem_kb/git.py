@@ -272,12 +272,18 @@ def _person(value: str) -> str:
     return name or value.strip()
 
 
+def _oldest_first(per_commit: list[list[str]]) -> tuple[str, ...]:
+    """Names from commits listed newest first, oldest commit first, each name once."""
+    return tuple(dict.fromkeys(name for names in reversed(per_commit) for name in names))
+
+
 def history(repository: Repository, folder: str) -> dict[str, FileHistory]:
     """Git history of every file under FOLDER, from a single `git log` over the repository.
 
     Keys are paths relative to the knowledge base root. Merge commits bring the trailers
     written on them (e.g. by a merge queue) to the files they merge; authorship comes from
-    ordinary commits. In a shallow clone the history is what was fetched.
+    ordinary commits. People are listed oldest first. In a shallow clone the history is
+    what was fetched.
     """
     if not has_commit(repository):
         return {}
@@ -310,8 +316,8 @@ def history(repository: Repository, folder: str) -> dict[str, FileHistory]:
             if not is_merge:
                 entry["dates"].append((moment, -seq, author))
                 entry["authors"].append(author)
-            entry["reviewers"].extend(people["reviewers"])
-            entry["approvers"].extend(people["approvers"])
+            entry["reviewers"].append(people["reviewers"])
+            entry["approvers"].append(people["approvers"])
     result = {}
     for name, entry in collected.items():
         if not entry["dates"]:
@@ -322,5 +328,5 @@ def history(repository: Repository, folder: str) -> dict[str, FileHistory]:
         result[name] = FileHistory(
             first[0], first[2], last[0], last[2], len(entry["dates"]),
             tuple(dict.fromkeys(reversed(entry["authors"]))),
-            tuple(dict.fromkeys(entry["reviewers"])), tuple(dict.fromkeys(entry["approvers"])))
+            _oldest_first(entry["reviewers"]), _oldest_first(entry["approvers"]))
     return result
