@@ -117,6 +117,15 @@ def user_name(repository: Repository) -> str | None:
     return str(name).strip() or None
 
 
+def user_email(repository: Repository) -> str | None:
+    """git's configured user.email (for `evidence add`), or None."""
+    try:
+        email = repository.repo.config_reader().get_value("user", "email", "")
+    except Exception:
+        return None
+    return str(email).strip() or None
+
+
 def has_commit(repository: Repository) -> bool:
     return bool(repository.repo.head.is_valid())
 

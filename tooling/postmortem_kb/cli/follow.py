@@ -20,6 +20,7 @@ from ..core.metrics import (
     action_rows,
     compute_stats,
     format_hours,
+    today_utc,
 )
 from ..core.model import Postmortem
 from ..core.times import parse_date
@@ -31,7 +32,7 @@ ACTION_KEYS = ("postmortem", "id", "action", "owner", "due", "status", "overdue"
 
 def parse_as_of(value: str | None) -> date:
     if value is None:
-        return date.today()
+        return today_utc()
     parsed = parse_date(value)
     if parsed is None:
         raise UsageError(f"--as-of {value!r} is not a date: write YYYY-MM-DD")
@@ -41,7 +42,7 @@ def parse_as_of(value: str | None) -> date:
 def as_of_option(func):  # type: ignore[no-untyped-def]
     return click.option("--as-of", "as_of", metavar="DATE",
                         help="Take DATE (YYYY-MM-DD) as today, so a report can be reproduced "
-                             "(default: today).")(func)
+                             "(default: today in UTC).")(func)
 
 
 def drafts_option(func):  # type: ignore[no-untyped-def]

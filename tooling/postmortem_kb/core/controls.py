@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Iterable
 
-from .metrics import ActionRow, action_rows, in_scope
+from .metrics import ActionRow, action_rows, in_scope, today_utc
 from .model import Postmortem, Section
 
 CONTROL_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9.+_-]*:[A-Za-z0-9][A-Za-z0-9.()_/-]*$")
@@ -123,7 +123,7 @@ def rollup(postmortems: Iterable[Postmortem], as_of: date | None = None,
            include_drafts: bool = False) -> tuple[list[ControlRollup], list[ControlProblem]]:
     """Every control named across the post-mortems, most often failed first."""
     chosen = in_scope(postmortems, include_drafts)
-    today = as_of or date.today()
+    today = as_of or today_utc()
     incidents: dict[str, list[str]] = {}
     spelled: dict[str, str] = {}  # casefolded -> first spelling seen
     problems: list[ControlProblem] = []

@@ -15,7 +15,6 @@ import json
 import os
 import re
 import socket
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -76,17 +75,12 @@ def manifest_link(pm: Postmortem) -> str:
 
 
 def git_user(root: Path) -> str:
-    """`Name <email>` from git's configuration (the git.py interface has no such call yet);
-    `unknown` when git is absent or unconfigured."""
-    def read(key: str) -> str:
-        try:
-            done = subprocess.run(["git", "-C", str(root), "config", "--get", key],
-                                  capture_output=True, text=True, timeout=10)
-        except (OSError, subprocess.SubprocessError):
-            return ""
-        return done.stdout.strip() if done.returncode == 0 else ""
+    """`Name <email>` from git's configuration; `unknown` when git is absent or unconfigured."""
+    from .. import git as gitops  # only `evidence add` needs git
 
-    name, email = read("user.name"), read("user.email")
+    repository = gitops.open_repository(root)
+    name = gitops.user_name(repository) if repository is not None else None
+    email = gitops.user_email(repository) if repository is not None else None
     if name and email:
         return f"{name} <{email}>"
     return name or (f"<{email}>" if email else "unknown")

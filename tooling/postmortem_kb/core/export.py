@@ -29,6 +29,7 @@ from .metrics import (
     hours_between,
     in_scope,
     quarter_bounds,
+    today_utc,
 )
 from .model import TIME_KEYS, VISIBILITIES, Postmortem, visibility_rank
 from .rules import check_postmortem
@@ -222,7 +223,7 @@ def quarter_report(postmortems: Iterable[Postmortem], quarter: str, audience: st
     """The quarter's incidents and figures; follow-through (repeats, controls, overdue
     actions) looks across every incident up to the quarter's end."""
     first, last = quarter_bounds(quarter)
-    today = as_of or min(date.today(), last)
+    today = as_of or min(today_utc(), last)
     visible = visible_to(in_scope(postmortems, include_drafts), audience)
     upto = [pm for pm in visible if pm.quarter and pm.quarter <= quarter]
     incidents = [pm for pm in visible if pm.quarter == quarter]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import Any, Iterable, Sequence
 
 from .model import SEVERITIES, Postmortem, status_rank
@@ -38,6 +38,11 @@ DURATION_NAMES = {
 SCOPE_HELP = ("Counted: post-mortems in review, published or archived; drafts only with "
               "--include-drafts or `include_drafts: true` in mkdocs.yml (the setting that "
               "also puts drafts on the site).")
+
+
+def today_utc() -> date:
+    """Today in UTC: the same day on a laptop and on a CI runner."""
+    return datetime.now(timezone.utc).date()
 
 
 def in_scope(postmortems: Iterable[Postmortem], include_drafts: bool = False) -> list[Postmortem]:
@@ -96,7 +101,7 @@ def action_rows(postmortems: Iterable[Postmortem], status: str = "open",
     """
     if status not in ACTION_FILTERS:
         raise ValueError(f"status must be one of {', '.join(ACTION_FILTERS)}")
-    today = as_of or date.today()
+    today = as_of or today_utc()
     wanted_owner = owner.strip().casefold() if owner else None
     rows: list[ActionRow] = []
     for pm in in_scope(postmortems, include_drafts):
@@ -259,7 +264,7 @@ def compute_stats(postmortems: Iterable[Postmortem], include_drafts: bool = Fals
     same date that gives the id's year and the year folder.
     """
     chosen = in_scope(postmortems, include_drafts)
-    today = as_of or date.today()
+    today = as_of or today_utc()
     services: dict[str, list[str]] = {}
     for pm in chosen:
         for service in dict.fromkeys(pm.services):  # a service named twice counts once
