@@ -331,3 +331,25 @@ def test_pm602_link_inside_a_comment_does_not_count(with_evidence: Path) -> None
 
 def test_pm602_nothing_without_evidence(repo_kb: Path) -> None:
     assert findings(repo_kb) == []
+
+
+# --- what the site shows ------------------------------------------------------------------
+
+
+def test_site_helpers_rewrite_manifest_links(with_evidence: Path) -> None:
+    from postmortem_kb.core.config import load_config
+    from postmortem_kb.core.evidence import (evidence_table, link_manifest_in_page,
+                                             read_manifest)
+    from postmortem_kb.core.knowledge_base import find_postmortem
+
+    config = load_config(with_evidence)
+    items = read_manifest(config, find_postmortem(config, PM))
+    page = f"Hashes: [the manifest]({PM}/evidence/manifest.json) and more."
+    restricted = link_manifest_in_page(page, items)
+    assert "Hashes: [the manifest](#evidence-manifest) and more." in restricted
+    assert "## Evidence manifest" in restricted and sha(b"alpha\n") in restricted
+    assert "evidence/manifest.json" not in restricted
+    assert link_manifest_in_page(page, None) == "Hashes: the manifest and more."
+    assert link_manifest_in_page("no link", items) == "no link"
+    table = evidence_table(items)
+    assert table.splitlines()[2].startswith("| a.log | `")

@@ -30,6 +30,11 @@ MANIFEST = "manifest.json"
 EVIDENCE_FOLDER = "evidence"
 MANIFEST_VERSION = 1
 KINDS = ("file", "external", "url")
+# A Markdown link to a post-mortem's manifest, as PM602 asks section 2 to hold. Evidence never
+# reaches a site, so the site rewrites these links (see `link_manifest_in_page`).
+MANIFEST_LINK = re.compile(r"\[(?P<text>[^\]\n]*)\]\(<?(?:\./)?(?P<id>[A-Z][A-Z0-9]*-\d{4}-\d{3,})"
+                           r"/evidence/manifest\.json>?\)")
+EVIDENCE_ANCHOR = "evidence-manifest"
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _UNSAFE_CHARS = re.compile(r"[^A-Za-z0-9._+-]+")
@@ -131,6 +136,34 @@ def manifest_text(pm: Postmortem, items: list[EvidenceItem]) -> str:
     data = {"version": MANIFEST_VERSION, "postmortem": pm.id,
             "evidence": [item.as_dict() for item in items]}
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def evidence_table(items: list[EvidenceItem]) -> str:
+    """The manifest as a Markdown table of names and hashes (never the files themselves):
+    what the restricted audience's page shows."""
+    def cell(text: str) -> str:
+        return (text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;")
+                .replace(">", "&gt;").replace("\n", " "))
+
+    lines = ["| Evidence | SHA-256 | Bytes | Added (UTC) | By | Note |",
+             "|---|---|---|---|---|---|"]
+    for item in items:
+        where = item.name if item.kind == "file" else f"{item.label} ({item.kind})"
+        lines.append("| " + " | ".join(cell(v) for v in (
+            where, f"`{item.sha256}`" if item.sha256 else "", "" if item.size is None
+            else str(item.size), item.added_at, item.added_by, item.note)) + " |")
+    return "\n".join(lines)
+
+
+def link_manifest_in_page(markdown: str, items: list[EvidenceItem] | None) -> str:
+    """For a site page: links to the manifest point at an appended table of names and hashes
+    (`items`: the restricted audience) or, with `items` None, become their plain text."""
+    if not MANIFEST_LINK.search(markdown):
+        return markdown
+    if items is None:
+        return MANIFEST_LINK.sub(lambda m: m.group("text"), markdown)
+    page = MANIFEST_LINK.sub(lambda m: f"[{m.group('text')}](#{EVIDENCE_ANCHOR})", markdown)
+    return f"{page.rstrip()}\n\n## Evidence manifest\n\n{evidence_table(items)}\n"
 
 
 # --- adding ------------------------------------------------------------------------------
