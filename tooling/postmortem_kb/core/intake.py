@@ -90,7 +90,7 @@ def from_json(text: str) -> dict[str, str]:
 
 
 def parse_report(text: str, kind: str) -> dict[str, str]:
-    """`kind` is `issue-form`, `json`, or `auto` (JSON when it starts with `{`)."""
+    """`kind` is `issue-form`, `json`, or `auto` (JSON when it starts with `{` or `[`)."""
     if kind == "auto":
-        kind = "json" if text.lstrip().startswith("{") else "issue-form"
+        kind = "json" if text.lstrip()[:1] in ("{", "[") else "issue-form"
     return from_json(text) if kind == "json" else from_issue_form(text)
