@@ -82,13 +82,12 @@ class Config:
 
     def relative(self, path: Path) -> str:
         """PATH relative to the root, as written (a symlink keeps its own name)."""
-        absolute = Path(os.path.abspath(path))
+        absolute = os.path.abspath(path)
         for root in (self.root, self.root.resolve()):
-            try:
-                return absolute.relative_to(os.path.abspath(root)).as_posix()
-            except ValueError:
-                continue
-        return path.as_posix()
+            prefix = os.path.join(os.path.abspath(root), "")
+            if absolute.startswith(prefix):
+                return absolute[len(prefix):].replace(os.sep, "/")
+        return Path(path).as_posix()
 
     def type_name(self, slug: str) -> str:
         return self.types.get(slug, slug.replace("-", " ").capitalize())

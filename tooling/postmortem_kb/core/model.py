@@ -91,10 +91,7 @@ class Section:
     checklist: tuple[ChecklistItem, ...]
     tables: tuple[Table, ...]
     text: str  # the section body with comments and code blocked out
-
-    @property
-    def key(self) -> str:
-        return section_key(self.title)
+    key: str = ""  # section_key(title), computed once by the parser
 
 
 def section_key(title: str) -> str:

@@ -21,6 +21,7 @@ from .model import (
     Section,
     Table,
     TimelineEntry,
+    section_key,
 )
 from .times import parse_date, parse_table_time
 
@@ -37,11 +38,14 @@ _MASK = re.compile(
     r"<!--.*?-->|^[ \t]{0,3}(`{3,}|~{3,})[^\n]*\n.*?(?:^[ \t]{0,3}\1[`~]*[ \t]*$|\Z)",
     re.S | re.M,
 )
-_H2 = re.compile(r"^##(?!#)[ \t]+([^\n]*?)[ \t#]*$", re.M)
-_TASK = re.compile(r"^([ \t]*)[-*+][ \t]+\[([ xX])\][ \t]*([^\n]*)$", re.M)
-_TABLE = re.compile(r"(?:^[ \t]*\|[^\n]*(?:\n|\Z))+", re.M)
+# The scanner works on the body with a "\n" put in front, so that every line starts after a
+# newline: patterns that begin with a literal "\n" are several times faster in `re` than
+# patterns that begin with a MULTILINE `^`.
+_H2 = re.compile(r"\n##(?!#)[ \t]+([^\n]*?)[ \t#]*(?=\n|\Z)")
+_TASK = re.compile(r"\n([ \t]*)[-*+][ \t]+\[([ xX])\][ \t]*([^\n]*)")
+_TABLE = re.compile(r"\n[ \t]*\|[^\n]*(?:\n[ \t]*\|[^\n]*)*")
 _DELIM = re.compile(r"^[\s|:\-]+$")
-_CONTENT_LINE = re.compile(r"^[ \t]*(?![|])(?![-*+][ \t]+\[ \])\S", re.M)
+_CONTENT_LINE = re.compile(r"\n[ \t]*(?![|])(?![-*+][ \t]+\[ \])\S")
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
 
 
@@ -134,14 +138,14 @@ def split_cells(line: str) -> tuple[str, ...]:
     return tuple(c.strip().replace("\\|", "|") for c in _CELL_SPLIT.split(line))
 
 
-def _tables(chunk: str, first_line: int) -> list[Table]:
+def _tables(chunk: str, line_before: int) -> list[Table]:
+    """Pipe tables in CHUNK (which starts with "\n"); LINE_BEFORE is the line of chunk[0]."""
     tables = []
-    pos = 0
-    line = first_line
+    pos, line = 0, line_before + 1
     for match in _TABLE.finditer(chunk):
         line += chunk.count("\n", pos, match.start())
         pos = match.start()
-        rows = match.group(0).rstrip("\n").split("\n")
+        rows = match.group(0)[1:].split("\n")
         if len(rows) < 2 or not _DELIM.match(rows[1]) or "-" not in rows[1]:
             continue
         body = tuple((line + 2 + i, split_cells(r)) for i, r in enumerate(rows[2:]))
@@ -153,7 +157,7 @@ def parse_text(path: str, text: str) -> Postmortem:
     """Parse decoded text; raises ParseProblem when it is not a post-mortem at all."""
     meta, meta_lines, body_start = split_front_matter(path, text)
     body_line = text.count("\n", 0, body_start) + 1
-    body = mask(text[body_start:])
+    body = "\n" + mask(text[body_start:])  # body[k] is on line body_line + count("\n", 1, k)
 
     sections: list[Section] = []
     all_items: list[ChecklistItem] = []
@@ -162,28 +166,26 @@ def parse_text(path: str, text: str) -> Postmortem:
     pm_id = meta.get("id") if isinstance(meta.get("id"), str) else ""
 
     heads = list(_H2.finditer(body))
-    line = body_line
-    pos = 0
+    line, pos = body_line, 0
     for index, head in enumerate(heads):
         line += body.count("\n", pos, head.start())
         pos = head.start()
         end = heads[index + 1].start() if index + 1 < len(heads) else len(body)
-        content_start = head.end() + 1
-        chunk = body[content_start:end]
-        first = line + 1
+        chunk = body[head.end():end]  # starts with the newline that ends the heading
         items: list[ChecklistItem] = []
         if "[" in chunk:
-            ipos, iline = 0, first
+            ipos, iline = 0, line + 1
             for task in _TASK.finditer(chunk):
                 iline += chunk.count("\n", ipos, task.start())
                 ipos = task.start()
                 items.append(ChecklistItem(iline, task.group(3).strip(), task.group(2) != " ",
                                            len(task.group(1).expandtabs(4))))
-        tables = _tables(chunk, first) if "|" in chunk else []
+        tables = _tables(chunk, line) if "|" in chunk else []
         has_content = bool(_CONTENT_LINE.search(chunk)) or any(t.rows for t in tables)
-        end_line = first + chunk.count("\n")
-        section = Section(head.group(1).strip(), line, end_line, has_content,
-                          tuple(items), tuple(tables), chunk)
+        end_line = line + chunk.count("\n")
+        title = head.group(1).strip()
+        section = Section(title, line, end_line, has_content, tuple(items), tuple(tables),
+                          chunk, section_key(title))
         sections.append(section)
         all_items.extend(items)
         for table in tables:
@@ -198,7 +200,7 @@ def parse_text(path: str, text: str) -> Postmortem:
                                                   raw_time, event))
 
     return Postmortem(path, meta, meta_lines, body_line, tuple(sections), tuple(timeline),
-                      tuple(actions), tuple(all_items), text, body)
+                      tuple(actions), tuple(all_items), text, body[1:])
 
 
 def _action(pm_id: str, line: int, cells: tuple[str, ...]) -> ActionItem:

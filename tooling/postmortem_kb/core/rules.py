@@ -10,6 +10,8 @@ import re
 from functools import lru_cache
 from typing import Iterable
 
+import ahocorasick
+
 from .config import Config
 from .model import (
     ACTION_STATUSES,
@@ -69,24 +71,24 @@ _PLACEHOLDER = re.compile(r"\{\{.*?\}\}|\b(?:TODO|TBD|FIXME)\b")
 _IGNORE = re.compile(r"<!--\s*postmortem-ignore\b([^>]*?)-->")
 
 # Secrets: each pattern names its kind; the secret itself is never echoed.
-_SECRETS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
-    ("AKIA", "an AWS access key id", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
-    ("ASIA", "an AWS access key id", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
-    ("PRIVATE KEY", "a private key", re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")),
-    ("gh", "a GitHub token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})\b")),
-    ("xox", "a Slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
-    ("AIza", "a Google API key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}\b")),
-    ("sk_live_", "a Stripe secret key", re.compile(r"\b[sr]k_live_[0-9A-Za-z]{20,}")),
-    ("glpat-", "a GitLab token", re.compile(r"\bglpat-[0-9A-Za-z_\-]{20,}")),
-    ("eyJ", "a JSON web token", re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}")),
-    ("-----BEGIN", "a private key", re.compile(r"-----BEGIN PGP PRIVATE KEY BLOCK-----")),
+_SECRETS: tuple[tuple[tuple[str, ...], str, re.Pattern[str]], ...] = (
+    (("AKIA", "ASIA"), "an AWS access key id", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
+    (("PRIVATE KEY",), "a private key",
+     re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")),
+    (("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"), "a GitHub token",
+     re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})")),
+    (("xox",), "a Slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
+    (("AIza",), "a Google API key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}")),
+    (("sk_live_", "rk_live_"), "a Stripe secret key", re.compile(r"\b[sr]k_live_[0-9A-Za-z]{20,}")),
+    (("glpat-",), "a GitLab token", re.compile(r"\bglpat-[0-9A-Za-z_\-]{20,}")),
+    (("eyJ",), "a JSON web token",
+     re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}")),
 )
-_ASSIGNMENT = re.compile(
-    r"(?i)(?<![A-Za-z0-9])(password|passwd|pwd|secret|secret[_-]?key|client[_-]?secret|api[_-]?key|"
-    r"access[_-]?key|auth[_-]?token|access[_-]?token|token|aws_secret_access_key)[A-Za-z0-9_-]*"
-    r"[\"']?[ \t]*(?:=|:=|:)[ \t]*[\"']?([^\s\"'`,;]{8,})"
-)
-_ASSIGNMENT_HINTS = ("passw", "pwd", "secret", "key", "token")
+# A secret-looking name followed by `=`/`:` and a value; tried only where a name occurs.
+_ASSIGNMENT_NAMES = ("passw", "pwd", "secret", "token", "api_key", "apikey", "api-key",
+                     "access_key", "access-key", "private_key")
+_ASSIGNMENT_VALUE = re.compile(
+    r"[A-Za-z0-9_-]*[\"']?[ \t]*(?:=|:=|:)[ \t]*[\"']?([^\s\"'`,;]{8,})")
 _REDACTED = re.compile(r"(?i)redacted|removed|rotated|\*\*\*|x{4,}|<[^>]*>|\$\{|\{\{|"
                        r"changeme|placeholder|dummy")
 
@@ -111,11 +113,42 @@ def _blame_pattern(terms: tuple[str, ...]) -> re.Pattern[str]:
         if term[:1].isalnum():
             escaped = r"\b" + escaped
         elif term.startswith("'"):
-            escaped = r"\b\w+" + escaped
+            escaped = r"(?<=\w)" + escaped  # "Sam's fault": the name is any word
         if term[-1:].isalnum():
             escaped += r"\b"
         parts.append(escaped)
     return re.compile("|".join(parts), re.I)
+
+
+_PLACEHOLDER_TRIGGERS = ("{{", "todo", "tbd", "fixme")
+
+
+@lru_cache(maxsize=16)
+def _automaton(blame_terms: tuple[str, ...]) -> "ahocorasick.Automaton":
+    words = set(_ASSIGNMENT_NAMES) | set(_PLACEHOLDER_TRIGGERS)
+    words |= {hint.lower() for hints, _, _ in _SECRETS for hint in hints}
+    for _, cores in _term_cores(blame_terms):
+        words.update(cores)
+    automaton = ahocorasick.Automaton()
+    for word in words:
+        automaton.add_word(word, word)
+    automaton.make_automaton()
+    return automaton
+
+
+def _triggers(pm: Postmortem, config: Config) -> dict[str, list[int]]:
+    """Where each trigger word occurs (lower-cased) in the file, found in one pass.
+
+    The secret, placeholder and blame rules run their regular expressions only when one
+    of their words occurs: one multi-pattern scan instead of dozens of substring scans.
+    """
+    lowered = pm.text.lower()
+    if len(lowered) != len(pm.text):  # a few characters lower-case to two; keep offsets
+        lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in pm.text)
+    found: dict[str, list[int]] = {}
+    for end, word in _automaton(tuple(config.blame_terms)).iter(lowered):
+        found.setdefault(word, []).append(end - len(word) + 1)
+    return found
 
 
 def _line(text: str, offset: int, first_line: int = 1) -> int:
@@ -138,6 +171,7 @@ def check_postmortem(pm: Postmortem, config: Config, template: Template | None,
                      status: str | None = None) -> list[Finding]:
     """Everything `status` (default: the file's own) demands that `pm` does not meet."""
     out = _Collector(pm)
+    found = _triggers(pm, config)
     status = status or (pm.meta.get("status") if pm.meta.get("status") in STATUSES else "draft")
     rank = status_rank(status)
     _front_matter(pm, config, out, rank)
@@ -149,14 +183,14 @@ def check_postmortem(pm: Postmortem, config: Config, template: Template | None,
                   "or a built-in one (security, outage)")
     elif rank >= status_rank("in-review"):
         _sections(pm, template, out, status)
-        _placeholders(pm, out)
+        _placeholders(pm, out, found)
         _timeline(pm, out)
     if rank >= status_rank("published"):
         _checklist(pm, out, status)
         _actions(pm, out, status)
-    _secrets(pm, out)
+    _secrets(pm, out, found)
     _active_html(pm, out)
-    _blame(pm, config, out)
+    _blame(pm, config, out, found)
     _evidence_link(pm, config, out)
     findings = out.findings
     if IGNORE_MARK in pm.text:
@@ -297,10 +331,10 @@ def _sections(pm: Postmortem, template: Template, out: _Collector, status: str) 
                       f"`{status}`")
 
 
-def _placeholders(pm: Postmortem, out: _Collector) -> None:
+def _placeholders(pm: Postmortem, out: _Collector, found: dict[str, list[int]]) -> None:
+    if not any(trigger in found for trigger in _PLACEHOLDER_TRIGGERS):
+        return
     for text, first in ((front_matter_text(pm), 1), (pm.masked_body, pm.body_line)):
-        if "{{" not in text and "TODO" not in text and "TBD" not in text and "FIXME" not in text:
-            continue
         for match in _PLACEHOLDER.finditer(text):
             out.error(_line(text, match.start(), first), "PM204",
                       f"placeholder `{match.group(0)[:40]}` is left: replace it with the real "
@@ -348,11 +382,11 @@ def _actions(pm: Postmortem, out: _Collector, status: str) -> None:
                       f"of {', '.join(ACTION_STATUSES)}")
 
 
-def _secrets(pm: Postmortem, out: _Collector) -> None:
+def _secrets(pm: Postmortem, out: _Collector, found: dict[str, list[int]]) -> None:
     text = pm.text
     seen: set[int] = set()
-    for hint, kind, pattern in _SECRETS:
-        if hint not in text:
+    for hints, kind, pattern in _SECRETS:
+        if not any(hint.lower() in found for hint in hints):
             continue
         for match in pattern.finditer(text):
             line = _line(text, match.start())
@@ -360,17 +394,16 @@ def _secrets(pm: Postmortem, out: _Collector) -> None:
                 seen.add(line)
                 out.error(line, "PM401", f"this line holds {kind}: remove it, write "
                           "`[REDACTED]` instead, and rotate the secret")
-    lowered = text.lower()
-    if not any(h in lowered for h in _ASSIGNMENT_HINTS):
-        return
-    for match in _ASSIGNMENT.finditer(text):
-        if not _secret_value_is_real(match.group(2)):
-            continue
-        line = _line(text, match.start())
-        if line not in seen:
-            seen.add(line)
-            out.error(line, "PM401", f"this line assigns a value to `{match.group(1)}` that "
-                      "looks like a real secret: write `[REDACTED]` instead, and rotate it")
+    for name in _ASSIGNMENT_NAMES:
+        for pos in found.get(name, ()):
+            match = _ASSIGNMENT_VALUE.match(text, pos + len(name))
+            if match and _secret_value_is_real(match.group(1)):
+                line = _line(text, pos)
+                if line not in seen:
+                    seen.add(line)
+                    word = re.match(r"[A-Za-z0-9_-]*", text[pos:]).group(0)  # type: ignore[union-attr]
+                    out.error(line, "PM401", f"this line assigns a value to `{word}` that looks "
+                              "like a real secret: write `[REDACTED]` instead, and rotate it")
 
 
 def _active_html(pm: Postmortem, out: _Collector) -> None:
@@ -391,9 +424,14 @@ def front_matter_text(pm: Postmortem) -> str:
     return "\n".join(pm.text.split("\n", pm.body_line - 1)[:-1])
 
 
-def _blame(pm: Postmortem, config: Config, out: _Collector) -> None:
-    pattern = _blame_pattern(tuple(config.blame_terms))
+def _blame(pm: Postmortem, config: Config, out: _Collector, found: dict[str, list[int]]
+           ) -> None:
     text = pm.masked_body
+    present = tuple(term for term, cores in _term_cores(tuple(config.blame_terms))
+                    if any(core in found for core in cores))
+    if not present:
+        return
+    pattern = _blame_pattern(present)
     lowered_terms = {k.lower(): v for k, v in config.blame_terms.items()}
     for match in pattern.finditer(text):
         found = match.group(0)
@@ -405,6 +443,16 @@ def _blame(pm: Postmortem, config: Config, out: _Collector) -> None:
         out.warning(_line(text, match.start(), pm.body_line), "PM501",
                     f"blame-laden wording \"{found}\": {suggestion} (silence a deliberate use "
                     f"with `<!-- {IGNORE_MARK} PM501 -->` on the line)")
+
+
+@lru_cache(maxsize=16)
+def _term_cores(terms: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Each term with its lower-case spellings, for a quick substring test."""
+    cores = []
+    for term in terms:
+        low = term.lower()
+        cores.append((term, (low, low.replace("'", "’")) if "'" in low else (low,)))
+    return tuple(cores)
 
 
 def _drop_ignored(pm: Postmortem, findings: Iterable[Finding]) -> list[Finding]:

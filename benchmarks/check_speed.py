@@ -1,0 +1,75 @@
+"""Benchmark: `postmortem check` against the least work, both as whole processes, one run.
+
+    .venv/bin/python benchmarks/check_speed.py [--files 10000] [--runs 5]
+
+Generates N complete post-mortems (tests/fixtures/complete.md with distinct ids, years and
+services) in benchmarks/.work/, then alternates the two commands and reports medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+BIN = Path(sys.executable).parent
+
+
+def generate(root: Path, count: int) -> None:
+    marker = root / f".generated-{count}"
+    if marker.exists():
+        return
+    if root.exists():
+        shutil.rmtree(root)
+    subprocess.run([BIN / "postmortem", "init", str(root)], check=True, capture_output=True)
+    source = (REPO / "tests" / "fixtures" / "complete.md").read_text(encoding="utf-8")
+    for n in range(1, count + 1):
+        year = 2016 + n % 10
+        pm_id = f"PM-{year}-{n:05d}"
+        text = (source.replace("PM-2026-001", pm_id).replace("2026-", f"{year}-")
+                .replace("ci-runner", f"service-{n % 97}"))
+        folder = root / "postmortems" / str(year)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{pm_id}-generated.md").write_text(text, encoding="utf-8")
+    marker.touch()
+
+
+def timed(cmd: list[str]) -> float:
+    start = time.perf_counter()
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if result.returncode not in (0,):
+        raise SystemExit(f"{cmd} exited {result.returncode}: {result.stdout[-500:]}"
+                         f"{result.stderr[-500:]}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=10000)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    root = HERE / ".work" / f"kb-{args.files}"
+    generate(root, args.files)
+    size = sum(p.stat().st_size for p in (root / "postmortems").glob("*/*.md"))
+    least = [sys.executable, str(HERE / "least_work.py"), str(root / "postmortems")]
+    check = [str(BIN / "postmortem"), "-C", str(root), "check"]
+    timed(least), timed(check)  # warm the page cache
+    base, ours = [], []
+    for _ in range(args.runs):
+        base.append(timed(least))
+        ours.append(timed(check))
+    b, o = statistics.median(base), statistics.median(ours)
+    print(f"{args.files} post-mortems, {size / 1e6:.0f} MB, median of {args.runs} runs")
+    print(f"least work        {b:6.2f} s   1.00x")
+    print(f"postmortem check  {o:6.2f} s   {o / b:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
