@@ -104,6 +104,10 @@ def build(audience: str | None, site_dir: Path | None, strict: bool, drafts: boo
     with _mkdocs_session(audience, True if drafts else None):
         try:
             config = load_config(**options)
+        except MkDocsException as exc:
+            raise ConfigError(f"{CONFIG_FILE} is not a valid MkDocs configuration: {exc}",
+                              path=str(kb.root / CONFIG_FILE)) from None
+        try:
             config.plugins.on_startup(command="build", dirty=False)
             try:
                 mkdocs_build(config)
