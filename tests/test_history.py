@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from conftest import run_cli
-from gitrepo import commit_all, git, git_home  # noqa: F401
+from gitrepo import commit_all, git, git_home, git_kb  # noqa: F401
 
 from postmortem_kb import git as gitops
 
@@ -84,3 +84,12 @@ def test_history_of_a_large_repository_is_one_pass(tmp_path: Path, git_home: Pat
     assert len([p for p in found if p.startswith("postmortems/2026/")]) == 500
     assert found["postmortems/2026/PM-2026-500-x.md"].first_commit.day == 10
     assert elapsed < 5, f"history of 500 files took {elapsed:.1f} s"
+
+
+def test_core_history_is_what_the_site_reads(git_kb: Path) -> None:
+    from postmortem_kb.core.config import load_config
+    from postmortem_kb.core.history import history
+
+    found = history(load_config(git_kb))
+    assert found["postmortems/index.md"].first_author == "Ada Responder"
+    assert history(load_config(git_kb)) == found

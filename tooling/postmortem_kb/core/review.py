@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from .. import git as gitops
 from .config import Config
 from .errors import UsageError
 from .knowledge_base import CheckReport, is_postmortem_path, load, template_for
-from .model import Finding, Postmortem
+from .library import completeness
+from .model import Finding
 from .parse import ParseProblem, decode, parse_text
 from .report import summary_line
-from .templates import Template
 
 AMENDMENTS = "amendments"
 FROZEN_RULE = "PM601"  # described in rules.RULES
@@ -124,26 +123,7 @@ def _amendment_problem(path: str, new_text: str, opcodes: list[tuple[str, int, i
     return None
 
 
-# --- completeness and the job summary ------------------------------------------------------
-
-@dataclass(frozen=True)
-class Completeness:
-    """How far a post-mortem is: template sections written, checklist items resolved."""
-
-    sections_done: int
-    sections_total: int
-    items_resolved: int
-    items_total: int
-
-
-def completeness(pm: Postmortem, template: Template | None) -> Completeness:
-    written = {s.key for s in pm.sections if s.has_content}
-    if any(s.key == "timeline" for s in pm.sections) and pm.timeline:
-        written.add("timeline")
-    keys = template.keys if template else tuple(s.key for s in pm.sections)
-    return Completeness(sum(k in written for k in keys), len(keys),
-                        sum(i.resolved for i in pm.checklist), len(pm.checklist))
-
+# --- the job summary -----------------------------------------------------------------------
 
 SUMMARY_ROWS = 300  # a step summary is capped at 1 MiB by GitHub
 
@@ -192,7 +172,7 @@ def job_summary(config: Config, report: CheckReport) -> str:
             name = f"**{_cell(pm.id or path)}** {_cell(pm.title)}<br>{_code(path)}"
             status = _cell(str(pm.meta.get("status", "–")))
             sections = f"{done.sections_done}/{done.sections_total}"
-            items = f"{done.items_resolved}/{done.items_total}"
+            items = f"{done.items_done}/{done.items_total}"
         mark = "❌ " if errors else ("⚠️ " if warnings else "✅ ")
         lines.append(f"| {mark}{name} | {status} | {sections} | {items} | {errors} | {warnings} |")
     if len(checked) > SUMMARY_ROWS:
