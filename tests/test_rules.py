@@ -253,3 +253,30 @@ def test_custom_incident_types_from_configuration(kb: Path, write_pm) -> None:
     write_pm(complete_postmortem_text())
     (finding,) = check_json(kb)["findings"]
     assert finding["rule"] == "PM102" and "insider-threat" in finding["message"]
+
+
+@pytest.mark.parametrize("rule, expected_line_start", [
+    ("PM102", "severity:"),
+    ("PM105", "contained_at:"),
+    ("PM202", "## 12. Update Policies"),
+    ("PM203", "## 10. Document Customer"),
+    ("PM206", "| yesterday |"),
+    ("PM207", "| 2026-05-19 09:09 |"),
+    ("PM302", "| A1 |"),
+    ("PM401", "The key was AKIA"),
+    ("PM501", "The root cause was human error"),
+])
+def test_findings_name_the_line_of_the_problem(kb: Path, write_pm, rule: str,
+                                               expected_line_start: str) -> None:
+    text = BREAKS[rule](complete_postmortem_text())
+    write_pm(text)
+    finding = next(f for f in check_json(kb)["findings"] if f["rule"] == rule)
+    assert text.split("\n")[finding["line"] - 1].startswith(expected_line_start)
+
+
+def test_crlf_keeps_line_numbers(kb: Path, write_pm) -> None:
+    text = BREAKS["PM301"](complete_postmortem_text())
+    path = write_pm(text)
+    path.write_bytes(text.replace("\n", "\r\n").encode())
+    finding = next(f for f in check_json(kb)["findings"] if f["rule"] == "PM301")
+    assert text.split("\n")[finding["line"] - 1] == "- [ ] Security team notified"
