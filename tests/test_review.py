@@ -283,3 +283,18 @@ def test_changes_to_other_statuses_are_free(git_kb: Path) -> None:
     assert frozen(git_kb) == []
     git(git_kb, "rm", "-q", "-f", ARCHIVED)
     assert frozen(git_kb) == []
+
+
+def test_a_new_amendments_section_after_blank_lines_is_allowed(archived: Path) -> None:
+    path = archived / ARCHIVED
+    path.write_text(path.read_text(encoding="utf-8")
+                    + "\n\n\n## Amendments\n\n\n### 2026-07-01\n\nCorrected the time.\n\n",
+                    encoding="utf-8")
+    assert frozen(archived) == []
+
+
+def test_hand_editing_archived_to_published_is_an_error(archived: Path) -> None:
+    path = archived / ARCHIVED
+    path.write_text(path.read_text(encoding="utf-8").replace("status: archived",
+                                                             "status: published"))
+    assert len(frozen(archived)) == 1

@@ -200,11 +200,12 @@ def commit_new_postmortem(repository: Repository, path: Path, branch: str, messa
         if os.path.exists(index):
             os.unlink(index)
     commit = _run(repository, "commit-tree", tree, "-p", head, "-m", message)
+    # The user's index first: should a later step fail, the file is merely staged.
+    _run(repository, "update-index", "--add", "--cacheinfo", f"{mode},{blob},{rel}")
     _run(repository, "update-ref", "-m", f"branch: Created from {head[:12]}",
          f"refs/heads/{branch}", commit, "0" * 40)
     _run(repository, "symbolic-ref", "-m", f"postmortem new: moving to {branch}",
          "HEAD", f"refs/heads/{branch}")
-    _run(repository, "update-index", "--add", "--cacheinfo", f"{mode},{blob},{rel}")
     return branch
 
 

@@ -87,9 +87,10 @@ def frozen_archive(path: str, old_path: str, old_text: str, new_text: str | None
                                                     autojunk=False).get_opcodes()
                if op[0] != "equal"]
     first_line = opcodes[0][3] + 1
-    if all(_only_status_lines(old_lines[i1:i2] + new_lines[j1:j2])
-           for _tag, i1, i2, j1, j2 in opcodes):
-        return None  # reopened (or re-archived) by the status command and nothing else
+    if _status_of(path, new_text) == "draft" and all(
+            _only_status_lines(old_lines[i1:i2] + new_lines[j1:j2])
+            for _tag, i1, i2, j1, j2 in opcodes):
+        return None  # reopened by `postmortem status ID draft`, and nothing else
     problem = _amendment_problem(path, new_text, opcodes)
     if problem is None:
         return None
@@ -112,14 +113,17 @@ def _amendment_problem(path: str, new_text: str, opcodes: list[tuple[str, int, i
     except ParseProblem:
         return 0
     section = next((s for s in pm.sections if s.key == AMENDMENTS), None)
+    lines = new_text.split("\n")
     for tag, _i1, _i2, j1, j2 in opcodes:
         if tag != "insert":
             return j1 + 1
-        if section is None or not (section.line <= j1 + 1 and j2 <= section.end_line):
-            return j1 + 1
-    added = [line for _t, _i1, _i2, j1, j2 in opcodes for line in new_text.split("\n")[j1:j2]]
+        for index in range(j1, j2):  # blank lines may go anywhere (around a new heading)
+            if lines[index].strip() and (section is None
+                                         or not section.line <= index + 1 <= section.end_line):
+                return index + 1
+    added = [line for _t, _i1, _i2, j1, j2 in opcodes for line in lines[j1:j2]]
     if not any(_DATED.match(line) for line in added):
-        return (section.line if section else 0) or 0
+        return section.line if section else 0
     return None
 
 
