@@ -163,7 +163,8 @@ def parse_text(path: str, text: str) -> Postmortem:
     all_items: list[ChecklistItem] = []
     timeline: list[TimelineEntry] = []
     actions: list[ActionItem] = []
-    pm_id = meta.get("id") if isinstance(meta.get("id"), str) else ""
+    raw_id = meta.get("id")
+    pm_id = raw_id if isinstance(raw_id, str) else ""
 
     heads = list(_H2.finditer(body))
     line, pos = body_line, 0

@@ -7,6 +7,7 @@ parsed file; cross-file rules (duplicate ids) live in `knowledge_base`.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from functools import lru_cache
 from typing import Iterable
 
@@ -15,6 +16,7 @@ import ahocorasick
 from .config import Config
 from .model import (
     ACTION_STATUSES,
+    Section,
     SEVERITIES,
     STATUSES,
     TIME_KEYS,
@@ -172,7 +174,8 @@ def check_postmortem(pm: Postmortem, config: Config, template: Template | None,
     """Everything `status` (default: the file's own) demands that `pm` does not meet."""
     out = _Collector(pm)
     found = _triggers(pm, config)
-    status = status or (pm.meta.get("status") if pm.meta.get("status") in STATUSES else "draft")
+    if status is None:
+        status = pm.status  # an invalid status is reported by PM102 and checked as a draft
     rank = status_rank(status)
     _front_matter(pm, config, out, rank)
     _location(pm, config, out)
@@ -302,7 +305,7 @@ def _location(pm: Postmortem, config: Config, out: _Collector) -> None:
 
 
 def _sections(pm: Postmortem, template: Template, out: _Collector, status: str) -> None:
-    found = {}
+    found: dict[str, Section] = {}
     for section in pm.sections:
         found.setdefault(section.key, section)
     order = {key: i for i, key in enumerate(template.keys)}
@@ -317,14 +320,14 @@ def _sections(pm: Postmortem, template: Template, out: _Collector, status: str) 
     highest = -1
     highest_title = ""
     for section in pm.sections:
-        index = order.get(section.key)
-        if index is None or found.get(section.key) is not section:
+        position = order.get(section.key)
+        if position is None or found.get(section.key) is not section:
             continue
-        if index < highest:
+        if position < highest:
             out.error(section.line, "PM202", f"section `## {section.title}` must come before "
                       f"`## {highest_title}`, in the template's order")
         else:
-            highest, highest_title = index, section.title
+            highest, highest_title = position, section.title
         if not section.has_content and section.key != "timeline":  # PM205 says it better
             out.error(section.line, "PM203", f"section `## {section.title}` has no content "
                       f"yet (comments and unchecked items do not count): write it before "
@@ -349,16 +352,17 @@ def _timeline(pm: Postmortem, out: _Collector) -> None:
         out.error(section.line, "PM205", "the timeline has no rows: add a table "
                   "`| Time (UTC) | Event |` with at least detection and containment")
         return
-    previous = None
+    previous: datetime | None = None
+    previous_raw = ""
     for entry in pm.timeline:
         if entry.time is None:
             out.error(entry.line, "PM206", f"timeline time {entry.raw_time!r} is not "
                       "`YYYY-MM-DD HH:MM` (UTC) or ISO-8601 with a zone")
             continue
-        if previous is not None and entry.time < previous.time:
+        if previous is not None and entry.time < previous:
             out.error(entry.line, "PM207", f"timeline row {entry.raw_time} comes before the "
-                      f"row above it ({previous.raw_time}): keep rows in chronological order")
-        previous = entry
+                      f"row above it ({previous_raw}): keep rows in chronological order")
+        previous, previous_raw = entry.time, entry.raw_time
 
 
 def _checklist(pm: Postmortem, out: _Collector, status: str) -> None:
@@ -396,8 +400,8 @@ def _secrets(pm: Postmortem, out: _Collector, found: dict[str, list[int]]) -> No
                           "`[REDACTED]` instead, and rotate the secret")
     for name in _ASSIGNMENT_NAMES:
         for pos in found.get(name, ()):
-            match = _ASSIGNMENT_VALUE.match(text, pos + len(name))
-            if match and _secret_value_is_real(match.group(1)):
+            value = _ASSIGNMENT_VALUE.match(text, pos + len(name))
+            if value and _secret_value_is_real(value.group(1)):
                 line = _line(text, pos)
                 if line not in seen:
                     seen.add(line)
@@ -434,14 +438,14 @@ def _blame(pm: Postmortem, config: Config, out: _Collector, found: dict[str, lis
     pattern = _blame_pattern(present)
     lowered_terms = {k.lower(): v for k, v in config.blame_terms.items()}
     for match in pattern.finditer(text):
-        found = match.group(0)
-        key = found.lower().replace("’", "'")
+        phrase = match.group(0)
+        key = phrase.lower().replace("’", "'")
         suggestion = lowered_terms.get(key)
         if suggestion is None:
             suggestion = next((v for k, v in lowered_terms.items() if key.endswith(k)),
                               "describe the system and conditions instead")
         out.warning(_line(text, match.start(), pm.body_line), "PM501",
-                    f"blame-laden wording \"{found}\": {suggestion} (silence a deliberate use "
+                    f"blame-laden wording \"{phrase}\": {suggestion} (silence a deliberate use "
                     f"with `<!-- {IGNORE_MARK} PM501 -->` on the line)")
 
 
@@ -463,8 +467,8 @@ def _drop_ignored(pm: Postmortem, findings: Iterable[Finding]) -> list[Finding]:
         ignored[line] = rules
     kept = []
     for finding in findings:
-        rules = ignored.get(finding.line)
-        if rules is not None and (not rules or finding.rule in rules):
+        silenced = ignored.get(finding.line)
+        if silenced is not None and (not silenced or finding.rule in silenced):
             continue
         kept.append(finding)
     return kept
