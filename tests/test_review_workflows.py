@@ -6,6 +6,7 @@ values GitHub would substitute; only `actions/*` steps are left to GitHub.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -185,23 +186,31 @@ def test_intake_from_an_issue_commits_on_a_branch(git_kb: Path, form: dict[str, 
     assert "owner: \"Finance Security\"" in text and "occurred_at: \"2026-03-14T09:12:00Z\"" in text
 
 
+@pytest.mark.parametrize("event", ["issues", "repository_dispatch"])
 def test_intake_workflow_step_runs_without_a_terminal(git_kb: Path, form: dict[str, Any],
-                                                      tmp_path: Path) -> None:
+                                                      tmp_path: Path, event: str) -> None:
     ci = tmp_path / "ci"
     git(tmp_path, "clone", "-q", str(git_kb), str(ci))
     workflow = load_yaml(ci / ".github" / "workflows" / "postmortem-intake.yml")
     assert "author_association" in workflow["jobs"]["scaffold"]["if"]
     runner_temp, output = tmp_path / "runner", tmp_path / "output"
     runner_temp.mkdir()
-    body = issue_body({"type": "malware", "severity": "SEV1", "title": "$(touch pwned)",
-                       "occurred": "2026-05-02T07:00:00Z", "owner": "IR"}, form)
-    done = run_step(step(workflow, "scaffold"), ci, {"github.event.issue.body": body},
+    answers = {"type": "malware", "severity": "SEV1", "title": "$(touch pwned) `touch pwned`",
+               "occurred": "2026-05-02T07:00:00Z", "owner": "IR"}
+    values = {"github.event_name": event, "github.event.issue.body": "",
+              "toJSON(github.event.client_payload)": "null"}
+    if event == "issues":
+        values["github.event.issue.body"] = issue_body(answers, form)
+    else:
+        values["toJSON(github.event.client_payload)"] = json.dumps(answers, indent=2)
+    done = run_step(step(workflow, "scaffold"), ci, values,
                     {"RUNNER_TEMP": str(runner_temp), "GITHUB_OUTPUT": str(output)})
     assert done.returncode == 0, done.stderr
     outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())
     assert outputs["branch"] == "postmortem/PM-2026-001"
     assert outputs["path"].startswith("postmortems/2026/PM-2026-001-")
     assert git(ci, "log", "-1", "--format=%an") == "github-actions[bot]"
+    assert "severity: \"SEV1\"" in (ci / outputs["path"]).read_text(encoding="utf-8")
     assert not (ci / "pwned").exists()
 
 
