@@ -1,0 +1,176 @@
+"""The site in a real headless Chromium (Debian's, never a downloaded one): search, the home
+filters, the tracker, and no script error on any page. Screenshots go to test-artifacts/."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import re
+import threading
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+from test_site_support import build, write_kb
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARTIFACTS = REPO / "test-artifacts"
+EPOCH = "1790812800"  # 2026-10-01
+
+pytestmark = pytest.mark.browser
+
+
+def _need_chromium() -> None:
+    if Path(CHROMIUM).is_file():
+        return
+    message = f"{CHROMIUM} is missing: install Debian's chromium (make browser)"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory):
+    """The fixture knowledge base, built once (internal audience), on a local server."""
+    _need_chromium()
+    tmp = tmp_path_factory.mktemp("browser")
+    saved = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = EPOCH
+    try:
+        site = build(write_kb(tmp / "kb"), tmp / "site", "--strict", "--audience", "internal")
+    finally:
+        if saved is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = saved
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser(base_url: str):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda exc: errors.append(f"{tab.url}: {exc}"))
+    tab.on("console", lambda msg: errors.append(f"{tab.url}: {msg.text}")
+           if msg.type == "error" else None)
+    tab.on("request", lambda req: errors.append(f"fetched from elsewhere: {req.url}")
+           if not req.url.startswith(("http://127.0.0.1", "data:", "blob:")) else None)
+    tab.errors = errors
+    yield tab
+    ARTIFACTS.mkdir(exist_ok=True)
+    tab.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+def _search(page, base_url: str, query: str):
+    page.goto(base_url)
+    page.click("label.md-search__icon, .md-search__input")
+    page.locator("input.md-search__input").press_sequentially(query, delay=20)
+    results = page.locator(".md-search-result__item a")
+    results.first.wait_for(timeout=15000)
+    return [results.nth(i).get_attribute("href") for i in range(results.count())]
+
+
+def test_search_finds_a_post_mortem_by_id(page, base_url):
+    hrefs = _search(page, base_url, "PM-2026-002")
+    assert any("PM-2026-002-zzinternalslug" in h for h in hrefs[:3]), hrefs
+
+
+def test_search_finds_a_post_mortem_by_a_phrase_from_its_body(page, base_url):
+    hrefs = _search(page, base_url, "Marker zzinternalbody here")
+    assert hrefs and "PM-2026-002-zzinternalslug" in hrefs[0], hrefs
+
+
+def test_home_filters_narrow_the_table(page, base_url):
+    page.goto(base_url)
+    rows = page.locator("table.pm-library tbody tr")
+    assert rows.count() == 2
+    page.select_option("form.pm-filters select[name=services]", "zzinternalservice")
+    visible = page.locator("table.pm-library tbody tr:visible")
+    assert visible.count() == 1
+    assert "PM-2026-002" in visible.first.inner_text()
+    assert "1 of 2" in page.inner_text(".pm-library-count")
+    page.select_option("form.pm-filters select[name=services]", "")
+    page.fill("form.pm-filters input[name=q]", "zzpublictitle")
+    assert page.locator("table.pm-library tbody tr:visible").count() == 1
+    assert "PM-2026-001" in page.locator("table.pm-library tbody tr:visible").first.inner_text()
+
+
+def test_home_table_sorts_by_column(page, base_url):
+    page.goto(base_url)
+    first_id = page.locator("table.pm-library tbody tr td:first-child")
+    page.click("table.pm-library th:has-text('ID')")
+    assert first_id.first.inner_text() == "PM-2026-001"
+    page.click("table.pm-library th:has-text('ID')")
+    assert first_id.first.inner_text() == "PM-2026-002"
+
+
+def test_home_table_without_javascript_is_a_plain_table(browser, base_url):
+    context = browser.new_context(java_script_enabled=False)
+    tab = context.new_page()
+    tab.goto(base_url)
+    assert tab.locator("table.pm-library tbody tr:visible").count() == 2
+    assert tab.locator("form.pm-filters").count() == 0
+    ARTIFACTS.mkdir(exist_ok=True)
+    tab.screenshot(path=str(ARTIFACTS / "home_without_javascript.png"), full_page=True)
+    context.close()
+
+
+def test_tracker_lists_an_overdue_item(page, base_url):
+    page.goto(base_url + "library/actions/")
+    overdue = page.locator("tr.pm-row-overdue")
+    assert overdue.count() >= 1
+    text = overdue.first.inner_text()
+    assert "days overdue" in text and "A2" in text
+    overdue.first.locator("a").first.click()
+    page.wait_for_url(re.compile(r".*/2026/PM-2026-00\d-[a-z]+/$"))
+    assert page.locator(".pm-header").count() == 1
+
+
+def test_no_page_has_a_script_error(page, base_url):
+    paths = ["", "library/types/", "library/quarters/", "library/severities/",
+             "library/services/", "library/tags/", "library/actions/", "library/metrics/",
+             "2026/PM-2026-001-zzpublicslug/", "2026/PM-2026-002-zzinternalslug/", "404.html"]
+    for path in paths:
+        page.goto(base_url + path)
+        page.wait_for_load_state("networkidle")
+        if path:
+            ARTIFACTS.mkdir(exist_ok=True)
+            name = path.strip("/").replace("/", "_").replace(".html", "")
+            page.screenshot(path=str(ARTIFACTS / f"page_{name}.png"), full_page=True)
+    real = [e for e in page.errors if "404.html" not in e and "404 (File not found)" not in e]
+    assert real == []
+
+
+def test_instant_navigation_keeps_the_filters(page, base_url):
+    page.goto(base_url + "library/metrics/")
+    page.click("nav.md-tabs a:has-text('Home')")
+    page.wait_for_selector("form.pm-filters")
+    assert page.locator("form.pm-filters").count() == 1
+    assert page.errors == []
