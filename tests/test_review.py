@@ -298,3 +298,17 @@ def test_hand_editing_archived_to_published_is_an_error(archived: Path) -> None:
     path.write_text(path.read_text(encoding="utf-8").replace("status: archived",
                                                              "status: published"))
     assert len(frozen(archived)) == 1
+
+
+def test_job_summary_lists_a_deleted_archived_postmortem(archived: Path) -> None:
+    git(archived, "rm", "-q", ARCHIVED)
+    result = check_base(archived, fmt="summary")
+    assert result.exit_code == 1
+    assert f"`{ARCHIVED}` | – | – | – | 1 | 0 |" in result.output
+
+
+def test_job_summary_never_passes_html_through(pr: Path) -> None:
+    write(pr, "postmortems/2026/PM-2026-002-x.md", BROKEN_DRAFT.replace(
+        "Login API outage | token cache <b>expired</b>", "Odd ` <img src=x onerror=alert(1)>"))
+    output = check_base(pr, fmt="summary").output
+    assert "<img" not in output and "&lt;img src=x onerror=alert(1)&gt;" in output

@@ -130,13 +130,17 @@ def _amendment_problem(path: str, new_text: str, opcodes: list[tuple[str, int, i
 # --- the job summary -----------------------------------------------------------------------
 
 SUMMARY_ROWS = 300  # a step summary is capped at 1 MiB by GitHub
+SUMMARY_FINDINGS = 1000
 
 
 def _cell(text: str, table: bool = True) -> str:
     """Untrusted text as inline Markdown: no HTML, no line breaks, no cell breaks; code
     spans (every other backtick-separated part) are left as they are, since they show
     their text literally."""
-    parts = " ".join(text.split()).split("`")
+    text = " ".join(text.split())
+    if text.count("`") % 2:  # an unpaired backtick opens no code span: nothing is code
+        text = text.replace("`", "'")
+    parts = text.split("`")
     for index in range(0, len(parts), 2):
         for raw, safe in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
             parts[index] = parts[index].replace(raw, safe)
@@ -154,7 +158,7 @@ def job_summary(config: Config, report: CheckReport) -> str:
     by_path: dict[str, list[Finding]] = {}
     for finding in report.findings:
         by_path.setdefault(finding.path, []).append(finding)
-    checked = report.paths or sorted(by_path)
+    checked = report.paths + sorted(set(by_path) - set(report.paths))  # + deleted files
     postmortems, _ = load(config, [config.root / p for p in checked[:SUMMARY_ROWS]
                                    if (config.root / p).is_file()])
     parsed = {pm.path: pm for pm in postmortems}
@@ -184,8 +188,11 @@ def job_summary(config: Config, report: CheckReport) -> str:
     lines += ["", f"**{summary_line(report)}**"]
     if report.findings:
         lines += ["", "<details><summary>Findings</summary>", ""]
-        for f in report.findings[:1000]:
+        for f in report.findings[:SUMMARY_FINDINGS]:
             lines.append(f"- {_code(f'{f.path}:{f.line}', table=False)} {f.severity} {f.rule}: "
                          f"{_cell(f.message, table=False)}")
+        if len(report.findings) > SUMMARY_FINDINGS:
+            lines.append(f"- … and {len(report.findings) - SUMMARY_FINDINGS} more: run "
+                         "`postmortem check` for all of them")
         lines += ["", "</details>"]
     return "\n".join(lines) + "\n"
