@@ -390,3 +390,26 @@ def test_serve_shows_drafts_and_reloads_on_change(tmp_path: Path):
             process.kill()
             process.wait()
     assert "Traceback" not in (process.stderr.read() if process.stderr else "")
+
+
+def test_incident_page_shows_git_history(tmp_path: Path, epoch: str):
+    root = write_kb(tmp_path / "kb")
+    env = {**os.environ, "GIT_AUTHOR_NAME": "Ada Responder", "GIT_AUTHOR_EMAIL": "ada@x.test",
+           "GIT_COMMITTER_NAME": "Ada Responder", "GIT_COMMITTER_EMAIL": "ada@x.test",
+           "GIT_AUTHOR_DATE": "2026-06-01T10:00:00Z", "GIT_COMMITTER_DATE": "2026-06-01T10:00:00Z"}
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
+
+    git("init", "-q", "-b", "main")
+    git("add", ".")
+    git("commit", "-q", "-m", "Add post-mortems\n\nReviewed-by: Grace Lead <grace@x.test>")
+    site = build(root, tmp_path / "s", "--audience", "public")
+    html = pm_page(site, "PM-2026-001")
+    history = html[html.index('id="history"'):]
+    assert "2026-06-01 by Ada Responder" in history
+    assert "Grace Lead" in history
+
+
+def test_incident_page_without_git_has_no_history(site: Path):
+    assert 'id="history"' not in pm_page(site, "PM-2026-001")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timezone
 from html import escape
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
@@ -563,34 +563,31 @@ def footer_html(e: Entry, picks: Sequence[tuple[Entry, str]], history: Any, link
 
 
 def history_html(history: Any) -> str:
-    """The git history the review issue's `core.history` gives, read field by field so that
-    a partial record still shows what it has."""
-    def get(*names: str) -> Any:
-        for name in names:
-            value = history.get(name) if isinstance(history, dict) else getattr(history, name,
-                                                                                 None)
-            if value:
-                return value
-        return None
+    """The git history from `core.history` (a `git.FileHistory`): first committed, last
+    changed, contributors, reviewers and approvers."""
+    def get(name: str) -> Any:
+        return getattr(history, name, None)
+
+    def when(moment: Any, who: Any) -> str:
+        text = moment.astimezone(timezone.utc).strftime("%Y-%m-%d") \
+            if hasattr(moment, "astimezone") else str(moment)
+        return f"{text} by {who}" if who else text
 
     rows = []
-    for label, names in (("First committed", ("first_committed", "created", "first_commit")),
-                         ("Last changed", ("last_changed", "updated", "last_commit")),
-                         ("Contributors", ("contributors", "authors")),
-                         ("Reviewers", ("reviewers",))):
-        value = get(*names)
-        if value is None:
-            continue
-        if isinstance(value, (list, tuple, set)):
-            text = ", ".join(str(v) for v in value)
-        elif hasattr(value, "isoformat"):
-            text = value.isoformat()[:10]
-        else:
-            text = str(value)
-        rows.append(f"<dt>{label}</dt><dd>{escape(text)}</dd>")
+    if get("first_commit"):
+        rows.append(("First committed", when(get("first_commit"), get("first_author"))))
+    if get("last_commit"):
+        rows.append(("Last changed", when(get("last_commit"), get("last_author"))))
+    for label, name in (("Contributors", "authors"), ("Reviewers", "reviewers"),
+                        ("Approvers", "approvers")):
+        if get(name):
+            rows.append((label, ", ".join(str(p) for p in get(name))))
+    if get("commits"):
+        rows.append(("Commits", str(get("commits"))))
     if not rows:
         return ""
-    return f'<h2 id="history">History</h2><dl class="pm-facts">{"".join(rows)}</dl>'
+    items = "".join(f"<dt>{label}</dt><dd>{escape(text)}</dd>" for label, text in rows)
+    return f'<h2 id="history">History</h2><dl class="pm-facts pm-history">{items}</dl>'
 
 
 TIMELINE_MARK = "<!--pmkb-timeline-->"
