@@ -26,7 +26,7 @@ from .model import (
     status_rank,
 )
 from .templates import Template
-from .times import has_zone_problem, parse_datetime
+from .times import has_zone_problem, iso_utc, parse_datetime
 
 RULES: dict[str, str] = {
     "PM001": "the file cannot be read as UTF-8 text",
@@ -214,7 +214,7 @@ def _front_matter(pm: Postmortem, config: Config, out: _Collector, rank: int) ->
         if value is None or (isinstance(value, str) and not value.strip()):
             at = REQUIRED_FROM.get(key, "in every post-mortem")
             out.error(lines.get(key, 1), "PM101",
-                      f"`{key}` is required {at}: add `{key}: {_example(key, config)}` "
+                      f"`{key}` is required {at}: add `{key}: {_example(key, config, pm)}` "
                       "to the front matter")
     for key in sorted(set(meta) - KNOWN_KEYS):
         out.warning(lines.get(key, 1), "PM103",
@@ -265,7 +265,12 @@ REQUIRED_FROM = {"contained_at": "from status `in-review` on",
                  "resolved_at": "from status `published` on"}
 
 
-def _example(key: str, config: Config) -> str:
+def _example(key: str, config: Config, pm: Postmortem) -> str:
+    """A value to copy: for a missing time, the latest time the post-mortem already has."""
+    if key in TIME_KEYS:
+        known = [m for m in (pm.time(k) for k in TIME_KEYS) if m is not None]
+        if known:
+            return iso_utc(max(known))
     return {
         "id": f"{config.id_prefix}-2026-001", "title": "Short description",
         "type": next(iter(config.types)), "severity": "SEV3", "status": "draft",
