@@ -260,3 +260,16 @@ def test_sample_knowledge_base_passes() -> None:
     assert {m["severity"] for m in metas} == {"SEV1", "SEV2", "SEV3", "SEV4"}
     assert len({m["type"] for m in metas}) >= 6
     assert len({str(m["occurred_at"])[:4] for m in metas}) >= 2
+
+
+def test_title_format_and_id_prefix_from_configuration(kb: Path) -> None:
+    config = kb / "mkdocs.yml"
+    config.write_text(config.read_text().replace(
+        "      id_prefix: PM\n",
+        "      id_prefix: SEC\n      title_format: \"{severity} {type_name} in {quarter}\"\n"))
+    result = run_process("new", "--type", "third-party", "--severity", "SEV3", "--no-git",
+                         "--occurred", "2025-12-31T23:30:00-02:00", cwd=kb)
+    assert result.returncode == 0, result.stderr
+    meta = front_matter(kb / result.stdout.strip())
+    assert meta["id"] == "SEC-2026-001"  # 2026-01-01T01:30Z: the year of occurred_at in UTC
+    assert meta["title"] == "SEV3 Third party in 2026-Q1"
