@@ -121,3 +121,12 @@ def test_unknown_identity_is_a_clear_error(git_kb: Path, git_home: Path) -> None
 def test_outside_git_new_just_writes(kb: Path, git_home: Path) -> None:
     path = new_pm(kb)
     assert (kb / path).is_file()
+
+
+def test_no_git_binary_is_a_clear_error(git_kb: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import git as gitpython
+
+    monkeypatch.setattr(gitpython.Git, "GIT_PYTHON_GIT_EXECUTABLE", "/nonexistent/git")
+    result = run_cli("-C", str(git_kb), "new", "--type", "phishing", "--severity", "SEV2")
+    assert result.exit_code in (1, 2)
+    assert "git is not installed" in result.stderr and "Traceback" not in result.stderr

@@ -65,7 +65,7 @@ class FileHistory:
 
 
 def _gitpython() -> Any:
-    os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")  # no git binary: we say so below
+    os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")  # no git binary: `_run` says so
     import git
 
     return git
@@ -93,18 +93,28 @@ def _run(repository: Repository, *args: str, env: dict[str, str] | None = None,
     """One git command; its failure becomes a PostmortemError with git's own words."""
     gitpython = _gitpython()
     try:
-        out: str = repository.git.execute(["git", *args], env=env,
+        program = repository.git.GIT_PYTHON_GIT_EXECUTABLE or "git"  # gitpython's choice
+        out: str = repository.git.execute([program, *args], env=env,
                                           strip_newline_in_stdout=strip)
         return out
+    except gitpython.GitCommandNotFound:
+        raise GitMissing("git is not installed (or not on PATH): install it, or pass "
+                         "--no-git") from None
     except gitpython.GitCommandError as exc:
         detail = (exc.stderr or "").strip().removeprefix("stderr:").strip(" '\n")
         raise PostmortemError(f"git {args[0]} failed: {detail or exc}") from None
+
+
+class GitMissing(PostmortemError):
+    """The repository is there but the git program is not."""
 
 
 def _ok(repository: Repository, *args: str) -> bool:
     try:
         _run(repository, *args)
         return True
+    except GitMissing:
+        raise
     except PostmortemError:
         return False
 
@@ -127,7 +137,7 @@ def user_email(repository: Repository) -> str | None:
 
 
 def has_commit(repository: Repository) -> bool:
-    return bool(repository.repo.head.is_valid())
+    return _ok(repository, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
 
 
 # --- ids across branches ---------------------------------------------------------------
