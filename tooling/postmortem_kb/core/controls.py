@@ -30,10 +30,26 @@ def is_control_id(value: str) -> bool:
     return bool(CONTROL_PATTERN.match(value))
 
 
-def _mentions(text: str, control: str) -> bool:
-    """`control` appears in text as a whole token (CC6.1 does not match CC6.10)."""
-    return re.search(r"(?<![\w.:-])" + re.escape(control) + r"(?![\w-]|\.\w)", text,
-                     re.I) is not None
+_TOKEN = re.compile(r"(?<![\w.:-])[A-Za-z][A-Za-z0-9.+_-]*:[A-Za-z0-9][A-Za-z0-9.()_/-]*")
+
+
+def named_controls(text: str, known: dict[str, str]) -> list[str]:
+    """The controls of `known` (casefolded -> spelling) that `text` names as whole tokens:
+    CC6.1 is not CC6.10, and a trailing `.`, `,` or `)` is punctuation."""
+    if ":" not in text:
+        return []
+    found: dict[str, None] = {}
+    for match in _TOKEN.finditer(text):
+        token = match.group(0)
+        while token:
+            spelling = known.get(token.casefold())
+            if spelling is not None:
+                found[spelling] = None
+                break
+            if token[-1] not in ".,)(/":
+                break
+            token = token[:-1]
+    return list(found)
 
 
 def retest_section(pm: Postmortem) -> Section | None:
@@ -50,16 +66,16 @@ def retested_controls(pm: Postmortem, controls: Iterable[str]) -> list[str]:
     section = retest_section(pm)
     if section is None or not section.has_content:
         return []
-    named = [c for c in controls if _mentions(section.text, c)]
+    named = named_controls(section.text, {c.casefold(): c for c in controls})
     if named:
-        return named
+        return [c for c in controls if c in named]
     if section.checklist and all(item.checked for item in section.checklist):
         return controls
     return []
 
 
 def _row_texts(pm: Postmortem) -> dict[int, str]:
-    """Every action-table row's full text by line, extra columns included."""
+    """Every table row's full text by line, extra columns (e.g. `Control`) included."""
     texts: dict[int, str] = {}
     for section in pm.sections:
         for table in section.tables:
@@ -124,7 +140,7 @@ def rollup(postmortems: Iterable[Postmortem], as_of: date | None = None,
     """Every control named across the post-mortems, most often failed first."""
     chosen = in_scope(postmortems, include_drafts)
     today = as_of or today_utc()
-    incidents: dict[str, list[str]] = {}
+    incidents: dict[str, dict[str, None]] = {}  # control -> ids, as an ordered set
     spelled: dict[str, str] = {}  # casefolded -> first spelling seen
     problems: list[ControlProblem] = []
     for pm in chosen:
@@ -135,8 +151,7 @@ def rollup(postmortems: Iterable[Postmortem], as_of: date | None = None,
                                                value))
                 continue
             key = spelled.setdefault(value.casefold(), value)
-            if pm.id not in incidents.setdefault(key, []):
-                incidents[key].append(pm.id)
+            incidents.setdefault(key, {})[pm.id] = None
 
     all_rows = action_rows(chosen, status="all", as_of=today, include_drafts=True)
     rows_by_pm: dict[str, list[ActionRow]] = {}
@@ -146,14 +161,15 @@ def rollup(postmortems: Iterable[Postmortem], as_of: date | None = None,
     retested: dict[str, list[str]] = {c: [] for c in incidents}
     open_in: dict[str, list[ActionRow]] = {c: [] for c in incidents}
     for pm in chosen:
-        texts = _row_texts(pm)
-        own = [c for c in incidents if pm.id in incidents[c]]
+        rows = rows_by_pm.get(pm.path, [])
+        own = list(dict.fromkeys(spelled[v.strip().casefold()] for v in pm.controls
+                                 if v.strip().casefold() in spelled))
         for control in retested_controls(pm, own):
             retested[control].append(pm.id)
-        for row in rows_by_pm.get(pm.path, []):
-            for control in incidents:
-                if _mentions(texts.get(row.line, row.action), control):
-                    fixes[control].append(row)
+        texts = _row_texts(pm) if rows else {}
+        for row in rows:
+            for control in named_controls(texts.get(row.line, row.action), spelled):
+                fixes[control].append(row)
             if row.is_open:
                 for control in own:
                     open_in[control].append(row)
