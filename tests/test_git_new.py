@@ -130,3 +130,16 @@ def test_no_git_binary_is_a_clear_error(git_kb: Path, monkeypatch) -> None:  # t
     result = run_cli("-C", str(git_kb), "new", "--type", "phishing", "--severity", "SEV2")
     assert result.exit_code in (1, 2)
     assert "git is not installed" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_configured_prefix_names_ids_and_branches(git_kb: Path) -> None:
+    config = git_kb / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("id_prefix: PM",
+                                                                 "id_prefix: SEC"))
+    commit_all(git_kb, "Our own prefix")
+    git(git_kb, "branch", "elsewhere")
+    path = new_pm(git_kb)
+    assert path.startswith("postmortems/2026/SEC-2026-001-")
+    assert git(git_kb, "branch", "--show-current") == "postmortem/SEC-2026-001"
+    git(git_kb, "switch", "-q", "main")
+    assert new_pm(git_kb).startswith("postmortems/2026/SEC-2026-002-")

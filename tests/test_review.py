@@ -239,6 +239,7 @@ def test_a_dated_amendment_is_allowed(archived: Path) -> None:
                     + "\n## Amendments\n\n- 2026-07-01: corrected the detection time.\n",
                     encoding="utf-8")
     assert frozen(archived) == []
+    assert run_cli("-C", str(archived), "check").exit_code == 0  # the section is welcome
     commit_all(archived, "First amendment")
     git(archived, "switch", "-q", "main")
     git(archived, "merge", "-q", "--ff-only", "amend")
