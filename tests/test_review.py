@@ -313,3 +313,20 @@ def test_job_summary_never_passes_html_through(pr: Path) -> None:
         "Login API outage | token cache <b>expired</b>", "Odd ` <img src=x onerror=alert(1)>"))
     output = check_base(pr, fmt="summary").output
     assert "<img" not in output and "&lt;img src=x onerror=alert(1)&gt;" in output
+
+
+def test_knowledge_base_in_a_subfolder(tmp_path: Path, git_home: Path) -> None:
+    repo = tmp_path / "repo"
+    root = repo / "security"
+    assert run_cli("init", str(root)).exit_code == 0
+    write(repo, "postmortems/2026/PM-2026-005-not-ours.md", BROKEN_DRAFT)  # outside the kb
+    git(repo, "init", "-q", "-b", "main")
+    commit_all(repo, "Initial")
+    git(repo, "switch", "-q", "-c", "review")
+    write(root, "postmortems/2026/PM-2026-002-login-outage.md", BROKEN_DRAFT)
+    write(repo, "postmortems/2026/PM-2026-006-not-ours.md", BROKEN_DRAFT)
+    commit_all(repo, "Changes inside and outside the knowledge base")
+    report = check_base(root).json()
+    assert report["files"] == 1
+    assert {f["path"] for f in report["findings"]} == {
+        "postmortems/2026/PM-2026-002-login-outage.md"}
