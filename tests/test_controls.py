@@ -101,3 +101,24 @@ def test_sample_knowledge_base_rolls_up() -> None:
     assert data, "the samples name failed controls"
     assert all(c["failures"] == len(c["incidents"]) >= 1 for c in data)
     assert [c["failures"] for c in data] == sorted((c["failures"] for c in data), reverse=True)
+
+
+def test_controls_page_for_the_site_links_what_it_may(controls_kb: Path) -> None:
+    from datetime import date
+
+    from postmortem_kb.core.config import load_config
+    from postmortem_kb.core.controls import rollup
+    from postmortem_kb.core.export import controls_markdown
+    from postmortem_kb.core.knowledge_base import load
+
+    postmortems, _ = load(load_config(controls_kb))
+    result, _ = rollup(postmortems, as_of=date(2026, 6, 1))
+    page = controls_markdown(result, link=lambda pm_id: "../a/" if pm_id == "PM-2026-001"
+                             else None)
+    first = page.splitlines()[2]
+    assert first.startswith("| SOC2:CC6.1 | 2 | [PM-2026-001](../a/), PM-2026-002 |")
+    assert "[PM-2026-001/A1](../a/)" in first
+    assert controls_markdown([]).startswith("No post-mortem names")
+    cli_page = run_cli("-C", str(controls_kb), "controls", "--format", "markdown",
+                       "--as-of", "2026-06-01").output
+    assert cli_page.strip() == controls_markdown(result)

@@ -11,7 +11,13 @@ import click
 from ..core.config import Config
 from ..core.controls import rollup
 from ..core.errors import UsageError
-from ..core.export import csv_text, markdown_cell, markdown_table, text_table
+from ..core.export import (
+    controls_markdown,
+    csv_text,
+    markdown_cell,
+    markdown_table,
+    text_table,
+)
 from ..core.knowledge_base import load
 from ..core.metrics import (
     DURATION_NAMES,
@@ -265,7 +271,7 @@ def controls(fmt: str, as_of: str | None, include_drafts: bool) -> None:
     if fmt == "csv":
         click.echo(csv_text([h.lower().replace(" ", "_") for h in header], rows).rstrip("\n"))
     elif fmt == "markdown":
-        click.echo(markdown_table(header, rows) if rows else "No controls named.")
+        click.echo(controls_markdown(result))
     elif not rows:
         click.echo("No post-mortem names a failed control (front matter `controls`).")
     else:

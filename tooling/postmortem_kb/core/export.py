@@ -13,7 +13,7 @@ import html
 import io
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from .config import Config
 from .controls import ControlRollup, rollup
@@ -88,6 +88,33 @@ def text_table(header: Sequence[str], rows: Iterable[Sequence[Any]], wrap: int =
     lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip(),
              "  ".join("-" * w for w in widths)]
     lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in body]
+    return "\n".join(lines)
+
+
+def controls_markdown(rollups: Sequence[ControlRollup],
+                      link: Callable[[str], str | None] | None = None) -> str:
+    """The control catalogue as a Markdown page body (the site's controls page and
+    `postmortem controls --format markdown` share it). `link(pm_id)` may return a URL for
+    a post-mortem the reader can open; ids without one stay plain text."""
+    def ref(pm_id: str, suffix: str = "") -> str:
+        url = link(pm_id) if link else None
+        text = markdown_cell(pm_id + suffix)
+        return f"[{text}]({url})" if url else text
+
+    if not rollups:
+        return "No post-mortem names a failed control (front matter `controls`)."
+    header = ("Control", "Failures", "Incidents", "Fixes", "Open fixes",
+              "Open actions in incidents", "Re-tested in", "Not re-tested in")
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for c in rollups:
+        cells = [markdown_cell(c.control), str(c.failures),
+                 ", ".join(ref(i) for i in c.incidents),
+                 ", ".join(ref(r.postmortem, f"/{r.id}") for r in c.fixes),
+                 ", ".join(ref(r.postmortem, f"/{r.id}") for r in c.open_fixes),
+                 ", ".join(ref(r.postmortem, f"/{r.id}") for r in c.open_in_incidents),
+                 ", ".join(ref(i) for i in c.retested_in),
+                 ", ".join(ref(i) for i in c.not_retested)]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
