@@ -141,6 +141,25 @@ def test_publish_workflow_builds_strict_and_deploys_to_pages(kb: Path) -> None:
     assert deploy["needs"] == "build"
 
 
+def test_publish_workflow_build_step_runs(git_kb: Path) -> None:
+    (git_kb / "postmortems" / "2026").mkdir(parents=True)
+    (git_kb / "postmortems" / "2026" / "PM-2026-001-public.md").write_text(
+        complete_postmortem_text(visibility="public"), encoding="utf-8")
+    (git_kb / "postmortems" / "2026" / "PM-2026-002-internal.md").write_text(
+        complete_postmortem_text("PM-2026-002"), encoding="utf-8")
+    commit_all(git_kb, "Two published post-mortems")
+    workflow = load_yaml(git_kb / ".github" / "workflows" / "publish.yml")
+    upload = next(s for s in workflow["jobs"]["build"]["steps"]
+                  if s.get("uses", "").startswith("actions/upload-pages-artifact@"))
+    built = run_step(step(workflow, "Build the site"), git_kb,
+                     {"vars.POSTMORTEM_AUDIENCE || 'public'": "public"}, {})
+    assert built.returncode == 0, built.stderr
+    site = git_kb / upload["with"]["path"]
+    pages = {p.relative_to(site).as_posix() for p in site.rglob("*.html")}
+    assert any("PM-2026-001" in p for p in pages)
+    assert not any("PM-2026-002" in p for p in pages)  # internal: not on a public site
+
+
 # --- creation without a terminal ----------------------------------------------------------
 
 def issue_body(answers: dict[str, str], form: dict[str, Any]) -> str:
