@@ -119,21 +119,22 @@ def _ok(repository: Repository, *args: str) -> bool:
         return False
 
 
-def user_name(repository: Repository) -> str | None:
+def _config_value(repository: Repository, section: str, option: str) -> str | None:
     try:
-        name = repository.repo.config_reader().get_value("user", "name", "")
-    except Exception:
+        value = repository.repo.config_reader().get_value(section, option, "")
+    except Exception:  # an unreadable or malformed git config: as if unset
         return None
-    return str(name).strip() or None
+    return str(value).strip() or None
+
+
+def user_name(repository: Repository) -> str | None:
+    """git's configured user.name, or None."""
+    return _config_value(repository, "user", "name")
 
 
 def user_email(repository: Repository) -> str | None:
     """git's configured user.email (for `evidence add`), or None."""
-    try:
-        email = repository.repo.config_reader().get_value("user", "email", "")
-    except Exception:
-        return None
-    return str(email).strip() or None
+    return _config_value(repository, "user", "email")
 
 
 def has_commit(repository: Repository) -> bool:
