@@ -7,6 +7,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -353,3 +354,25 @@ def test_site_helpers_rewrite_manifest_links(with_evidence: Path) -> None:
     assert link_manifest_in_page("no link", items) == "no link"
     table = evidence_table(items)
     assert table.splitlines()[2].startswith("| a.log | `")
+
+
+def test_concurrent_adds_lose_no_entry(repo_kb: Path, tmp_path: Path) -> None:
+    sources = []
+    for n in range(6):
+        path = tmp_path / f"part{n}.log"
+        path.write_bytes(f"part {n}\n".encode())
+        sources.append(path)
+    procs = [subprocess.Popen([str(Path(sys.executable).parent / "postmortem"), "evidence",
+                               "add", PM, str(p)], cwd=repo_kb, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE) for p in sources]
+    assert all(p.wait(timeout=120) == 0 for p in procs)
+    names = sorted(i["name"] for i in manifest(repo_kb)["evidence"])
+    assert names == [f"part{n}.log" for n in range(6)]
+    assert verify(repo_kb).exit_code == 0
+
+
+def test_a_hidden_file_in_the_evidence_folder_is_reported(with_evidence: Path) -> None:
+    (evidence_dir(with_evidence) / ".hidden").write_text("x")
+    result = verify(with_evidence)
+    assert result.exit_code == 1 and "FAILED unrecorded" in result.output
+    assert ".hidden" in result.output

@@ -10,12 +10,14 @@ never overwrites another: a second file of the same name gets a distinct one.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import re
 import socket
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -244,28 +246,44 @@ def add_evidence(config: Config, pm: Postmortem, source: str, note: str = "",
     """Record SOURCE (a file path or a URL) as evidence of PM and return its entry."""
     folder = evidence_dir(config, pm)
     _check_folder(config, folder)
-    items = read_manifest(config, pm)
-    who = added_by if added_by is not None else git_user(config.root)
     if sha256 is not None:
         sha256 = sha256.strip().lower()
         if not _SHA256.match(sha256):
             raise UsageError(f"--sha256 {sha256!r} is not a SHA-256: 64 hexadecimal digits")
-
-    if _URL.match(source):
-        item = EvidenceItem("url", "", source, sha256 or "", None, source, _now(), who, note)
-    else:
-        item = _add_file(config, pm, folder, items, Path(source), note, sha256, who)
-    text = manifest_text(pm, items + [item])
-    path = manifest_path(config, pm)
-    if path.exists():
-        replace_atomically(path, text)
-    else:
-        write_new(path, text)
+    is_url = bool(_URL.match(source))
+    if not is_url:
+        _check_source(Path(source), folder)
+    read_manifest(config, pm)  # a broken manifest stops us before anything is written
+    who = added_by if added_by is not None else git_user(config.root)
+    folder.mkdir(parents=True, exist_ok=True)
+    with _locked(folder):  # two adds at once must not lose an entry
+        items = read_manifest(config, pm)
+        if is_url:
+            item = EvidenceItem("url", "", source, sha256 or "", None, source, _now(), who,
+                                note)
+        else:
+            item = _add_file(config, folder, items, Path(source), note, sha256, who)
+        text = manifest_text(pm, items + [item])
+        path = manifest_path(config, pm)
+        if path.exists():
+            replace_atomically(path, text)
+        else:
+            write_new(path, text)
     return item
 
 
-def _add_file(config: Config, pm: Postmortem, folder: Path, items: list[EvidenceItem],
-              source: Path, note: str, sha256: str | None, who: str) -> EvidenceItem:
+@contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """An exclusive lock on the evidence folder itself (no lock file left behind)."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _check_source(source: Path, folder: Path) -> None:
     given = str(source)
     if ".." in source.parts:
         raise UsageError("a path with `..` is refused: give the evidence file's own path "
@@ -281,6 +299,11 @@ def _add_file(config: Config, pm: Postmortem, folder: Path, items: list[Evidence
         raise UsageError("not a regular file: give one file at a time", path=given)
     if source.resolve().is_relative_to(folder.resolve()):
         raise UsageError("is already inside the evidence folder", path=given)
+
+
+def _add_file(config: Config, folder: Path, items: list[EvidenceItem], source: Path,
+              note: str, sha256: str | None, who: str) -> EvidenceItem:
+    given = str(source)
     size = source.stat().st_size
     if size > config.evidence_max_bytes:
         digest, size = _hash_file(source)
@@ -290,7 +313,6 @@ def _add_file(config: Config, pm: Postmortem, folder: Path, items: list[Evidence
         location = f"{socket.gethostname()}:{source.resolve()}"
         return EvidenceItem("external", "", source.name, digest, size, location, _now(), who,
                             note)
-    folder.mkdir(parents=True, exist_ok=True)
     taken = {i.name for i in items if i.name}
     name = _distinct_name(folder, safe_name(source.name), taken)
     digest, size = _copy_new(source, folder / name)
@@ -315,6 +337,11 @@ class Verification:
     @property
     def failed(self) -> bool:
         return self.outcome in ("changed", "missing", "unsafe", "unrecorded")
+
+
+def _in_progress(name: str) -> bool:
+    """A temporary file of a write under way (`files.py` and `_copy_new` name them so)."""
+    return name.startswith(".") and name.endswith(".tmp")
 
 
 def _unsafe_name(name: str) -> bool:
@@ -348,7 +375,7 @@ def verify_postmortem(config: Config, pm: Postmortem) -> list[Verification]:
                                         "not fetched"))
     if folder.is_dir():
         for entry in sorted(os.listdir(folder)):
-            if entry == MANIFEST or entry.startswith(".") or entry in recorded:
+            if entry == MANIFEST or entry in recorded or _in_progress(entry):
                 continue
             results.append(Verification(pm.id, config.relative(folder / entry), "unrecorded",
                                         "in the evidence folder but not in the manifest "
