@@ -25,6 +25,7 @@ _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 _VALUE = re.compile(r"^(?P<lead>(?P<key>[A-Za-z_]+)[ \t]*:[ \t]*)(?P<quote>[\"']?)"
                     r"(?P<value>[^\"'#\r\n]*?)(?P=quote)(?P<tail>[ \t]*(?:#[^\r\n]*)?)"
                     r"(?P<end>\r\n|\r|\n)?$")
+_NOT_PLAIN = tuple("|>&*!{[")
 
 
 @dataclass(frozen=True)
@@ -79,15 +80,15 @@ def change_status(config: Config, pm_id: str, new: str, now: datetime | None = N
 def set_status(path: str, text: str, meta_lines: dict[str, int], new: str,
                archived_at: str | None) -> str:
     """TEXT with the status line set to NEW; `archived_at` set when given, else dropped."""
-    lines = _LINE.findall(text)
-    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    lines = _LINE.findall(text)  # the front matter's line numbers hold: it follows `---`
 
     def match(key: str) -> tuple[int, re.Match[str]] | None:
         if key not in meta_lines:
             return None
         index = meta_lines[key] - 1
-        found = _VALUE.match(lines[index].removeprefix(bom) if index == 0 else lines[index])
-        if found is None or found.group("key") != key or found.group("value")[:1] in tuple("|>&*!{["):
+        found = _VALUE.match(lines[index])
+        # block scalars, anchors, aliases, tags and flow values are not one plain line
+        if found is None or found.group("key") != key or found.group("value")[:1] in _NOT_PLAIN:
             raise PostmortemError(f"`{key}` must be written on one line as `{key}: <value>` "
                                   "for `postmortem status` to change it", path=path,
                                   line=index + 1)
@@ -104,7 +105,8 @@ def set_status(path: str, text: str, meta_lines: dict[str, int], new: str,
     if archived_at is not None:
         if stamp is not None:
             at, old = stamp
-            lead = old.group("lead") if old.group("lead")[-1:] in " \t" else old.group("lead") + " "
+            lead = old.group("lead")
+            lead += "" if lead[-1:] in (" ", "\t") else " "
             lines[at] = f"{lead}{archived_at}{old.group('tail')}{old.group('end') or ''}"
         else:
             newline = end or "\n"

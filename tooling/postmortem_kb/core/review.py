@@ -166,8 +166,8 @@ def job_summary(config: Config, report: CheckReport) -> str:
     if not checked:
         lines.append("No post-mortem changed, so there is nothing to review here.")
         return "\n".join(lines) + "\n"
-    lines += ["| Post-mortem | Status | Sections written | Checklist resolved | Errors | Warnings |",
-              "|---|---|---:|---:|---:|---:|"]
+    lines += ["| Post-mortem | Status | Sections written | Checklist resolved | Errors "
+              "| Warnings |", "|---|---|---:|---:|---:|---:|"]
     for path in checked[:SUMMARY_ROWS]:
         found = by_path.get(path, [])
         errors = sum(f.severity == "error" for f in found)
