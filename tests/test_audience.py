@@ -13,6 +13,7 @@ from postmortem_kb.core.audience import (
     in_build,
     may_see,
     site_file_allowed,
+    unlink_evidence,
     withhold,
 )
 from postmortem_kb.core.parse import parse_text
@@ -29,6 +30,7 @@ from test_site_support import (
     build,
     leaks,
     output_texts,
+    use_pagefind,
     write_kb,
 )
 
@@ -44,6 +46,11 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]
                                              "--audience", audience))
     built["public+drafts"] = output_texts(build(root, base / "site-drafts", "--audience",
                                                 "public", "--drafts"))
+    pagefind_root = use_pagefind(write_kb(base / "kb-pagefind"))
+    for audience in ("public", "internal"):
+        built[f"{audience}+pagefind"] = output_texts(build(
+            pagefind_root, base / f"site-pagefind-{audience}", "--strict", "--audience",
+            audience))
     return built
 
 
@@ -56,6 +63,26 @@ def test_public_build_holds_nothing_internal_or_restricted(sites):
 
 def test_internal_build_holds_nothing_restricted(sites):
     assert leaks(sites["internal"], RESTRICTED + RESTRICTED_BLOCK) == []
+
+
+def test_pagefind_index_holds_nothing_above_the_audience(sites):
+    public, internal = sites["public+pagefind"], sites["internal+pagefind"]
+    assert any(rel.endswith(".pf_fragment") for rel in public), "Pagefind did not run"
+    assert leaks(public, INTERNAL + RESTRICTED + INTERNAL_BLOCK + RESTRICTED_BLOCK
+                 + EVIDENCE + DRAFT) == []
+    assert leaks(internal, RESTRICTED + RESTRICTED_BLOCK + EVIDENCE + DRAFT) == []
+    fragments = "".join(t for rel, t in public.items() if rel.endswith(".pf_fragment"))
+    assert "zzpublicbody" in fragments  # the index does hold what the audience may see
+    internal_fragments = "".join(t for rel, t in internal.items()
+                                 if rel.endswith(".pf_fragment"))
+    assert "zzinternalbody" in internal_fragments and "zzinternalblock" in internal_fragments
+
+
+def test_link_into_evidence_is_unlinked(sites):
+    page = next(t for rel, t in sites["restricted"].items()
+                if rel.endswith("zzpublicslug/index.html"))
+    assert "evidence manifest (evidence, kept out of the site)" in page
+    assert "evidence/manifest.json" not in page
 
 
 @pytest.mark.parametrize("audience", ["public", "internal", "restricted", "public+drafts"])
@@ -192,3 +219,12 @@ def test_withhold_unlinks_and_withholds_only_hidden_ids():
     assert "secret-slug" not in out and "PM-2025-002" not in out
     assert "[B](PM-2025-003-ok.md)" in out and "PM-2025-003." in out
     assert withhold(text, set()) == text
+
+
+def test_unlink_evidence_only_touches_evidence_links():
+    text = ("[Manifest](PM-2026-001/evidence/manifest.json) [Diagram](PM-2026-001/d.png) "
+            "[Store](https://evidence.example.com/evidence/x)\n")
+    out = unlink_evidence(text)
+    assert "Manifest (evidence, kept out of the site)" in out
+    assert "[Diagram](PM-2026-001/d.png)" in out and "](https://evidence.example.com" in out
+    assert unlink_evidence("no links here") == "no links here"

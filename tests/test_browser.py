@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from test_site_support import build, write_kb
+from test_site_support import build, use_pagefind, write_kb
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -33,21 +33,36 @@ def _need_chromium() -> None:
     pytest.skip(message)
 
 
-@pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory):
-    """The fixture knowledge base, built once (internal audience), on a local server."""
-    _need_chromium()
-    tmp = tmp_path_factory.mktemp("browser")
+def _built(tmp: Path, pagefind: bool) -> Path:
     saved = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["SOURCE_DATE_EPOCH"] = EPOCH
     try:
-        site = build(write_kb(tmp / "kb"), tmp / "site", "--strict", "--audience", "internal")
+        root = write_kb(tmp / "kb")
+        if pagefind:
+            use_pagefind(root)
+        return build(root, tmp / "site", "--strict", "--audience", "internal")
     finally:
         if saved is None:
             os.environ.pop("SOURCE_DATE_EPOCH", None)
         else:
             os.environ["SOURCE_DATE_EPOCH"] = saved
 
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory):
+    """The fixture knowledge base, built once (internal audience), on a local server."""
+    _need_chromium()
+    yield from _serve(_built(tmp_path_factory.mktemp("browser"), pagefind=False))
+
+
+@pytest.fixture(scope="module")
+def pagefind_url(tmp_path_factory: pytest.TempPathFactory):
+    """The same knowledge base searched with Pagefind instead of Material's search."""
+    _need_chromium()
+    yield from _serve(_built(tmp_path_factory.mktemp("browser-pagefind"), pagefind=True))
+
+
+def _serve(site: Path):
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args: object) -> None:
             pass
@@ -173,4 +188,34 @@ def test_instant_navigation_keeps_the_filters(page, base_url):
     page.click("nav.md-tabs a:has-text('Home')")
     page.wait_for_selector("form.pm-filters")
     assert page.locator("form.pm-filters").count() == 1
+    assert page.errors == []
+
+
+def _pagefind_search(page, url: str, query: str):
+    page.goto(url + "library/search/")
+    page.locator(".pagefind-ui__search-input").press_sequentially(query, delay=20)
+    results = page.locator(".pagefind-ui__result-link")
+    results.first.wait_for(timeout=15000)
+    return [results.nth(i).get_attribute("href") for i in range(results.count())]
+
+
+def test_pagefind_search_finds_a_post_mortem_by_id(page, pagefind_url):
+    hrefs = _pagefind_search(page, pagefind_url, "PM-2026-002")
+    assert hrefs and "PM-2026-002-zzinternalslug" in hrefs[0], hrefs
+
+
+def test_pagefind_search_finds_a_post_mortem_by_a_phrase_from_its_body(page, pagefind_url):
+    hrefs = _pagefind_search(page, pagefind_url, "Marker zzinternalbody here")
+    assert hrefs and "PM-2026-002-zzinternalslug" in hrefs[0], hrefs
+    page.locator(".pagefind-ui__result-link").first.click()
+    page.wait_for_selector(".pm-header")
+    assert page.errors == []
+
+
+def test_pagefind_search_page_has_no_script_error(page, pagefind_url):
+    page.goto(pagefind_url + "library/search/")
+    page.wait_for_selector(".pagefind-ui__search-input")
+    page.goto(pagefind_url)
+    page.click("nav.md-tabs a:has-text('Search')")
+    page.wait_for_selector(".pagefind-ui__search-input")
     assert page.errors == []

@@ -42,11 +42,22 @@ PUBLIC_EXTRA = """
 See also [the restricted one](PM-2026-003-zzrestrictedslug.md) and PM-2026-003, and the
 internal [PM-2026-002](PM-2026-002-zzinternalslug.md).
 
+The evidence is listed in the [Evidence manifest](PM-2026-001/evidence/manifest.json).
+
 ```markdown
 !!! restricted
     an example inside code stays: zzcodeexample
 ```
 """
+
+
+def use_pagefind(root: Path) -> Path:
+    """Switch a knowledge base to Pagefind search: take Material's search plugin out."""
+    config = root / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    assert "  - search\n" in text
+    config.write_text(text.replace("  - search\n", "", 1), encoding="utf-8")
+    return root
 
 
 def write_kb(root: Path) -> Path:

@@ -85,7 +85,40 @@
     table.parentNode.insertBefore(bar, table);
   }
 
+  /* Pagefind search page: load its UI from the bundle the build wrote (same site). */
+  function setUpSearch() {
+    var box = document.getElementById("pm-search");
+    if (!box || box.getAttribute("data-pm-ready") !== null) return;
+    box.setAttribute("data-pm-ready", "");
+    var noscript = document.querySelector(".pm-noscript");
+    if (noscript) noscript.hidden = true;
+    var bundle = new URL(box.getAttribute("data-bundle"), location.href);
+    var base = new URL(box.getAttribute("data-home"), location.href).pathname;
+    function start() {
+      /* global PagefindUI */
+      new PagefindUI({ element: "#pm-search", baseUrl: base, showSubResults: true,
+                       bundlePath: bundle.pathname.replace(/[^/]*$/, ""),
+                       autofocus: true, showImages: false });
+      var query = new URLSearchParams(location.search).get("q");
+      var input = box.querySelector("input");
+      if (query && input) {
+        input.value = query;
+        input.dispatchEvent(new Event("input", { bubbles: true }));
+      }
+    }
+    if (typeof PagefindUI !== "undefined") return start();
+    var css = document.createElement("link");
+    css.rel = "stylesheet";
+    css.href = bundle.href.replace(/\.js$/, ".css");
+    document.head.appendChild(css);
+    var script = document.createElement("script");
+    script.src = bundle.href;
+    script.onload = start;
+    document.head.appendChild(script);
+  }
+
   function setUp() {
+    setUpSearch();
     document.querySelectorAll("table.pm-sortable:not([data-pm-ready])").forEach(function (t) {
       t.setAttribute("data-pm-ready", "");
       makeSortable(t);

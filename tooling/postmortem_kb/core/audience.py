@@ -102,6 +102,26 @@ def _block_level(classes: str) -> str | None:
     return max(named, key=visibility_rank)
 
 
+def unlink_evidence(markdown: str) -> str:
+    """Links into an evidence folder become plain text: evidence never reaches a site, so
+    the link would be broken (the manifest stays in git for those who may read it)."""
+    if EVIDENCE_FOLDER not in markdown:
+        return markdown
+
+    def into_evidence(target: str) -> bool:
+        if "://" in target or target.startswith(("mailto:", "#")):
+            return False
+        return EVIDENCE_FOLDER in target.split("#")[0].split("/")[:-1]
+
+    def unlink(match: re.Match[str]) -> str:
+        if not into_evidence(match.group(3)):
+            return match.group(0)
+        return "" if match.group(1) else f"{match.group(2)} (evidence, kept out of the site)"
+
+    markdown = _LINK.sub(unlink, markdown)
+    return _REF_DEF.sub(lambda m: "" if into_evidence(m.group(1)) else m.group(0), markdown)
+
+
 def hidden_ids(postmortems: Iterable[Postmortem], shown: Iterable[Postmortem]) -> set[str]:
     shown_ids = {pm.id for pm in shown}
     return {pm.id for pm in postmortems if pm.id and pm.id not in shown_ids}

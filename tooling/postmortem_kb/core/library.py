@@ -43,6 +43,8 @@ INDEXES: dict[str, tuple[str, str, str]] = {
 }
 TRACKER = f"{FOLDER}/actions.md"
 METRICS = f"{FOLDER}/metrics.md"
+SEARCH = f"{FOLDER}/search.md"
+PAGEFIND_FOLDER = "pagefind"
 
 BLAMELESS_NOTE = (
     "This post-mortem is blameless: it describes what the systems, processes and conditions "
@@ -131,12 +133,13 @@ def _md(text: str) -> str:
     return re.sub(r"([\\`*_{}\[\]()#+!|~])", r"\\\1", escape(text, quote=False))
 
 
-def _badge(kind: str, value: str, href: str | None = None) -> str:
+def _badge(kind: str, value: str, href: str | None = None, facet: bool = False) -> str:
     cls = f"pm-badge pm-badge--{kind} pm-{kind}-{anchor(value)}"
     label = escape(value)
+    extra = f' data-pagefind-filter="{kind}"' if facet else ""
     if href:
-        return f'<a class="{cls}" href="{escape(href)}">{label}</a>'
-    return f'<span class="{cls}">{label}</span>'
+        return f'<a class="{cls}" href="{escape(href)}"{extra}>{label}</a>'
+    return f'<span class="{cls}"{extra}>{label}</span>'
 
 
 def _meter(c: Completeness) -> str:
@@ -280,6 +283,19 @@ def index_page(items: Sequence[Entry], dimension: str, config: Config, link: Lin
 def index_link(dimension: str, value: str, config: Config, link: Link) -> str:
     label = group_key(dimension, value, config)
     return f"{link(INDEXES[dimension][0])}#{anchor(label)}"
+
+
+def search_page(link: Link) -> str:
+    """The search page of a site searched with Pagefind: a chunked static index, so a
+    reader downloads a few hundred kilobytes before the first result, whatever the size of
+    the library (Material's single index grows with it; see BENCHMARKS.md)."""
+    bundle = escape(link(f"{PAGEFIND_FOLDER}/pagefind-ui.js"))
+    home = escape(link(HOME))
+    return ("---\nsearch:\n  exclude: true\nhide:\n  - navigation\n  - toc\n---\n\n"
+            "# Search\n\n"
+            f'<div id="pm-search" class="pm-search" data-bundle="{bundle}" data-home="{home}">'
+            "</div>\n\nSearch needs JavaScript; without it, use the [library]("
+            + md_link(SEARCH, HOME) + ") and its indexes.\n{ .pm-noscript }\n")
 
 
 # --- the action tracker --------------------------------------------------------------
@@ -521,9 +537,10 @@ def header_html(e: Entry, config: Config, link: Link) -> str:
     and the completeness meter. Shown under the title."""
     pm = e.pm
     badges = [_badge("id", pm.id),
-              _badge("type", e.type_name, index_link("type", pm.type, config, link)),
-              _badge("severity", pm.severity, index_link("severity", pm.severity, config, link)),
-              _badge("status", pm.status), _badge("visibility", pm.visibility)]
+              _badge("type", e.type_name, index_link("type", pm.type, config, link), True),
+              _badge("severity", pm.severity,
+                     index_link("severity", pm.severity, config, link), True),
+              _badge("status", pm.status, None, True), _badge("visibility", pm.visibility)]
 
     def links(dimension: str, values: list[str]) -> str:
         return ", ".join(f'<a href="{escape(index_link(dimension, v, config, link))}">'
@@ -607,7 +624,7 @@ def mark_timeline(html: str) -> str:
 def incident_markdown(pm: Postmortem, audience: str, hidden: set[str]) -> str:
     """The body of a post-mortem as its page renders it: the timeline table wrapped so it
     shows as a timeline, blocks above the audience cut, hidden post-mortems withheld."""
-    from .audience import cut_marked_blocks, withhold
+    from .audience import cut_marked_blocks, unlink_evidence, withhold
 
     lines = pm.text.split("\n")
     body_start = pm.body_line - 1
@@ -618,4 +635,4 @@ def incident_markdown(pm: Postmortem, audience: str, hidden: set[str]) -> str:
                 lines[table.line - 1] = f"{TIMELINE_MARK}\n\n{lines[table.line - 1]}"
             break
     body = "\n".join(lines[body_start:])
-    return withhold(cut_marked_blocks(body, audience), hidden)
+    return unlink_evidence(withhold(cut_marked_blocks(body, audience), hidden))

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import logging
 import os
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -32,7 +34,7 @@ from ..core.errors import PostmortemError
 from ..core.knowledge_base import check, load, template_for
 from ..core.model import Postmortem
 
-log = get_plugin_logger(__name__)
+log = get_plugin_logger("postmortems")
 DRAFTS_ENV = "POSTMORTEM_DRAFTS"  # set by `postmortem build --drafts` / `serve --no-drafts`
 
 
@@ -65,6 +67,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self.generated: dict[str, library.GeneratedPage] = {}
         self.related: dict[str, list[tuple[library.Entry, str]]] = {}
         self.history: dict[str, Any] = {}
+        self.pagefind = False
 
     # --- configuration ---------------------------------------------------------------
 
@@ -84,6 +87,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         wanted = os.environ.get(DRAFTS_ENV)
         self.drafts = wanted == "1" if wanted in ("0", "1") else (self.kb.include_drafts
                                                                   or self.serving)
+        # Without Material's search plugin the site is searched with Pagefind (chunked, so
+        # the download before the first result stays small at any size; BENCHMARKS.md).
+        self.pagefind = not ({"search", "material/search"} & set(config.plugins))
         for extension in ("attr_list", "md_in_html"):
             if extension not in config.markdown_extensions:
                 config.markdown_extensions.append(extension)
@@ -110,6 +116,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         nav.append({"Indexes": [{t: u} for u, _, t in library.INDEXES.values()]})
         nav.append({"Action tracker": library.TRACKER})
         nav.append({"Metrics": library.METRICS})
+        if self.pagefind:
+            nav.append({"Search": library.SEARCH})
         return nav
 
     # --- files -----------------------------------------------------------------------
@@ -161,6 +169,11 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             link_from(library.METRICS))
         self.generated[page.uri] = page
 
+        if self.pagefind:
+            search = library.GeneratedPage(library.SEARCH, "")
+            search.markdown = library.search_page(link_from(library.SEARCH))
+            self.generated[search.uri] = search
+
         for uri, page in self.generated.items():
             if kept.get_file_from_path(uri) is not None:
                 log.warning(f"{kb.docs_dir}/{uri} exists; the generated page of that name "
@@ -175,6 +188,27 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
                                        content=library.home_markdown(None, home.markdown)))
             self.generated[library.HOME] = home
         return kept
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if self.pagefind:
+            self._index_with_pagefind(config.site_dir)
+
+    def _index_with_pagefind(self, site_dir: str) -> None:
+        """Run Pagefind (the binary ships in the `pagefind[bin]` wheel) over the built site.
+        Only elements marked `data-pagefind-body` (post-mortems and guides) are indexed."""
+        command = [sys.executable, "-m", "pagefind", "--site", site_dir,
+                   "--output-subdir", library.PAGEFIND_FOLDER, "--exclude-selectors",
+                   ".headerlink", "--quiet"]
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=3600)
+        except (OSError, subprocess.SubprocessError) as exc:
+            log.warning(f"the site has no search index: Pagefind did not run ({exc})")
+            return
+        if done.returncode != 0:
+            detail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
+            log.warning(f"the site has no search index: Pagefind failed ({detail[0]}); "
+                        "install it with `pip install 'pagefind[bin]'` or enable Material's "
+                        "`search` plugin")
 
     def _validate(self, kb: Config) -> None:
         """Every finding of `postmortem check`: errors as warnings (so `--strict` fails once
@@ -218,7 +252,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             return library.incident_markdown(pm, kb.audience, self.hidden)
         if uri in self.generated:
             return markdown
-        markdown = aud.withhold(aud.cut_marked_blocks(markdown, kb.audience), self.hidden)
+        markdown = aud.unlink_evidence(aud.withhold(aud.cut_marked_blocks(markdown, kb.audience),
+                                                    self.hidden))
         if uri == library.HOME and self.home is not None:
             page.meta.setdefault("hide", ["navigation", "toc"])
             return library.home_markdown(markdown, self.home.markdown)
