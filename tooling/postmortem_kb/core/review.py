@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 from pathlib import Path
+from typing import Sequence
 
 from .. import git as gitops
 from .config import Config
@@ -64,9 +65,10 @@ def _read(path: Path) -> str | None:
 
 def _status_of(path: str, text: str) -> str | None:
     try:
-        return parse_text(path, text).meta.get("status")  # type: ignore[no-any-return]
+        value = parse_text(path, text).meta.get("status")
     except ParseProblem:
         return None
+    return value if isinstance(value, str) else None
 
 
 def frozen_archive(path: str, old_path: str, old_text: str, new_text: str | None
@@ -104,8 +106,8 @@ def _only_status_lines(lines: list[str]) -> bool:
     return all(_STATUS_LINES.match(line) for line in lines)
 
 
-def _amendment_problem(path: str, new_text: str, opcodes: list[tuple[str, int, int, int, int]]
-                       ) -> int | None:
+def _amendment_problem(path: str, new_text: str,
+                       opcodes: Sequence[tuple[str, int, int, int, int]]) -> int | None:
     """None when every change inserts lines inside `## Amendments` and adds a dated entry;
     otherwise the line to point at (0 when there is no better one)."""
     try:
