@@ -215,3 +215,16 @@ def test_quarter_bounds() -> None:
     assert quarter_bounds("2026-Q4") == (date(2026, 10, 1), date(2026, 12, 31))
     with pytest.raises(ValueError):
         quarter_bounds("2026-Q5")
+
+
+def test_audience_filter_counts_only_what_that_site_shows(fixture_kb: Path) -> None:
+    path = fixture_kb / "postmortems" / "2026" / "PM-2026-002-incident.md"
+    path.write_text(path.read_text().replace("visibility: internal", "visibility: restricted"))
+    assert stats_json(fixture_kb)["count"] == 3
+    internal = stats_json(fixture_kb, "--audience", "internal")
+    assert internal["count"] == 2 and internal["by_severity"] == {"SEV2": 2}
+    assert internal["mttd_hours"] == 2.5  # [1, 4]
+    assert stats_json(fixture_kb, "--audience", "public")["count"] == 0
+    rows = run_cli("-C", str(fixture_kb), "actions", "--format", "json", "--audience",
+                   "internal").json()
+    assert "PM-2026-002" not in {r["postmortem"] for r in rows}

@@ -17,6 +17,7 @@ from ..core.export import (
     markdown_cell,
     markdown_table,
     text_table,
+    visible_to,
 )
 from ..core.knowledge_base import load
 from ..core.metrics import (
@@ -28,7 +29,7 @@ from ..core.metrics import (
     format_hours,
     today_utc,
 )
-from ..core.model import Postmortem
+from ..core.model import VISIBILITIES, Postmortem
 from ..core.times import parse_date
 from .common import emit_json, handle_errors, load_kb, root_option
 from .main import cli
@@ -57,14 +58,21 @@ def drafts_option(func):  # type: ignore[no-untyped-def]
                              "setting in mkdocs.yml).")(func)
 
 
-def load_postmortems(config: Config) -> list[Postmortem]:
-    """Every post-mortem that parses; a file that does not is named on stderr and skipped
-    (`postmortem check` reports it in full)."""
+def audience_option(func):  # type: ignore[no-untyped-def]
+    return click.option("--audience", type=click.Choice(VISIBILITIES),
+                        help="Count only post-mortems this audience may see (public < "
+                             "internal < restricted), as the site for that audience does. "
+                             "Default: every post-mortem in the repository.")(func)
+
+
+def load_postmortems(config: Config, audience: str | None = None) -> list[Postmortem]:
+    """Every post-mortem that parses (that AUDIENCE may see, when given); a file that does
+    not parse is named on stderr and skipped (`postmortem check` reports it in full)."""
     postmortems, problems = load(config)
     for problem in problems:
         click.echo(f"Warning: {problem.path}:{problem.line}: skipped: {problem.message}",
                    err=True)
-    return postmortems
+    return visible_to(postmortems, audience) if audience else postmortems
 
 
 # --- actions -----------------------------------------------------------------------------
@@ -116,10 +124,11 @@ def render_actions(rows: list[ActionRow], fmt: str, status: str, as_of: date) ->
               help="Exit 1 when any open item is more than `overdue_fail_days` (mkdocs.yml, "
                    "default 30) days overdue.")
 @drafts_option
+@audience_option
 @root_option
 @handle_errors
 def actions(status: str, owner: str | None, as_of: str | None, fmt: str, fail_days: int | None,
-            fail_overdue: bool, include_drafts: bool) -> None:
+            fail_overdue: bool, include_drafts: bool, audience: str | None) -> None:
     """Action items across the knowledge base, soonest due first.
 
     \b
@@ -137,7 +146,7 @@ def actions(status: str, owner: str | None, as_of: str | None, fmt: str, fail_da
     config = load_kb()
     today = parse_as_of(as_of)
     drafts = include_drafts or config.include_drafts
-    postmortems = load_postmortems(config)
+    postmortems = load_postmortems(config, audience)
     rows = action_rows(postmortems, status=status, owner=owner, as_of=today,
                        include_drafts=drafts)
     click.echo(render_actions(rows, fmt, status, today))
@@ -196,9 +205,10 @@ def stats_lines(stats: Stats) -> list[str]:
                                                       "markdown for job summaries and chat.")
 @as_of_option
 @drafts_option
+@audience_option
 @root_option
 @handle_errors
-def stats(fmt: str, as_of: str | None, include_drafts: bool) -> None:
+def stats(fmt: str, as_of: str | None, include_drafts: bool, audience: str | None) -> None:
     """Incident counts by quarter, type and severity, and median durations with quartiles.
 
     \b
@@ -215,7 +225,7 @@ def stats(fmt: str, as_of: str | None, include_drafts: bool) -> None:
     mttr_hours, then quartiles_hours, durations_hours, left_out, repeated_services, actions.
     """
     config = load_kb()
-    figures = compute_stats(load_postmortems(config),
+    figures = compute_stats(load_postmortems(config, audience),
                             include_drafts=include_drafts or config.include_drafts,
                             as_of=parse_as_of(as_of))
     if fmt == "json":
@@ -237,9 +247,10 @@ def stats(fmt: str, as_of: str | None, include_drafts: bool) -> None:
               default="table", show_default=True, help="Output format.")
 @as_of_option
 @drafts_option
+@audience_option
 @root_option
 @handle_errors
-def controls(fmt: str, as_of: str | None, include_drafts: bool) -> None:
+def controls(fmt: str, as_of: str | None, include_drafts: bool, audience: str | None) -> None:
     """Roll up the failed controls named in post-mortems (front matter `controls`, e.g.
     SOC2:CC6.1, ISO27001:A.8.2, NIST-CSF:PR.AC-1), most often failed first.
 
@@ -252,7 +263,7 @@ def controls(fmt: str, as_of: str | None, include_drafts: bool) -> None:
     --include-drafts or `include_drafts: true` in mkdocs.yml.
     """
     config = load_kb()
-    result, problems = rollup(load_postmortems(config), as_of=parse_as_of(as_of),
+    result, problems = rollup(load_postmortems(config, audience), as_of=parse_as_of(as_of),
                               include_drafts=include_drafts or config.include_drafts)
     for problem in problems:
         click.echo(f"Warning: {problem.path}:{problem.line}: {problem.message}", err=True)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable, Iterable, Sequence
 
+from .audience import may_see
 from .config import Config
 from .controls import ControlRollup, rollup
 from .knowledge_base import template_for
@@ -31,7 +32,7 @@ from .metrics import (
     quarter_bounds,
     today_utc,
 )
-from .model import TIME_KEYS, VISIBILITIES, Postmortem, visibility_rank
+from .model import TIME_KEYS, VISIBILITIES, Postmortem
 from .rules import check_postmortem
 from .templates import Template
 
@@ -122,11 +123,11 @@ def controls_markdown(rollups: Sequence[ControlRollup],
 
 
 def visible_to(postmortems: Iterable[Postmortem], audience: str) -> list[Postmortem]:
-    """Post-mortems whose visibility ranks no higher than the audience's."""
+    """Post-mortems whose visibility ranks no higher than the audience's (the site's rule,
+    `audience.may_see`)."""
     if audience not in VISIBILITIES:
         raise ValueError(f"audience must be one of {', '.join(VISIBILITIES)}")
-    rank = visibility_rank(audience)
-    return [pm for pm in postmortems if visibility_rank(pm.visibility) <= rank]
+    return [pm for pm in postmortems if may_see(audience, pm.visibility)]
 
 
 # --- completeness ------------------------------------------------------------------------
