@@ -219,3 +219,20 @@ def test_report_on_the_sample_knowledge_base() -> None:
                          "--audience", "restricted", "--as-of", "2027-01-01")
         assert result.exit_code == 0, result.stderr
         assert "2026-Q2" in result.output and "Traceback" not in result.output
+
+
+def test_output_file_is_written_once_and_never_overwritten(fixture_kb: Path,
+                                                           tmp_path: Path) -> None:
+    target = tmp_path / "q1.html"
+    args = ("-C", str(fixture_kb), "report", "--quarter", "2026-Q1", "--format", "html",
+            "-o", str(target))
+    assert run_cli(*args).exit_code == 0
+    assert target.read_text().startswith("<!DOCTYPE html>")
+    target.write_text("auditor's notes")
+    again = run_cli(*args)
+    assert again.exit_code == 2 and "not overwritten" in again.stderr
+    assert target.read_text() == "auditor's notes"
+    out = tmp_path / "all.csv"
+    assert run_cli("-C", str(fixture_kb), "export", "--format", "csv", "-o", str(out)
+                   ).exit_code == 0
+    assert next(csv.reader(io.StringIO(out.read_text())))[0] == "id"

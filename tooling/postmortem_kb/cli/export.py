@@ -3,16 +3,33 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 
 from ..core.errors import UsageError
 from ..core.export import export_csv, export_records, quarter_report, report_html, report_markdown
+from ..core.files import write_new
 from ..core.metrics import quarter_bounds
 from ..core.model import VISIBILITIES
 from .common import handle_errors, load_kb, root_option
 from .follow import as_of_option, drafts_option, load_postmortems, parse_as_of
 from .main import cli
+
+def output_option(func):  # type: ignore[no-untyped-def]
+    return click.option("--output", "-o", "output", type=click.Path(dir_okay=False,
+                                                                     path_type=Path),
+                        help="Write to this file (never over an existing one) instead of "
+                             "standard output.")(func)
+
+
+def deliver(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    write_new(output, text)
+    click.echo(f"Written to {output}", err=True)
+
 
 AUDIENCE_HELP = ("Include only post-mortems this audience may see (public < internal < "
                  "restricted). Default: the knowledge base's audience (mkdocs.yml `audience`, "
@@ -26,9 +43,11 @@ AUDIENCE_HELP = ("Include only post-mortems this audience may see (public < inte
 @click.option("--audience", type=click.Choice(VISIBILITIES), help=AUDIENCE_HELP)
 @as_of_option
 @drafts_option
+@output_option
 @root_option
 @handle_errors
-def export(fmt: str, audience: str | None, as_of: str | None, include_drafts: bool) -> None:
+def export(fmt: str, audience: str | None, as_of: str | None, include_drafts: bool,
+           output: Path | None) -> None:
     """Export every post-mortem with its metadata, durations, completeness and action items.
 
     \b
@@ -46,9 +65,9 @@ def export(fmt: str, audience: str | None, as_of: str | None, include_drafts: bo
                              parse_as_of(as_of),
                              include_drafts=include_drafts or config.include_drafts)
     if fmt == "json":
-        click.echo(json.dumps(records, indent=2, ensure_ascii=False))
+        deliver(json.dumps(records, indent=2, ensure_ascii=False) + "\n", output)
     else:
-        click.echo(export_csv(records), nl=False)
+        deliver(export_csv(records), output)
 
 
 @cli.command()
@@ -61,10 +80,11 @@ def export(fmt: str, audience: str | None, as_of: str | None, include_drafts: bo
               help="Date for follow-through (overdue actions), YYYY-MM-DD. Default: the "
                    "quarter's last day, or today while the quarter is running.")
 @drafts_option
+@output_option
 @root_option
 @handle_errors
 def report(quarter: str, fmt: str, audience: str | None, as_of: str | None,
-           include_drafts: bool) -> None:
+           include_drafts: bool, output: Path | None) -> None:
     """The quarterly summary for leadership and auditors.
 
     \b
@@ -81,4 +101,4 @@ def report(quarter: str, fmt: str, audience: str | None, as_of: str | None,
     result = quarter_report(load_postmortems(config), quarter, audience or config.audience,
                             as_of=parse_as_of(as_of) if as_of else None,
                             include_drafts=include_drafts or config.include_drafts)
-    click.echo(report_html(result) if fmt == "html" else report_markdown(result), nl=False)
+    deliver(report_html(result) if fmt == "html" else report_markdown(result), output)
