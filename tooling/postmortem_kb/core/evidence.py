@@ -10,7 +10,6 @@ never overwrites another: a second file of the same name gets a distinct one.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
@@ -274,7 +273,13 @@ def add_evidence(config: Config, pm: Postmortem, source: str, note: str = "",
 
 @contextmanager
 def _locked(folder: Path) -> Iterator[None]:
-    """An exclusive lock on the evidence folder itself (no lock file left behind)."""
+    """An exclusive lock on the evidence folder itself (no lock file left behind).
+    Where there is no flock (Windows), adds are not guarded against each other."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
     fd = os.open(folder, os.O_RDONLY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
