@@ -330,3 +330,18 @@ def test_knowledge_base_in_a_subfolder(tmp_path: Path, git_home: Path) -> None:
     assert report["files"] == 1
     assert {f["path"] for f in report["findings"]} == {
         "postmortems/2026/PM-2026-002-login-outage.md"}
+
+
+@pytest.mark.parametrize("changed", ["template", "mkdocs.yml"])
+def test_a_change_to_the_schema_checks_every_postmortem(pr: Path, changed: str) -> None:
+    if changed == "template":
+        template = pr / "postmortems" / "templates" / "security.md"
+        template.write_text(template.read_text(encoding="utf-8")
+                            + "\n## 16. Report to the Board\n\n- [ ] Board informed\n")
+    else:
+        config = pr / "mkdocs.yml"
+        config.write_text(config.read_text(encoding="utf-8") + "\n# a comment\n")
+    commit_all(pr, f"Change the {changed}")
+    report = check_base(pr).json()
+    assert report["files"] == 1  # the one post-mortem of main, unchanged by the branch
+    assert any(f["path"].endswith("PM-2026-009-old.md") for f in report["findings"])

@@ -241,12 +241,12 @@ def merge_base(repository: Repository, ref: str) -> str:
         raise UsageError(f"--base {ref}: no merge base between {ref} and HEAD; {why}") from None
 
 
-def changed_files(repository: Repository, since: str, folder: str) -> list[Change]:
-    """Files under FOLDER changed from commit SINCE to the working tree (committed, staged,
-    unstaged and untracked alike), renames followed."""
-    spec = repository.repo_path(folder.strip("/") + "/")
+def changed_files(repository: Repository, since: str, *paths: str) -> list[Change]:
+    """Files under PATHS (folders end with `/`) changed from commit SINCE to the working tree
+    (committed, staged, unstaged and untracked alike), renames followed."""
+    specs = [repository.repo_path(path) for path in paths]
     raw = _run(repository, "-c", "core.quotepath=off", "diff", "--name-status", "-z",
-               "--find-renames", since, "--", spec, strip=False)
+               "--find-renames", since, "--", *specs, strip=False)
     fields = raw.split("\0")
     changes: list[Change] = []
     i = 0
@@ -262,8 +262,8 @@ def changed_files(repository: Repository, since: str, folder: str) -> list[Chang
         if kb_new is not None and kb_old is not None:
             changes.append(Change("R" if status == "R" else ("A" if status == "C" else status),
                                   kb_new, kb_old))
-    untracked = _run(repository, "ls-files", "-z", "--others", "--exclude-standard", "--", spec,
-                     strip=False)
+    untracked = _run(repository, "ls-files", "-z", "--others", "--exclude-standard", "--",
+                     *specs, strip=False)
     for name in untracked.split("\0"):
         kb_name = repository.kb_path(name) if name else None
         if kb_name is not None:

@@ -12,13 +12,20 @@ from pathlib import Path
 from typing import Sequence
 
 from .. import git as gitops
-from .config import Config
+from .config import CONFIG_FILE, Config
 from .errors import UsageError
-from .knowledge_base import CheckReport, is_postmortem_path, load, template_for
+from .knowledge_base import (
+    CheckReport,
+    is_postmortem_path,
+    load,
+    postmortem_paths,
+    template_for,
+)
 from .library import completeness
 from .model import Finding
 from .parse import ParseProblem, decode, parse_text
 from .report import summary_line
+from .templates import TEMPLATES_FOLDER
 
 AMENDMENTS = "amendments"
 FROZEN_RULE = "PM601"  # described in rules.RULES
@@ -35,12 +42,20 @@ def open_git(config: Config) -> gitops.Repository:
 
 def changed_postmortems(config: Config, base: str) -> tuple[list[Path], list[Finding]]:
     """Post-mortems changed since the merge base with BASE (three-dot), and the findings of
-    the rules that compare with the base (archived post-mortems are frozen)."""
+    the rules that compare with the base (archived post-mortems are frozen).
+
+    A change to what every post-mortem is checked against (mkdocs.yml, a template) puts
+    every post-mortem in scope: the pull request changes them all in effect."""
     repository = open_git(config)
     since = gitops.merge_base(repository, base)
+    docs = config.docs_dir.strip("/") + "/"
+    schema = (CONFIG_FILE, f"{docs}{TEMPLATES_FOLDER}/")
     targets: list[Path] = []
     findings: list[Finding] = []
-    for change in gitops.changed_files(repository, since, config.docs_dir):
+    changes = gitops.changed_files(repository, since, docs, CONFIG_FILE)
+    if any(c.path.startswith(schema) or c.old_path.startswith(schema) for c in changes):
+        targets = postmortem_paths(config)
+    for change in changes:
         path = config.root / change.path
         if change.status != "D" and is_postmortem_path(config, path) and path.is_file():
             targets.append(path)
