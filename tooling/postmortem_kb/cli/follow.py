@@ -185,7 +185,7 @@ def stats_lines(stats: Stats) -> list[str]:
             continue
         text = (f"{label}: median {format_hours(spread.median)} "
                 f"(quartiles {format_hours(q[0])} – {format_hours(q[2])}; "
-                f"{len(spread.hours)} post-mortems")
+                f"{len(spread.hours)} post-mortem{'' if len(spread.hours) == 1 else 's'}")
         if spread.left_out:
             text += f"; left out, lacking a time: {', '.join(spread.left_out)}"
         lines.append(text + ")")

@@ -282,8 +282,8 @@ def _incident_rows(report: QuarterReport) -> list[list[str]]:
 
 INCIDENT_HEADER = ("ID", "Title", "Severity", "Type", "Status", "Occurred", "Detect",
                    "Contain", "Resolve")
-CONTROL_HEADER = ("Control", "Failed (up to quarter end)", "Incidents", "Open fixes",
-                  "Not re-tested in")
+CONTROL_HEADER = ("Control", "Failed (up to quarter end)", "Incidents", "Open fixes naming it",
+                  "Open actions in its incidents", "Not re-tested in")
 OVERDUE_HEADER = ("Post-mortem", "Action", "What", "Owner", "Due", "Status", "Days overdue")
 
 
@@ -298,7 +298,7 @@ def _sections(report: QuarterReport) -> list[tuple[str, Any]]:
     for name, spread in s.spreads.items():
         q = spread.quartiles
         spread_text = (f" (quartiles {format_hours(q[0])} – {format_hours(q[2])}, "
-                       f"{len(spread.hours)} incidents)" if q else "")
+                       f"{_count(len(spread.hours), 'incident')})" if q else "")
         figures.append(f"Median {DURATION_NAMES[name]}: {format_hours(spread.median)}"
                        f"{spread_text}")
     repeated = [f"{service}: {', '.join(ids)}" for service, ids in
@@ -306,6 +306,7 @@ def _sections(report: QuarterReport) -> list[tuple[str, Any]]:
     controls = ("table", CONTROL_HEADER, [
         [c.control, str(c.failures), ", ".join(c.incidents),
          ", ".join(f"{r.postmortem}/{r.id}" for r in c.open_fixes) or "none",
+         ", ".join(f"{r.postmortem}/{r.id}" for r in c.open_in_incidents) or "none",
          ", ".join(c.not_retested) or "none"] for c in report.controls])
     overdue = ("table", OVERDUE_HEADER, [
         [r.postmortem, r.id, r.action, r.owner, r.due.isoformat() if r.due else r.raw_due,
@@ -319,6 +320,10 @@ def _sections(report: QuarterReport) -> list[tuple[str, Any]]:
         ("Incidents", ("table", INCIDENT_HEADER, _incident_rows(report))
          if report.incidents else ["No incidents this quarter."]),
     ]
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _title(report: QuarterReport) -> str:
