@@ -228,3 +228,41 @@ def test_audience_filter_counts_only_what_that_site_shows(fixture_kb: Path) -> N
     rows = run_cli("-C", str(fixture_kb), "actions", "--format", "json", "--audience",
                    "internal").json()
     assert "PM-2026-002" not in {r["postmortem"] for r in rows}
+
+
+def test_sample_knowledge_base_medians_match_an_independent_computation() -> None:
+    """The medians a person computes by hand: front matter read with plain YAML here."""
+    import statistics
+    from datetime import datetime
+
+    import yaml
+
+    from conftest import REPO
+
+    def moment(value: object) -> datetime | None:
+        if isinstance(value, datetime):
+            return value
+        if isinstance(value, str):
+            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return None
+
+    spans: dict[str, list[float]] = {"mttd_hours": [], "mttc_hours": [], "mttr_hours": []}
+    pairs = {"mttd_hours": ("occurred_at", "detected_at"),
+             "mttc_hours": ("detected_at", "contained_at"),
+             "mttr_hours": ("detected_at", "resolved_at")}
+    count = 0
+    for path in sorted((REPO / "postmortems").glob("[0-9][0-9][0-9][0-9]/*.md")):
+        meta = yaml.safe_load(path.read_text(encoding="utf-8").split("---")[1])
+        if meta["status"] == "draft":
+            continue
+        count += 1
+        for key, (start, end) in pairs.items():
+            a, b = moment(meta.get(start)), moment(meta.get(end))
+            if a and b and b >= a:
+                spans[key].append((b - a).total_seconds() / 3600)
+    result = run_cli("-C", str(REPO), "stats", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    data = result.json()
+    assert data["count"] == count
+    for key, values in spans.items():
+        assert data[key] == pytest.approx(statistics.median(values), abs=1e-4), key
