@@ -52,7 +52,7 @@ def stacked_bars(categories: Sequence[str], series: Sequence[tuple[str, Sequence
             f'stroke="currentColor" stroke-opacity="0.4"/>']
     for i, category in enumerate(categories):
         x = left + i * slot + (slot - bar) / 2
-        y = top + plot_h
+        y: float = top + plot_h
         for s, (name, values) in enumerate(series):
             value = values[i]
             if not value:

@@ -386,9 +386,26 @@ def _figure(svg: str, table: str) -> str:
            f'<div class="pm-figure-table">{table}</div></div>'
 
 
+def quarter_range(quarters: Iterable[str]) -> list[str]:
+    """Every quarter from the first to the last given (a quiet quarter is a zero, not a
+    gap); anything not shaped like 2026-Q3 is kept at the end."""
+    known = sorted(q for q in quarters if re.fullmatch(r"\d{4}-Q[1-4]", q))
+    other = sorted(q for q in quarters if not re.fullmatch(r"\d{4}-Q[1-4]", q))
+    if not known:
+        return other
+    year, q = int(known[0][:4]), int(known[0][-1])
+    last = (int(known[-1][:4]), int(known[-1][-1]))
+    every = []
+    while (year, q) <= last:
+        every.append(f"{year}-Q{q}")
+        year, q = (year + 1, 1) if q == 4 else (year, q + 1)
+    return every + other
+
+
 def _quarter_figure(cross: dict[str, dict[str, int]], values: Sequence[str],
                     names: Mapping[str, str], title: str) -> str:
-    quarters = list(cross)
+    quarters = quarter_range(cross)
+    cross = {q: cross.get(q, {}) for q in quarters}
     series = [(names.get(v, v), [cross[q].get(v, 0) for q in quarters]) for v in values]
     svg = charts.stacked_bars(quarters, series, title)
     rows = [[q, *[cross[q].get(v, 0) for v in values], sum(cross[q].values())]

@@ -259,7 +259,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             return library.home_markdown(markdown, self.home.markdown)
         return markdown
 
-    def _incident_meta(self, meta: dict[str, Any], entry: library.Entry,
+    def _incident_meta(self, meta: Any, entry: library.Entry,
                        link: library.Link) -> dict[str, Any]:
         """Theme data. The front matter moves under `postmortem`: keys such as `template`
         and `status` mean something else to MkDocs and Material."""
