@@ -376,3 +376,13 @@ def test_a_hidden_file_in_the_evidence_folder_is_reported(with_evidence: Path) -
     result = verify(with_evidence)
     assert result.exit_code == 1 and "FAILED unrecorded" in result.output
     assert ".hidden" in result.output
+
+
+def test_a_postmortem_with_a_path_like_id_gets_no_evidence_folder(kb: Path,
+                                                                  tmp_path: Path) -> None:
+    text = minimal_postmortem(PM).replace(f"id: {PM}", "id: ../../outside")
+    write(kb, PM, text)
+    (tmp_path / "x.txt").write_text("x")
+    result = run_cli("-C", str(kb), "evidence", "add", "../../outside", str(tmp_path / "x.txt"))
+    assert result.exit_code == 2
+    assert not (kb / "outside").exists() and not (kb.parent / "outside").exists()

@@ -26,6 +26,7 @@ from .config import Config
 from .errors import PostmortemError, UsageError
 from .files import replace_atomically, write_new
 from .model import Postmortem
+from .rules import ID_PATTERN
 
 MANIFEST = "manifest.json"
 EVIDENCE_FOLDER = "evidence"
@@ -68,6 +69,10 @@ class EvidenceItem:
 
 def evidence_dir(config: Config, pm: Postmortem) -> Path:
     """`postmortems/<YYYY>/<ID>/evidence/`, beside the post-mortem file."""
+    if not ID_PATTERN.match(pm.id):
+        raise UsageError(f"the id {pm.id!r} is not valid (e.g. PM-2026-007): fix it first, "
+                         "`postmortem check` says how", path=pm.path,
+                         line=pm.meta_lines.get("id", 1))
     return config.root / Path(pm.path).parent / pm.id / EVIDENCE_FOLDER
 
 
@@ -424,7 +429,8 @@ def _verify_external(pm: Postmortem, item: EvidenceItem) -> Verification:
 
 
 def verify(config: Config, postmortems: list[Postmortem]) -> list[Verification]:
-    return [v for pm in postmortems if pm.id for v in verify_postmortem(config, pm)]
+    return [v for pm in postmortems if ID_PATTERN.match(pm.id)
+            for v in verify_postmortem(config, pm)]
 
 
 def orphan_folders(config: Config, postmortems: list[Postmortem]) -> Iterator[Path]:
