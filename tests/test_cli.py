@@ -273,3 +273,12 @@ def test_title_format_and_id_prefix_from_configuration(kb: Path) -> None:
     meta = front_matter(kb / result.stdout.strip())
     assert meta["id"] == "SEC-2026-001"  # 2026-01-01T01:30Z: the year of occurred_at in UTC
     assert meta["title"] == "SEV3 Third party in 2026-Q1"
+
+
+def test_new_files_get_ordinary_permissions(kb: Path) -> None:
+    result = run_process("new", "--type", "other", "--severity", "SEV4", "--no-git", cwd=kb)
+    mode = (kb / result.stdout.strip()).stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    assert mode == 0o666 & ~umask
+    assert (kb / "mkdocs.yml").stat().st_mode & 0o777 == 0o666 & ~umask

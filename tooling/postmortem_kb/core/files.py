@@ -9,10 +9,18 @@ from pathlib import Path
 from .errors import UsageError
 
 
+def _default_mode() -> int:
+    """What `open()` would give a new file: 0o666 less the umask (mkstemp gives 0o600)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def write_new(path: Path, text: str) -> None:
     """Create `path` with `text` atomically; refuse when it exists (even in a race)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.chmod(tmp, _default_mode())
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)

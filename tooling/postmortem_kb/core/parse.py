@@ -135,6 +135,8 @@ def split_cells(line: str) -> tuple[str, ...]:
         line = line[1:]
     if line.endswith("|") and not line.endswith("\\|"):
         line = line[:-1]
+    if "\\|" not in line:  # the common case, without a regular expression
+        return tuple(cell.strip() for cell in line.split("|"))
     return tuple(c.strip().replace("\\|", "|") for c in _CELL_SPLIT.split(line))
 
 
