@@ -228,6 +228,7 @@ def workflow_script(root: Path) -> str:
 
 
 def run_workflow_step(kb: Path, tmp_path: Path) -> tuple[int, str, str]:
+    """Run the step's script as GitHub would: (exit status, job summary, stdout)."""
     summary = tmp_path / "summary.md"
     bin_dir = Path(sys.executable).parent
     env = {**os.environ, "GITHUB_STEP_SUMMARY": str(summary),
@@ -237,20 +238,22 @@ def run_workflow_step(kb: Path, tmp_path: Path) -> tuple[int, str, str]:
     script.write_text(workflow_script(kb))
     done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
                           cwd=kb, env=env, capture_output=True, text=True, timeout=120)
-    return done.returncode, summary.read_text() if summary.exists() else "", done.stderr
+    return done.returncode, summary.read_text() if summary.exists() else "", done.stdout
 
 
 def test_init_writes_the_overdue_workflow_and_it_fails_on_long_overdue(fixture_kb: Path,
                                                                        tmp_path: Path) -> None:
     data = yaml.safe_load((fixture_kb / ".github/workflows/overdue-actions.yml").read_text())
     assert data[True]["schedule"][0]["cron"].endswith("* * 1")  # weekly (`on` reads as True)
-    code, summary, stderr = run_workflow_step(fixture_kb, tmp_path)
+    code, summary, stdout = run_workflow_step(fixture_kb, tmp_path)
     # A2 was due 2026-06-30: far more than 30 days before any day this test runs.
     assert code == 1
     assert "### Overdue action items as of" in summary
     assert "| PM-2026-001 | A2 | Rotate the signing keys |" in summary
     assert "Overdue beyond the limit" in summary
-    assert "PM-2026-001 A2 (Team Y)" in stderr
+    assert "PM-2026-001 A2 (Team Y)" in stdout
+    assert re.search(r"^::error file=postmortems/2026/PM-2026-001-incident\.md,line=\d+::"
+                     r"PM-2026-001 A2 \(Team Y\) is \d+ days overdue", stdout, re.M)
 
 
 def test_overdue_workflow_passes_when_nothing_is_late(kb: Path, tmp_path: Path) -> None:
