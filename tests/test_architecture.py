@@ -1,0 +1,40 @@
+"""The shape the project promises: a core that imports neither click nor MkDocs, typed."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "tooling" / "postmortem_kb"
+CORE = [*sorted((PACKAGE / "core").glob("*.py")), PACKAGE / "git.py"]
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_core_imports_neither_click_nor_mkdocs() -> None:
+    for path in CORE:
+        assert not imported_modules(path) & {"click", "mkdocs", "material"}, path.name
+
+
+def test_only_git_py_talks_to_git() -> None:
+    for path in PACKAGE.rglob("*.py"):
+        if path.name != "git.py":
+            assert "git" not in imported_modules(path), path
+
+
+def test_core_is_mypy_clean() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--ignore-missing-imports", "--no-error-summary",
+         *map(str, CORE)], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
