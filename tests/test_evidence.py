@@ -386,3 +386,12 @@ def test_a_postmortem_with_a_path_like_id_gets_no_evidence_folder(kb: Path,
     result = run_cli("-C", str(kb), "evidence", "add", "../../outside", str(tmp_path / "x.txt"))
     assert result.exit_code == 2
     assert not (kb / "outside").exists() and not (kb.parent / "outside").exists()
+
+
+def test_list_shows_names_and_hashes(with_evidence: Path) -> None:
+    table = run_cli("-C", str(with_evidence), "evidence", "list").output
+    assert "a.log" in table and sha(b"alpha\n") in table and "Ada Analyst" in table
+    data = run_cli("-C", str(with_evidence), "evidence", "list", PM, "--format", "json").json()
+    assert [(d["postmortem"], d["name"], d["sha256"]) for d in data] == [
+        (PM, "a.log", sha(b"alpha\n")), (PM, "b.log", sha(b"bravo\n"))]
+    assert run_cli("-C", str(with_evidence), "evidence", "list", "PM-2026-404").exit_code == 2

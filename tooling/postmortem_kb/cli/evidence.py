@@ -6,9 +6,17 @@ import sys
 
 import click
 
-from ..core.evidence import add_evidence, manifest_link, orphan_folders, verify
+from ..core.evidence import (
+    add_evidence,
+    manifest_link,
+    orphan_folders,
+    read_manifest,
+    verify,
+)
+from ..core.export import text_table
+from ..core.rules import ID_PATTERN
 from ..core.knowledge_base import find_postmortem
-from .common import handle_errors, load_kb, root_option
+from .common import emit_json, handle_errors, load_kb, root_option
 from .follow import load_postmortems
 from .main import cli
 
@@ -58,6 +66,32 @@ def add(pm_id: str, source: str, note: str, sha256: str | None) -> None:
     if pm_link not in pm.text:
         click.echo(f"Link the manifest from section 2 of {pm.path}: [evidence manifest]"
                    f"({pm_link})", err=True)
+
+
+@evidence.command("list")
+@click.argument("pm_id", metavar="[ID]", required=False)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="table for people, json for scripts.")
+@root_option
+@handle_errors
+def list_command(pm_id: str | None, fmt: str) -> None:
+    """List the recorded evidence (of ID, or of every post-mortem): names, hashes, sizes,
+    when and by whom it was added. Reads the manifests only; `verify` re-hashes."""
+    config = load_kb()
+    postmortems = [find_postmortem(config, pm_id)] if pm_id else load_postmortems(config)
+    entries = [(pm, item) for pm in postmortems if ID_PATTERN.match(pm.id)
+               for item in read_manifest(config, pm)]
+    if fmt == "json":
+        emit_json([{"postmortem": pm.id, **item.as_dict()} for pm, item in entries])
+    elif not entries:
+        click.echo("No evidence recorded.")
+    else:
+        click.echo(text_table(("POSTMORTEM", "EVIDENCE", "KIND", "BYTES", "SHA-256", "ADDED",
+                               "BY", "NOTE"),
+                              ([pm.id, item.label, item.kind,
+                                "" if item.size is None else item.size, item.sha256,
+                                item.added_at, item.added_by, item.note]
+                               for pm, item in entries), wrap=64))
 
 
 @evidence.command("verify")
