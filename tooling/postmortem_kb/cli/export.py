@@ -10,7 +10,7 @@ import click
 from ..core.errors import UsageError
 from ..core.export import export_csv, export_records, quarter_report, report_html, report_markdown
 from ..core.files import write_new
-from ..core.metrics import quarter_bounds
+from ..core.metrics import SCOPE_HELP, quarter_bounds
 from ..core.model import VISIBILITIES
 from .common import handle_errors, load_kb, root_option
 from .follow import as_of_option, drafts_option, load_postmortems, parse_as_of
@@ -36,7 +36,7 @@ AUDIENCE_HELP = ("Include only post-mortems this audience may see (public < inte
                  "or POSTMORTEM_AUDIENCE).")
 
 
-@cli.command()
+@cli.command(epilog=SCOPE_HELP)
 @click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json",
               show_default=True, help="json: every record in full; csv: one row per "
                                       "post-mortem, lists joined with '; '.")
@@ -57,8 +57,6 @@ def export(fmt: str, audience: str | None, as_of: str | None, include_drafts: bo
     `postmortem actions` objects plus tracking). csv: the same per post-mortem, with
     action items counted (total, open, overdue); cells that a spreadsheet would run as
     a formula are prefixed with '.
-    Counted: post-mortems in review, published or archived; drafts only with
-    --include-drafts or `include_drafts: true` in mkdocs.yml.
     """
     config = load_kb()
     records = export_records(config, load_postmortems(config), audience or config.audience,
@@ -70,7 +68,7 @@ def export(fmt: str, audience: str | None, as_of: str | None, include_drafts: bo
         deliver(export_csv(records), output)
 
 
-@cli.command()
+@cli.command(epilog=SCOPE_HELP)
 @click.option("--quarter", required=True, metavar="YYYY-Qn",
               help="The quarter to report on, e.g. 2026-Q3 (by occurred_at).")
 @click.option("--format", "fmt", type=click.Choice(["markdown", "html"]), default="markdown",

@@ -22,6 +22,7 @@ from ..core.export import (
 from ..core.knowledge_base import load
 from ..core.metrics import (
     DURATION_NAMES,
+    SCOPE_HELP,
     ActionRow,
     Stats,
     action_rows,
@@ -108,7 +109,7 @@ def render_actions(rows: list[ActionRow], fmt: str, status: str, as_of: date) ->
     return f"{table}\n\n{len(rows)} {label.lower()} action item(s) as of {as_of.isoformat()}."
 
 
-@cli.command()
+@cli.command(epilog=SCOPE_HELP)
 @click.option("--status", "status", type=click.Choice(["open", "overdue", "all"]),
               default="open", show_default=True,
               help="open: open and in-progress; overdue: open or in-progress with a due date "
@@ -135,10 +136,6 @@ def actions(status: str, owner: str | None, as_of: str | None, fmt: str, fail_da
     An item is overdue when its status is open or in-progress and its due date is
     before today (or --as-of). The json format is a list of objects with the keys
     postmortem, id, action, owner, due, status, overdue; csv has the same columns.
-
-    \b
-    Counted: action items of post-mortems in review, published or archived; drafts
-    only with --include-drafts or `include_drafts: true` in mkdocs.yml.
 
     Exit status: 0, or 1 with --fail-after-days/--fail-overdue when an item is overdue
     by more than that many days (the list is printed either way).
@@ -199,7 +196,7 @@ def stats_lines(stats: Stats) -> list[str]:
     return lines
 
 
-@cli.command()
+@cli.command(epilog=SCOPE_HELP)
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
               default="text", show_default=True, help="text for people, json for scripts, "
                                                       "markdown for job summaries and chat.")
@@ -216,10 +213,6 @@ def stats(fmt: str, as_of: str | None, include_drafts: bool, audience: str | Non
     to resolve = resolved_at - detected_at; all in hours, medians with quartiles
     (inclusive method). A post-mortem lacking a time is left out of that median only.
     The quarter is that of occurred_at as written, in its own time zone.
-
-    \b
-    Counted: post-mortems in review, published or archived; drafts only with
-    --include-drafts or `include_drafts: true` in mkdocs.yml (the same on the site).
 
     json keys: count, by_quarter, by_type, by_severity, mttd_hours, mttc_hours,
     mttr_hours, then quartiles_hours, durations_hours, left_out, repeated_services, actions.
@@ -242,7 +235,7 @@ def stats(fmt: str, as_of: str | None, include_drafts: bool, audience: str | Non
 # --- controls ----------------------------------------------------------------------------
 
 
-@cli.command()
+@cli.command(epilog=SCOPE_HELP)
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown"]),
               default="table", show_default=True, help="Output format.")
 @as_of_option
@@ -259,8 +252,6 @@ def controls(fmt: str, as_of: str | None, include_drafts: bool, audience: str | 
     that name it (fixes) and which of them are still open; the open action items of
     its incidents; in which incidents section 14 shows it re-tested (the section names
     the control, or, naming none, has every checklist item checked).
-    Counted: post-mortems in review, published or archived; drafts only with
-    --include-drafts or `include_drafts: true` in mkdocs.yml.
     """
     config = load_kb()
     result, problems = rollup(load_postmortems(config, audience), as_of=parse_as_of(as_of),
