@@ -78,7 +78,11 @@ class Config:
 
     @property
     def docs_path(self) -> Path:
-        return self.root / self.docs_dir
+        cached = self.__dict__.get("_docs_path")
+        if cached is None or cached[0] != (self.root, self.docs_dir):
+            cached = ((self.root, self.docs_dir), self.root / self.docs_dir)
+            self.__dict__["_docs_path"] = cached
+        return cached[1]
 
     def relative(self, path: Path) -> str:
         """PATH relative to the root, as written (a symlink keeps its own name)."""

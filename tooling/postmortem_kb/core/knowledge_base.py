@@ -132,15 +132,18 @@ class CheckReport:
         return len({f.path for f in self.findings})
 
 
-def check_one(config: Config, path: Path, status: str | None = None
+def check_one(config: Config, path: Path, status: str | None = None, discovered: bool = False
               ) -> tuple[list[Finding], tuple[str, str, int] | None]:
-    """Findings for one file and its (id, path, line) for the cross-file rules."""
+    """Findings for one file and its (id, path, line) for the cross-file rules.
+
+    `discovered`: the path came from `postmortem_paths`, so it is known to be in place.
+    """
     try:
         pm = read_postmortem(config, path)
     except ParseProblem as problem:
         return [problem.finding], None
     findings = check_postmortem(pm, config, template_for(config, pm), status)
-    if not is_postmortem_path(config, path):
+    if not discovered and not is_postmortem_path(config, path):
         findings.insert(0, Finding(pm.path, 1, "PM107", "error",
                                    f"post-mortems live directly in a year folder: move it "
                                    f"to {config.docs_dir}/<YYYY>/"))
@@ -148,10 +151,10 @@ def check_one(config: Config, path: Path, status: str | None = None
     return findings, ident
 
 
-def _check_chunk(args: tuple[Config, list[Path]]
+def _check_chunk(args: tuple[Config, list[Path], bool]
                  ) -> list[tuple[list[Finding], tuple[str, str, int] | None]]:
-    config, paths = args
-    return [check_one(config, p) for p in paths]
+    config, paths, discovered = args
+    return [check_one(config, p, discovered=discovered) for p in paths]
 
 
 def _ids_of(config: Config, paths: Iterable[Path]) -> Iterator[tuple[str, str, int]]:
@@ -173,14 +176,16 @@ def check(config: Config, paths: list[Path] | None = None, jobs: int | None = No
     """Check PATHS (default: every post-mortem); duplicate ids are sought across all files."""
     everything = postmortem_paths(config)
     targets = everything if paths is None else paths
+    discovered = paths is None
     jobs = jobs or os.cpu_count() or 1
     if jobs > 1 and len(targets) >= PARALLEL_FROM:
         size = max(50, len(targets) // (jobs * 4))
-        chunks = [(config, targets[i:i + size]) for i in range(0, len(targets), size)]
+        chunks = [(config, targets[i:i + size], discovered)
+                  for i in range(0, len(targets), size)]
         with ProcessPoolExecutor(jobs, mp_context=get_context("fork")) as pool:
             results = [r for chunk in pool.map(_check_chunk, chunks) for r in chunk]
     else:
-        results = [check_one(config, p) for p in targets]
+        results = [check_one(config, p, discovered=discovered) for p in targets]
 
     findings = [f for file_findings, _ in results for f in file_findings]
     idents = [ident for _, ident in results if ident]

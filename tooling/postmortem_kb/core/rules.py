@@ -72,18 +72,19 @@ IGNORE_MARK = "postmortem-ignore"
 _PLACEHOLDER = re.compile(r"\{\{.*?\}\}|\b(?:TODO|TBD|FIXME)\b")
 _IGNORE = re.compile(r"<!--\s*postmortem-ignore\b([^>]*?)-->")
 
-# Secrets: each pattern names its kind; the secret itself is never echoed.
+# Secrets: each pattern names its kind; the secret itself is never echoed. The hints are
+# lower-case words that must occur (see `_triggers`) before the pattern is tried.
 _SECRETS: tuple[tuple[tuple[str, ...], str, re.Pattern[str]], ...] = (
-    (("AKIA", "ASIA"), "an AWS access key id", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
-    (("PRIVATE KEY",), "a private key",
+    (("akia", "asia"), "an AWS access key id", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
+    (("private key",), "a private key",
      re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")),
     (("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"), "a GitHub token",
      re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})")),
     (("xox",), "a Slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
-    (("AIza",), "a Google API key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}")),
+    (("aiza",), "a Google API key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}")),
     (("sk_live_", "rk_live_"), "a Stripe secret key", re.compile(r"\b[sr]k_live_[0-9A-Za-z]{20,}")),
     (("glpat-",), "a GitLab token", re.compile(r"\bglpat-[0-9A-Za-z_\-]{20,}")),
-    (("eyJ",), "a JSON web token",
+    (("eyj",), "a JSON web token",
      re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}")),
 )
 # A secret-looking name followed by `=`/`:` and a value; tried only where a name occurs.
@@ -123,11 +124,12 @@ def _blame_pattern(terms: tuple[str, ...]) -> re.Pattern[str]:
 
 
 _PLACEHOLDER_TRIGGERS = ("{{", "todo", "tbd", "fixme")
+_HTML_TRIGGERS = ("javascript",)
 
 
 @lru_cache(maxsize=16)
 def _automaton(blame_terms: tuple[str, ...]) -> "ahocorasick.Automaton":
-    words = set(_ASSIGNMENT_NAMES) | set(_PLACEHOLDER_TRIGGERS)
+    words = set(_ASSIGNMENT_NAMES) | set(_PLACEHOLDER_TRIGGERS) | set(_HTML_TRIGGERS)
     words |= {hint.lower() for hints, _, _ in _SECRETS for hint in hints}
     for _, cores in _term_cores(blame_terms):
         words.update(cores)
@@ -192,7 +194,7 @@ def check_postmortem(pm: Postmortem, config: Config, template: Template | None,
         _checklist(pm, out, status)
         _actions(pm, out, status)
     _secrets(pm, out, found)
-    _active_html(pm, out)
+    _active_html(pm, out, found)
     _blame(pm, config, out, found)
     _evidence_link(pm, config, out)
     findings = out.findings
@@ -395,7 +397,7 @@ def _secrets(pm: Postmortem, out: _Collector, found: dict[str, list[int]]) -> No
     text = pm.text
     seen: set[int] = set()
     for hints, kind, pattern in _SECRETS:
-        if not any(hint.lower() in found for hint in hints):
+        if not any(hint in found for hint in hints):
             continue
         for match in pattern.finditer(text):
             line = _line(text, match.start())
@@ -415,9 +417,9 @@ def _secrets(pm: Postmortem, out: _Collector, found: dict[str, list[int]]) -> No
                               "like a real secret: write `[REDACTED]` instead, and rotate it")
 
 
-def _active_html(pm: Postmortem, out: _Collector) -> None:
+def _active_html(pm: Postmortem, out: _Collector, found: dict[str, list[int]]) -> None:
     for text, first in ((front_matter_text(pm), 1), (pm.masked_body, pm.body_line)):
-        if "<" not in text and "javascript" not in text.lower():
+        if "<" not in text and "javascript" not in found:
             continue
         for match in _ACTIVE_HTML.finditer(text):
             start = text.rfind("\n", 0, match.start()) + 1
