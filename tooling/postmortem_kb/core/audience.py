@@ -30,6 +30,7 @@ _ID = re.compile(r"\b[A-Z][A-Z0-9]*-\d{4}-\d{3,}\b")
 # `!!! restricted`, `??? internal "Title"`, `???+ note restricted`: classes before a title.
 _MARKED_BLOCK = re.compile(
     r"^([ \t]*)(?:!!!|\?\?\?\+?)[ \t]+([A-Za-z0-9_ \t-]*?)[ \t]*(?:\"[^\n]*\"|'[^\n]*')?[ \t]*$")
+_ANY_MARK = re.compile(r"^[ \t]*(?:!!!|\?\?\?)[^\n]*\b(?:restricted|internal)\b", re.M)
 # Inline links and images, `[text](target "title")`, and reference definitions.
 _LINK = re.compile(r"(!?)\[((?:[^\[\]]|\[[^\]]*\])*)\]\(\s*<?([^)\s>]*)>?(?:\s+[\"'][^)]*[\"'])?\s*\)")
 _REF_DEF = re.compile(r"^[ \t]{0,3}\[[^\]]+\]:[ \t]*<?(\S+?)>?(?:[ \t].*)?$", re.M)
@@ -71,7 +72,7 @@ def cut_marked_blocks(markdown: str, audience: str) -> str:
 
     Markers inside fenced code and HTML comments are left alone (they are examples).
     """
-    if "!!!" not in markdown and "???" not in markdown:
+    if not _ANY_MARK.search(markdown):
         return markdown
     lines = markdown.split("\n")
     masked = mask(markdown).split("\n")
@@ -105,7 +106,7 @@ def _block_level(classes: str) -> str | None:
 def unlink_evidence(markdown: str) -> str:
     """Links into an evidence folder become plain text: evidence never reaches a site, so
     the link would be broken (the manifest stays in git for those who may read it)."""
-    if EVIDENCE_FOLDER not in markdown:
+    if f"{EVIDENCE_FOLDER}/" not in markdown:
         return markdown
 
     def into_evidence(target: str) -> bool:

@@ -25,7 +25,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
-from mkdocs.utils import get_build_date, get_relative_url
+from mkdocs.utils import get_build_date
 
 from ..core import audience as aud
 from ..core import library, metrics
@@ -68,6 +68,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self.related: dict[str, list[tuple[library.Entry, str]]] = {}
         self.history: dict[str, Any] = {}
         self.pagefind = False
+        self._urls: dict[str, str] = {}  # docs path -> site URL
 
     # --- configuration ---------------------------------------------------------------
 
@@ -142,12 +143,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self.history = self._history(kb)
 
         def link_from(uri: str) -> library.Link:
-            page_url = File(uri, "", "", config.use_directory_urls).url
-
-            def link(target: str) -> str:
-                return get_relative_url(
-                    File(target, "", "", config.use_directory_urls).url, page_url)
-            return link
+            return self._linker(File(uri, "", "", config.use_directory_urls).url, config)
 
         as_of = date.fromisoformat(get_build_date())
         self.generated = {}
@@ -286,9 +282,19 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         }
 
     def _link(self, page: Page, config: MkDocsConfig) -> library.Link:
+        return self._linker(page.url, config)
+
+    def _linker(self, page_url: str, config: MkDocsConfig) -> library.Link:
+        """Links from the page at PAGE_URL: up to the site root, then down to the target.
+        Not the shortest href, but the same for every page of a depth, and cheap."""
+        up = "../" * page_url.lstrip("./").count("/")
+        urls = self._urls
+
         def link(target: str) -> str:
-            return get_relative_url(File(target, "", "", config.use_directory_urls).url,
-                                    page.url)
+            url = urls.get(target)
+            if url is None:
+                url = urls[target] = File(target, "", "", config.use_directory_urls).url
+            return (up + url) or "./"
         return link
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig,
