@@ -30,7 +30,7 @@ from test_site_support import (
     build,
     leaks,
     output_texts,
-    use_pagefind,
+    use_material_search,
     write_kb,
 )
 
@@ -39,14 +39,14 @@ from test_site_support import (
 def sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
     """The fixture knowledge base built once per audience (and once with drafts)."""
     base = tmp_path_factory.mktemp("audience")
-    root = write_kb(base / "kb")
+    root = use_material_search(write_kb(base / "kb"))
     built = {}
     for audience in ("public", "internal", "restricted"):
         built[audience] = output_texts(build(root, base / f"site-{audience}", "--strict",
                                              "--audience", audience))
     built["public+drafts"] = output_texts(build(root, base / "site-drafts", "--audience",
                                                 "public", "--drafts"))
-    pagefind_root = use_pagefind(write_kb(base / "kb-pagefind"))
+    pagefind_root = write_kb(base / "kb-pagefind")  # Pagefind: the default
     for audience in ("public", "internal"):
         built[f"{audience}+pagefind"] = output_texts(build(
             pagefind_root, base / f"site-pagefind-{audience}", "--strict", "--audience",

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from test_site_support import build, use_pagefind, write_kb
+from test_site_support import build, use_material_search, write_kb
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -38,8 +38,8 @@ def _built(tmp: Path, pagefind: bool) -> Path:
     os.environ["SOURCE_DATE_EPOCH"] = EPOCH
     try:
         root = write_kb(tmp / "kb")
-        if pagefind:
-            use_pagefind(root)
+        if not pagefind:
+            use_material_search(root)
         return build(root, tmp / "site", "--strict", "--audience", "internal")
     finally:
         if saved is None:

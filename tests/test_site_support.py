@@ -51,12 +51,13 @@ The evidence is listed in the [Evidence manifest](PM-2026-001/evidence/manifest.
 """
 
 
-def use_pagefind(root: Path) -> Path:
-    """Switch a knowledge base to Pagefind search: take Material's search plugin out."""
+def use_material_search(root: Path) -> Path:
+    """Switch a knowledge base from Pagefind (the default) to Material's search plugin."""
     config = root / "mkdocs.yml"
     text = config.read_text(encoding="utf-8")
-    assert "  - search\n" in text
-    config.write_text(text.replace("  - search\n", "", 1), encoding="utf-8")
+    assert "plugins:\n" in text and "  - search\n" not in text
+    config.write_text(text.replace("plugins:\n", "plugins:\n  - search\n", 1),
+                      encoding="utf-8")
     return root
 
 

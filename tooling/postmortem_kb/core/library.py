@@ -133,13 +133,12 @@ def _md(text: str) -> str:
     return re.sub(r"([\\`*_{}\[\]()#+!|~])", r"\\\1", escape(text, quote=False))
 
 
-def _badge(kind: str, value: str, href: str | None = None, facet: bool = False) -> str:
+def _badge(kind: str, value: str, href: str | None = None) -> str:
     cls = f"pm-badge pm-badge--{kind} pm-{kind}-{anchor(value)}"
     label = escape(value)
-    extra = f' data-pagefind-filter="{kind}"' if facet else ""
     if href:
-        return f'<a class="{cls}" href="{escape(href)}"{extra}>{label}</a>'
-    return f'<span class="{cls}"{extra}>{label}</span>'
+        return f'<a class="{cls}" href="{escape(href)}">{label}</a>'
+    return f'<span class="{cls}">{label}</span>'
 
 
 def _meter(c: Completeness) -> str:
@@ -553,11 +552,12 @@ def header_html(e: Entry, config: Config, link: Link) -> str:
     """The incident header: badges, the four times and durations, owner, services, tags
     and the completeness meter. Shown under the title."""
     pm = e.pm
+    # No Pagefind filters (data-pagefind-filter): Pagefind writes them in a random order,
+    # and the same input must give the same output, byte for byte.
     badges = [_badge("id", pm.id),
-              _badge("type", e.type_name, index_link("type", pm.type, config, link), True),
-              _badge("severity", pm.severity,
-                     index_link("severity", pm.severity, config, link), True),
-              _badge("status", pm.status, None, True), _badge("visibility", pm.visibility)]
+              _badge("type", e.type_name, index_link("type", pm.type, config, link)),
+              _badge("severity", pm.severity, index_link("severity", pm.severity, config, link)),
+              _badge("status", pm.status), _badge("visibility", pm.visibility)]
 
     def links(dimension: str, values: list[str]) -> str:
         return ", ".join(f'<a href="{escape(index_link(dimension, v, config, link))}">'
