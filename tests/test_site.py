@@ -413,3 +413,32 @@ def test_incident_page_shows_git_history(tmp_path: Path, epoch: str):
 
 def test_incident_page_without_git_has_no_history(site: Path):
     assert 'id="history"' not in pm_page(site, "PM-2026-001")
+
+
+def test_knowledge_base_without_home_page_gets_one(tmp_path: Path, epoch: str):
+    root = write_kb(tmp_path / "kb")
+    (root / "postmortems" / "index.md").unlink()
+    site = build(root, tmp_path / "s", "--strict", "--audience", "public")
+    home = (site / "index.html").read_text(encoding="utf-8")
+    assert "Incident library" in home and "PM-2026-001" in home
+
+
+def test_own_page_in_place_of_a_generated_one_is_named(tmp_path: Path, epoch: str):
+    root = write_kb(tmp_path / "kb")
+    (root / "postmortems" / "library").mkdir()
+    (root / "postmortems" / "library" / "metrics.md").write_text("# Mine\n", encoding="utf-8")
+    result = run_cli("build", "--strict", "-C", str(root), "--site-dir", str(tmp_path / "s"))
+    assert result.exit_code == 1
+    assert "postmortems/library/metrics.md exists" in result.stderr
+
+
+def test_guide_pages_lose_blocks_above_the_audience_too(tmp_path: Path, epoch: str):
+    root = write_kb(tmp_path / "kb")
+    (root / "postmortems" / "guide.md").write_text(
+        "# Guide\n\nFor all.\n\n!!! restricted\n    zzguiderestricted\n\nAgain for all.\n",
+        encoding="utf-8")
+    site = build(root, tmp_path / "s", "--strict", "--audience", "internal")
+    guide = (site / "guide" / "index.html").read_text(encoding="utf-8")
+    assert "Again for all." in guide and "zzguiderestricted" not in guide
+    assert "zzguiderestricted" not in "".join(output_texts(site).values())
+    assert 'href="guide/"' in (site / "index.html").read_text(encoding="utf-8")  # in the nav
