@@ -107,6 +107,10 @@ def build(audience: str | None, site_dir: Path | None, strict: bool, drafts: boo
         except MkDocsException as exc:
             raise ConfigError(f"{CONFIG_FILE} is not a valid MkDocs configuration: {exc}",
                               path=str(kb.root / CONFIG_FILE)) from None
+        if "postmortems" not in config.plugins:
+            click.echo(f"Warning: the `postmortems` plugin is not listed in {CONFIG_FILE}: "
+                       "post-mortems are neither checked nor kept from other audiences",
+                       err=True)
         try:
             config.plugins.on_startup(command="build", dirty=False)
             try:
