@@ -219,3 +219,18 @@ def test_pagefind_search_page_has_no_script_error(page, pagefind_url):
     page.click("nav.md-tabs a:has-text('Search')")
     page.wait_for_selector(".pagefind-ui__search-input")
     assert page.errors == []
+
+
+def test_pagefind_header_search_box_opens_the_search_page(page, pagefind_url):
+    page.goto(pagefind_url + "library/metrics/")
+    page.fill("form.pm-header-search input", "zzinternalbody")
+    page.press("form.pm-header-search input", "Enter")
+    page.wait_for_selector(".pagefind-ui__result-link", timeout=15000)
+    assert "PM-2026-002-zzinternalslug" in page.locator(
+        ".pagefind-ui__result-link").first.get_attribute("href")
+    assert page.errors == []
+
+
+def test_material_search_site_has_no_extra_search_box(page, base_url):
+    page.goto(base_url)
+    assert page.locator("form.pm-header-search").count() == 0

@@ -117,7 +117,28 @@
     document.head.appendChild(script);
   }
 
+  /* A header search box that opens the Pagefind search page with the query. */
+  function setUpHeaderSearch() {
+    var meta = document.querySelector('meta[name="pm-search"]');
+    var header = document.querySelector(".md-header__inner");
+    if (!meta || !header || header.querySelector(".pm-header-search")) return;
+    var form = document.createElement("form");
+    form.className = "pm-header-search";
+    form.setAttribute("role", "search");
+    form.action = meta.getAttribute("content");
+    form.method = "get";
+    var input = document.createElement("input");
+    input.type = "search";
+    input.name = "q";
+    input.placeholder = "Search";
+    input.setAttribute("aria-label", "Search the incident library");
+    form.appendChild(input);
+    var options = header.querySelector(".md-header__option");
+    header.insertBefore(form, options ? options.nextSibling : null);
+  }
+
   function setUp() {
+    setUpHeaderSearch();
     setUpSearch();
     document.querySelectorAll("table.pm-sortable:not([data-pm-ready])").forEach(function (t) {
       t.setAttribute("data-pm-ready", "");
