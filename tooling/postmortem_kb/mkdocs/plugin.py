@@ -267,7 +267,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             "title": f"{pm.id}: {pm.title}",
             "description": f"{kb.type_name(pm.type)} · {pm.severity} · {pm.quarter}",
             "tags": list(pm.tags),
-            "hide": ["navigation"],
+            "hide": ["navigation", "tags"],  # the header lists the tags, linked
             "postmortem": {
                 "id": pm.id, "title": pm.title, "type": pm.type,
                 "type_name": entry.type_name, "severity": pm.severity, "status": pm.status,
