@@ -76,6 +76,11 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self.serving = command == "serve"
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        # MkDocs reuses a plugin instance for every build in a process (serve rebuilds,
+        # several builds in one run): nothing of an earlier build may carry over.
+        self._urls = {}
+        self.entries, self.generated, self.related, self.history = {}, {}, {}, {}
+        self.hidden, self.home = set(), None
         root = Path(config.config_file_path or ".").resolve().parent
         options = {k: v for k, v in self.config.items() if v is not None}
         docs_dir = os.path.relpath(config.docs_dir, root)
