@@ -25,10 +25,14 @@ from .model import (
 )
 from .times import parse_date, parse_table_time
 
-try:  # libyaml when present; the pure-Python loader gives the same results, slower
-    _Loader: Any = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover
-    _Loader = yaml.SafeLoader
+# Front matter is read with libyaml's *base* loader: every scalar stays the string that was
+# written (no YAML 1.1 surprises such as `NO` -> False or `0012` -> 10, and half the cost of
+# the safe loader); times are parsed by `times.parse_datetime`, empty values become None.
+try:
+    _Loader: Any = yaml.CBaseLoader
+except AttributeError:  # pragma: no cover - PyYAML without libyaml
+    _Loader = yaml.BaseLoader
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 
 ACTION_COLUMNS = ("id", "action", "owner", "due", "status", "tracking")
 
@@ -126,7 +130,8 @@ def split_front_matter(path: str, text: str) -> tuple[dict[str, Any], dict[str, 
         pos = match.start()
         lines.setdefault(match.group(1), base)
     body_start = end.end() + 1 if end.end() < len(text) else end.end()
-    return {str(k): v for k, v in meta.items()}, lines, body_start
+    return ({str(k): (None if isinstance(v, str) and v in _NULLS else v)
+             for k, v in meta.items()}, lines, body_start)
 
 
 def split_cells(line: str) -> tuple[str, ...]:
