@@ -26,7 +26,7 @@ DRAFTS_ENV = "POSTMORTEM_DRAFTS"  # "1": drafts in, "0": drafts out (read by the
 audience_option = click.option(
     "--audience", type=click.Choice(VISIBILITIES), default=None,
     help="Who the site is for: it shows only post-mortems of this visibility or lower "
-         "(default: the `audience` setting in mkdocs.yml, or POSTMORTEM_AUDIENCE).")
+         "(default: POSTMORTEM_AUDIENCE, else the `audience` setting in mkdocs.yml).")
 
 
 class _EchoHandler(logging.Handler):
