@@ -442,3 +442,15 @@ def test_guide_pages_lose_blocks_above_the_audience_too(tmp_path: Path, epoch: s
     assert "Again for all." in guide and "zzguiderestricted" not in guide
     assert "zzguiderestricted" not in "".join(output_texts(site).values())
     assert 'href="guide/"' in (site / "index.html").read_text(encoding="utf-8")  # in the nav
+
+
+def test_audience_option_wins_over_the_variable_and_is_not_left_behind(
+        tmp_path: Path, epoch: str, monkeypatch: pytest.MonkeyPatch):
+    root = write_kb(tmp_path / "kb")
+    monkeypatch.setenv("POSTMORTEM_AUDIENCE", "restricted")
+    site = build(root, tmp_path / "s", "--audience", "public")
+    assert not any("zzrestricted" in t for t in output_texts(site).values())
+    assert os.environ["POSTMORTEM_AUDIENCE"] == "restricted"
+    monkeypatch.delenv("POSTMORTEM_AUDIENCE")
+    build(root, tmp_path / "s2", "--audience", "internal")
+    assert "POSTMORTEM_AUDIENCE" not in os.environ
