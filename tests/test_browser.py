@@ -234,3 +234,15 @@ def test_pagefind_header_search_box_opens_the_search_page(page, pagefind_url):
 def test_material_search_site_has_no_extra_search_box(page, base_url):
     page.goto(base_url)
     assert page.locator("form.pm-header-search").count() == 0
+
+
+def test_missing_chromium_fails_in_ci_and_skips_elsewhere(monkeypatch):
+    import sys
+
+    monkeypatch.setattr(sys.modules[__name__], "CHROMIUM", "/nonexistent/chromium")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception):
+        _need_chromium()
+    monkeypatch.setenv("CI", "false")
+    with pytest.raises(pytest.skip.Exception):
+        _need_chromium()
