@@ -129,3 +129,86 @@ def test_every_internal_link_resolves(tmp_path: Path, directory_urls: bool):
     site = build(root, tmp_path / "site", "--strict", "--audience", "restricted")
     assert broken_links(site) == []
     assert len(list(site.rglob("*.html"))) > 10
+
+
+# --- golden files: the rendered header, library table and metrics page -------------------
+
+GOLDEN = Path(__file__).resolve().parent / "golden" / "library"
+
+
+def _golden(name: str, text: str) -> None:
+    """Compare with tests/golden/library/NAME; UPDATE_GOLDEN=1 rewrites it (review the diff)."""
+    import os
+
+    path = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"no golden file {name}: run with UPDATE_GOLDEN=1 and review it"
+    assert text == path.read_text(encoding="utf-8"), f"{name} changed: UPDATE_GOLDEN=1 to accept"
+
+
+GOLDEN_PM = """---
+id: {id}
+title: Golden <incident> & friends
+type: misconfiguration
+severity: {sev}
+status: published
+visibility: internal
+owner: Platform Security
+occurred_at: {day}T08:00:00Z
+detected_at: {day}T09:30:00Z
+contained_at: {day}T11:00:00Z
+resolved_at: {day}T18:00:00Z
+services: [edge-proxy, auth-api]
+tags: [tls]
+---
+
+# {id}: Golden
+
+## Summary
+
+Text.
+
+## Timeline
+
+| Time (UTC) | Event |
+|---|---|
+| {day} 08:00 | Began. |
+
+## 11. Implement Corrective Actions
+
+- [x] Done
+- [ ] N/A: not needed here
+
+| ID | Action | Owner | Due | Status | Tracking |
+|---|---|---|---|---|---|
+| A1 | Rotate | Platform Security | 2026-06-01 | open | |
+| A2 | Alert | SRE | 2026-12-01 | done | |
+"""
+
+
+def golden_entries():
+    made = [parse_text(f"postmortems/{day[:4]}/{pm_id}-golden.md",
+                       GOLDEN_PM.format(id=pm_id, sev=sev, day=day))
+            for pm_id, sev, day in (("PM-2026-001", "SEV2", "2026-05-19"),
+                                    ("PM-2025-002", "SEV1", "2025-11-02"))]
+    return library.entries(made, CONFIG, lambda _: None)
+
+
+def test_rendered_output_matches_golden_files():
+    from datetime import date
+
+    from postmortem_kb.core.metrics import compute_stats
+
+    items = golden_entries()
+    _golden("header.html", library.header_html(items[0], CONFIG, link) + "\n")
+    _golden("library_table.html", library.library_table(items, link) + "\n")
+    pms = [e.pm for e in items]
+    page = library.metrics_page(compute_stats(pms, as_of=date(2026, 10, 1)),
+                                library.cross_counts(pms, "type"),
+                                library.cross_counts(pms, "severity"), CONFIG, link)
+    rendered = page.markdown
+    for key, html in page.slots.items():
+        rendered = rendered.replace(key, html)
+    _golden("metrics.md", rendered)
