@@ -186,8 +186,10 @@ def parse_text(path: str, text: str) -> Postmortem:
             for task in _TASK.finditer(chunk):
                 iline += chunk.count("\n", ipos, task.start())
                 ipos = task.start()
+                indent = task.group(1)
                 items.append(ChecklistItem(iline, task.group(3).strip(), task.group(2) != " ",
-                                           len(task.group(1).expandtabs(4))))
+                                           len(indent.expandtabs(4) if "\t" in indent
+                                               else indent)))
         tables = _tables(chunk, line) if "|" in chunk else []
         has_content = bool(_CONTENT_LINE.search(chunk)) or any(t.rows for t in tables)
         end_line = line + chunk.count("\n")

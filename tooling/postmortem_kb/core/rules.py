@@ -6,6 +6,7 @@ parsed file; cross-file rules (duplicate ids) live in `knowledge_base`.
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import datetime
 from functools import lru_cache
@@ -487,7 +488,8 @@ def _evidence_link(pm: Postmortem, config: Config, out: _Collector) -> None:
     if not ID_PATTERN.match(pm.id):
         return
     link = f"{pm.id}/evidence/manifest.json"
-    if not (config.root / pm.path).parent.joinpath(link).is_file():
+    # plain string paths: this runs for every post-mortem on every check
+    if not os.path.isfile(os.path.join(config.root, os.path.dirname(pm.path), link)):
         return
     section = next((s for s in pm.sections if "evidence" in s.key), None)
     if link not in (section.text if section else pm.masked_body):
