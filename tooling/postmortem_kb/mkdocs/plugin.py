@@ -31,7 +31,7 @@ from ..core import audience as aud
 from ..core import library, metrics
 from ..core.config import Config, config_from_options
 from ..core.errors import PostmortemError
-from ..core.knowledge_base import check, load, template_for
+from ..core.knowledge_base import CheckReport, load_and_check, template_for
 from ..core.model import Postmortem
 
 log = get_plugin_logger("postmortems")
@@ -131,8 +131,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         kb = self.kb
         assert kb is not None
-        self._validate(kb)
-        postmortems, _ = load(kb)
+        postmortems, report = load_and_check(kb)  # one parse for validation and pages
+        self._validate(report)
         shown = [pm for pm in postmortems if aud.in_build(pm, kb.audience, self.drafts)]
         self.hidden = aud.hidden_ids(postmortems, shown)
         entries = library.entries(shown, kb, lambda pm: template_for(kb, pm))
@@ -211,10 +211,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
                         "install it with `pip install 'pagefind[bin]'` or enable Material's "
                         "`search` plugin")
 
-    def _validate(self, kb: Config) -> None:
+    def _validate(self, report: CheckReport) -> None:
         """Every finding of `postmortem check`: errors as warnings (so `--strict` fails once
         all are listed), the checker's own warnings as information."""
-        report = check(kb, jobs=1 if self.serving else None)
         for f in report.findings:
             message = f"{f.path}:{f.line}: {f.rule} {f.message}"
             if f.severity == "error":
