@@ -55,7 +55,7 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=10000)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    root = HERE / ".work" / f"kb-{args.files}"
+    root = HERE / ".work" / f"check-{args.files}"
     generate(root, args.files)
     size = sum(p.stat().st_size for p in (root / "postmortems").glob("*/*.md"))
     least = [sys.executable, str(HERE / "least_work.py"), str(root / "postmortems")]

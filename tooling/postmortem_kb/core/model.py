@@ -196,9 +196,13 @@ class Postmortem:
         return _str_list(self.meta.get("controls"))
 
     def time(self, key: str) -> datetime | None:
-        from .times import parse_datetime
+        """The zone-aware time of front-matter KEY, or None when missing or malformed."""
+        cache = self.__dict__.setdefault("_times", {})  # parsed once: pages ask often
+        if key not in cache:
+            from .times import parse_datetime
 
-        return parse_datetime(self.meta.get(key))
+            cache[key] = parse_datetime(self.meta.get(key))
+        return cache[key]  # type: ignore[no-any-return]
 
     @property
     def quarter(self) -> str:
