@@ -233,6 +233,11 @@ def test_dash_c_from_anywhere(kb: Path, tmp_path: Path, write_pm) -> None:
 def test_every_command_has_help() -> None:
     import click
 
+    from postmortem_kb.cli.main import COMMAND_MODULES, load_all_commands
+
+    load_all_commands()
+    assert set(cli.commands) == set(COMMAND_MODULES)  # every command is reachable lazily
+
     def walk(command: click.Command, path: list[str]):
         yield path, command
         if isinstance(command, click.Group):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import click
@@ -10,7 +11,29 @@ from .. import __version__
 from .common import KBContext
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# Which module defines each command: a command's module (and what it imports: MkDocs for
+# `build`, git for `new`) is loaded only when that command runs, so `postmortem check`
+# starts in a fraction of the time.
+COMMAND_MODULES = {
+    "init": "init", "new": "new", "check": "check", "status": "status", "intake": "intake",
+    "actions": "follow", "stats": "follow", "controls": "follow", "evidence": "evidence",
+    "build": "site", "serve": "site", "export": "export", "report": "export",
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(COMMAND_MODULES))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
+            importlib.import_module(f"{__package__}.{COMMAND_MODULES[cmd_name]}")
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="postmortem")
 @click.option("-C", "directory", type=click.Path(file_okay=False, path_type=Path),
               help="The knowledge base root (default: the nearest folder upward with mkdocs.yml).")
@@ -24,18 +47,10 @@ def cli(ctx: click.Context, directory: Path | None) -> None:
     ctx.ensure_object(KBContext).directory = directory
 
 
-def _register() -> None:
-    from . import check, init, new  # noqa: F401  (each module adds its commands)
-
-    for module in ("status", "intake", "follow", "evidence", "site", "export"):
-        try:
-            __import__(f"{__package__}.{module}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__package__}.{module}":
-                raise
-
-
-_register()
+def load_all_commands() -> None:
+    """Import every command module (for documentation and tests that walk the commands)."""
+    for module in sorted(set(COMMAND_MODULES.values())):
+        importlib.import_module(f"{__package__}.{module}")
 
 
 def main() -> None:
