@@ -86,12 +86,25 @@ class Config:
 
     def relative(self, path: Path) -> str:
         """PATH relative to the root, as written (a symlink keeps its own name)."""
-        absolute = os.path.abspath(path)
-        for root in (self.root, self.root.resolve()):
-            prefix = os.path.join(os.path.abspath(root), "")
+        text = os.fspath(path)
+        prefixes = self._root_prefixes()
+        if text.startswith(prefixes[0]) and "/." not in text:  # already absolute and normal
+            return text[len(prefixes[0]):].replace(os.sep, "/")
+        absolute = os.path.abspath(text)
+        for prefix in prefixes:
             if absolute.startswith(prefix):
                 return absolute[len(prefix):].replace(os.sep, "/")
         return Path(path).as_posix()
+
+    def _root_prefixes(self) -> tuple[str, str]:
+        """The root as written and as resolved, each ending in a separator (cached)."""
+        cached = self.__dict__.get("_prefixes")
+        if cached is None or cached[0] != self.root:
+            prefixes = (os.path.join(os.path.abspath(self.root), ""),
+                        os.path.join(os.path.realpath(self.root), ""))
+            cached = (self.root, prefixes)
+            self.__dict__["_prefixes"] = cached
+        return cached[1]  # type: ignore[no-any-return]
 
     def type_name(self, slug: str) -> str:
         return self.types.get(slug, slug.replace("-", " ").capitalize())

@@ -232,9 +232,10 @@ def check(config: Config, paths: list[Path] | None = None, jobs: int | None = No
     if paths is not None:
         chosen = {p.absolute() for p in paths}
         idents += list(_ids_of(config, (p for p in everything if p.absolute() not in chosen)))
-    findings += duplicate_ids(idents, {config.relative(p) for p in targets})
+    relative = [config.relative(p) for p in targets]
+    findings += duplicate_ids(idents, set(relative))
     findings.sort(key=lambda f: (f.path, f.line, f.rule))
-    return CheckReport(len(targets), findings, [config.relative(p) for p in targets])
+    return CheckReport(len(targets), findings, relative)
 
 
 def duplicate_ids(idents: Iterable[tuple[str, str, int]], report_for: set[str]
