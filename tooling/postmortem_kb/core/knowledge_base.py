@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import os
 import re
+import stat
 from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -56,22 +57,24 @@ def is_postmortem_path(config: Config, path: Path) -> bool:
 def read_postmortem(config: Config, path: Path) -> Postmortem:
     """Read and parse one file; raises ParseProblem with the finding when it cannot."""
     rel = config.relative(path)
-    if path.is_symlink():
-        target = path.resolve()
-        try:
-            target.relative_to(config.root.resolve())
-        except ValueError:
-            raise ParseProblem(Finding(rel, 1, "PM004", "error",
-                                       "symlink to a file outside the knowledge base: refused; "
-                                       "copy the file in instead")) from None
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
+        info = os.lstat(path)
+        if stat.S_ISLNK(info.st_mode):
+            target = path.resolve()
+            try:
+                target.relative_to(config.root.resolve())
+            except ValueError:
+                raise ParseProblem(Finding(rel, 1, "PM004", "error",
+                                           "symlink to a file outside the knowledge base: "
+                                           "refused; copy the file in instead")) from None
+            info = os.stat(path)
+        if info.st_size > MAX_BYTES:
             raise ParseProblem(Finding(rel, 1, "PM001", "error",
-                                       f"the file is {size // (1024 * 1024)} MB, over the "
-                                       f"{MAX_BYTES // (1024 * 1024)} MB limit: move large "
+                                       f"the file is {info.st_size // (1024 * 1024)} MB, over "
+                                       f"the {MAX_BYTES // (1024 * 1024)} MB limit: move large "
                                        "material to evidence"))
-        data = path.read_bytes()
+        with open(path, "rb") as handle:
+            data = handle.read()
     except OSError as exc:
         raise ParseProblem(Finding(rel, 1, "PM001", "error",
                                    f"cannot read the file: {exc.strerror}")) from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date, datetime
 from typing import Any
 
@@ -94,6 +95,7 @@ class Section:
     key: str = ""  # section_key(title), computed once by the parser
 
 
+@lru_cache(maxsize=4096)  # the same few titles recur in every post-mortem
 def section_key(title: str) -> str:
     """Titles match ignoring case, surrounding white space and a leading `N.`."""
     title = title.strip()
