@@ -186,8 +186,8 @@ def parse_text(path: str, text: str) -> Postmortem:
             for task in _TASK.finditer(chunk):
                 iline += chunk.count("\n", ipos, task.start())
                 ipos = task.start()
-                indent = task.group(1)
-                items.append(ChecklistItem(iline, task.group(3).strip(), task.group(2) != " ",
+                indent, mark, item_text = task.groups()
+                items.append(ChecklistItem(iline, item_text.strip(), mark != " ",
                                            len(indent.expandtabs(4) if "\t" in indent
                                                else indent)))
         tables = _tables(chunk, line) if "|" in chunk else []

@@ -40,6 +40,11 @@ def has_zone_problem(value: Any) -> bool:
 def parse_table_time(text: str) -> datetime | None:
     """A timeline cell: `YYYY-MM-DD HH:MM` (UTC) or ISO-8601 with a zone."""
     text = text.strip().strip("`*")
+    if len(text) == 16 and text[10] == " ":  # the common `YYYY-MM-DD HH:MM`, without a regex
+        try:
+            return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+        except ValueError:
+            return None
     match = _TABLE_TIME.match(text)
     if match:
         try:
