@@ -109,6 +109,9 @@ def split_front_matter(path: str, text: str) -> tuple[dict[str, Any], dict[str, 
         raise ParseProblem(Finding(path, 1, "PM002", "error",
                                    "the front matter is not closed: add a `---` line after the keys"))
     raw = text[start:end.start()]
+    simple = _simple_front_matter(raw)
+    if simple is not None:
+        return simple[0], simple[1], end.end() + 1 if end.end() < len(text) else end.end()
     try:
         meta = yaml.load(raw, Loader=_Loader)
     except yaml.YAMLError as exc:
@@ -132,6 +135,84 @@ def split_front_matter(path: str, text: str) -> tuple[dict[str, Any], dict[str, 
     body_start = end.end() + 1 if end.end() < len(text) else end.end()
     return ({str(k): (None if isinstance(v, str) and v in _NULLS else v)
              for k, v in meta.items()}, lines, body_start)
+
+
+# Most front matter is a few `key: value` lines and `- item` lists. Those are read here
+# directly, giving exactly what libyaml's base loader gives (tests/test_front_matter.py
+# compares the two); anything else - quotes with escapes, comments, nesting, multi-line
+# scalars, anchors, tags - returns None and goes to libyaml, which also reports errors.
+_SIMPLE_KEY = re.compile(r"([A-Za-z_][\w-]*):(?:[ \t]+(.*?))?[ \t]*")
+_SIMPLE_ITEM = re.compile(r"([ ]*)-[ \t]+(.*?)[ \t]*")
+_NOT_PLAIN_START = frozenset("-?:,[]{}#&*!|>'\"%@`")
+
+
+def _plain(value: str) -> str | None:
+    """A scalar as libyaml's base loader reads it, or None when that is not certain."""
+    if not value:
+        return ""
+    first = value[0]
+    if first == '"':
+        inner = value[1:-1]
+        if len(value) > 1 and value[-1] == '"' and '"' not in inner and "\\" not in inner:
+            return inner
+        return None
+    if first == "'":
+        inner = value[1:-1]
+        return inner if len(value) > 1 and value[-1] == "'" and "'" not in inner else None
+    if first in _NOT_PLAIN_START or ": " in value or " #" in value or value[-1] == ":" \
+            or "\t" in value:
+        return None
+    return value
+
+
+def _flow_list(value: str) -> list[str] | None:
+    inner = value[1:-1].strip()
+    if not inner:
+        return []
+    if any(c in inner for c in "[]{}\"'#"):
+        return None
+    items = [_plain(item.strip()) for item in inner.split(",")]
+    if any(not item for item in items):
+        return None
+    return items  # type: ignore[return-value]
+
+
+def _simple_front_matter(raw: str) -> tuple[dict[str, Any], dict[str, int]] | None:
+    meta: dict[str, Any] = {}
+    lines: dict[str, int] = {}
+    key: str | None = None  # the key whose block list is being read
+    indent: str | None = None
+    for number, line in enumerate(raw.split("\n"), start=2):
+        if not line.strip():
+            continue
+        match = _SIMPLE_KEY.fullmatch(line)
+        if match:
+            name, value = match.group(1), match.group(2) or ""
+            if value.startswith("[") and value.endswith("]"):
+                parsed: Any = _flow_list(value)
+            else:
+                parsed = _plain(value)
+            if parsed is None:
+                return None
+            meta[name] = parsed
+            lines.setdefault(name, number)
+            key, indent = (name, None) if value == "" else (None, None)
+            continue
+        item = _SIMPLE_ITEM.fullmatch(line)
+        if item is None or key is None:
+            return None
+        if indent is None:
+            indent = item.group(1)
+            if meta[key] != "":
+                return None
+            meta[key] = []
+        elif item.group(1) != indent:
+            return None
+        scalar = _plain(item.group(2))
+        if not scalar:
+            return None
+        meta[key].append(scalar)
+    return {k: (None if isinstance(v, str) and v in _NULLS else v) for k, v in meta.items()}, lines
 
 
 def split_cells(line: str) -> tuple[str, ...]:
