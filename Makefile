@@ -38,7 +38,8 @@ test: $(STAMP) browser
 	$(BIN)/python -m pytest -n 2 -q
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/check_speed.py
+	$(BIN)/python benchmarks/check_speed.py --files 10000 --runs 9
+	$(BIN)/python benchmarks/site_build.py --files 1000 --runs 5
 
 clean:
 	rm -rf $(VENV) site
