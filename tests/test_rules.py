@@ -280,3 +280,12 @@ def test_crlf_keeps_line_numbers(kb: Path, write_pm) -> None:
     path.write_bytes(text.replace("\n", "\r\n").encode())
     finding = next(f for f in check_json(kb)["findings"] if f["rule"] == "PM301")
     assert text.split("\n")[finding["line"] - 1] == "- [ ] Security team notified"
+
+
+def test_a_bare_ignore_marker_silences_warnings_but_not_errors(kb: Path, write_pm) -> None:
+    write_pm(sub(r"^## Summary\n", "## Summary\n\nhuman error AKIAIOSFODNN7EXAMPLE "
+                 "<!-- postmortem-ignore -->\n")(complete_postmortem_text()))
+    assert [f["rule"] for f in check_json(kb)["findings"]] == ["PM401"]
+    write_pm(sub(r"^## Summary\n", "## Summary\n\nhuman error AKIAIOSFODNN7EXAMPLE "
+                 "<!-- postmortem-ignore PM401 PM501 -->\n")(complete_postmortem_text()))
+    assert check_json(kb)["findings"] == []

@@ -476,7 +476,9 @@ def _drop_ignored(pm: Postmortem, findings: Iterable[Finding]) -> list[Finding]:
     kept = []
     for finding in findings:
         silenced = ignored.get(finding.line)
-        if silenced is not None and (not silenced or finding.rule in silenced):
+        # A bare marker silences warnings; an error (a secret, say) only by its own rule id.
+        if silenced is not None and (finding.rule in silenced
+                                     or (not silenced and finding.severity == "warning")):
             continue
         kept.append(finding)
     return kept
