@@ -287,3 +287,10 @@ def test_new_files_get_ordinary_permissions(kb: Path) -> None:
     os.umask(umask)
     assert mode == 0o666 & ~umask
     assert (kb / "mkdocs.yml").stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_repository_templates_are_the_shipped_ones() -> None:
+    repo = Path(__file__).resolve().parent.parent
+    for name in ("security", "outage"):
+        assert (repo / "postmortems" / "templates" / f"{name}.md").read_bytes() == \
+            (repo / "tooling" / "postmortem_kb" / "templates" / f"{name}.md").read_bytes(), name
