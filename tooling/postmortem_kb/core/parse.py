@@ -299,7 +299,3 @@ def _action(pm_id: str, line: int, cells: tuple[str, ...]) -> ActionItem:
     raw_due = padded[3]
     return ActionItem(pm_id, line, padded[0], padded[1], padded[2], parse_date(raw_due),
                       raw_due, padded[4].strip("`*").lower(), padded[5])
-
-
-def line_of(text: str, offset: int) -> int:
-    return text.count("\n", 0, offset) + 1
