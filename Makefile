@@ -5,13 +5,16 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: serve site test check bench clean venv browser
+.PHONY: serve site test check lint format bench clean venv browser
 
+# pip speaks while it works: a fresh set-up takes a minute or two, and silence looks like a hang.
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	@echo "==> Setting up $(VENV): postmortem-kb (editable) and its test tools; a fresh machine takes a minute or two"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --progress-bar off -e '.[test]'
+	@touch $(STAMP)
+	@echo "==> $(VENV) is ready"
 
 venv: $(STAMP)
 
@@ -33,7 +36,17 @@ site: $(STAMP)
 check: $(STAMP)
 	$(BIN)/postmortem check
 
-test: $(STAMP) browser
+# Lint (ruff) and the strict type check (mypy, settings in pyproject.toml) come before the tests.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m mypy
+
+# Formatting is applied on demand, not checked by `make test`.
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix --select I .
+
+test: $(STAMP) browser lint
 	$(BIN)/postmortem check
 	$(BIN)/python -m pytest -n 2 -q
 

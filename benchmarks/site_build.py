@@ -182,8 +182,8 @@ def main() -> None:
             times[name].append(run(cmd, root))
     median = {name: statistics.median(ts) for name, ts in times.items()}
     print(f"{args.files} post-mortems, {args.runs} runs each, alternating, whole processes")
-    print(f"| build | median | runs | whole site | one post-mortem page | search index "
-          f"(gzip) |")
+    print("| build | median | runs | whole site | one post-mortem page | search index "
+          "(gzip) |")
     print("|---|---|---|---|---|---|")
     for name, site in (("baseline", base_site), ("plugin", plugin_site),
                        ("plugin-material-search", material_site)):

@@ -4,10 +4,9 @@ output file of that audience's build (compressed files unpacked), ids and slugs 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from conftest import complete_postmortem_text
 from postmortem_kb.core.audience import (
     cut_marked_blocks,
     in_build,
@@ -17,8 +16,6 @@ from postmortem_kb.core.audience import (
     withhold,
 )
 from postmortem_kb.core.parse import parse_text
-
-from conftest import complete_postmortem_text
 from test_site_support import (
     DRAFT,
     EVIDENCE,

@@ -28,7 +28,8 @@ def controls_kb(kb: Path) -> Path:
         actions=(("B1", "Quarterly access review", "IAM", "2026-03-01", "done", "",
                   "NIST-CSF:PR.AC-1"),),
         retest="- [x] Failed controls re-tested under real conditions\n- [x] Results recorded")
-    text = text.replace("| ID | Action | Owner | Due | Status | Tracking |\n|---|---|---|---|---|---|",
+    text = text.replace(
+        "| ID | Action | Owner | Due | Status | Tracking |\n|---|---|---|---|---|---|",
                         "| ID | Action | Owner | Due | Status | Tracking | Control |\n"
                         "|---|---|---|---|---|---|---|")
     write(kb, "PM-2026-002", text)

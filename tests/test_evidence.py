@@ -339,8 +339,7 @@ def test_pm602_nothing_without_evidence(repo_kb: Path) -> None:
 
 def test_site_helpers_rewrite_manifest_links(with_evidence: Path) -> None:
     from postmortem_kb.core.config import load_config
-    from postmortem_kb.core.evidence import (evidence_table, link_manifest_in_page,
-                                             read_manifest)
+    from postmortem_kb.core.evidence import evidence_table, link_manifest_in_page, read_manifest
     from postmortem_kb.core.knowledge_base import find_postmortem
 
     config = load_config(with_evidence)

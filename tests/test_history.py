@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from conftest import run_cli
 from gitrepo import commit_all, git, git_home, git_kb  # noqa: F401
-
 from postmortem_kb import git as gitops
 
 
@@ -75,7 +74,7 @@ def test_history_of_a_large_repository_is_one_pass(tmp_path: Path, git_home: Pat
             number = batch * 50 + n + 1
             (folder / f"PM-2026-{number:03d}-x.md").write_text(f"{number}\n", encoding="utf-8")
         commit_all(root, f"Batch {batch}",
-                   date=datetime(2026, 1, batch + 1, tzinfo=timezone.utc).isoformat())
+                   date=datetime(2026, 1, batch + 1, tzinfo=UTC).isoformat())
     repository = gitops.open_repository(root)
     assert repository is not None
     started = time.perf_counter()

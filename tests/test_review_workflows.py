@@ -19,9 +19,8 @@ import yaml
 
 from conftest import REPO, complete_postmortem_text, run_cli
 from gitrepo import commit_all, git, git_home, git_kb  # noqa: F401
-
-from postmortem_kb.core.intake import from_issue_form, from_json, parse_report
 from postmortem_kb.core.errors import UsageError
+from postmortem_kb.core.intake import from_issue_form, from_json, parse_report
 
 WORKFLOWS = ("postmortem-review.yml", "publish.yml", "postmortem-intake.yml")
 BIN = str(Path(sys.executable).parent)

@@ -103,7 +103,8 @@ def test_directory_named_like_a_postmortem_is_ignored(kb: Path, write_pm) -> Non
 
 def test_front_matter_types_are_checked(kb: Path, write_pm) -> None:
     write_pm(GOOD.replace("title: CI registry", "title:\n  nested: CI registry", 1)
-                 .replace("services:\n  - ci-runner", "services: ci-runner\nx_services:\n  - ci-runner"))
+                 .replace("services:\n  - ci-runner",
+                          "services: ci-runner\nx_services:\n  - ci-runner"))
     data = check(kb)
     assert {f["rule"] for f in data["findings"]} >= {"PM102"}
 

@@ -15,11 +15,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from conftest import REPO, complete_postmortem_text, run_cli
 from postmortem_kb.core.config import config_from_options
 from postmortem_kb.core.errors import ConfigError
 from postmortem_kb.mkdocs.plugin import PostmortemsConfig
-
-from conftest import REPO, complete_postmortem_text, run_cli, run_process
 from test_site_support import build, output_texts, write_kb
 
 EPOCH = "1790812800"  # 2026-10-01: A2 of the fixture (due 2026-08-31, in progress) is overdue

@@ -9,12 +9,11 @@ from urllib.parse import unquote
 
 import pytest
 
+from conftest import REPO, complete_postmortem_text
 from postmortem_kb.core import charts, library
 from postmortem_kb.core.config import Config
 from postmortem_kb.core.parse import parse_text
 from postmortem_kb.core.templates import load_template
-
-from conftest import REPO, complete_postmortem_text
 from test_site_support import build, use_material_search, write_kb
 
 CONFIG = Config(root=Path("."))

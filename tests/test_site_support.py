@@ -3,6 +3,7 @@ must never see. Built once per test module (see the module-scoped fixtures)."""
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import os
 import zlib
@@ -106,10 +107,8 @@ def output_texts(site: Path) -> dict[str, str]:
             if data[:2] == b"\x1f\x8b":
                 data = gzip.decompress(data)
             elif data[:1] == b"\x78":
-                try:
+                with contextlib.suppress(zlib.error):
                     data = zlib.decompress(data)
-                except zlib.error:
-                    pass
             rel = path.relative_to(site).as_posix()
             texts[rel] = (rel + "\n" + data.decode("utf-8", "replace")).casefold()
     return texts

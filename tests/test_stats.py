@@ -5,7 +5,7 @@ The fixture knowledge base (times in hours, by hand):
 | pm | status | quarter (as written) | detect | contain | resolve |
 |---|---|---|---|---|---|
 | A PM-2026-001 | published | 2026-Q1 | 1 | 2 | 24 |
-| B PM-2026-002 | published | 2026-Q1 (22:00 -05:00 on 31 March, 03:00 UTC 1 April) | 0.5 | 0.5 | 4 |
+| B PM-2026-002 | published | 2026-Q1 (22:00 -05:00 31 March, 03:00 UTC 1 April) | 0.5 | 0.5 | 4 |
 | C PM-2026-003 | published, no contained_at | 2026-Q3 | 4 | - | 24 |
 | D PM-2026-004 | draft (left out unless asked) | 2026-Q3 | 10 | - | - |
 """

@@ -18,7 +18,7 @@ def status(kb: Path, *args: str):  # type: ignore[no-untyped-def]
 def changed_lines(before: bytes, after: bytes) -> list[tuple[bytes, bytes]]:
     old, new = before.splitlines(keepends=True), after.splitlines(keepends=True)
     assert len(old) == len(new), "lines were added or removed"
-    return [(a, b) for a, b in zip(old, new) if a != b]
+    return [(a, b) for a, b in zip(old, new, strict=True) if a != b]
 
 
 def test_refuses_an_incomplete_postmortem_and_leaves_it_untouched(kb: Path) -> None:

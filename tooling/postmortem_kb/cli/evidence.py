@@ -14,8 +14,8 @@ from ..core.evidence import (
     verify,
 )
 from ..core.export import text_table
-from ..core.rules import ID_PATTERN
 from ..core.knowledge_base import find_postmortem
+from ..core.rules import ID_PATTERN
 from .common import emit_json, handle_errors, load_kb, root_option
 from .follow import load_postmortems
 from .main import cli
@@ -109,10 +109,7 @@ def verify_command(pm_id: str | None, quiet: bool) -> None:
     recorded when that place is reachable; URLs are not fetched.
     """
     config = load_kb()
-    if pm_id:
-        postmortems = [find_postmortem(config, pm_id)]
-    else:
-        postmortems = load_postmortems(config)
+    postmortems = [find_postmortem(config, pm_id)] if pm_id else load_postmortems(config)
     results = verify(config, postmortems)
     if not pm_id:
         for folder in orphan_folders(config, postmortems):

@@ -12,11 +12,12 @@ from ..core.export import export_csv, export_records, quarter_report, report_htm
 from ..core.files import write_new
 from ..core.metrics import SCOPE_HELP, quarter_bounds
 from ..core.model import VISIBILITIES
-from .common import handle_errors, load_kb, root_option
+from .common import F, handle_errors, load_kb, root_option
 from .follow import as_of_option, drafts_option, load_postmortems, parse_as_of
 from .main import cli
 
-def output_option(func):  # type: ignore[no-untyped-def]
+
+def output_option(func: F) -> F:
     return click.option("--output", "-o", "output", type=click.Path(dir_okay=False,
                                                                      path_type=Path),
                         help="Write to this file (never over an existing one) instead of "

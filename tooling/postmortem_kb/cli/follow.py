@@ -32,7 +32,7 @@ from ..core.metrics import (
 )
 from ..core.model import VISIBILITIES, Postmortem
 from ..core.times import parse_date
-from .common import emit_json, handle_errors, load_kb, root_option
+from .common import F, emit_json, handle_errors, load_kb, root_option
 from .main import cli
 
 ACTION_KEYS = ("postmortem", "id", "action", "owner", "due", "status", "overdue")
@@ -47,19 +47,19 @@ def parse_as_of(value: str | None) -> date:
     return parsed
 
 
-def as_of_option(func):  # type: ignore[no-untyped-def]
+def as_of_option(func: F) -> F:
     return click.option("--as-of", "as_of", metavar="DATE",
                         help="Take DATE (YYYY-MM-DD) as today, so a report can be reproduced "
                              "(default: today in UTC).")(func)
 
 
-def drafts_option(func):  # type: ignore[no-untyped-def]
+def drafts_option(func: F) -> F:
     return click.option("--include-drafts", is_flag=True,
                         help="Count draft post-mortems too (default: the include_drafts "
                              "setting in mkdocs.yml).")(func)
 
 
-def audience_option(func):  # type: ignore[no-untyped-def]
+def audience_option(func: F) -> F:
     return click.option("--audience", type=click.Choice(VISIBILITIES),
                         help="Count only post-mortems this audience may see (public < "
                              "internal < restricted), as the site for that audience does. "

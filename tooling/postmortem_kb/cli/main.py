@@ -10,7 +10,6 @@ import click
 from .. import __version__
 from .common import KBContext
 
-
 # Which module defines each command: a command's module (and what it imports: MkDocs for
 # `build`, git for `new`) is loaded only when that command runs, so `postmortem check`
 # starts in a fraction of the time.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import click
 
@@ -74,8 +74,8 @@ def new(type_slug: str | None, severity: str | None, title: str | None, occurred
             owner = guess or "Security Operations"
 
     # Written in UTC, so the id's year, the folder and the quarter all follow the UTC time.
-    occurred_at = (parse_moment(occurred, "--occurred") or now_utc()).astimezone(timezone.utc)
-    detected_at = (parse_moment(detected, "--detected") or occurred_at).astimezone(timezone.utc)
+    occurred_at = (parse_moment(occurred, "--occurred") or now_utc()).astimezone(UTC)
+    detected_at = (parse_moment(detected, "--detected") or occurred_at).astimezone(UTC)
     taken = gitops.postmortem_names(repo, config.docs_dir) if repo is not None else []
     pm_id = pm_id or next_id(config, occurred_at.year, taken)
     if pm_id in {"-".join(name.removesuffix(".md").split("-")[:3]) for name in taken}:

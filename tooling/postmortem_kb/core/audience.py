@@ -15,7 +15,7 @@ Evidence (`<YYYY>/<ID>/evidence/`) and the templates folder never reach any buil
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from .model import VISIBILITIES, Postmortem, visibility_rank
 from .parse import mask
@@ -32,7 +32,7 @@ _MARKED_BLOCK = re.compile(
     r"^([ \t]*)(?:!!!|\?\?\?\+?)[ \t]+([A-Za-z0-9_ \t-]*?)[ \t]*(?:\"[^\n]*\"|'[^\n]*')?[ \t]*$")
 _ANY_MARK = re.compile(r"^[ \t]*(?:!!!|\?\?\?)[^\n]*\b(?:restricted|internal)\b", re.M)
 # Inline links and images, `[text](target "title")`, and reference definitions.
-_LINK = re.compile(r"(!?)\[((?:[^\[\]]|\[[^\]]*\])*)\]\(\s*<?([^)\s>]*)>?(?:\s+[\"'][^)]*[\"'])?\s*\)")
+_LINK = re.compile(r"(!?)\[((?:[^\[\]]|\[[^\]]*\])*)\]\(\s*<?([^)\s>]*)>?(?:\s+[\"'][^)]*[\"'])?\s*\)")  # noqa: E501
 _REF_DEF = re.compile(r"^[ \t]{0,3}\[[^\]]+\]:[ \t]*<?(\S+?)>?(?:[ \t].*)?$", re.M)
 
 

@@ -8,8 +8,8 @@ themes both read well. Output depends only on the input (same numbers, same byte
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
-from typing import Sequence
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
            "#7f7f7f", "#bcbd22", "#17becf")
@@ -75,7 +75,7 @@ def stacked_bars(categories: Sequence[str], series: Sequence[tuple[str, Sequence
                     f'fill="{colour(s, name)}"/><text x="{x + 14}" y="{legend_y}" '
                     f'fill="currentColor">{escape(name)}</text>')
         x += 22 + 7 * len(name)
-    desc = "; ".join(f"{c}: {t}" for c, t in zip(categories, totals))
+    desc = "; ".join(f"{c}: {t}" for c, t in zip(categories, totals, strict=True))
     return _svg(width, legend_y + 10, title, desc, body)
 
 

@@ -56,7 +56,7 @@ def _any_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
     return loader.construct_mapping(node)  # type: ignore[arg-type]
 
 
-_TolerantLoader.add_multi_constructor("", _any_tag)  # type: ignore[no-untyped-call]
+_TolerantLoader.add_multi_constructor("", _any_tag)
 
 
 @dataclass
@@ -104,7 +104,7 @@ class Config:
                         os.path.join(os.path.realpath(self.root), ""))
             cached = (self.root, prefixes)
             self.__dict__["_prefixes"] = cached
-        return cached[1]  # type: ignore[no-any-return]
+        return cached[1]
 
     def type_name(self, slug: str) -> str:
         return self.types.get(slug, slug.replace("-", " ").capitalize())

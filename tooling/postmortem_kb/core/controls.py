@@ -5,15 +5,17 @@ as `FRAMEWORK:CONTROL`. An action item fixes a control when its row names the co
 (in any cell, e.g. the Action text or an extra `Control` column). A control counts as
 re-tested in an incident when that post-mortem's re-test section (section 14 of the security
 template) names it, or, when that section names none of the incident's controls, when all its
-checklist items are checked (a blanket "failed controls re-tested"). `postmortem controls` and the site's controls page call `rollup`.
+checklist items are checked (a blanket "failed controls re-tested"). `postmortem controls` and
+the site's controls page call `rollup`.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Iterable
+from typing import Any
 
 from .metrics import ActionRow, action_rows, in_scope, today_utc
 from .model import Postmortem, Section

@@ -16,11 +16,12 @@ import os
 import re
 import socket
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from .config import Config
 from .errors import PostmortemError, UsageError
@@ -242,7 +243,7 @@ def _copy_new(source: Path, target: Path) -> tuple[str, int]:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def add_evidence(config: Config, pm: Postmortem, source: str, note: str = "",

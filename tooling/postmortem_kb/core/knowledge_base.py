@@ -10,12 +10,12 @@ import gc
 import os
 import re
 import stat
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from .config import Config
 from .errors import NotFound, PostmortemError

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timezone
+from datetime import UTC, date
 from html import escape
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from . import charts
 from .config import Config
@@ -603,7 +604,7 @@ def history_html(history: Any) -> str:
         return getattr(history, name, None)
 
     def when(moment: Any, who: Any) -> str:
-        text = moment.astimezone(timezone.utc).strftime("%Y-%m-%d") \
+        text = moment.astimezone(UTC).strftime("%Y-%m-%d") \
             if hasattr(moment, "astimezone") else str(moment)
         return f"{text} by {who}" if who else text
 

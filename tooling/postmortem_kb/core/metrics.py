@@ -13,9 +13,10 @@ post-mortems that audience may see.
 from __future__ import annotations
 
 import statistics
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
-from typing import Any, Iterable, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
 
 from .model import SEVERITIES, Postmortem, status_rank
 
@@ -42,7 +43,7 @@ SCOPE_HELP = ("Counted: post-mortems in review, published or archived; drafts on
 
 def today_utc() -> date:
     """Today in UTC: the same day on a laptop and on a CI runner."""
-    return datetime.now(timezone.utc).date()
+    return datetime.now(UTC).date()
 
 
 def in_scope(postmortems: Iterable[Postmortem], include_drafts: bool = False) -> list[Postmortem]:

@@ -102,12 +102,14 @@ def split_front_matter(path: str, text: str) -> tuple[dict[str, Any], dict[str, 
                                    "the YAML keys, and a closing `---`"))
     if newline < 0:
         raise ParseProblem(Finding(path, 1, "PM002", "error",
-                                   "the front matter is not closed: add a `---` line after the keys"))
+                                   "the front matter is not closed: "
+                                   "add a `---` line after the keys"))
     start = text.find("\n") + 1
     end = _FM_END.search(text, start)
     if end is None:
         raise ParseProblem(Finding(path, 1, "PM002", "error",
-                                   "the front matter is not closed: add a `---` line after the keys"))
+                                   "the front matter is not closed: "
+                                   "add a `---` line after the keys"))
     raw = text[start:end.start()]
     simple = _simple_front_matter(raw)
     if simple is not None:

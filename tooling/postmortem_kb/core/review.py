@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from .. import git as gitops
 from .config import CONFIG_FILE, Config

@@ -8,22 +8,22 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from datetime import datetime
 from functools import lru_cache
-from typing import Iterable
 
 import ahocorasick
 
 from .config import Config
 from .model import (
     ACTION_STATUSES,
-    Section,
     SEVERITIES,
     STATUSES,
     TIME_KEYS,
     VISIBILITIES,
     Finding,
     Postmortem,
+    Section,
     status_rank,
 )
 from .templates import Template
@@ -129,7 +129,7 @@ _HTML_TRIGGERS = ("javascript",)
 
 
 @lru_cache(maxsize=16)
-def _automaton(blame_terms: tuple[str, ...]) -> "ahocorasick.Automaton":
+def _automaton(blame_terms: tuple[str, ...]) -> ahocorasick.Automaton:
     words = set(_ASSIGNMENT_NAMES) | set(_PLACEHOLDER_TRIGGERS) | set(_HTML_TRIGGERS)
     words |= {hint.lower() for hints, _, _ in _SECRETS for hint in hints}
     for _, cores in _term_cores(blame_terms):

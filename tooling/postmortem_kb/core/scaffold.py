@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
-from typing import Iterable
 
 from .config import Config
 from .errors import UsageError

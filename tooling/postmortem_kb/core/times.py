@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 _TABLE_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2})?)(?:\s*UTC)?$")
@@ -42,7 +42,7 @@ def parse_table_time(text: str) -> datetime | None:
     text = text.strip().strip("`*")
     if len(text) == 16 and text[10] == " ":  # the common `YYYY-MM-DD HH:MM`, without a regex
         try:
-            return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+            return datetime.fromisoformat(text).replace(tzinfo=UTC)
         except ValueError:
             return None
     match = _TABLE_TIME.match(text)
@@ -51,7 +51,7 @@ def parse_table_time(text: str) -> datetime | None:
             naive = datetime.fromisoformat(f"{match.group(1)}T{match.group(2)}")
         except ValueError:
             return None
-        return naive.replace(tzinfo=timezone.utc)
+        return naive.replace(tzinfo=UTC)
     return parse_datetime(text)
 
 
@@ -66,8 +66,8 @@ def parse_date(text: str) -> date | None:
 
 
 def iso_utc(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def now_utc() -> datetime:
-    return datetime.now(timezone.utc).replace(second=0, microsecond=0)
+    return datetime.now(UTC).replace(second=0, microsecond=0)

@@ -32,7 +32,6 @@ from ..core import library, metrics
 from ..core.config import Config, config_from_options
 from ..core.errors import PostmortemError
 from ..core.knowledge_base import CheckReport, load_and_check, template_for
-from ..core.model import Postmortem
 
 log = get_plugin_logger("postmortems")
 DRAFTS_ENV = "POSTMORTEM_DRAFTS"  # set by `postmortem build --drafts` / `serve --no-drafts`
@@ -231,7 +230,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         except ImportError:
             return {}
         try:
-            found = git_history.history(kb)  # type: ignore[attr-defined]
+            found = git_history.history(kb)
         except Exception as exc:  # history is a nicety: never fail a build for it
             log.info(f"no git history on pages: {exc}")
             return {}
@@ -314,6 +313,6 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             html = library.mark_timeline(html)
             head, sep, rest = html.partition("</h1>")
             if sep:
-                return head + sep + meta["header_html"] + rest
-            return meta["header_html"] + html
+                return head + sep + str(meta["header_html"]) + rest
+            return str(meta["header_html"]) + html
         return html
