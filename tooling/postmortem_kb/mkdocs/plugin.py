@@ -3,8 +3,8 @@
 It validates every post-mortem with `core.knowledge_base.check` (the findings of
 `postmortem check`, logged so that `--strict` fails after listing them all), keeps out of the
 build every file the audience may not see, adds the generated library pages with
-`File.generated` (nothing is written into docs_dir), and fills `page.meta` for the templates
-in `overrides/`. What the pages say is computed in `core.library`, `core.metrics` and
+`File.generated` (nothing is written into docs_dir), adds the theme shipped with the package
+(`mkdocs/theme.py`) and fills `page.meta` for its templates. What the pages say is computed in `core.library`, `core.metrics` and
 `core.audience`; this module only places it.
 """
 
@@ -32,6 +32,7 @@ from ..core import library, metrics
 from ..core.config import Config, config_from_options
 from ..core.errors import PostmortemError
 from ..core.knowledge_base import CheckReport, load_and_check, template_for
+from . import theme
 
 log = get_plugin_logger("postmortems")
 DRAFTS_ENV = "POSTMORTEM_DRAFTS"  # set by `postmortem build --drafts` / `serve --no-drafts`
@@ -95,6 +96,14 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         # Without Material's search plugin the site is searched with Pagefind (chunked, so
         # the download before the first result stays small at any size; BENCHMARKS.md).
         self.pagefind = not ({"search", "material/search"} & set(config.plugins))
+        stale, own = theme.install(config, search=self.pagefind)
+        if stale:
+            where = os.path.relpath(config.theme.custom_dir or ".", root)
+            note = ("ignored" if not own else "still used, because the folder also holds "
+                    f"your own {', '.join(own)}")
+            log.info(f"{where}: {', '.join(stale)} are unchanged copies of an older "
+                     f"postmortem-kb theme ({note}); the theme now ships with the package, "
+                     "so you may delete them")
         for extension in ("attr_list", "md_in_html"):
             if extension not in config.markdown_extensions:
                 config.markdown_extensions.append(extension)
