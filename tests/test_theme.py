@@ -10,9 +10,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+from conftest import FIXTURES, REPO, complete_postmortem_text
 from postmortem_kb.mkdocs import theme
-
-from conftest import FIXTURES, REPO, complete_postmortem_text, run_cli
 from test_site_support import build
 
 OLD = FIXTURES / "old_overrides"  # overrides/ as the last `init` before this change wrote it

@@ -4,8 +4,8 @@ It validates every post-mortem with `core.knowledge_base.check` (the findings of
 `postmortem check`, logged so that `--strict` fails after listing them all), keeps out of the
 build every file the audience may not see, adds the generated library pages with
 `File.generated` (nothing is written into docs_dir), adds the theme shipped with the package
-(`mkdocs/theme.py`) and fills `page.meta` for its templates. What the pages say is computed in `core.library`, `core.metrics` and
-`core.audience`; this module only places it.
+(`mkdocs/theme.py`) and fills `page.meta` for its templates. What the pages say is computed
+in `core.library`, `core.metrics` and `core.audience`; this module only places it.
 """
 
 from __future__ import annotations
