@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from conftest import complete_postmortem_text, run_cli
-from postmortem_kb.core.rules import RULES
 
 
 def sub(pattern: str, repl: str, count: int = 1) -> Callable[[str], str]:
@@ -57,10 +56,7 @@ BREAKS: dict[str, Callable[[str], str]] = {
     "PM402": sub(r"^## Summary\n", "## Summary\n\n<img src=x onerror=alert(1)>\n"),
     "PM501": sub(r"^## Summary\n", "## Summary\n\nThe root cause was human error.\n"),
 }
-PER_FILE_RULES = set(BREAKS)
-# rules proven elsewhere: unreadable files (test_robustness), duplicate ids (below)
-# PM601: test_review.py; PM602: test_evidence.py
-OTHER_RULES = {"PM001", "PM002", "PM003", "PM004", "PM106", "PM601", "PM602"}
+# (every rule's own examples, from the catalogue, run in test_catalogue.py)
 
 
 def _swap_sections(text: str, first: str, second: str) -> str:
@@ -99,10 +95,6 @@ def test_rule_breaks(kb: Path, write_pm, rule: str) -> None:
     assert hit["line"] >= 1
     assert hit["severity"] == ("warning" if rule in {"PM103", "PM501"} else "error")
     assert len(hit["message"]) > 20
-
-
-def test_every_rule_is_tested() -> None:
-    assert set(RULES) - PER_FILE_RULES - OTHER_RULES == set()
 
 
 def test_duplicate_id(kb: Path, write_pm) -> None:

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import click
 
-from ..core.config import Config
-from ..core.errors import UsageError
-from ..core.knowledge_base import CheckReport, check, postmortem_paths
+from ..core import catalogue
+from ..core.config import Config, find_root
+from ..core.errors import ConfigError, UsageError
+from ..core.knowledge_base import CheckReport, check, postmortem_paths, selected
 from ..core.report import render_findings
-from .common import handle_errors, load_kb, root_option
+from .common import KBContext, emit_json, handle_errors, load_kb, root_option
 from .main import cli
 
 FORMATS = ["text", "json", "github", "summary"]
@@ -46,15 +47,31 @@ def resolve_paths(config: Config, given: tuple[Path, ...]) -> list[Path]:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="text for people, json for scripts, github for workflow annotations, "
                    "summary for a Markdown job summary.")
+@click.option("--select", "select", metavar="IDS", multiple=True,
+              help="Apply only these rules (ids or prefixes such as PM5; comma-separated or "
+                   "repeated); replaces `select` in mkdocs.yml.")
+@click.option("--ignore", "ignore", metavar="IDS", multiple=True,
+              help="Leave out these rules (ids or prefixes), in addition to `ignore` in "
+                   "mkdocs.yml.")
+@click.option("--explain", "explain", metavar="PMnnn",
+              help="Explain one rule (what it finds, how to fix it, examples) and exit.")
 @root_option
 @handle_errors
-def check_command(paths: tuple[Path, ...], base: str | None, fmt: str) -> None:
+def check_command(paths: tuple[Path, ...], base: str | None, fmt: str,
+                  select: tuple[str, ...], ignore: tuple[str, ...], explain: str | None) -> None:
     """Check the whole knowledge base, or PATHS, against what each status demands.
 
     Exit status: 0 when there is no error (warnings allowed), 1 when there is any error,
     2 for wrong usage or a broken configuration.
     """
+    if explain is not None:
+        rule_id = explain.strip().upper()
+        if rule_id not in catalogue.RULES:
+            raise UsageError(f"--explain: no rule {explain!r}; `postmortem rules` lists them")
+        click.echo(catalogue.explain(rule_id))
+        return
     config = load_kb()
+    config.choose_rules(_ids(select), _ids(ignore))
     if base is not None:
         if paths:
             raise UsageError("give either PATHS or --base, not both")
@@ -62,7 +79,7 @@ def check_command(paths: tuple[Path, ...], base: str | None, fmt: str) -> None:
 
         targets, extra = changed_postmortems(config, base)
         report = check(config, targets)
-        report.findings = sorted(report.findings + extra, key=lambda f: (f.path, f.line, f.rule))
+        report.findings = selected(config, report.findings + extra)
     else:
         report = check(config, resolve_paths(config, paths) if paths else None)
     output(config, report, fmt)
@@ -73,3 +90,48 @@ def output(config: Config, report: CheckReport, fmt: str) -> None:
     text = render_findings(config, report, fmt)
     if text:
         click.echo(text)
+
+
+def _ids(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+
+
+@cli.command("rules")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
+              show_default=True, help="text for people, json for scripts, markdown for docs.")
+@root_option
+@handle_errors
+def rules_command(fmt: str) -> None:
+    """List every rule `check` applies: id, severity, the status it applies from, summary.
+
+    Inside a knowledge base, rules its `select`/`ignore` leave out are marked `off`.
+    `postmortem check --explain PMnnn` tells more about one rule.
+    """
+    enabled = _enabled_here()
+    if fmt == "markdown":
+        click.echo(catalogue.markdown_table(), nl=False)
+    elif fmt == "json":
+        emit_json([{"id": r.id, "name": r.name, "severity": r.severity,
+                    "applies_from": r.applies_from, "summary": r.summary, "fix": r.fix,
+                    "enabled": r.id in enabled} for r in catalogue.CATALOGUE])
+    else:
+        for r in catalogue.CATALOGUE:
+            off = "" if r.id in enabled else "  (off)"
+            click.echo(f"{r.id}  {r.severity:<7}  {r.applies_from:<9}  {r.name:<24}  "
+                       f"{r.summary}{off}")
+
+
+def _enabled_here() -> frozenset[str]:
+    """The rules in force in the knowledge base around us; every rule outside one."""
+    obj = click.get_current_context().find_object(KBContext)
+    if (obj is None or obj.directory is None) and not _inside_a_kb():
+        return frozenset(catalogue.RULES)
+    return load_kb().enabled_rules
+
+
+def _inside_a_kb() -> bool:
+    try:
+        find_root()
+    except ConfigError:
+        return False
+    return True

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from .catalogue import enabled as enabled_rules
 from .errors import ConfigError
 from .model import DEFAULT_TYPES
 
@@ -75,6 +76,28 @@ class Config:
     evidence_max_bytes: int = 10 * 1024 * 1024
     overdue_fail_days: int = 30
     site_url: str = ""
+    select: tuple[str, ...] = ()  # rule ids or prefixes; empty: every rule
+    ignore: tuple[str, ...] = ()
+
+    @property
+    def enabled_rules(self) -> frozenset[str]:
+        """The rules `select` and `ignore` leave in force (checked when the config is read)."""
+        key = (self.select, self.ignore)
+        cached = self.__dict__.get("_enabled")
+        if cached is None or cached[0] != key:
+            cached = (key, enabled_rules(self.select, self.ignore))
+            self.__dict__["_enabled"] = cached
+        return cached[1]  # type: ignore[no-any-return]
+
+    def choose_rules(self, select: tuple[str, ...] | None, ignore: tuple[str, ...]) -> None:
+        """`check --select/--ignore`: SELECT replaces the configured selection, IGNORE adds
+        to the configured ignores. Raises ConfigError for an id no rule has."""
+        chosen = (tuple(select) if select else self.select, self.ignore + tuple(ignore))
+        try:
+            enabled_rules(*chosen)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+        self.select, self.ignore = chosen
 
     @property
     def docs_path(self) -> Path:
@@ -165,7 +188,8 @@ def config_from_options(root: Path, options: dict[str, Any], docs_dir: str = "po
                           path=CONFIG_FILE)
     config = Config(root=root, docs_dir=str(docs_dir), site_url=site_url)
     known = {"id_prefix", "default_template", "title_format", "types", "blame_terms",
-             "audience", "include_drafts", "evidence_max_bytes", "overdue_fail_days"}
+             "audience", "include_drafts", "evidence_max_bytes", "overdue_fail_days",
+             "select", "ignore"}
     unknown = sorted(set(options) - known)
     if unknown:
         raise ConfigError(f"unknown `{PLUGIN_NAME}` setting(s): {', '.join(unknown)}; "
@@ -213,6 +237,21 @@ def config_from_options(root: Path, options: dict[str, Any], docs_dir: str = "po
             raise ConfigError("blame_terms must be a list of terms or a mapping term: "
                               "suggested rewording", path=CONFIG_FILE)
         config.blame_terms.update(extra)
+
+    for name in ("select", "ignore"):
+        value = options.get(name)
+        if value is None:
+            continue
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{name} must be a list of rule ids, e.g. [PM501]",
+                              path=CONFIG_FILE)
+        setattr(config, name, tuple(value))
+    try:
+        enabled_rules(config.select, config.ignore)
+    except ValueError as exc:
+        raise ConfigError(str(exc), path=CONFIG_FILE) from None
 
     audience = os.environ.get(AUDIENCE_ENV) or options.get("audience", config.audience)
     if audience not in ("public", "internal", "restricted"):

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
+from .catalogue import finding
 from .config import Config
 from .errors import NotFound, PostmortemError
 from .model import Finding, Postmortem
@@ -64,19 +65,19 @@ def read_postmortem(config: Config, path: Path) -> Postmortem:
             try:
                 target.relative_to(config.root.resolve())
             except ValueError:
-                raise ParseProblem(Finding(rel, 1, "PM004", "error",
+                raise ParseProblem(finding(rel, 1, "PM004",
                                            "symlink to a file outside the knowledge base: "
                                            "refused; copy the file in instead")) from None
             info = os.stat(path)
         if info.st_size > MAX_BYTES:
-            raise ParseProblem(Finding(rel, 1, "PM001", "error",
+            raise ParseProblem(finding(rel, 1, "PM001",
                                        f"the file is {info.st_size // (1024 * 1024)} MB, over "
                                        f"the {MAX_BYTES // (1024 * 1024)} MB limit: move large "
                                        "material to evidence"))
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as exc:
-        raise ParseProblem(Finding(rel, 1, "PM001", "error",
+        raise ParseProblem(finding(rel, 1, "PM001",
                                    f"cannot read the file: {exc.strerror}")) from None
     return parse_text(rel, decode(rel, data))
 
@@ -134,8 +135,7 @@ def load_and_check(config: Config) -> tuple[list[Postmortem], CheckReport]:
             if pm.id:
                 idents.append((pm.id, pm.path, pm.meta_lines.get("id", 1)))
     relative = [config.relative(p) for p in paths]
-    findings += duplicate_ids(idents, set(relative))
-    findings.sort(key=lambda f: (f.path, f.line, f.rule))
+    findings = selected(config, findings + duplicate_ids(idents, set(relative)))
     return postmortems, CheckReport(len(paths), findings, relative)
 
 
@@ -187,7 +187,7 @@ def check_one(config: Config, path: Path, status: str | None = None, discovered:
         return [problem.finding], None
     findings = check_postmortem(pm, config, template_for(config, pm), status)
     if not discovered and not is_postmortem_path(config, path):
-        findings.insert(0, Finding(pm.path, 1, "PM107", "error",
+        findings.insert(0, finding(pm.path, 1, "PM107",
                                    f"post-mortems live directly in a year folder: move it "
                                    f"to {config.docs_dir}/<YYYY>/"))
     ident = (pm.id, pm.path, pm.meta_lines.get("id", 1)) if pm.id else None
@@ -236,9 +236,15 @@ def check(config: Config, paths: list[Path] | None = None, jobs: int | None = No
         chosen = {p.absolute() for p in paths}
         idents += list(_ids_of(config, (p for p in everything if p.absolute() not in chosen)))
     relative = [config.relative(p) for p in targets]
-    findings += duplicate_ids(idents, set(relative))
-    findings.sort(key=lambda f: (f.path, f.line, f.rule))
+    findings = selected(config, findings + duplicate_ids(idents, set(relative)))
     return CheckReport(len(targets), findings, relative)
+
+
+def selected(config: Config, findings: Iterable[Finding]) -> list[Finding]:
+    """FINDINGS of the rules that `select`/`ignore` leave in force, in report order."""
+    enabled = config.enabled_rules
+    return sorted((f for f in findings if f.rule in enabled),
+                  key=lambda f: (f.path, f.line, f.rule))
 
 
 def duplicate_ids(idents: Iterable[tuple[str, str, int]], report_for: set[str]
@@ -253,7 +259,7 @@ def duplicate_ids(idents: Iterable[tuple[str, str, int]], report_for: set[str]
         for path, line in places:
             if path in report_for:
                 others = ", ".join(p for p, _ in places if p != path)
-                findings.append(Finding(path, line, "PM106", "error",
+                findings.append(finding(path, line, "PM106",
                                         f"id {pm_id} is also used by {others}: give this "
                                         "post-mortem the next free id"))
     return findings

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from .catalogue import finding
 from .model import (
     ActionItem,
     ChecklistItem,
@@ -79,7 +80,7 @@ def decode(path: str, data: bytes) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise ParseProblem(
-            Finding(path, line, "PM001", "error",
+            finding(path, line, "PM001",
                     f"not valid UTF-8 (byte {exc.start}): save the file as UTF-8")
         ) from None
     if text.startswith("\ufeff"):
@@ -92,22 +93,22 @@ def decode(path: str, data: bytes) -> str:
 def split_front_matter(path: str, text: str) -> tuple[dict[str, Any], dict[str, int], int]:
     """The front matter as a dict, the line of each top-level key, and the body's offset."""
     if not text.strip():
-        raise ParseProblem(Finding(path, 1, "PM002", "error",
+        raise ParseProblem(finding(path, 1, "PM002",
                                    "the file is empty: start from `postmortem new`"))
     newline = text.find("\n")
     first = text if newline < 0 else text[:newline]
     if first.strip() != "---":
-        raise ParseProblem(Finding(path, 1, "PM002", "error",
+        raise ParseProblem(finding(path, 1, "PM002",
                                    "no front matter: the file must start with a `---` line, "
                                    "the YAML keys, and a closing `---`"))
     if newline < 0:
-        raise ParseProblem(Finding(path, 1, "PM002", "error",
+        raise ParseProblem(finding(path, 1, "PM002",
                                    "the front matter is not closed: "
                                    "add a `---` line after the keys"))
     start = text.find("\n") + 1
     end = _FM_END.search(text, start)
     if end is None:
-        raise ParseProblem(Finding(path, 1, "PM002", "error",
+        raise ParseProblem(finding(path, 1, "PM002",
                                    "the front matter is not closed: "
                                    "add a `---` line after the keys"))
     raw = text[start:end.start()]
@@ -120,12 +121,12 @@ def split_front_matter(path: str, text: str) -> tuple[dict[str, Any], dict[str, 
         mark = getattr(exc, "problem_mark", None)
         line = (mark.line + 2) if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ParseProblem(Finding(path, line, "PM003", "error",
+        raise ParseProblem(finding(path, line, "PM003",
                                    f"malformed YAML in the front matter: {problem}")) from None
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):
-        raise ParseProblem(Finding(path, 2, "PM003", "error",
+        raise ParseProblem(finding(path, 2, "PM003",
                                    "the front matter must be a mapping of `key: value` lines"))
     lines: dict[str, int] = {}
     base = 2

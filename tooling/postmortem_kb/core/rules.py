@@ -1,7 +1,8 @@
 """The rules: what each status demands of a post-mortem, as findings with file and line.
 
-Every rule has a stable id. `RULES` documents them; `check_postmortem` applies them to one
-parsed file; cross-file rules (duplicate ids) live in `knowledge_base`.
+Every rule is declared once in `catalogue` (id, severity, the status from which it applies,
+examples); `check_postmortem` applies them to one parsed file; cross-file rules (duplicate
+ids) live in `knowledge_base`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from functools import lru_cache
 
 import ahocorasick
 
+from .catalogue import RULES, rule_ids_in
 from .config import Config
 from .model import (
     ACTION_STATUSES,
@@ -26,40 +28,9 @@ from .model import (
     Section,
     status_rank,
 )
+from .parse import _MASK as _COMMENT_OR_FENCE
 from .templates import Template
 from .times import has_zone_problem, iso_utc, parse_datetime
-
-RULES: dict[str, str] = {
-    "PM001": "the file cannot be read as UTF-8 text",
-    "PM002": "the file is empty or has no front matter",
-    "PM003": "the front matter is not valid YAML",
-    "PM004": "a symlink that points outside the knowledge base",
-    "PM101": "a required front-matter key is missing",
-    "PM102": "a front-matter value is not one the format allows",
-    "PM103": "an unknown front-matter key (warning)",
-    "PM104": "a time is not ISO-8601 with a time zone",
-    "PM105": "times out of order (occurred <= detected <= contained <= resolved)",
-    "PM106": "the id is used by another post-mortem",
-    "PM107": "the file is not where its id and occurred_at say it belongs",
-    "PM110": "the post-mortem names a template that does not exist",
-    "PM201": "a template section is missing",
-    "PM202": "a template section is out of order",
-    "PM203": "a template section has no content",
-    "PM204": "a placeholder is left ({{ … }}, TODO, TBD, FIXME)",
-    "PM205": "the timeline has no rows",
-    "PM206": "a timeline time is not YYYY-MM-DD HH:MM or ISO-8601 with a zone",
-    "PM207": "the timeline is not in chronological order",
-    "PM301": "a checklist item is neither checked nor marked N/A with a reason",
-    "PM302": "an action item has no owner",
-    "PM303": "an action item has no valid due date (YYYY-MM-DD)",
-    "PM304": "an action item has no valid status",
-    "PM401": "a secret (cloud key, private key, token, password)",
-    "PM402": "active HTML (<script>, on…= handlers, javascript: links)",
-    "PM501": "blame-laden wording (warning)",
-    "PM601": "an archived post-mortem changed other than by a dated `## Amendments` entry "
-             "(check --base)",
-    "PM602": "evidence is recorded but section 2 does not link its manifest (warning)",
-}
 
 KNOWN_KEYS = frozenset({
     "id", "title", "type", "severity", "status", "visibility", "owner", *TIME_KEYS,
@@ -71,7 +42,7 @@ ID_PATTERN = re.compile(r"^[A-Z][A-Z0-9]*-\d{4}-\d{3,}$")
 IGNORE_MARK = "postmortem-ignore"
 
 _PLACEHOLDER = re.compile(r"\{\{.*?\}\}|\b(?:TODO|TBD|FIXME)\b")
-_IGNORE = re.compile(r"<!--\s*postmortem-ignore\b([^>]*?)-->")
+_IGNORE = re.compile(r"<!--\s*postmortem-ignore\b(.*?)-->", re.S)
 
 # Secrets: each pattern names its kind; the secret itself is never echoed. The hints are
 # lower-case words that must occur (see `_triggers`) before the pattern is tried.
@@ -161,48 +132,72 @@ def _line(text: str, offset: int, first_line: int = 1) -> int:
 
 
 class _Collector:
-    def __init__(self, pm: Postmortem):
+    """Findings of the rules in force (selected, not ignored, applying at the status), each
+    with the severity the catalogue declares."""
+
+    def __init__(self, pm: Postmortem, in_force: frozenset[str]):
         self.pm = pm
+        self.in_force = in_force
         self.findings: list[Finding] = []
 
-    def error(self, line: int, rule: str, message: str) -> None:
-        self.findings.append(Finding(self.pm.path, line, rule, "error", message))
+    def wants(self, *rules: str) -> bool:
+        return any(rule in self.in_force for rule in rules)
 
-    def warning(self, line: int, rule: str, message: str) -> None:
-        self.findings.append(Finding(self.pm.path, line, rule, "warning", message))
+    def add(self, line: int, rule: str, message: str) -> None:
+        if rule in self.in_force:
+            self.findings.append(Finding(self.pm.path, line, rule, RULES[rule].severity,
+                                         message))
 
 
 def check_postmortem(pm: Postmortem, config: Config, template: Template | None,
                      status: str | None = None) -> list[Finding]:
     """Everything `status` (default: the file's own) demands that `pm` does not meet."""
-    out = _Collector(pm)
-    found = _triggers(pm, config)
     if status is None:
         status = pm.status  # an invalid status is reported by PM102 and checked as a draft
     rank = status_rank(status)
+    out = _Collector(pm, in_force(config, status))
+    found = _triggers(pm, config)
     _front_matter(pm, config, out, rank)
     _location(pm, config, out)
     if template is None:
         name = pm.template or config.default_template
-        out.error(pm.meta_lines.get("template", 1), "PM110",
-                  f"no template named {name!r}: use one in {config.docs_dir}/templates/ "
-                  "or a built-in one (security, outage)")
-    elif rank >= status_rank("in-review"):
-        _sections(pm, template, out, status)
+        out.add(pm.meta_lines.get("template", 1), "PM110",
+                f"no template named {name!r}: use one in {config.docs_dir}/templates/ "
+                "or a built-in one (security, outage)")
+    else:
+        if out.wants("PM201", "PM202", "PM203"):
+            _sections(pm, template, out, status)
+        if out.wants("PM205", "PM206", "PM207"):
+            _timeline(pm, out)
+    if out.wants("PM204"):
         _placeholders(pm, out, found)
-        _timeline(pm, out)
-    if rank >= status_rank("published"):
+    if out.wants("PM301"):
         _checklist(pm, out, status)
+    if out.wants("PM302", "PM303", "PM304"):
         _actions(pm, out, status)
-    _secrets(pm, out, found)
-    _active_html(pm, out, found)
-    _blame(pm, config, out, found)
-    _evidence_link(pm, config, out)
+    if out.wants("PM401"):
+        _secrets(pm, out, found)
+    if out.wants("PM402"):
+        _active_html(pm, out, found)
+    if out.wants("PM501"):
+        _blame(pm, config, out, found)
+    if out.wants("PM602"):
+        _evidence_link(pm, config, out)
     findings = out.findings
-    if IGNORE_MARK in pm.text:
+    if findings and IGNORE_MARK in pm.text:
         findings = _drop_ignored(pm, findings)
     findings.sort(key=lambda f: (f.line, f.rule))
     return findings
+
+
+@lru_cache(maxsize=64)
+def _in_force(enabled: frozenset[str], status: str) -> frozenset[str]:
+    return frozenset(r for r in enabled if RULES[r].applies_at(status))
+
+
+def in_force(config: Config, status: str) -> frozenset[str]:
+    """The rules that apply to a post-mortem at STATUS under the configured select/ignore."""
+    return _in_force(config.enabled_rules, status)
 
 
 def _front_matter(pm: Postmortem, config: Config, out: _Collector, rank: int) -> None:
@@ -216,19 +211,19 @@ def _front_matter(pm: Postmortem, config: Config, out: _Collector, rank: int) ->
         value = meta.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
             at = REQUIRED_FROM.get(key, "in every post-mortem")
-            out.error(lines.get(key, 1), "PM101",
-                      f"`{key}` is required {at}: add `{key}: {_example(key, config, pm)}` "
-                      "to the front matter")
+            out.add(lines.get(key, 1), "PM101",
+                    f"`{key}` is required {at}: add `{key}: {_example(key, config, pm)}` "
+                    "to the front matter")
     for key in sorted(set(meta) - KNOWN_KEYS):
-        out.warning(lines.get(key, 1), "PM103",
-                    f"unknown front-matter key `{key}`: check its spelling, or remove it "
-                    f"(known: {', '.join(sorted(KNOWN_KEYS))})")
+        out.add(lines.get(key, 1), "PM103",
+                f"unknown front-matter key `{key}`: check its spelling, or remove it "
+                f"(known: {', '.join(sorted(KNOWN_KEYS))})")
 
     pm_id = meta.get("id")
     if pm_id is not None and (not isinstance(pm_id, str) or not ID_PATTERN.match(pm_id)):
-        out.error(lines.get("id", 1), "PM102",
-                  f"id {pm_id!r} must look like {config.id_prefix}-2026-007 "
-                  "(prefix, year, number of at least three digits)")
+        out.add(lines.get("id", 1), "PM102",
+                f"id {pm_id!r} must look like {config.id_prefix}-2026-007 "
+                "(prefix, year, number of at least three digits)")
     _choice(meta, lines, out, "type", tuple(config.types),
             f"add it to `types` in mkdocs.yml or use one of: {', '.join(config.types)}")
     _choice(meta, lines, out, "severity", SEVERITIES, "SEV1 (worst) to SEV4")
@@ -237,13 +232,13 @@ def _front_matter(pm: Postmortem, config: Config, out: _Collector, rank: int) ->
     for key in ("title", "owner"):
         value = meta.get(key)
         if value is not None and not isinstance(value, (str, int, float)):
-            out.error(lines.get(key, 1), "PM102", f"`{key}` must be text")
+            out.add(lines.get(key, 1), "PM102", f"`{key}` must be text")
     for key in ("services", "tags", "controls"):
         value = meta.get(key)
         if value is not None and not (isinstance(value, list)
                                       and all(isinstance(v, (str, int)) for v in value)):
-            out.error(lines.get(key, 1), "PM102",
-                      f"`{key}` must be a list of strings, e.g. `{key}: [auth-api]`")
+            out.add(lines.get(key, 1), "PM102",
+                    f"`{key}` must be a list of strings, e.g. `{key}: [auth-api]`")
 
     previous: tuple[str, object] | None = None
     for key in (*TIME_KEYS, "archived_at"):
@@ -254,12 +249,12 @@ def _front_matter(pm: Postmortem, config: Config, out: _Collector, rank: int) ->
         if moment is None:
             hint = ("add a time zone, e.g. `Z` for UTC" if has_zone_problem(value)
                     else "write it as ISO-8601 with a zone, e.g. 2026-03-14T09:12:00Z")
-            out.error(lines.get(key, 1), "PM104", f"`{key}` {value!s} is not a valid time: {hint}")
+            out.add(lines.get(key, 1), "PM104", f"`{key}` {value!s} is not a valid time: {hint}")
             continue
         if key != "archived_at" and previous is not None and moment < previous[1]:  # type: ignore[operator]
-            out.error(lines.get(key, 1), "PM105",
-                      f"`{key}` is before `{previous[0]}`: times must run occurred <= detected "
-                      "<= contained <= resolved")
+            out.add(lines.get(key, 1), "PM105",
+                    f"`{key}` is before `{previous[0]}`: times must run occurred <= detected "
+                    "<= contained <= resolved")
         if key != "archived_at":
             previous = (key, moment)
 
@@ -285,7 +280,7 @@ def _choice(meta: dict[str, object], lines: dict[str, int], out: _Collector, key
             allowed: tuple[str, ...], hint: str) -> None:
     value = meta.get(key)
     if value is not None and value not in allowed:
-        out.error(lines.get(key, 1), "PM102", f"`{key}` {value!r} is not allowed: {hint}")
+        out.add(lines.get(key, 1), "PM102", f"`{key}` {value!r} is not allowed: {hint}")
 
 
 def _location(pm: Postmortem, config: Config, out: _Collector) -> None:
@@ -294,22 +289,22 @@ def _location(pm: Postmortem, config: Config, out: _Collector) -> None:
     occurred = pm.time("occurred_at")
     pm_id = pm.id
     if len(parts) < 2 or not re.fullmatch(r"\d{4}", parts[-2]):
-        out.error(1, "PM107", f"a post-mortem lives in a year folder: move it to "
-                  f"{config.docs_dir}/<YYYY>/{pm_id or '<ID>'}-<slug>.md")
+        out.add(1, "PM107", f"a post-mortem lives in a year folder: move it to "
+                f"{config.docs_dir}/<YYYY>/{pm_id or '<ID>'}-<slug>.md")
         return
     year = parts[-2]
     if occurred and str(occurred.year) != year:
-        out.error(pm.meta_lines.get("occurred_at", 1), "PM107",
-                  f"occurred_at is in {occurred.year} but the file is in {year}/: move it to "
-                  f"{config.docs_dir}/{occurred.year}/")
+        out.add(pm.meta_lines.get("occurred_at", 1), "PM107",
+                f"occurred_at is in {occurred.year} but the file is in {year}/: move it to "
+                f"{config.docs_dir}/{occurred.year}/")
     if ID_PATTERN.match(pm_id):
         if occurred and pm_id.split("-")[-2] != str(occurred.year):
-            out.error(line, "PM107", f"id {pm_id} carries the year {pm_id.split('-')[-2]} "
-                      f"but occurred_at is in {occurred.year}: use an id of {occurred.year}")
+            out.add(line, "PM107", f"id {pm_id} carries the year {pm_id.split('-')[-2]} "
+                    f"but occurred_at is in {occurred.year}: use an id of {occurred.year}")
         name = parts[-1]
         if not (name == f"{pm_id}.md" or name.startswith(f"{pm_id}-")):
-            out.error(line, "PM107", f"the file name must start with its id: rename it to "
-                      f"{pm_id}-<slug>.md")
+            out.add(line, "PM107", f"the file name must start with its id: rename it to "
+                    f"{pm_id}-<slug>.md")
 
 
 def _sections(pm: Postmortem, template: Template, out: _Collector, status: str) -> None:
@@ -323,8 +318,8 @@ def _sections(pm: Postmortem, template: Template, out: _Collector, status: str) 
             continue
         after = next((found[s.key].line for s in template.sections[index + 1:]
                       if s.key in found), last_line)
-        out.error(after, "PM201", f"section `## {wanted.title}` is missing (required from "
-                  f"`in-review` on): add it here, from the {template.name!r} template")
+        out.add(after, "PM201", f"section `## {wanted.title}` is missing (required from "
+                f"`in-review` on): add it here, from the {template.name!r} template")
     highest = -1
     highest_title = ""
     for section in pm.sections:
@@ -332,14 +327,14 @@ def _sections(pm: Postmortem, template: Template, out: _Collector, status: str) 
         if position is None or found.get(section.key) is not section:
             continue
         if position < highest:
-            out.error(section.line, "PM202", f"section `## {section.title}` must come before "
-                      f"`## {highest_title}`, in the template's order")
+            out.add(section.line, "PM202", f"section `## {section.title}` must come before "
+                    f"`## {highest_title}`, in the template's order")
         else:
             highest, highest_title = position, section.title
         if not section.has_content and section.key != "timeline":  # PM205 says it better
-            out.error(section.line, "PM203", f"section `## {section.title}` has no content "
-                      f"yet (comments and unchecked items do not count): write it before "
-                      f"`{status}`")
+            out.add(section.line, "PM203", f"section `## {section.title}` has no content "
+                    f"yet (comments and unchecked items do not count): write it before "
+                    f"`{status}`")
 
 
 def _placeholders(pm: Postmortem, out: _Collector, found: dict[str, list[int]]) -> None:
@@ -347,9 +342,9 @@ def _placeholders(pm: Postmortem, out: _Collector, found: dict[str, list[int]]) 
         return
     for text, first in ((front_matter_text(pm), 1), (pm.masked_body, pm.body_line)):
         for match in _PLACEHOLDER.finditer(text):
-            out.error(_line(text, match.start(), first), "PM204",
-                      f"placeholder `{match.group(0)[:40]}` is left: replace it with the real "
-                      "content")
+            out.add(_line(text, match.start(), first), "PM204",
+                    f"placeholder `{match.group(0)[:40]}` is left: replace it with the real "
+                    "content")
 
 
 def _timeline(pm: Postmortem, out: _Collector) -> None:
@@ -357,41 +352,41 @@ def _timeline(pm: Postmortem, out: _Collector) -> None:
     if section is None:
         return
     if not pm.timeline:
-        out.error(section.line, "PM205", "the timeline has no rows: add a table "
-                  "`| Time (UTC) | Event |` with at least detection and containment")
+        out.add(section.line, "PM205", "the timeline has no rows: add a table "
+                "`| Time (UTC) | Event |` with at least detection and containment")
         return
     previous: datetime | None = None
     previous_raw = ""
     for entry in pm.timeline:
         if entry.time is None:
-            out.error(entry.line, "PM206", f"timeline time {entry.raw_time!r} is not "
-                      "`YYYY-MM-DD HH:MM` (UTC) or ISO-8601 with a zone")
+            out.add(entry.line, "PM206", f"timeline time {entry.raw_time!r} is not "
+                    "`YYYY-MM-DD HH:MM` (UTC) or ISO-8601 with a zone")
             continue
         if previous is not None and entry.time < previous:
-            out.error(entry.line, "PM207", f"timeline row {entry.raw_time} comes before the "
-                      f"row above it ({previous_raw}): keep rows in chronological order")
+            out.add(entry.line, "PM207", f"timeline row {entry.raw_time} comes before the "
+                    f"row above it ({previous_raw}): keep rows in chronological order")
         previous, previous_raw = entry.time, entry.raw_time
 
 
 def _checklist(pm: Postmortem, out: _Collector, status: str) -> None:
     for item in pm.checklist:
         if not item.resolved:
-            out.error(item.line, "PM301", f"checklist item `{item.text[:60]}` is open: check it "
-                      f"(`- [x]`) or write `N/A: <reason>` before `{status}`")
+            out.add(item.line, "PM301", f"checklist item `{item.text[:60]}` is open: check it "
+                    f"(`- [x]`) or write `N/A: <reason>` before `{status}`")
 
 
 def _actions(pm: Postmortem, out: _Collector, status: str) -> None:
     for action in pm.actions:
         label = action.id or action.action[:30] or "action item"
         if not action.owner.strip() or action.owner.strip() in ("-", "?"):
-            out.error(action.line, "PM302", f"action {label} has no owner: name a team or role "
-                      f"before `{status}`")
+            out.add(action.line, "PM302", f"action {label} has no owner: name a team or role "
+                    f"before `{status}`")
         if action.due is None:
-            out.error(action.line, "PM303", f"action {label} due date {action.raw_due!r} is not "
-                      "a date: write YYYY-MM-DD")
+            out.add(action.line, "PM303", f"action {label} due date {action.raw_due!r} is not "
+                    "a date: write YYYY-MM-DD")
         if action.status not in ACTION_STATUSES:
-            out.error(action.line, "PM304", f"action {label} status {action.status!r} is not one "
-                      f"of {', '.join(ACTION_STATUSES)}")
+            out.add(action.line, "PM304", f"action {label} status {action.status!r} is not one "
+                    f"of {', '.join(ACTION_STATUSES)}")
 
 
 def _secrets(pm: Postmortem, out: _Collector, found: dict[str, list[int]]) -> None:
@@ -404,8 +399,8 @@ def _secrets(pm: Postmortem, out: _Collector, found: dict[str, list[int]]) -> No
             line = _line(text, match.start())
             if line not in seen:
                 seen.add(line)
-                out.error(line, "PM401", f"this line holds {kind}: remove it, write "
-                          "`[REDACTED]` instead, and rotate the secret")
+                out.add(line, "PM401", f"this line holds {kind}: remove it, write "
+                        "`[REDACTED]` instead, and rotate the secret")
     for name in _ASSIGNMENT_NAMES:
         for pos in found.get(name, ()):
             value = _ASSIGNMENT_VALUE.match(text, pos + len(name))
@@ -414,8 +409,8 @@ def _secrets(pm: Postmortem, out: _Collector, found: dict[str, list[int]]) -> No
                 if line not in seen:
                     seen.add(line)
                     word = re.match(r"[A-Za-z0-9_-]*", text[pos:]).group(0)  # type: ignore[union-attr]
-                    out.error(line, "PM401", f"this line assigns a value to `{word}` that looks "
-                              "like a real secret: write `[REDACTED]` instead, and rotate it")
+                    out.add(line, "PM401", f"this line assigns a value to `{word}` that looks "
+                            "like a real secret: write `[REDACTED]` instead, and rotate it")
 
 
 def _active_html(pm: Postmortem, out: _Collector, found: dict[str, list[int]]) -> None:
@@ -426,9 +421,9 @@ def _active_html(pm: Postmortem, out: _Collector, found: dict[str, list[int]]) -
             start = text.rfind("\n", 0, match.start()) + 1
             if text.count("`", start, match.start()) % 2:
                 continue  # inside an inline code span: shown, not run
-            out.error(_line(text, match.start(), first), "PM402",
-                      f"active HTML `{match.group(0).strip()[:30]}` is not allowed: describe it "
-                      "in words or put it in a code block")
+            out.add(_line(text, match.start(), first), "PM402",
+                    f"active HTML `{match.group(0).strip()[:30]}` is not allowed: describe it "
+                    "in words or put it in a code block")
 
 
 def front_matter_text(pm: Postmortem) -> str:
@@ -452,9 +447,9 @@ def _blame(pm: Postmortem, config: Config, out: _Collector, found: dict[str, lis
         if suggestion is None:
             suggestion = next((v for k, v in lowered_terms.items() if key.endswith(k)),
                               "describe the system and conditions instead")
-        out.warning(_line(text, match.start(), pm.body_line), "PM501",
-                    f"blame-laden wording \"{phrase}\": {suggestion} (silence a deliberate use "
-                    f"with `<!-- {IGNORE_MARK} PM501 -->` on the line)")
+        out.add(_line(text, match.start(), pm.body_line), "PM501",
+                f"blame-laden wording \"{phrase}\": {suggestion} (silence a deliberate use "
+                f"with `<!-- {IGNORE_MARK} PM501 -->` on the line)")
 
 
 @lru_cache(maxsize=16)
@@ -467,19 +462,61 @@ def _term_cores(terms: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ..
     return tuple(cores)
 
 
+def _markers(pm: Postmortem) -> dict[int, frozenset[str] | None]:
+    """Silencing markers by line: the exact rule ids each names, None for a bare marker.
+
+    Only a real HTML comment in the body counts: one inside fenced code or an inline code
+    span is shown on the page as text, and a marker in the front matter is part of a value.
+    """
+    body_start = 0
+    for _ in range(pm.body_line - 1):
+        body_start = pm.text.index("\n", body_start) + 1
+    body = pm.text[body_start:]
+    markers: dict[int, frozenset[str] | None] = {}
+    for match in _COMMENT_OR_FENCE.finditer(body):
+        marker = _IGNORE.fullmatch(match.group(0))
+        if marker is None:
+            continue  # a fence, or another comment
+        line_start = body.rfind("\n", 0, match.start()) + 1
+        line_end = body.find("\n", match.start())
+        line_text = body[line_start:line_end if line_end >= 0 else len(body)]
+        if _in_code_span(line_text, match.start() - line_start, match.end() - line_start):
+            continue
+        named = marker.group(1).strip()
+        line = pm.body_line + body.count("\n", 0, match.start())
+        markers[line] = frozenset(rule_ids_in(named)) if named else None
+    return markers
+
+
+def _in_code_span(line: str, start: int, end: int) -> bool:
+    """Whether line[start:end] lies inside an inline code span (a backtick run closed by a
+    run of the same length)."""
+    runs = list(re.finditer(r"`+", line))
+    i = 0
+    while i < len(runs):
+        opener = runs[i]
+        if opener.start() >= start:
+            return False
+        closer = next((j for j in range(i + 1, len(runs))
+                       if len(runs[j].group(0)) == len(opener.group(0))), None)
+        if closer is None:
+            i += 1
+            continue
+        if runs[closer].start() >= end:
+            return True
+        i = closer + 1
+    return False
+
+
 def _drop_ignored(pm: Postmortem, findings: Iterable[Finding]) -> list[Finding]:
-    ignored: dict[int, set[str]] = {}
-    for match in _IGNORE.finditer(pm.text):
-        line = _line(pm.text, match.start())
-        rules = set(re.findall(r"PM\d{3}", match.group(1)))
-        ignored[line] = rules
+    markers = _markers(pm)
     kept = []
     for finding in findings:
-        silenced = ignored.get(finding.line)
-        # A bare marker silences warnings; an error (a secret, say) only by its own rule id.
-        if silenced is not None and (finding.rule in silenced
-                                     or (not silenced and finding.severity == "warning")):
-            continue
+        if finding.line in markers:
+            named = markers[finding.line]
+            # A bare marker silences warnings; an error (a secret, say) only by its own id.
+            if (finding.rule in named) if named is not None else finding.severity == "warning":
+                continue
         kept.append(finding)
     return kept
 
@@ -495,6 +532,6 @@ def _evidence_link(pm: Postmortem, config: Config, out: _Collector) -> None:
         return
     section = next((s for s in pm.sections if "evidence" in s.key), None)
     if link not in (section.text if section else pm.masked_body):
-        out.warning(section.line if section else pm.body_line, "PM602",
-                    f"evidence is recorded for {pm.id}: link its manifest here, e.g. "
-                    f"[Evidence manifest]({link})")
+        out.add(section.line if section else pm.body_line, "PM602",
+                f"evidence is recorded for {pm.id}: link its manifest here, e.g. "
+                f"[Evidence manifest]({link})")

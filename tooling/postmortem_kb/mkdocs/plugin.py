@@ -50,6 +50,8 @@ class PostmortemsConfig(BaseConfig):
     include_drafts = c.Type(bool, default=False)
     evidence_max_bytes = c.Type(int, default=10 * 1024 * 1024)
     overdue_fail_days = c.Type(int, default=30)
+    select = c.Optional(c.Type((list, str)))
+    ignore = c.Optional(c.Type((list, str)))
 
 
 class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
