@@ -22,7 +22,8 @@ def _front_matter(text: str, lines: str) -> str:
     head, rest = text.split("\n---\n", 1)
     for line in lines.strip("\n").split("\n"):
         key = line.split(":", 1)[0]
-        head, n = re.subn(rf"^{re.escape(key)}:.*$", lambda _m: line, head, count=1, flags=re.M)
+        head, n = re.subn(rf"^{re.escape(key)}:.*$", line.replace("\\", "\\\\"), head,
+                          count=1, flags=re.M)
         if not n:
             head += "\n" + line
     return head + "\n---\n" + rest

@@ -14,7 +14,8 @@ from .common import KBContext
 # `build`, git for `new`) is loaded only when that command runs, so `postmortem check`
 # starts in a fraction of the time.
 COMMAND_MODULES = {
-    "init": "init", "new": "new", "check": "check", "rules": "check", "status": "status", "intake": "intake",
+    "init": "init", "new": "new", "check": "check", "rules": "check",
+    "status": "status", "intake": "intake",
     "actions": "follow", "stats": "follow", "controls": "follow", "evidence": "evidence",
     "build": "site", "serve": "site", "export": "export", "report": "export",
 }

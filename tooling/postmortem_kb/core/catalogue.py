@@ -33,8 +33,8 @@ post-mortem of the security template:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from .model import Finding, status_rank
 
@@ -62,6 +62,9 @@ class Rule:
     def applies_at(self, status: str) -> bool:
         return status_rank(status) >= status_rank(self.applies_from)
 
+
+_ACTIONS = ("## 11. Implement Corrective Actions\n\n"
+            "| ID | Action | Owner | Due | Status | Tracking |\n|---|---|---|---|---|---|\n")
 
 CATALOGUE: tuple[Rule, ...] = (
     Rule("PM001", "unreadable-file", "error", "draft",
@@ -185,34 +188,28 @@ CATALOGUE: tuple[Rule, ...] = (
     Rule("PM302", "action-without-owner", "error", "published",
          "an action item has no owner",
          "name a team or role as the owner",
-         bad=Example("## 11. Implement Corrective Actions\n\n"
-                     "| ID | Action | Owner | Due | Status | Tracking |\n|---|---|---|---|---|---|\n"
-                     "| A1 | Enable push protection |  | 2026-05-31 | done | |\n", "section 11"),
-         good=Example("## 11. Implement Corrective Actions\n\n"
-                      "| ID | Action | Owner | Due | Status | Tracking |\n|---|---|---|---|---|---|\n"
-                      "| A1 | Enable push protection | Developer Experience | 2026-05-31 | done | |\n",
+         bad=Example(f"{_ACTIONS}"
+                     "| A1 | Push protection |  | 2026-05-31 | done | |\n", "section 11"),
+         good=Example(f"{_ACTIONS}"
+                      "| A1 | Push protection | Developer Experience | 2026-05-31 | done | |\n",
                       "section 11")),
     Rule("PM303", "action-without-due-date", "error", "published",
          "an action item has no valid due date (YYYY-MM-DD)",
          "write the due date as YYYY-MM-DD",
-         bad=Example("## 11. Implement Corrective Actions\n\n"
-                     "| ID | Action | Owner | Due | Status | Tracking |\n|---|---|---|---|---|---|\n"
-                     "| A1 | Enable push protection | Developer Experience | next sprint | done | |\n",
+         bad=Example(f"{_ACTIONS}"
+                     "| A1 | Push protection | Developer Experience | next sprint | done | |\n",
                      "section 11"),
-         good=Example("## 11. Implement Corrective Actions\n\n"
-                      "| ID | Action | Owner | Due | Status | Tracking |\n|---|---|---|---|---|---|\n"
-                      "| A1 | Enable push protection | Developer Experience | 2026-05-31 | done | |\n",
+         good=Example(f"{_ACTIONS}"
+                      "| A1 | Push protection | Developer Experience | 2026-05-31 | done | |\n",
                       "section 11")),
     Rule("PM304", "action-status", "error", "published",
          "an action item has no valid status",
          "use open, in-progress, done or wont-do",
-         bad=Example("## 11. Implement Corrective Actions\n\n"
-                     "| ID | Action | Owner | Due | Status | Tracking |\n|---|---|---|---|---|---|\n"
-                     "| A1 | Enable push protection | Developer Experience | 2026-05-31 | finished | |\n",
+         bad=Example(f"{_ACTIONS}"
+                     "| A1 | Push protection | Developer Experience | 2026-05-31 | finished | |\n",
                      "section 11"),
-         good=Example("## 11. Implement Corrective Actions\n\n"
-                      "| ID | Action | Owner | Due | Status | Tracking |\n|---|---|---|---|---|---|\n"
-                      "| A1 | Enable push protection | Developer Experience | 2026-05-31 | done | |\n",
+         good=Example(f"{_ACTIONS}"
+                      "| A1 | Push protection | Developer Experience | 2026-05-31 | done | |\n",
                       "section 11")),
     Rule("PM401", "secret", "error", "draft",
          "a secret (cloud key, private key, token, password)",

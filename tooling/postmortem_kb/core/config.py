@@ -87,7 +87,7 @@ class Config:
         if cached is None or cached[0] != key:
             cached = (key, enabled_rules(self.select, self.ignore))
             self.__dict__["_enabled"] = cached
-        return cached[1]  # type: ignore[no-any-return]
+        return cached[1]
 
     def choose_rules(self, select: tuple[str, ...] | None, ignore: tuple[str, ...]) -> None:
         """`check --select/--ignore`: SELECT replaces the configured selection, IGNORE adds

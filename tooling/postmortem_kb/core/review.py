@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .. import git as gitops
-from .catalogue import finding
+from . import catalogue
 from .config import CONFIG_FILE, Config
 from .errors import UsageError
 from .knowledge_base import (
@@ -95,7 +95,7 @@ def frozen_archive(path: str, old_path: str, old_text: str, new_text: str | None
     if _status_of(old_path, old_text) != "archived":
         return None
     if new_text is None:
-        return finding(old_path, 1, FROZEN_RULE,
+        return catalogue.finding(old_path, 1, FROZEN_RULE,
                        "this post-mortem is archived and frozen: it may not be deleted; "
                        "restore it")
     if new_text == old_text:
@@ -112,7 +112,7 @@ def frozen_archive(path: str, old_path: str, old_text: str, new_text: str | None
     problem = _amendment_problem(path, new_text, opcodes)
     if problem is None:
         return None
-    return finding(path, problem or first_line, FROZEN_RULE,
+    return catalogue.finding(path, problem or first_line, FROZEN_RULE,
                    "this post-mortem is archived and frozen: leave its text as it is and "
                    "record the change as a dated entry under `## Amendments` at the end, e.g. "
                    "`- 2026-06-01: corrected the containment time (was 10:48 UTC)`")
