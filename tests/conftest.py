@@ -17,6 +17,12 @@ from postmortem_kb.cli.main import cli
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
+# The test venv runs an editable install, which CI cannot install from: `postmortem init`
+# refuses it without a tool source (tests/test_init.py proves both). Every other test's
+# knowledge base installs this pinned requirement in its workflows.
+TEST_TOOL_SOURCE = "postmortem-kb==0.1.0"
+os.environ.setdefault("POSTMORTEM_TOOL_SOURCE", TEST_TOOL_SOURCE)
+
 
 @dataclass
 class Result:

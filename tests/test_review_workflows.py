@@ -72,7 +72,7 @@ def test_this_repository_ships_the_same_workflows(tmp_path: Path) -> None:
     assert run_cli("init", str(init)).exit_code == 0
 
     def normal(text: str) -> str:
-        text = re.sub(r"\n  # [^\n]*\n  POSTMORTEM_KB: [^\n]*\n", "\n", text)
+        text = re.sub(r"(?:\n  # [^\n]*)+\n  POSTMORTEM_KB: [^\n]*\n", "\n", text)
         return text.replace('      - "tooling/**"\n', "")
 
     for name in WORKFLOWS:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import click
 
+from ..core.origin import tool_source
 from ..core.scaffold import init_knowledge_base
 from .common import handle_errors
 from .main import cli
@@ -13,12 +15,24 @@ from .main import cli
 
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--tool-source", "spec", metavar="SPEC", envvar="POSTMORTEM_TOOL_SOURCE",
+              help="What the generated workflows and pre-commit hook install: a pip requirement "
+                   "such as 'postmortem-kb==0.1.0' or 'postmortem-kb @ git+https://…@v0.1.0'. "
+                   "Default: where this postmortem-kb was installed from, pinned (required "
+                   "when that is a local folder or an editable install).")
 @handle_errors
-def init(directory: Path) -> None:
+def init(directory: Path, spec: str | None) -> None:
     """Write a new knowledge base into DIRECTORY (mkdocs.yml, templates, home page,
     GitHub workflows and PR template). Refuses to overwrite any existing file."""
-    written = init_knowledge_base(directory)
+    tool = tool_source(spec)
+    written = init_knowledge_base(directory, tool)
     for path in written:
         click.echo(f"  created {path.relative_to(directory).as_posix()}")
-    click.echo(f"Knowledge base ready in {directory}. Next: cd {directory} && "
+    click.echo(f"Workflows install {tool.requirement} ({tool.described}).")
+    for warning in tool.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    here = directory.resolve() == Path.cwd().resolve()
+    go = "" if here else f"cd {shlex.quote(str(directory))} && "
+    click.echo(f"Knowledge base ready in {'this folder' if here else directory}. Next: "
+               f"{go}git add -A && git commit -m 'Post-mortem knowledge base', then "
                "postmortem new --type <type> --severity <SEV1-4>")

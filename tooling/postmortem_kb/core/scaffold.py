@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -16,6 +17,7 @@ from .errors import UsageError
 from .files import write_new
 from .knowledge_base import postmortem_paths
 from .model import SEVERITIES, VISIBILITIES, quarter_of
+from .origin import ToolSource
 from .rules import ID_PATTERN
 from .templates import load_template, render
 from .times import iso_utc
@@ -149,8 +151,18 @@ def _skeleton_files() -> list[tuple[str, Traversable]]:
     return found
 
 
-def init_knowledge_base(target: Path) -> list[Path]:
-    """Write a working knowledge base into TARGET; refuse if any file would be overwritten."""
+# In the skeleton's workflows and pre-commit configuration: the pinned requirement that
+# installs the postmortem-kb running `init` (core/origin.py), as a quoted YAML string.
+TOOL_REQUIREMENT = '"@TOOL_REQUIREMENT@"'
+
+
+def render_skeleton_file(text: str, tool: ToolSource) -> str:
+    return text.replace(TOOL_REQUIREMENT, json.dumps(tool.requirement))
+
+
+def init_knowledge_base(target: Path, tool: ToolSource) -> list[Path]:
+    """Write a working knowledge base into TARGET, whose workflows install TOOL; refuse if
+    any file would be overwritten."""
     files = []
     for rel, node in _skeleton_files():
         files.append((rel.replace("dot-", ".", 1) if rel.startswith("dot-") else rel, node))
@@ -164,6 +176,6 @@ def init_knowledge_base(target: Path) -> list[Path]:
     written = []
     for rel, node in files:
         path = target / rel
-        write_new(path, node.read_text(encoding="utf-8"))
+        write_new(path, render_skeleton_file(node.read_text(encoding="utf-8"), tool))
         written.append(path)
     return written

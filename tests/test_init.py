@@ -1,0 +1,264 @@
+"""`postmortem init`: the knowledge base it writes installs, in CI, the tool that wrote it.
+
+The origin of the running tool comes from its `direct_url.json` (PEP 610). The last test
+does what a new team does: install the tool from a git URL into a fresh virtual environment,
+`init`, `new`, write the post-mortem, open a pull request, and run the review workflow's own
+install line and check in another fresh environment, as GitHub would.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from conftest import REPO, complete_postmortem_text, run_cli
+from postmortem_kb.core.errors import UsageError
+from postmortem_kb.core.origin import from_direct_url, parse_spec, running_tool
+
+WORKFLOWS = ("overdue-actions.yml", "postmortem-intake.yml", "postmortem-review.yml",
+             "publish.yml")
+SHA = "0123456789abcdef0123456789abcdef01234567"
+
+
+def load_yaml(path: Path) -> Any:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def installed_requirements(kb: Path) -> set[str]:
+    return {load_yaml(kb / ".github" / "workflows" / name)["env"]["POSTMORTEM_KB"]
+            for name in WORKFLOWS}
+
+
+# --- where the tool came from ------------------------------------------------------------
+
+def test_a_git_install_is_pinned_to_its_commit() -> None:
+    tool = from_direct_url({"url": "https://git.example.org/sec/postmortem-kb.git",
+                            "vcs_info": {"vcs": "git", "commit_id": SHA,
+                                         "requested_revision": "v0.1.0"}}, "0.1.0")
+    url = "https://git.example.org/sec/postmortem-kb.git"
+    assert tool.requirement == f"postmortem-kb @ git+{url}@{SHA}"
+    assert tool.usable_in_ci and tool.pinned and not tool.warnings
+    assert (tool.git_url, tool.git_rev) == ("https://git.example.org/sec/postmortem-kb.git", SHA)
+
+
+def test_a_git_install_from_a_subdirectory_keeps_it() -> None:
+    tool = from_direct_url({"url": "https://git.example.org/tools.git", "subdirectory": "pm",
+                            "vcs_info": {"vcs": "git", "commit_id": SHA}}, "0.1.0")
+    assert tool.requirement.endswith(f"@{SHA}#subdirectory=pm")
+
+
+def test_an_index_install_is_pinned_to_its_version() -> None:
+    tool = from_direct_url(None, "1.4.2")
+    assert tool.requirement == "postmortem-kb==1.4.2" and tool.usable_in_ci and tool.pinned
+
+
+def test_an_archive_url_keeps_its_hash() -> None:
+    tool = from_direct_url({"url": "https://files.example.org/postmortem_kb-0.1.0.tar.gz",
+                            "archive_info": {"hashes": {"sha256": "ab" * 32}}}, "0.1.0")
+    assert tool.requirement == ("postmortem-kb @ https://files.example.org/"
+                                f"postmortem_kb-0.1.0.tar.gz#sha256={'ab' * 32}")
+    assert tool.usable_in_ci
+
+
+@pytest.mark.parametrize("info", [
+    {"url": "file:///home/ada/postmortem-kb", "dir_info": {"editable": True}},
+    {"url": "file:///home/ada/postmortem-kb", "dir_info": {}},
+    {"url": "file:///home/ada/dist/postmortem_kb-0.1.0-py3-none-any.whl", "archive_info": {}},
+])
+def test_a_local_install_cannot_work_in_ci(info: dict[str, Any]) -> None:
+    assert not from_direct_url(info, "0.1.0").usable_in_ci
+
+
+def test_a_git_repository_on_this_machine_is_written_with_a_warning() -> None:
+    tool = from_direct_url({"url": "file:///srv/git/postmortem-kb.git",
+                            "vcs_info": {"vcs": "git", "commit_id": SHA}}, "0.1.0")
+    assert tool.usable_in_ci and any("file://" in w for w in tool.warnings)
+
+
+def test_this_test_run_is_an_editable_install() -> None:
+    tool = running_tool()
+    assert not tool.usable_in_ci and "editable" in tool.described
+
+
+@pytest.mark.parametrize(("spec", "requirement", "pinned"), [
+    ("postmortem-kb==0.2.0", "postmortem-kb==0.2.0", True),
+    ("postmortem_kb >= 0.2, <1", "postmortem-kb>=0.2,<1", False),
+    ("git+https://github.com/sec/postmortem-kb@v0.2.0",
+     "postmortem-kb @ git+https://github.com/sec/postmortem-kb@v0.2.0", True),
+    ("postmortem-kb @ git+ssh://git@github.com/sec/postmortem-kb",
+     "postmortem-kb @ git+ssh://git@github.com/sec/postmortem-kb", False),
+])
+def test_tool_source_spec(spec: str, requirement: str, pinned: bool) -> None:
+    tool = parse_spec(spec)
+    assert (tool.requirement, tool.pinned) == (requirement, pinned)
+    assert bool(tool.warnings) is not pinned
+
+
+@pytest.mark.parametrize("spec", ["mkdocs==1.6", "postmortem-kb", "/home/ada/postmortem-kb",
+                                  "postmortem-kb @ ../postmortem-kb", "pip install x"])
+def test_tool_source_spec_that_is_not_one(spec: str) -> None:
+    with pytest.raises(UsageError, match="--tool-source"):
+        parse_spec(spec)
+
+
+# --- init -------------------------------------------------------------------------------
+
+def test_init_refuses_an_editable_origin_without_a_tool_source(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("POSTMORTEM_TOOL_SOURCE", raising=False)
+    result = run_cli("init", str(tmp_path / "kb"))
+    assert result.exit_code == 2
+    assert "editable install" in result.stderr and "--tool-source" in result.stderr
+    assert not (tmp_path / "kb").exists()
+
+
+def test_init_writes_the_tool_source_into_every_workflow(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("POSTMORTEM_TOOL_SOURCE", raising=False)
+    spec = "postmortem-kb @ git+https://git.example.org/sec/postmortem-kb@v0.2.0"
+    result = run_cli("init", str(tmp_path / "kb"), "--tool-source", spec)
+    assert result.exit_code == 0, result.stderr
+    assert installed_requirements(tmp_path / "kb") == {spec}
+    assert f"Workflows install {spec}" in result.output
+    for name in WORKFLOWS:
+        text = (tmp_path / "kb" / ".github" / "workflows" / name).read_text(encoding="utf-8")
+        assert "@TOOL_REQUIREMENT@" not in text
+
+
+def test_init_warns_about_an_unpinned_tool_source(tmp_path: Path) -> None:
+    result = run_cli("init", str(tmp_path / "kb"), "--tool-source", "postmortem-kb>=0.1")
+    assert result.exit_code == 0
+    assert "not pinned" in result.stderr
+
+
+# --- a new team's first pull request, for real -------------------------------------------
+
+def _run(*args: str | Path, cwd: Path, env: dict[str, str] | None = None,
+         check: bool = True) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=600)
+    if check:
+        assert done.returncode == 0, f"{args}: {done.stdout}\n{done.stderr}"
+    return done
+
+
+def _clean_env(tmp_path: Path, venv: Path | None = None) -> dict[str, str]:
+    """The environment of a user (or runner) with VENV activated, no test settings, and
+    its own git identity; pip keeps its usual cache, which is what makes this fast."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("POSTMORTEM_", "GIT_", "VIRTUAL_ENV", "PYTHON"))}
+    env.update({"GIT_CONFIG_GLOBAL": str(tmp_path / "gitconfig"), "GIT_CONFIG_NOSYSTEM": "1",
+                "GIT_AUTHOR_NAME": "Ada Responder", "GIT_AUTHOR_EMAIL": "ada@example.com",
+                "GIT_COMMITTER_NAME": "Ada Responder", "GIT_COMMITTER_EMAIL": "ada@example.com",
+                "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
+    if venv is not None:
+        env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+        env["VIRTUAL_ENV"] = str(venv)
+    return env
+
+
+@pytest.mark.install
+def test_a_new_team_installs_from_git_and_its_first_pull_request_passes(tmp_path: Path) -> None:
+    (tmp_path / "gitconfig").write_text("[init]\n\tdefaultBranch = main\n", encoding="utf-8")
+    env = _clean_env(tmp_path)
+
+    # The tool, published as a git repository (this checkout's HEAD).
+    tool_repo = tmp_path / "postmortem-kb.git"
+    _run("git", "init", "-q", "--bare", "-b", "main", tool_repo, cwd=tmp_path, env=env)
+    _run("git", "push", "-q", tool_repo, "HEAD:refs/heads/main", cwd=REPO, env=env)
+    commit = _run("git", "rev-parse", "HEAD", cwd=REPO).stdout.strip()
+
+    # A responder installs it from the git URL into a fresh environment, pinned as
+    # `pipx install git+https://…@v1.0` would be (pip then caches the wheel it builds). The
+    # host is written out, `file://localhost/`, which older pips (23.2, bundled with Python
+    # 3.11) also accept in a requirement.
+    url = f"git+file://localhost{tool_repo}@{commit}"
+    laptop = tmp_path / "laptop-venv"
+    _run(sys.executable, "-m", "venv", "--without-pip", laptop, cwd=tmp_path, env=env)
+    _run(sys.executable, "-m", "pip", "--python", laptop / "bin" / "python", "install",
+         "--quiet", url, cwd=tmp_path, env=env)
+    laptop_env = _clean_env(tmp_path, laptop)
+
+    # ... and starts a knowledge base in a fresh repository with an origin.
+    origin = tmp_path / "origin.git"
+    _run("git", "init", "-q", "--bare", "-b", "main", origin, cwd=tmp_path, env=env)
+    team = tmp_path / "team-kb"
+    _run("git", "init", "-q", "-b", "main", team, cwd=tmp_path, env=env)
+    _run("git", "remote", "add", "origin", origin, cwd=team, env=env)
+    started = _run("postmortem", "init", ".", cwd=team, env=laptop_env)
+    requirement = f"postmortem-kb @ {url}"
+    assert f"Workflows install {requirement}" in started.stdout
+    assert "file://" in started.stderr  # a git URL on this machine: said, not hidden
+    assert installed_requirements(team) == {requirement}
+    _run("git", "add", "-A", cwd=team, env=env)
+    _run("git", "commit", "-q", "-m", "Knowledge base", cwd=team, env=env)
+    _run("git", "push", "-q", "origin", "main", cwd=team, env=env)
+
+    # The first post-mortem, on its own branch, written and pushed.
+    created = _run("postmortem", "new", "--type", "unauthorized-access", "--severity", "SEV2",
+                   "--id", "PM-2026-001", "--occurred", "2026-05-19T10:02:00Z",
+                   "--owner", "Security Operations", "--title", "CI registry token leaked",
+                   cwd=team, env=laptop_env)
+    path = team / created.stdout.strip().splitlines()[-1]
+    path.write_text(complete_postmortem_text(status="in-review"), encoding="utf-8")
+    _run("git", "commit", "-q", "-am", "PM-2026-001: written", cwd=team, env=env)
+    _run("git", "push", "-q", "origin", "postmortem/PM-2026-001", cwd=team, env=env)
+
+    # The pull request's checkout (fetch-depth 0), and a fresh runner environment.
+    ci = tmp_path / "ci"
+    _run("git", "clone", "-q", "--branch", "postmortem/PM-2026-001", origin, ci, cwd=tmp_path,
+         env=env)
+    runner = tmp_path / "runner-venv"
+    # Its pip is a current one, as on GitHub's runners, installed from pip's cache (the pip
+    # bundled with Python 3.11.7 keeps another cache format and would download everything).
+    _run(sys.executable, "-m", "venv", "--without-pip", runner, cwd=tmp_path, env=env)
+    _run(sys.executable, "-m", "pip", "--python", runner / "bin" / "python", "install",
+         "--quiet", f"pip=={metadata.version('pip')}", cwd=tmp_path, env=env)
+    runner_env = _clean_env(tmp_path, runner)
+
+    # Every workflow's install line, as written, then the review workflow's check.
+    for name in WORKFLOWS:
+        workflow = load_yaml(ci / ".github" / "workflows" / name)
+        installs = [s for job in workflow["jobs"].values() for s in job["steps"]
+                    if "pip install" in s.get("run", "")]
+        assert installs, name
+        for install in installs:
+            done = _run("bash", "--noprofile", "--norc", "-eo", "pipefail", "-c",
+                        install["run"], cwd=ci, env={**runner_env, **workflow["env"]})
+            assert done.returncode == 0
+    shown = _run(runner / "bin" / "python", "-m", "pip", "show", "postmortem-kb", cwd=ci,
+                 env=runner_env).stdout
+    assert re.search(r"^Version: ", shown, re.M)
+    review = load_yaml(ci / ".github" / "workflows" / "postmortem-review.yml")
+    check = next(s for s in review["jobs"]["check"]["steps"]
+                 if s.get("name") == "Check the changed post-mortems")
+    step_env = {k: v.replace("${{ github.base_ref }}", "main")
+                for k, v in check.get("env", {}).items()}
+    checked = _run("bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", check["run"],
+                   cwd=ci, env={**runner_env, **review["env"], **step_env}, check=False)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "::error" not in checked.stdout
+    whole = _run("postmortem", "check", cwd=ci, env=runner_env, check=False)
+    assert whole.returncode == 0, whole.stdout + whole.stderr
+    # Nothing generated was edited: the tree is the one `init` and `new` wrote, plus the text.
+    assert _run("git", "status", "--porcelain", cwd=team, env=env).stdout == ""
+
+
+def test_init_here_says_what_to_do_next_without_cd(tmp_path: Path) -> None:
+    result = run_cli("init", ".", cwd=tmp_path)
+    assert result.exit_code == 0
+    last = result.output.strip().splitlines()[-1]
+    assert "cd " not in last and "this folder" in last and "postmortem new" in last
+
+
+def test_init_elsewhere_says_where_to_go(tmp_path: Path) -> None:
+    result = run_cli("init", "incident kb", cwd=tmp_path)
+    assert "Next: cd 'incident kb' && " in result.output
