@@ -177,10 +177,10 @@ BLOCKS = """Before.
 
     hidden two
 
-??? note internal
+!!! internal
     internal text
 
-???+ restricted
+!!! restricted
     hidden three
 After.
     ```
@@ -197,6 +197,8 @@ def test_cut_marked_blocks_per_audience():
     internal = cut_marked_blocks(BLOCKS, "internal")
     assert "internal text" in internal and "hidden one" not in internal
     assert cut_marked_blocks(BLOCKS, "restricted") == BLOCKS
+    # Lines are blanked, not removed: line numbers stay for every model and finding.
+    assert public.count("\n") == BLOCKS.count("\n")
 
 
 def test_cut_marked_blocks_keeps_markers_inside_code():

@@ -89,6 +89,18 @@ def run_example(rule: Rule, example: Example, kb: Path, tmp_path: Path) -> list[
                           encoding="utf-8")
     elif where == "archived change":
         return _archived_change(example, kb)
+    elif where == "misfiled":
+        target.write_text(complete, encoding="utf-8")
+        place_at = kb / example.text
+        place_at.parent.mkdir(parents=True, exist_ok=True)
+        place_at.write_text(complete.replace("PM-2026-001", "PM-2026-050"), encoding="utf-8")
+    elif where == "docs symlink":
+        target.write_text(complete, encoding="utf-8")
+        link = kb / example.text.split(" ")[0]
+        if "->" in example.text:
+            link.symlink_to(kb / example.text.split(" -> ")[1])
+        else:
+            link.write_text("# Notes\n", encoding="utf-8")
     else:
         encoding = "latin-1" if where.endswith("Latin-1") else "utf-8"
         target.write_bytes(place(example, complete).encode(encoding, "replace"))
@@ -131,7 +143,8 @@ def test_every_rule_example(rule: Rule, kind: str, kb: Path, tmp_path: Path,
 
 
 GATED = [r for r in CATALOGUE if r.applies_from in ("in-review", "published")
-         and r.bad.where not in ("archived change", "second file", "symlink", "evidence")]
+         and r.bad.where not in ("archived change", "second file", "symlink", "evidence",
+                                 "misfiled", "docs symlink")]
 
 
 @pytest.mark.parametrize("rule", GATED, ids=[r.id for r in GATED])

@@ -37,7 +37,7 @@ PUBLIC_EXTRA = """
 
     Second paragraph of the same block, zzrestrictedblock again.
 
-??? internal "Internal detail"
+!!! internal "Internal detail"
     Internal only: zzinternalblock.
 
 See also [the restricted one](PM-2026-003-zzrestrictedslug.md) and PM-2026-003, and the

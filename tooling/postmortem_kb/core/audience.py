@@ -3,37 +3,75 @@
 One source, several sites. An audience (`public` < `internal` < `restricted`) sees the
 post-mortems whose visibility is at or below it, and nothing of the others: no page, no file
 from their attachment folder, no link to them, no mention of their id. Inside a visible
-post-mortem, an admonition marked `restricted` (or `internal`) is cut out of the builds of
-lower audiences before Markdown is rendered, so neither the page nor the search index holds it:
+post-mortem, a block marked for a higher audience is cut out of the builds of lower
+audiences. There is one spelling for such a block, at the start of a line:
 
     !!! restricted "Attacker infrastructure"
         Indented content that only the restricted site shows.
+
+(`!!! internal "Title"` for the internal audience; the title is optional.) Anything else that
+looks like an audience marker - another case, no space, `???`, extra words, inside a quote
+or a list, an HTML `class="restricted"` - is an error (PM701), never published.
+
+What an audience sees of a post-mortem is one `audience_view`: the file with the blocks above
+the audience blanked out (line numbers kept) and hidden post-mortems' ids withheld, parsed
+again. The site's pages, tracker, indexes and metrics, and `export`, `actions`, `report`,
+`stats` and `controls` with an audience all read that view, so an action item or checklist
+item inside a hidden block exists for no lower audience anywhere. The renderer enforces the
+same cut on its own parse (`audience_markdown`): a marked block that reaches it for a lower
+audience fails the build.
 
 Evidence (`<YYYY>/<ID>/evidence/`) and the templates folder never reach any build.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable
+from typing import Any
 
-from .model import VISIBILITIES, Postmortem, visibility_rank
-from .parse import mask
+from .model import VISIBILITIES, Finding, Postmortem, visibility_rank
+from .parse import parse_text
 
 AUDIENCES = VISIBILITIES
+LEVELS = ("internal", "restricted")  # the audiences a block can be marked for
 EVIDENCE_FOLDER = "evidence"
 TEMPLATES_FOLDER = "templates"
 WITHHELD = "[withheld]"
+CANONICAL = '!!! restricted "Title"'
 
 _YEAR = re.compile(r"^\d{4}$")
-_ID = re.compile(r"\b[A-Z][A-Z0-9]*-\d{4}-\d{3,}\b")
-# `!!! restricted`, `??? internal "Title"`, `???+ note restricted`: classes before a title.
-_MARKED_BLOCK = re.compile(
-    r"^([ \t]*)(?:!!!|\?\?\?\+?)[ \t]+([A-Za-z0-9_ \t-]*?)[ \t]*(?:\"[^\n]*\"|'[^\n]*')?[ \t]*$")
-_ANY_MARK = re.compile(r"^[ \t]*(?:!!!|\?\?\?)[^\n]*\b(?:restricted|internal)\b", re.M)
-# Inline links and images, `[text](target "title")`, and reference definitions.
-_LINK = re.compile(r"(!?)\[((?:[^\[\]]|\[[^\]]*\])*)\]\(\s*<?([^)\s>]*)>?(?:\s+[\"'][^)]*[\"'])?\s*\)")  # noqa: E501
+# Ids in any case and with any suffix (`PM-2026-101`, `pm-2026-101_x`, `PM-2026-101-slug`);
+# the id itself ends where its digits end, so PM-2026-1010 is not PM-2026-101.
+_ANY_ID = re.compile(r"(?<![A-Za-z0-9])([A-Za-z][A-Za-z0-9]*-\d{4}-\d{3,})(?!\d)([-_.][\w.-]*)?")
+# The one spelling of an audience block: at the start of a line, `!!!`, one space, the
+# audience, optionally one space and a double-quoted title, nothing else.
+_CANONICAL = re.compile(r'^!!! (restricted|internal)(?: "[^"\n]*")?[ \t]*$')
+# What looks like an audience marker: `!!!`/`???` after nothing but white space and quote or
+# list prefixes, with `restricted`/`internal` among its words before any title, any case.
+_LOOKS_LIKE = re.compile(
+    r"^[ \t>]*(?:(?:[-*+]|\d+[.)])[ \t]+[ \t>]*)?(?:!!!|\?\?\?)\+?[^\"'\n]*?"
+    r"(?<![A-Za-z0-9])(?:restricted|internal)(?![A-Za-z0-9])", re.I)
+# HTML or attribute-list classes naming an audience: `class="admonition restricted"`,
+# `{ .restricted }`.
+_HTML_CLASS = re.compile(
+    r"<[A-Za-z][^>]*?\bclass\s*=\s*(?:\"[^\"]*|'[^']*|[^\s>]*)"
+    r"(?<![A-Za-z0-9])(?:restricted|internal)(?![A-Za-z0-9])", re.I)
+_ATTR_CLASS = re.compile(r"\{[^}\n]*\.(?:restricted|internal)(?![A-Za-z0-9_-])[^}\n]*\}", re.I)
+_QUICK = re.compile(r"restricted|internal", re.I)
+# A fenced code block as the renderer (pymdownx.superfences) opens one at the start of a line:
+# the fence, an optional language, optional `{attributes}` or `key="value"` options.
+_FENCE_OPEN = re.compile(
+    r"^(`{3,}|~{3,})[ \t]*(?:\.?[\w#.+-]+(?=[ \t]|$))?"
+    r"(?:[ \t]*\{[^\n]*\}|(?:[ \t]*[A-Za-z][A-Za-z0-9_]*(?:=(?:\"[^\"\n]*\"|'[^'\n]*'))?"
+    r"(?=[ \t]|$))*)[ \t]*$")
+# Inline links and images, `[text](target "title")`, reference definitions, autolinks and
+# bare URLs.
+_LINK = re.compile(r"(!?)\[((?:[^\[\]]|\[[^\]]*\])*)\]\(\s*<?([^)\s>]*)>?(?:\s+[\"'][^)]*[\"'])?\s*\)")
 _REF_DEF = re.compile(r"^[ \t]{0,3}\[[^\]]+\]:[ \t]*<?(\S+?)>?(?:[ \t].*)?$", re.M)
+_AUTOLINK = re.compile(r"<[A-Za-z][A-Za-z0-9+.-]*:[^<>\s]*>")
+_URL = re.compile(r"\b(?:https?|ftp)://[^\s<>()\"'`]+")
 
 
 def may_see(audience: str, visibility: str) -> bool:
@@ -49,11 +87,13 @@ def in_build(pm: Postmortem, audience: str, include_drafts: bool) -> bool:
     return include_drafts or pm.status != "draft"
 
 
-def site_file_allowed(src_uri: str, shown_pages: set[str], shown_ids: set[str]) -> bool:
+def site_file_allowed(src_uri: str, shown_pages: set[str], shown_ids: set[str],
+                      hidden_ids: set[str] | None = None) -> bool:
     """Whether a file of the docs folder (path relative to it) may be copied into the site.
 
     Year folders hold only post-mortems and their attachment folders; anything there that
-    does not belong to a shown post-mortem stays out, and so does every evidence folder.
+    does not belong to a shown post-mortem stays out, and so does every evidence folder. An
+    attachment folder whose id is also a hidden post-mortem's (a duplicate id) stays out.
     """
     parts = src_uri.split("/")
     if parts[0] == TEMPLATES_FOLDER:
@@ -64,43 +104,120 @@ def site_file_allowed(src_uri: str, shown_pages: set[str], shown_ids: set[str]) 
         return True
     if len(parts) == 2:
         return src_uri in shown_pages
-    return parts[1] in shown_ids and EVIDENCE_FOLDER not in parts[2:-1]
+    return (parts[1] in shown_ids and parts[1].upper() not in (hidden_ids or ())
+            and EVIDENCE_FOLDER not in parts[2:-1])
+
+
+# --- the lines of audience blocks ---------------------------------------------------------
+
+
+def _fenced_lines(lines: list[str]) -> list[bool]:
+    """Which lines belong to a fenced code block, opened and closed at the start of a line
+    as the renderer does; an unclosed fence is no fence (the renderer shows it as text)."""
+    fenced = [False] * len(lines)
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        if line[:3] in ("```", "~~~"):
+            opening = _FENCE_OPEN.match(line)
+            if opening:
+                fence = opening.group(1)
+                close = re.compile(re.escape(fence[0]) + "{" + str(len(fence)) + r",}[ \t]*$")
+                end = next((j for j in range(index + 1, len(lines)) if close.match(lines[j])),
+                           None)
+                if end is not None:
+                    for j in range(index, end + 1):
+                        fenced[j] = True
+                    index = end + 1
+                    continue
+        index += 1
+    return fenced
+
+
+def _needs_scan(markdown: str) -> bool:
+    return "!!!" in markdown or "???" in markdown or bool(_QUICK.search(markdown))
+
+
+def marked_blocks(markdown: str) -> list[tuple[int, int, str]]:
+    """(first line index, end index, audience) of each canonical audience block: the
+    marker line, then every blank or indented line after it."""
+    if "!!! " not in markdown:
+        return []
+    lines = markdown.split("\n")
+    fenced: list[bool] | None = None
+    blocks = []
+    index = 0
+    while index < len(lines):
+        match = _CANONICAL.match(lines[index]) if lines[index][:4] == "!!! " else None
+        if match is None:
+            index += 1
+            continue
+        if fenced is None:
+            fenced = _fenced_lines(lines)
+        if fenced[index]:
+            index += 1
+            continue
+        end = index + 1
+        while end < len(lines) and (not lines[end].strip() or lines[end][:1] in " \t"):
+            end += 1
+        while end > index + 1 and not lines[end - 1].strip():
+            end -= 1  # trailing blank lines are not the block's
+        blocks.append((index, end, match.group(1)))
+        index = end
+    return blocks
 
 
 def cut_marked_blocks(markdown: str, audience: str) -> str:
-    """The Markdown without the admonitions marked for audiences above AUDIENCE.
-
-    Markers inside fenced code and HTML comments are left alone (they are examples).
-    """
-    if not _ANY_MARK.search(markdown):
+    """The Markdown with the blocks marked for audiences above AUDIENCE blanked out: every
+    line of such a block becomes empty, so line numbers stay. Markers inside fenced code are
+    examples and stay."""
+    blocks = [b for b in marked_blocks(markdown) if not may_see(audience, b[2])]
+    if not blocks:
         return markdown
     lines = markdown.split("\n")
-    masked = mask(markdown).split("\n")
-    keep: list[str] = []
-    index = 0
-    while index < len(lines):
-        match = _MARKED_BLOCK.match(masked[index]) if index < len(masked) else None
-        level = _block_level(match.group(2)) if match else None
-        if match is None or level is None or may_see(audience, level):
-            keep.append(lines[index])
-            index += 1
+    for start, end, _ in blocks:
+        for index in range(start, end):
+            lines[index] = ""
+    return "\n".join(lines)
+
+
+def marker_problems(markdown: str, first_line: int = 1) -> list[tuple[int, str]]:
+    """(line, message) for everything that looks like an audience marker but is not the
+    canonical spelling: the renderer might publish it, or show what it holds to everyone."""
+    if not _needs_scan(markdown):
+        return []
+    lines = markdown.split("\n")
+    fenced: list[bool] | None = None
+    found = []
+    for index, line in enumerate(lines):
+        if not _QUICK.search(line):
             continue
-        indent = len(match.group(1).expandtabs(4))
-        index += 1
-        while index < len(lines):
-            line = lines[index].expandtabs(4)
-            if line.strip() and len(line) - len(line.lstrip()) <= indent:
-                break
-            index += 1
-    return "\n".join(keep)
+        problem = None
+        if _LOOKS_LIKE.match(line) and not _CANONICAL.match(line):
+            problem = (f"`{line.strip()[:60]}` looks like an audience block but is not "
+                       f"written `{CANONICAL}` (or `!!! internal \"Title\"`) at the start of "
+                       "a line, with the content indented by four spaces: write it that way "
+                       "(a block inside a list or quote cannot be cut; move it out)")
+        elif _HTML_CLASS.search(line) or _ATTR_CLASS.search(line):
+            problem = ("an HTML or attribute-list class naming an audience cannot be cut: "
+                       f"write the block as `{CANONICAL}` with its content indented")
+        if problem is None:
+            continue
+        if fenced is None:
+            fenced = _fenced_lines(lines)
+        if not fenced[index]:
+            found.append((first_line + index, problem))
+    return found
 
 
-def _block_level(classes: str) -> str | None:
-    """The most restrictive audience named in an admonition's classes, if any."""
-    named = [c for c in classes.split() if c in ("internal", "restricted")]
-    if not named:
-        return None
-    return max(named, key=visibility_rank)
+def marker_findings(pm: Postmortem) -> list[Finding]:
+    """PM701 findings for one post-mortem's body."""
+    body = pm.text.split("\n", pm.body_line - 1)[-1] if pm.body_line > 1 else pm.text
+    return [Finding(pm.path, line, "PM701", "error", message)
+            for line, message in marker_problems(body, pm.body_line)]
+
+
+# --- hidden post-mortems ------------------------------------------------------------------
 
 
 def unlink_evidence(markdown: str) -> str:
@@ -124,27 +241,84 @@ def unlink_evidence(markdown: str) -> str:
 
 
 def hidden_ids(postmortems: Iterable[Postmortem], shown: Iterable[Postmortem]) -> set[str]:
-    shown_ids = {pm.id for pm in shown}
-    return {pm.id for pm in postmortems if pm.id and pm.id not in shown_ids}
+    """Ids of the post-mortems not shown (upper case), less those a shown one also uses."""
+    shown_ids = {pm.id.upper() for pm in shown}
+    return {pm.id.upper() for pm in postmortems if pm.id and pm.id.upper() not in shown_ids}
+
+
+def names_hidden(text: str, hidden: set[str]) -> bool:
+    return bool(hidden) and any(m.group(1).upper() in hidden for m in _ANY_ID.finditer(text))
 
 
 def withhold(markdown: str, hidden: set[str]) -> str:
-    """Unlink links to hidden post-mortems and replace their ids with `[withheld]`.
+    """Links, autolinks and URLs naming a hidden post-mortem lose their target, and its id
+    (any case, with any slug or suffix) becomes `[withheld]`.
 
-    A visible page may name an incident the reader may not see; the link would give away
-    its file name (id and slug) and would be broken anyway.
+    A visible page may name an incident the reader may not see; the link or URL would give
+    away its file name (id and slug) and would be broken anyway.
     """
-    if not hidden or not _ID.search(markdown):
+    if not names_hidden(markdown, hidden):
         return markdown
 
-    def names_hidden(target: str) -> bool:
-        return any(m.group(0) in hidden for m in _ID.finditer(target))
+    def target_hidden(target: str) -> bool:
+        return names_hidden(target, hidden)
 
     def unlink(match: re.Match[str]) -> str:
-        if not names_hidden(match.group(3)):
+        if not target_hidden(match.group(3)):
             return match.group(0)
         return "" if match.group(1) else match.group(2)
 
     markdown = _LINK.sub(unlink, markdown)
-    markdown = _REF_DEF.sub(lambda m: "" if names_hidden(m.group(1)) else m.group(0), markdown)
-    return _ID.sub(lambda m: WITHHELD if m.group(0) in hidden else m.group(0), markdown)
+    markdown = _REF_DEF.sub(lambda m: "" if target_hidden(m.group(1)) else m.group(0), markdown)
+    markdown = _AUTOLINK.sub(lambda m: WITHHELD if target_hidden(m.group(0)) else m.group(0),
+                             markdown)
+    markdown = _URL.sub(lambda m: WITHHELD if target_hidden(m.group(0)) else m.group(0),
+                        markdown)
+    return _ANY_ID.sub(lambda m: WITHHELD if m.group(1).upper() in hidden else m.group(0),
+                       markdown)
+
+
+def _withhold_value(value: Any, hidden: set[str]) -> Any:
+    if isinstance(value, str):
+        return withhold(value, hidden)
+    if isinstance(value, list):
+        return [_withhold_value(v, hidden) for v in value]
+    if isinstance(value, dict):
+        return {k: _withhold_value(v, hidden) for k, v in value.items()}
+    return value
+
+
+def audience_view(pm: Postmortem, audience: str, hidden: set[str] | None = None
+                  ) -> Postmortem:
+    """The post-mortem as AUDIENCE sees it: blocks above the audience blanked out (line
+    numbers kept) and hidden post-mortems withheld, parsed again so that its sections,
+    checklist, timeline and action items are the visible ones. Unchanged when nothing is cut
+    or withheld (the common case costs one scan)."""
+    text = pm.text
+    split_at = _body_offset(text, pm.body_line)
+    front, body = text[:split_at], text[split_at:]
+    own = pm.id.upper()
+    hidden = {h for h in hidden or () if h != own}
+    new_body = withhold(cut_marked_blocks(body, audience), hidden)
+    meta_hidden = names_hidden(front, hidden)
+    if new_body == body and not meta_hidden:
+        return pm
+    view = parse_text(pm.path, front + new_body)
+    if meta_hidden:
+        view = dataclasses.replace(view, meta={k: (v if k == "id" else _withhold_value(v, hidden))
+                                               for k, v in view.meta.items()})
+    return view
+
+
+def _body_offset(text: str, body_line: int) -> int:
+    offset = 0
+    for _ in range(body_line - 1):
+        offset = text.find("\n", offset) + 1
+        if offset == 0:
+            return len(text)
+    return offset
+
+
+def audience_views(postmortems: Iterable[Postmortem], audience: str,
+                   hidden: set[str]) -> list[Postmortem]:
+    return [audience_view(pm, audience, hidden) for pm in postmortems]

@@ -243,6 +243,27 @@ CATALOGUE: tuple[Rule, ...] = (
          good=Example("## 2. Preserve Evidence Immediately\n\nLogs were exported: "
                       "[Evidence manifest](PM-2026-001/evidence/manifest.json).\n",
                       "evidence")),
+    # Audiences (core/audience.py, core/leaks.py): errors that stop `build` and every
+    # `--audience` output, strict or not; never silenced, selected or ignored away.
+    Rule("PM701", "audience-marker-spelling", "error", "draft",
+         "something looks like an audience block but is not written "
+         "`!!! restricted \"Title\"` (or `!!! internal \"Title\"`)",
+         "write the block as `!!! restricted \"Title\"` at the start of a line with its "
+         "content indented by four spaces; not in a list, a quote, HTML or another case",
+         bad=Example("!!! Restricted\n    The attacker used 203.0.113.45.\n"),
+         good=Example('!!! restricted "Attacker infrastructure"\n'
+                      "    The attacker used 203.0.113.45.\n")),
+    Rule("PM702", "misfiled-postmortem", "error", "draft",
+         "a post-mortem outside a year folder (it would be published whole, unchecked)",
+         "move it to postmortems/<YYYY>/, the year it occurred",
+         bad=Example("postmortems/drafts/PM-2026-050-x.md", "misfiled"),
+         good=Example("postmortems/2026/PM-2026-050-x.md", "misfiled")),
+    Rule("PM703", "docs-symlink", "error", "draft",
+         "a symlink in the docs folder (the site would publish what it points to)",
+         "replace the link with the file itself",
+         bad=Example("postmortems/notes.md -> postmortems/2026/PM-2026-001-x.md",
+                     "docs symlink"),
+         good=Example("postmortems/notes.md (a regular file)", "docs symlink")),
 )
 
 RULES: dict[str, Rule] = {rule.id: rule for rule in CATALOGUE}

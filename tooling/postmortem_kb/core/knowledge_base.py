@@ -20,6 +20,7 @@ from pathlib import Path
 from .catalogue import finding
 from .config import Config
 from .errors import NotFound, PostmortemError
+from .leaks import placement_findings
 from .model import Finding, Postmortem
 from .parse import ParseProblem, decode, parse_text
 from .rules import check_postmortem
@@ -135,7 +136,8 @@ def load_and_check(config: Config) -> tuple[list[Postmortem], CheckReport]:
             if pm.id:
                 idents.append((pm.id, pm.path, pm.meta_lines.get("id", 1)))
     relative = [config.relative(p) for p in paths]
-    findings = selected(config, findings + duplicate_ids(idents, set(relative)))
+    findings = selected(config, findings + duplicate_ids(idents, set(relative))
+                        + placement_findings(config))
     return postmortems, CheckReport(len(paths), findings, relative)
 
 
@@ -236,6 +238,8 @@ def check(config: Config, paths: list[Path] | None = None, jobs: int | None = No
         chosen = {p.absolute() for p in paths}
         idents += list(_ids_of(config, (p for p in everything if p.absolute() not in chosen)))
     relative = [config.relative(p) for p in targets]
+    if paths is None:
+        findings += placement_findings(config)
     findings = selected(config, findings + duplicate_ids(idents, set(relative)))
     return CheckReport(len(targets), findings, relative)
 
@@ -243,7 +247,8 @@ def check(config: Config, paths: list[Path] | None = None, jobs: int | None = No
 def selected(config: Config, findings: Iterable[Finding]) -> list[Finding]:
     """FINDINGS of the rules that `select`/`ignore` leave in force, in report order."""
     enabled = config.enabled_rules
-    return sorted((f for f in findings if f.rule in enabled),
+    # Audience rules (PM7xx) cannot be ignored: they keep what an audience must not see out.
+    return sorted((f for f in findings if f.rule in enabled or f.rule.startswith("PM7")),
                   key=lambda f: (f.path, f.line, f.rule))
 
 

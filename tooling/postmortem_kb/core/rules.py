@@ -15,6 +15,7 @@ from functools import lru_cache
 
 import ahocorasick
 
+from .audience import marker_findings
 from .catalogue import RULES, rule_ids_in
 from .config import Config
 from .model import (
@@ -186,6 +187,7 @@ def check_postmortem(pm: Postmortem, config: Config, template: Template | None,
     findings = out.findings
     if findings and IGNORE_MARK in pm.text:
         findings = _drop_ignored(pm, findings)
+    findings += marker_findings(pm)  # audience markers: never silenced (core/audience.py)
     findings.sort(key=lambda f: (f.line, f.rule))
     return findings
 

@@ -29,6 +29,8 @@ from mkdocs.utils import get_build_date
 
 from ..core import audience as aud
 from ..core import library, metrics
+from ..core.audience_markdown import AudienceExtension, AudienceGuard
+from ..core.leaks import LeakScan, audience_safety_errors, kb_year_pattern, other_pages
 from ..core.config import Config, config_from_options
 from ..core.errors import PostmortemError
 from ..core.knowledge_base import CheckReport, load_and_check, template_for
@@ -71,6 +73,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self.history: dict[str, Any] = {}
         self.pagefind = False
         self._urls: dict[str, str] = {}  # docs path -> site URL
+        self.guard: AudienceGuard | None = None
+        self.leak_scan: LeakScan | None = None
+        self.theme_files: set[str] = set()  # site paths copied verbatim from the theme
 
     # --- configuration ---------------------------------------------------------------
 
@@ -109,12 +114,27 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         for extension in ("attr_list", "md_in_html"):
             if extension not in config.markdown_extensions:
                 config.markdown_extensions.append(extension)
+        # The renderer's own parse enforces the audience cut (core/audience_markdown.py).
+        self.guard = AudienceGuard(self.kb.audience)
+        config.markdown_extensions.append(AudienceExtension(self.guard))  # type: ignore[arg-type]
+        # A knowledge base's mkdocs.yml keeps the year folders out of the docs, so that an
+        # engine without this plugin publishes no post-mortem; the plugin takes them back in.
+        self._include_year_folders(config)
         if config.nav is None:
             config.nav = self._nav(config)
             # Post-mortems are reached through the library, indexes and search; an automatic
             # nav would put every one of them on every page (see PERFORMANCE.md).
             config.validation.nav.omitted_files = logging.DEBUG
         return config
+
+    def _include_year_folders(self, config: MkDocsConfig) -> None:
+        spec = config.exclude_docs
+        if spec is None:
+            return
+        patterns = [getattr(p, "pattern", None) for p in spec.patterns]
+        kept = [p for p in patterns if p is not None and p.strip() != kb_year_pattern()]
+        if len(kept) != len(patterns):
+            config.exclude_docs = type(spec).from_lines(kept)
 
     def _nav(self, config: MkDocsConfig) -> list[Any]:
         """Home, the knowledge base's own pages, then the generated ones."""
@@ -143,15 +163,27 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         assert kb is not None
         postmortems, report = load_and_check(kb)  # one parse for validation and pages
         self._validate(report)
-        shown = [pm for pm in postmortems if aud.in_build(pm, kb.audience, self.drafts)]
-        self.hidden = aud.hidden_ids(postmortems, shown)
+        shown_files = [pm for pm in postmortems if aud.in_build(pm, kb.audience, self.drafts)]
+        self.hidden = aud.hidden_ids(postmortems, shown_files)
+        # What the audience sees of each shown post-mortem: hidden blocks cut, hidden ids
+        # withheld; every page, index, count and the tracker read these views.
+        shown = aud.audience_views(shown_files, kb.audience, self.hidden)
+        in_site = {id(pm) for pm in shown_files}
+        withheld = [pm for pm in postmortems if id(pm) not in in_site]
+        attachments_hidden = {pm.id.upper() for pm in withheld if pm.id}
         entries = library.entries(shown, kb, lambda pm: template_for(kb, pm))
         shown_pages = {e.uri for e in entries}
         shown_ids = {e.pm.id for e in entries}
+        docs_dir = os.path.abspath(config.docs_dir)
+        self.theme_files = {f.dest_uri for f in files if f.generated_by is None
+                            and f.src_dir and os.path.abspath(f.src_dir) != docs_dir}
+        self.leak_scan = LeakScan.for_build(withheld, shown_files, shown, kb.audience,
+                                            other_pages(kb), self.hidden)
 
         kept = Files([f for f in files
                       if f.generated_by is not None
-                      or aud.site_file_allowed(f.src_uri, shown_pages, shown_ids)])
+                      or aud.site_file_allowed(f.src_uri, shown_pages, shown_ids,
+                                               attachments_hidden)])
         self.entries = {e.uri: e for e in entries if kept.get_file_from_path(e.uri)}
         ordered = list(self.entries.values())
         self.related = library.related(ordered)
@@ -203,6 +235,23 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if self.pagefind:
             self._index_with_pagefind(config.site_dir)
+        self._verify_output(config.site_dir)
+
+    def _verify_output(self, site_dir: str) -> None:
+        """Scan every file the build wrote for what it withheld; on a find, empty the site
+        folder and fail, naming the file and the item."""
+        if self.leak_scan is None:
+            return
+        found = self.leak_scan.scan_tree(Path(site_dir), skip=self.theme_files)
+        if not found:
+            return
+        from mkdocs.utils import clean_directory
+
+        clean_directory(site_dir)
+        listed = "; ".join(found[:10]) + (f"; and {len(found) - 10} more" if len(found) > 10
+                                            else "")
+        raise PluginError(f"postmortems: the {self.leak_scan.audience} build wrote what it "
+                          f"withholds, so the site folder was emptied: {listed}")
 
     def _index_with_pagefind(self, site_dir: str) -> None:
         """Run Pagefind (the binary ships in the `pagefind[bin]` wheel) over the built site.
@@ -223,7 +272,13 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
 
     def _validate(self, report: CheckReport) -> None:
         """Every finding of `postmortem check`: errors as warnings (so `--strict` fails once
-        all are listed), the checker's own warnings as information."""
+        all are listed), the checker's own warnings as information. Errors that put an
+        audience at risk (`leaks.AUDIENCE_RULES`) stop the build, strict or not."""
+        refused = audience_safety_errors(report.findings)
+        if refused:
+            lines = "\n".join(f"  {f.path}:{f.line}: {f.rule} {f.message}" for f in refused)
+            raise PluginError(f"postmortems: the site was not built: {len(refused)} error(s) "
+                              f"would put an audience at risk:\n{lines}")
         for f in report.findings:
             message = f"{f.path}:{f.line}: {f.rule} {f.message}"
             if f.severity == "error":
@@ -254,6 +309,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         kb = self.kb
         assert kb is not None
         uri = page.file.src_uri
+        if self.guard is not None:
+            self.guard.page = page.file.src_uri
         entry = self.entries.get(uri)
         if entry is not None:
             pm = entry.pm
@@ -262,6 +319,10 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             return library.incident_markdown(pm, kb.audience, self.hidden)
         if uri in self.generated:
             return markdown
+        problems = aud.marker_problems(markdown)
+        if problems:
+            line, message = problems[0]
+            raise PluginError(f"postmortems: {kb.docs_dir}/{uri}:{line}: PM701 {message}")
         markdown = aud.unlink_evidence(aud.withhold(aud.cut_marked_blocks(markdown, kb.audience),
                                                     self.hidden))
         if uri == library.HOME and self.home is not None:
@@ -313,6 +374,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig,
                         files: Files) -> str:
+        if self.guard is not None and self.guard.problems:
+            problems, self.guard.problems = self.guard.problems, []
+            raise PluginError("postmortems: " + "; ".join(problems))
         uri = page.file.src_uri
         generated = self.generated.get(uri) or (self.home if uri == library.HOME else None)
         if generated is not None:

@@ -1,0 +1,282 @@
+"""What an audience must never receive: the errors that stop a build or an `--audience`
+output outright, the files that must never be built, and the scan of every output for what
+was withheld.
+
+The scan is the last line: whatever the cut, the withholding and the renderer did, a build
+for an audience (and `export`, `actions`, `report`, `stats`, `controls` with `--audience`)
+looks through every byte it wrote - HTML, JSON, JavaScript, XML, sitemaps, Pagefind's
+compressed fragments, anything gzipped - for the ids, slugs, titles, owners, services, tags
+and distinctive text of every post-mortem and block it withheld, and fails naming the file
+and the item. Needles that also occur in what the audience may see (a service shared with a
+visible post-mortem, a template's sentence) are left out, so the scan does not cry wolf.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import re
+import stat
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import ahocorasick
+
+from .audience import cut_marked_blocks, marked_blocks, may_see, withhold
+from .config import Config
+from .model import Finding, Postmortem
+
+# Rules whose errors put an audience at risk: the site is not built and `--audience` outputs
+# are refused while any is found, `--strict` or not.
+AUDIENCE_RULES = frozenset({"PM003", "PM004", "PM106", "PM701", "PM702", "PM703"})
+YEAR_PATTERN = "/[0-9][0-9][0-9][0-9]/"  # the exclude_docs line that hides the year folders
+_YEAR = re.compile(r"\d{4}")
+_ID_IN_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*-\d{4}-\d{3,}")
+_FRONT_ID = re.compile(r"^(?:id|visibility)[ \t]*:", re.M)
+_SEGMENT = re.compile(r"[^\W_](?:[^\W_]| (?! ))*[^\W_]")
+MIN_TEXT = 40  # characters of a withheld sentence fragment worth looking for
+MIN_TERM = 6  # characters of a withheld owner, service or tag worth looking for
+
+
+def kb_year_pattern() -> str:
+    return YEAR_PATTERN
+
+
+def audience_safety_errors(findings: Iterable[Finding]) -> list[Finding]:
+    return [f for f in findings if f.severity == "error" and f.rule in AUDIENCE_RULES]
+
+
+# --- files that must never be built ---------------------------------------------------------
+
+
+def placement_findings(config: Config) -> list[Finding]:
+    """PM702: a post-mortem (a Markdown file whose front matter has an `id` or `visibility`,
+    or whose name starts with an id) outside `<docs>/<YYYY>/`; PM703: a symlink anywhere in
+    the docs folder (MkDocs follows it, so it can publish a file from elsewhere in the
+    knowledge base or outside it under another name)."""
+    docs = config.docs_path
+    findings: list[Finding] = []
+    if not docs.is_dir():
+        return findings
+    for dirpath, dirnames, filenames in os.walk(docs):
+        here = Path(dirpath)
+        rel_dir = here.relative_to(docs)
+        top = rel_dir.parts[0] if rel_dir.parts else ""
+        for name in sorted(dirnames + filenames):
+            path = here / name
+            try:
+                is_link = stat.S_ISLNK(os.lstat(path).st_mode)
+            except OSError:
+                continue
+            if is_link:
+                findings.append(Finding(config.relative(path), 1, "PM703", "error",
+                                        "a symlink in the docs folder: the site would publish "
+                                        "what it points to under this name, whatever that "
+                                        "file's audience; replace it with the file itself"))
+        dirnames[:] = [d for d in dirnames if not os.path.islink(here / d)]
+        if top == "templates" or (len(rel_dir.parts) == 1 and _YEAR.fullmatch(top)):
+            continue  # templates never reach a site; year folders are checked in full
+        for name in filenames:
+            if not name.endswith(".md") or os.path.islink(here / name):
+                continue
+            if _looks_like_postmortem(here / name):
+                findings.append(Finding(
+                    config.relative(here / name), 1, "PM702", "error",
+                    f"a post-mortem outside a year folder is neither checked nor kept from "
+                    f"other audiences: move it to {config.docs_dir}/<YYYY>/ (the year it "
+                    "occurred), or remove its `id` and `visibility` if it is not one"))
+    return findings
+
+
+def _looks_like_postmortem(path: Path) -> bool:
+    if _ID_IN_NAME.match(path.name):
+        return True
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(8192).decode("utf-8", "replace")
+    except OSError:
+        return False
+    if not head.lstrip("\ufeff").startswith("---"):
+        return False
+    end = head.find("\n---", 3)
+    front = head[:end] if end > 0 else head
+    return bool(_FRONT_ID.search(front))
+
+
+def other_pages(config: Config) -> list[str]:
+    """The text of the docs folder's own pages outside the year folders (home, guides):
+    what every audience may read, so a sentence found there is no leak."""
+    docs = config.docs_path
+    texts = []
+    for path in sorted(docs.rglob("*.md")) if docs.is_dir() else []:
+        rel = path.relative_to(docs).parts
+        if rel[0] == "templates" or _YEAR.fullmatch(rel[0]) or path.is_symlink():
+            continue
+        try:
+            texts.append(path.read_text(encoding="utf-8", errors="replace"))
+        except OSError:
+            continue
+    return texts
+
+
+# --- the output scan ------------------------------------------------------------------------
+
+
+@dataclass
+class LeakScan:
+    """The needles of one audience's output: lower-case text -> what it is."""
+
+    audience: str
+    needles: dict[str, str] = field(default_factory=dict)
+    _automaton: object | None = None
+
+    @classmethod
+    def for_build(cls, withheld: Sequence[Postmortem], shown: Sequence[Postmortem],
+                  views: Sequence[Postmortem], audience: str,
+                  public_texts: Sequence[str] = (), hidden: set[str] | None = None
+                  ) -> "LeakScan":
+        """WITHHELD: post-mortems kept out whole; SHOWN: the shown ones as written; VIEWS:
+        what the audience sees of them (hidden blocks cut). PUBLIC_TEXTS: other pages the
+        audience reads, as written. HIDDEN: the ids withheld from what it reads."""
+        candidates: dict[str, str] = {}
+
+        def add(text: str, what: str, minimum: int) -> None:
+            key = " ".join(text.split()).lower()
+            if len(key) >= minimum and key not in candidates:
+                candidates[key] = what
+
+        for pm in withheld:
+            name = pm.id or pm.path
+            if pm.id:
+                add(pm.id, f"the id of {name}", 1)
+            add(pm.slug, f"the file name of {name}", 8)
+            add(pm.title, f"the title of {name}", 12)
+            add(pm.owner, f"the owner of {name}", MIN_TERM)
+            for value in pm.services:
+                add(value, f"a service of {name}", MIN_TERM)
+            for value in pm.tags:
+                add(value, f"a tag of {name}", MIN_TERM)
+            for line_no, segment in _segments(pm.text, pm.body_line):
+                add(segment, f"text of {name} (line {line_no})", MIN_TEXT)
+        for pm in shown:
+            if may_see(audience, "restricted") or "!!! " not in pm.text:
+                continue
+            body_lines = pm.text.split("\n")
+            for start, end, level in marked_blocks(pm.text):
+                if may_see(audience, level):
+                    continue
+                for index in range(start, end):
+                    for segment in _SEGMENT.findall(body_lines[index]):
+                        add(segment, f"text of a {level} block in {pm.id or pm.path} "
+                                     f"(line {index + 1})", MIN_TEXT)
+        if not candidates:
+            return cls(audience)
+        # Whatever the audience may see anyway is no leak: its own post-mortems as it sees
+        # them (front matter included), and the knowledge base's other pages.
+        hidden = hidden if hidden is not None else {pm.id.upper() for pm in withheld if pm.id}
+        visible = "\n".join(withhold(cut_marked_blocks(t, audience), hidden)
+                            for t in [*(v.text for v in views), *public_texts]).lower()
+        visible = " ".join(visible.split())  # a sentence wrapped in the source is one line
+        seen_values = {" ".join(str(x).split()).lower() for v in views
+                       for x in (v.id, v.title, v.owner, *v.services, *v.tags)}
+        scan = cls(audience, candidates)
+        common = set(seen_values) | {n for n, _ in scan._find(visible)}
+        scan.needles = {k: v for k, v in candidates.items() if k not in common}
+        scan._automaton = None
+        return scan
+
+    def _build(self) -> object | None:
+        if not self.needles:
+            return None
+        automaton = ahocorasick.Automaton()
+        for key in self.needles:
+            automaton.add_word(key, key)
+        automaton.make_automaton()
+        return automaton
+
+    def _find(self, text: str) -> list[tuple[str, int]]:
+        """(needle, end) of each needle found in TEXT (lower case) as a whole word."""
+        if self._automaton is None:
+            self._automaton = self._build()
+        automaton = self._automaton
+        if automaton is None:
+            return []
+        found = []
+        size = len(text)
+        for end, key in automaton.iter(text):  # type: ignore[attr-defined]
+            start = end - len(key) + 1
+            if start > 0 and text[start - 1].isalnum() and key[0].isalnum():
+                continue
+            if end + 1 < size and text[end + 1].isalnum() and key[-1].isalnum():
+                continue
+            found.append((key, end))
+        return found
+
+    def scan_text(self, text: str, where: str) -> list[str]:
+        """'ITEM in WHERE' for each withheld item found in TEXT."""
+        if not self.needles:
+            return []
+        hits = dict.fromkeys(key for key, _ in self._find(text.lower()))
+        return [f"{self.needles[key]} (\"{key[:60]}\") in {where}" for key in hits]
+
+    def scan_tree(self, site: Path, skip: Iterable[str] = ()) -> list[str]:
+        """Every file under SITE (compressed ones unpacked), but those in SKIP (paths
+        relative to SITE copied verbatim from the theme)."""
+        if not self.needles:
+            return []
+        skipped = set(skip)
+        found: list[str] = []
+        for dirpath, _, names in os.walk(site):
+            for name in names:
+                path = Path(dirpath) / name
+                rel = path.relative_to(site).as_posix()
+                if rel in skipped:
+                    continue
+                found += self.scan_text(readable(path.read_bytes()), rel)
+        return found
+
+
+def readable(data: bytes) -> str:
+    """Bytes as text, unpacked when gzip- or zlib-compressed (Pagefind's fragments are gzip
+    holding `pagefind_dcd` and JSON; sitemaps may be .gz)."""
+    for _ in range(3):
+        if data[:2] == b"\x1f\x8b":
+            try:
+                data = gzip.decompress(data)
+                continue
+            except (OSError, EOFError, zlib.error):
+                break
+        if data[:1] == b"\x78" and data[1:2] in (b"\x01", b"\x5e", b"\x9c", b"\xda"):
+            try:
+                data = zlib.decompress(data)
+                continue
+            except zlib.error:
+                break
+        break
+    return data.decode("utf-8", "replace")
+
+
+def _segments(text: str, first_line: int) -> Iterable[tuple[int, str]]:
+    """(line, run of words) for the body of TEXT: plain runs of letters, digits and single
+    spaces, which survive rendering to HTML, JSON and search fragments."""
+    lines = text.split("\n")
+    for index in range(max(first_line - 1, 0), len(lines)):
+        line = lines[index]
+        if len(line) < MIN_TEXT:
+            continue
+        for segment in _SEGMENT.findall(line):
+            if len(segment) >= MIN_TEXT:
+                yield index + 1, segment
+
+
+def scan_output(text: str, where: str, postmortems: Sequence[Postmortem], audience: str,
+                views: Sequence[Postmortem], public_texts: Sequence[str] = ()) -> list[str]:
+    """For a CLI output with `--audience`: what of the post-mortems above AUDIENCE is in
+    TEXT. VIEWS: what the audience sees."""
+    withheld = [pm for pm in postmortems if not may_see(audience, pm.visibility)]
+    shown = [pm for pm in postmortems if may_see(audience, pm.visibility)]
+    hidden = {pm.id.upper() for pm in withheld if pm.id} - {pm.id.upper() for pm in shown}
+    return LeakScan.for_build(withheld, shown, views, audience, public_texts,
+                              hidden).scan_text(text, where)
