@@ -13,7 +13,14 @@ from ..core.files import write_new
 from ..core.metrics import SCOPE_HELP, quarter_bounds
 from ..core.model import VISIBILITIES
 from .common import F, handle_errors, load_kb, root_option
-from .follow import as_of_option, drafts_option, load_postmortems, parse_as_of
+from .follow import (
+    as_of_option,
+    drafts_option,
+    guard_output,
+    load_postmortems,
+    parse_as_of,
+    refuse_unsafe,
+)
 from .main import cli
 
 
@@ -60,13 +67,14 @@ def export(fmt: str, audience: str | None, as_of: str | None, include_drafts: bo
     a formula are prefixed with '.
     """
     config = load_kb()
-    records = export_records(config, load_postmortems(config), audience or config.audience,
-                             parse_as_of(as_of),
+    audience = audience or config.audience
+    postmortems = load_postmortems(config)
+    refuse_unsafe(config, postmortems)
+    records = export_records(config, postmortems, audience, parse_as_of(as_of),
                              include_drafts=include_drafts or config.include_drafts)
-    if fmt == "json":
-        deliver(json.dumps(records, indent=2, ensure_ascii=False) + "\n", output)
-    else:
-        deliver(export_csv(records), output)
+    text = (json.dumps(records, indent=2, ensure_ascii=False) + "\n" if fmt == "json"
+            else export_csv(records))
+    deliver(guard_output(config, audience, text, "export"), output)
 
 
 @cli.command(epilog=SCOPE_HELP)
@@ -97,7 +105,11 @@ def report(quarter: str, fmt: str, audience: str | None, as_of: str | None,
     except ValueError as exc:
         raise UsageError(f"--quarter: {exc}") from None
     config = load_kb()
-    result = quarter_report(load_postmortems(config), quarter, audience or config.audience,
+    audience = audience or config.audience
+    postmortems = load_postmortems(config)
+    refuse_unsafe(config, postmortems)
+    result = quarter_report(postmortems, quarter, audience,
                             as_of=parse_as_of(as_of) if as_of else None,
                             include_drafts=include_drafts or config.include_drafts)
-    deliver(report_html(result) if fmt == "html" else report_markdown(result), output)
+    text = report_html(result) if fmt == "html" else report_markdown(result)
+    deliver(guard_output(config, audience, text, "report"), output)

@@ -10,7 +10,7 @@ import click
 
 from ..core.config import Config
 from ..core.controls import rollup
-from ..core.errors import UsageError
+from ..core.errors import PostmortemError, UsageError
 from ..core.export import (
     controls_markdown,
     csv_text,
@@ -20,6 +20,7 @@ from ..core.export import (
     visible_to,
 )
 from ..core.knowledge_base import load
+from ..core.leaks import audience_safety_findings, other_pages, scan_output
 from ..core.metrics import (
     DURATION_NAMES,
     SCOPE_HELP,
@@ -32,7 +33,7 @@ from ..core.metrics import (
 )
 from ..core.model import VISIBILITIES, Postmortem
 from ..core.times import parse_date
-from .common import F, emit_json, handle_errors, load_kb, root_option
+from .common import F, handle_errors, load_kb, root_option
 from .main import cli
 
 ACTION_KEYS = ("postmortem", "id", "action", "owner", "due", "status", "overdue")
@@ -67,13 +68,46 @@ def audience_option(func: F) -> F:
 
 
 def load_postmortems(config: Config, audience: str | None = None) -> list[Postmortem]:
-    """Every post-mortem that parses (that AUDIENCE may see, when given); a file that does
-    not parse is named on stderr and skipped (`postmortem check` reports it in full)."""
+    """Every post-mortem that parses (that AUDIENCE may see, as it sees them, when given); a
+    file that does not parse is named on stderr and skipped (`postmortem check` reports it
+    in full). With an audience, errors that put it at risk refuse the command."""
     postmortems, problems = load(config)
     for problem in problems:
         click.echo(f"Warning: {problem.path}:{problem.line}: skipped: {problem.message}",
                    err=True)
-    return visible_to(postmortems, audience) if audience else postmortems
+    click.get_current_context().meta[_EVERY] = postmortems
+    if not audience:
+        return postmortems
+    refuse_unsafe(config, postmortems)
+    return visible_to(postmortems, audience)
+
+
+_EVERY = "postmortem_kb.every"  # every post-mortem loaded, for the output scan
+
+
+def refuse_unsafe(config: Config, postmortems: list[Postmortem]) -> None:
+    """Refuse an audience's output while the knowledge base has an error that `build` would
+    refuse (`core.leaks.AUDIENCE_RULES`)."""
+    found = audience_safety_findings(config, postmortems)
+    if found:
+        lines = "\n".join(f"  {f.path}:{f.line}: {f.rule} {f.message}" for f in found)
+        raise PostmortemError(f"nothing written for an audience: {len(found)} error(s) would "
+                              f"put it at risk:\n{lines}")
+
+
+def guard_output(config: Config, audience: str | None, text: str, where: str) -> str:
+    """TEXT, once scanned for what AUDIENCE must not see (`core.leaks`); a find refuses the
+    output, naming the item."""
+    if not audience:
+        return text
+    every = click.get_current_context().meta.get(_EVERY)
+    if every is None:
+        every, _ = load(config)
+    hits = scan_output(text, where, every, audience, other_pages(config))
+    if hits:
+        raise PostmortemError(f"nothing written: the {audience} output holds what it "
+                              f"withholds: {'; '.join(hits[:10])}")
+    return text
 
 
 # --- actions -----------------------------------------------------------------------------
@@ -146,7 +180,8 @@ def actions(status: str, owner: str | None, as_of: str | None, fmt: str, fail_da
     postmortems = load_postmortems(config, audience)
     rows = action_rows(postmortems, status=status, owner=owner, as_of=today,
                        include_drafts=drafts)
-    click.echo(render_actions(rows, fmt, status, today))
+    click.echo(guard_output(config, audience, render_actions(rows, fmt, status, today),
+                            "actions"))
     limit = fail_days if fail_days is not None else (
         config.overdue_fail_days if fail_overdue else None)
     if limit is not None:
@@ -222,14 +257,15 @@ def stats(fmt: str, as_of: str | None, include_drafts: bool, audience: str | Non
                             include_drafts=include_drafts or config.include_drafts,
                             as_of=parse_as_of(as_of))
     if fmt == "json":
-        emit_json(figures.as_dict())
+        import json
+
+        text = json.dumps(figures.as_dict(), indent=2, ensure_ascii=False, default=str)
     elif fmt == "markdown":
-        click.echo("### Post-mortem statistics\n")
-        for line in stats_lines(figures):
-            click.echo(f"- {markdown_cell(line)}")
+        text = "### Post-mortem statistics\n\n" + "\n".join(
+            f"- {markdown_cell(line)}" for line in stats_lines(figures))
     else:
-        for line in stats_lines(figures):
-            click.echo(line)
+        text = "\n".join(stats_lines(figures))
+    click.echo(guard_output(config, audience, text, "stats"))
 
 
 # --- controls ----------------------------------------------------------------------------
@@ -259,7 +295,11 @@ def controls(fmt: str, as_of: str | None, include_drafts: bool, audience: str | 
     for problem in problems:
         click.echo(f"Warning: {problem.path}:{problem.line}: {problem.message}", err=True)
     if fmt == "json":
-        emit_json([c.as_dict() for c in result])
+        import json
+
+        click.echo(guard_output(config, audience, json.dumps(
+            [c.as_dict() for c in result], indent=2, ensure_ascii=False, default=str),
+            "controls"))
         return
     header = ("Control", "Failures", "Incidents", "Fixes", "Open fixes", "Open actions in "
               "incidents", "Re-tested in", "Not re-tested in")
@@ -270,20 +310,22 @@ def controls(fmt: str, as_of: str | None, include_drafts: bool, audience: str | 
     rows = [[c.control, c.failures, ", ".join(c.incidents), ids(c.fixes), ids(c.open_fixes),
              ids(c.open_in_incidents), ", ".join(c.retested_in), ", ".join(c.not_retested)]
             for c in result]
+    out: list[str] = []
     if fmt == "csv":
-        click.echo(csv_text([h.lower().replace(" ", "_") for h in header], rows).rstrip("\n"))
+        out.append(csv_text([h.lower().replace(" ", "_") for h in header], rows).rstrip("\n"))
     elif fmt == "markdown":
-        click.echo(controls_markdown(result))
+        out.append(controls_markdown(result))
     elif not rows:
-        click.echo("No post-mortem names a failed control (front matter `controls`).")
+        out.append("No post-mortem names a failed control (front matter `controls`).")
     else:
         for c in result:
-            click.echo(f"{c.control}: failed {c.failures}x in {', '.join(c.incidents)}")
-            click.echo(f"    fixes: {ids(c.fixes) or 'none name it'}"
+            out.append(f"{c.control}: failed {c.failures}x in {', '.join(c.incidents)}")
+            out.append(f"    fixes: {ids(c.fixes) or 'none name it'}"
                        + (f"; still open: {ids(c.open_fixes)}" if c.open_fixes else ""))
             if c.open_in_incidents:
-                click.echo(f"    open action items in those incidents: "
+                out.append(f"    open action items in those incidents: "
                            f"{ids(c.open_in_incidents)}")
-            click.echo(f"    re-tested in: {', '.join(c.retested_in) or 'none'}"
+            out.append(f"    re-tested in: {', '.join(c.retested_in) or 'none'}"
                        + (f"; not re-tested in: {', '.join(c.not_retested)}"
                           if c.not_retested else ""))
+    click.echo(guard_output(config, audience, "\n".join(out), "controls"))

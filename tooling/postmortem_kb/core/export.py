@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from .audience import may_see
+from .audience import audience_views, hidden_ids, may_see
 from .config import Config
 from .controls import ControlRollup, rollup
 from .knowledge_base import template_for
@@ -125,10 +125,13 @@ def controls_markdown(rollups: Sequence[ControlRollup],
 
 def visible_to(postmortems: Iterable[Postmortem], audience: str) -> list[Postmortem]:
     """Post-mortems whose visibility ranks no higher than the audience's (the site's rule,
-    `audience.may_see`)."""
+    `audience.may_see`), each as the audience sees it: blocks above it cut, the ids of the
+    others withheld (`audience.audience_view`)."""
     if audience not in VISIBILITIES:
         raise ValueError(f"audience must be one of {', '.join(VISIBILITIES)}")
-    return [pm for pm in postmortems if may_see(audience, pm.visibility)]
+    every = list(postmortems)
+    shown = [pm for pm in every if may_see(audience, pm.visibility)]
+    return audience_views(shown, audience, hidden_ids(every, shown))
 
 
 # --- completeness ------------------------------------------------------------------------
@@ -197,7 +200,7 @@ def export_records(config: Config, postmortems: Iterable[Postmortem], audience: 
                    as_of: date, include_drafts: bool = False) -> list[dict[str, Any]]:
     """One record per post-mortem the audience may see: metadata, durations, completeness
     and action items."""
-    chosen = visible_to(in_scope(postmortems, include_drafts), audience)
+    chosen = in_scope(visible_to(postmortems, audience), include_drafts)
     records = []
     for pm in chosen:
         rows = action_rows([pm], status="all", as_of=as_of, include_drafts=True)
@@ -253,7 +256,7 @@ def quarter_report(postmortems: Iterable[Postmortem], quarter: str, audience: st
     actions) looks across every incident up to the quarter's end."""
     first, last = quarter_bounds(quarter)
     today = as_of or min(today_utc(), last)
-    visible = visible_to(in_scope(postmortems, include_drafts), audience)
+    visible = in_scope(visible_to(postmortems, audience), include_drafts)
     upto = [pm for pm in visible if pm.quarter and pm.quarter <= quarter]
     incidents = [pm for pm in visible if pm.quarter == quarter]
     stats = compute_stats(incidents, include_drafts=True, as_of=today)

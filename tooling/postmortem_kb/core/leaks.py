@@ -271,12 +271,29 @@ def _segments(text: str, first_line: int) -> Iterable[tuple[int, str]]:
                 yield index + 1, segment
 
 
+def audience_safety_findings(config: Config, postmortems: Sequence[Postmortem]
+                             ) -> list[Finding]:
+    """The errors that refuse an `--audience` output, without a full check: audience markers
+    not in the one spelling, duplicate ids, misfiled post-mortems and symlinks."""
+    from .audience import marker_findings
+    from .knowledge_base import duplicate_ids
+
+    findings = [f for pm in postmortems for f in marker_findings(pm)]
+    idents = [(pm.id, pm.path, pm.meta_lines.get("id", 1)) for pm in postmortems if pm.id]
+    findings += duplicate_ids(idents, {pm.path for pm in postmortems})
+    findings += placement_findings(config)
+    return audience_safety_errors(findings)
+
+
 def scan_output(text: str, where: str, postmortems: Sequence[Postmortem], audience: str,
-                views: Sequence[Postmortem], public_texts: Sequence[str] = ()) -> list[str]:
-    """For a CLI output with `--audience`: what of the post-mortems above AUDIENCE is in
-    TEXT. VIEWS: what the audience sees."""
+                public_texts: Sequence[str] = ()) -> list[str]:
+    """For a CLI output for AUDIENCE: what of the post-mortems and blocks above it is in
+    TEXT (POSTMORTEMS: every one, as written)."""
+    from .audience import audience_views, hidden_ids
+
     withheld = [pm for pm in postmortems if not may_see(audience, pm.visibility)]
     shown = [pm for pm in postmortems if may_see(audience, pm.visibility)]
-    hidden = {pm.id.upper() for pm in withheld if pm.id} - {pm.id.upper() for pm in shown}
+    hidden = hidden_ids(postmortems, shown)
+    views = audience_views(shown, audience, hidden)
     return LeakScan.for_build(withheld, shown, views, audience, public_texts,
                               hidden).scan_text(text, where)

@@ -162,8 +162,17 @@ class Postmortem:
 
     @property
     def visibility(self) -> str:
+        """An unknown, missing or repeated `visibility` means restricted (fail closed)."""
         value = self.meta.get("visibility")
-        return value if value in VISIBILITIES else "restricted"
+        if value not in VISIBILITIES:
+            return "restricted"
+        repeated = self.__dict__.get("_visibility_repeated")
+        if repeated is None:
+            front = self.text.split("\n", self.body_line - 1)[:-1] if self.body_line > 1 else []
+            repeated = sum(line.startswith("visibility") and line[10:].lstrip().startswith(":")
+                           for line in front) > 1
+            self.__dict__["_visibility_repeated"] = repeated
+        return "restricted" if repeated else value
 
     @property
     def severity(self) -> str:

@@ -129,12 +129,15 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
 
     def _include_year_folders(self, config: MkDocsConfig) -> None:
         spec = config.exclude_docs
-        if spec is None:
-            return
-        patterns = [getattr(p, "pattern", None) for p in spec.patterns]
+        patterns = [getattr(p, "pattern", None) for p in spec.patterns] if spec else []
         kept = [p for p in patterns if p is not None and p.strip() != kb_year_pattern()]
-        if len(kept) != len(patterns):
-            config.exclude_docs = type(spec).from_lines(kept)
+        if spec is None or len(kept) == len(patterns):
+            log.warning(f"mkdocs.yml does not keep the year folders out of the docs: an engine "
+                        f"that does not run this plugin (Zensical, for one) would publish "
+                        f"every post-mortem to everyone. Add the line `{kb_year_pattern()}` "
+                        "under `exclude_docs: |` (as `postmortem init` writes it)")
+            return
+        config.exclude_docs = type(spec).from_lines(kept)
 
     def _nav(self, config: MkDocsConfig) -> list[Any]:
         """Home, the knowledge base's own pages, then the generated ones."""
