@@ -16,6 +16,7 @@ from pathlib import Path
 import markdown
 import pytest
 
+from conftest import complete_postmortem_text, run_cli
 from postmortem_kb.core.audience import (
     cut_marked_blocks,
     marker_problems,
@@ -25,8 +26,6 @@ from postmortem_kb.core.audience import (
 from postmortem_kb.core.audience_markdown import AudienceExtension, AudienceGuard
 from postmortem_kb.core.leaks import LeakScan, readable
 from postmortem_kb.core.parse import parse_text
-
-from conftest import complete_postmortem_text, run_cli
 from test_site_support import leaks, output_texts
 
 # --- canaries -----------------------------------------------------------------------------
@@ -148,7 +147,8 @@ def test_public_site_holds_no_canary_in_any_byte(redteam):
 def test_public_site_shows_what_it_may(redteam):
     texts = redteam["public"]
     assert {f.split(" in ")[0] for f in leaks(texts, PUBLIC_SHOWN)} == set(PUBLIC_SHOWN)
-    page = next(t for rel, t in texts.items() if rel.lower().endswith("pm-2026-001-public/index.html"))
+    page = next(t for rel, t in texts.items()
+                if rel.lower().endswith("pm-2026-001-public/index.html"))
     assert "follow-up of [withheld] in the ci fleet" in page
     assert any(rel.endswith(".pf_fragment") for rel in texts), "Pagefind did not run"
 

@@ -31,6 +31,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from .catalogue import finding
 from .model import VISIBILITIES, Finding, Postmortem, visibility_rank
 from .parse import parse_text
 
@@ -68,7 +69,7 @@ _FENCE_OPEN = re.compile(
     r"(?=[ \t]|$))*)[ \t]*$")
 # Inline links and images, `[text](target "title")`, reference definitions, autolinks and
 # bare URLs.
-_LINK = re.compile(r"(!?)\[((?:[^\[\]]|\[[^\]]*\])*)\]\(\s*<?([^)\s>]*)>?(?:\s+[\"'][^)]*[\"'])?\s*\)")
+_LINK = re.compile(r"(!?)\[((?:[^\[\]]|\[[^\]]*\])*)\]\(\s*<?([^)\s>]*)>?(?:\s+[\"'][^)]*[\"'])?\s*\)")  # noqa: E501
 _REF_DEF = re.compile(r"^[ \t]{0,3}\[[^\]]+\]:[ \t]*<?(\S+?)>?(?:[ \t].*)?$", re.M)
 _AUTOLINK = re.compile(r"<[A-Za-z][A-Za-z0-9+.-]*:[^<>\s]*>")
 _URL = re.compile(r"\b(?:https?|ftp)://[^\s<>()\"'`]+")
@@ -213,7 +214,7 @@ def marker_problems(markdown: str, first_line: int = 1) -> list[tuple[int, str]]
 def marker_findings(pm: Postmortem) -> list[Finding]:
     """PM701 findings for one post-mortem's body."""
     body = pm.text.split("\n", pm.body_line - 1)[-1] if pm.body_line > 1 else pm.text
-    return [Finding(pm.path, line, "PM701", "error", message)
+    return [finding(pm.path, line, "PM701", message)
             for line, message in marker_problems(body, pm.body_line)]
 
 

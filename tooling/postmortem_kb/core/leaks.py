@@ -18,13 +18,15 @@ import os
 import re
 import stat
 import zlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Any
 
 import ahocorasick
 
 from .audience import cut_marked_blocks, marked_blocks, may_see, withhold
+from .catalogue import finding
 from .config import Config
 from .model import Finding, Postmortem
 
@@ -71,7 +73,7 @@ def placement_findings(config: Config) -> list[Finding]:
             except OSError:
                 continue
             if is_link:
-                findings.append(Finding(config.relative(path), 1, "PM703", "error",
+                findings.append(finding(config.relative(path), 1, "PM703",
                                         "a symlink in the docs folder: the site would publish "
                                         "what it points to under this name, whatever that "
                                         "file's audience; replace it with the file itself"))
@@ -82,8 +84,8 @@ def placement_findings(config: Config) -> list[Finding]:
             if not name.endswith(".md") or os.path.islink(here / name):
                 continue
             if _looks_like_postmortem(here / name):
-                findings.append(Finding(
-                    config.relative(here / name), 1, "PM702", "error",
+                findings.append(finding(
+                    config.relative(here / name), 1, "PM702",
                     f"a post-mortem outside a year folder is neither checked nor kept from "
                     f"other audiences: move it to {config.docs_dir}/<YYYY>/ (the year it "
                     "occurred), or remove its `id` and `visibility` if it is not one"))
@@ -136,7 +138,7 @@ class LeakScan:
     def for_build(cls, withheld: Sequence[Postmortem], shown: Sequence[Postmortem],
                   views: Sequence[Postmortem], audience: str,
                   public_texts: Sequence[str] = (), hidden: set[str] | None = None
-                  ) -> "LeakScan":
+                  ) -> LeakScan:
         """WITHHELD: post-mortems kept out whole; SHOWN: the shown ones as written; VIEWS:
         what the audience sees of them (hidden blocks cut). PUBLIC_TEXTS: other pages the
         audience reads, as written. HIDDEN: the ids withheld from what it reads."""
@@ -187,10 +189,10 @@ class LeakScan:
         scan._automaton = None
         return scan
 
-    def _build(self) -> object | None:
+    def _build(self) -> Any:
         if not self.needles:
             return None
-        automaton = ahocorasick.Automaton()
+        automaton: Any = ahocorasick.Automaton()
         for key in self.needles:
             automaton.add_word(key, key)
         automaton.make_automaton()

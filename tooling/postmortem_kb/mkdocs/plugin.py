@@ -30,10 +30,10 @@ from mkdocs.utils import get_build_date
 from ..core import audience as aud
 from ..core import library, metrics
 from ..core.audience_markdown import AudienceExtension, AudienceGuard
-from ..core.leaks import LeakScan, audience_safety_errors, kb_year_pattern, other_pages
 from ..core.config import Config, config_from_options
 from ..core.errors import PostmortemError
 from ..core.knowledge_base import CheckReport, load_and_check, template_for
+from ..core.leaks import LeakScan, audience_safety_errors, kb_year_pattern, other_pages
 from . import theme
 
 log = get_plugin_logger("postmortems")
