@@ -60,6 +60,9 @@ def configs(root: Path) -> tuple[Path, Path, Path]:
     material.write_text(with_search, encoding="utf-8")
     base = re.sub(r"^  custom_dir: overrides\n", "", with_search, flags=re.M)
     base = re.sub(r"^  - postmortems:\n(?:      .*\n)*", "", base, flags=re.M)
+    # Without the plugin nothing takes the year folders back in: the baseline builds the
+    # same post-mortem pages only without that exclusion.
+    base = base.replace("  /[0-9][0-9][0-9][0-9]/\n", "")
     baseline = root / "mkdocs-baseline.yml"
     baseline.write_text(base + "nav:\n  - index.md\n", encoding="utf-8")
     return root / "mkdocs.yml", material, baseline

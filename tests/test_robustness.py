@@ -83,15 +83,17 @@ def test_symlink_outside_is_refused(kb: Path, tmp_path: Path, write_pm) -> None:
     (kb / "postmortems" / "2026").mkdir(parents=True, exist_ok=True)
     os.symlink(outside, kb / "postmortems" / "2026" / "PM-2026-001-link.md")
     data = check(kb)
-    assert rules_for(data, "PM-2026-001-link.md") == [("PM004", 1)]
+    assert rules_for(data, "PM-2026-001-link.md") == [("PM004", 1), ("PM703", 1)]
 
 
-def test_symlink_inside_is_followed(kb: Path, write_pm) -> None:
+def test_symlink_inside_is_read_but_refused_for_the_site(kb: Path, write_pm) -> None:
+    """Read (so its own findings show), yet an error: the site would publish the linked
+    file under this name whatever its audience (PM703, tests/test_redteam.py)."""
     inside = kb / "shared-source.md"
     inside.write_text(GOOD)
     (kb / "postmortems" / "2026").mkdir(parents=True, exist_ok=True)
     os.symlink(inside, kb / "postmortems" / "2026" / "PM-2026-001-link.md")
-    assert check(kb)["findings"] == []
+    assert rules_for(check(kb), "PM-2026-001-link.md") == [("PM703", 1)]
 
 
 def test_directory_named_like_a_postmortem_is_ignored(kb: Path, write_pm) -> None:
