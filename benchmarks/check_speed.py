@@ -27,7 +27,9 @@ def generate(root: Path, count: int) -> None:
         return
     if root.exists():
         shutil.rmtree(root)
-    subprocess.run([BIN / "postmortem", "init", str(root)], check=True, capture_output=True)
+    # The editable install cannot be installed by CI, so init is told what its workflows use.
+    subprocess.run([BIN / "postmortem", "init", str(root), "--tool-source", "postmortem-kb==0.1.0"],
+                   check=True, capture_output=True)
     source = (REPO / "tests" / "fixtures" / "complete.md").read_text(encoding="utf-8")
     for n in range(1, count + 1):
         year = 2016 + n % 10

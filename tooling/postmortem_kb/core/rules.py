@@ -30,7 +30,7 @@ from .model import (
     status_rank,
 )
 from .parse import _MASK as _COMMENT_OR_FENCE
-from .templates import Template
+from .templates import DEFAULT_DUE, Template
 from .times import has_zone_problem, iso_utc, parse_datetime
 
 KNOWN_KEYS = frozenset({
@@ -173,7 +173,7 @@ def check_postmortem(pm: Postmortem, config: Config, template: Template | None,
     if out.wants("PM204"):
         _placeholders(pm, out, found)
     if out.wants("PM301"):
-        _checklist(pm, out, status)
+        _checklist(pm, out, status, template)
     if out.wants("PM302", "PM303", "PM304"):
         _actions(pm, out, status)
     if out.wants("PM401"):
@@ -333,6 +333,10 @@ def _sections(pm: Postmortem, template: Template, out: _Collector, status: str) 
                     f"`## {highest_title}`, in the template's order")
         else:
             highest, highest_title = position, section.title
+        wanted_section = template.section(section.key)
+        if (wanted_section is not None and wanted_section.due != DEFAULT_DUE
+                and status_rank(status) < status_rank(wanted_section.due)):
+            continue  # written when it happens, after publication (`<!-- due: archived -->`)
         if not section.has_content and section.key != "timeline":  # PM205 says it better
             out.add(section.line, "PM203", f"section `## {section.title}` has no content "
                     f"yet (comments and unchecked items do not count): write it before "
@@ -370,16 +374,33 @@ def _timeline(pm: Postmortem, out: _Collector) -> None:
         previous, previous_raw = entry.time, entry.raw_time
 
 
-def _checklist(pm: Postmortem, out: _Collector, status: str) -> None:
-    for item in pm.checklist:
-        if not item.resolved:
-            out.add(item.line, "PM301", f"checklist item `{item.text[:60]}` is open: check it "
-                    f"(`- [x]`) or write `N/A: <reason>` before `{status}`")
+def excerpt(text: str, limit: int = 100) -> str:
+    """TEXT whole when it is short, else cut at a word boundary with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
+    return cut.rstrip(" ,;:.-—–") + "…"
+
+
+def _checklist(pm: Postmortem, out: _Collector, status: str, template: Template | None
+               ) -> None:
+    rank = status_rank(status)
+    for section in pm.sections:
+        for item in section.checklist:
+            if item.resolved:
+                continue
+            due = template.due_of(section.key, item.text) if template else DEFAULT_DUE
+            if rank < status_rank(due):
+                continue  # due later, e.g. a re-test that happens after publication
+            when = "" if due == DEFAULT_DUE else f" (due by `{due}`)"
+            out.add(item.line, "PM301", f"checklist item `{excerpt(item.text)}` is open{when}: "
+                    f"check it (`- [x]`) or write `N/A: <reason>` before `{status}`")
 
 
 def _actions(pm: Postmortem, out: _Collector, status: str) -> None:
     for action in pm.actions:
-        label = action.id or action.action[:30] or "action item"
+        label = action.id or excerpt(action.action, 40) or "action item"
         if not action.owner.strip() or action.owner.strip() in ("-", "?"):
             out.add(action.line, "PM302", f"action {label} has no owner: name a team or role "
                     f"before `{status}`")

@@ -2,6 +2,11 @@
 
 A template is a post-mortem with `{{ name }}` variables. Values are inserted as text in one
 pass and never evaluated, so a title that itself contains `{{ id }}` stays as typed.
+
+A checklist item must be resolved by `published`, unless the template says otherwise with a
+`<!-- due: archived -->` comment: on a line of its own in a section (every item of that
+section), or at the end of an item's line (that item). `postmortem new` copies the comments
+into the post-mortem, where the author sees them; the template is what `check` applies.
 """
 
 from __future__ import annotations
@@ -23,6 +28,19 @@ VARIABLES = ("id", "title", "type", "type_name", "severity", "visibility", "owne
              "occurred_at", "detected_at", "quarter", "year")
 
 
+DUE_STATUSES = ("published", "archived")  # what a checklist item may be due by
+DEFAULT_DUE = "published"
+_DUE = re.compile(r"<!--\s*due\s*:\s*([\w-]*)\s*-->")
+_DUE_HEADING = re.compile(r"^##(?!#)[ \t]+(.*?)[ \t#]*$")
+_DUE_TASK = re.compile(r"^[ \t]*[-*+][ \t]+\[[ xX]\][ \t]*(.*)$")
+_COMMENT = re.compile(r"<!--.*?-->")
+
+
+def item_key(text: str) -> str:
+    """A checklist item's text for matching: comments dropped, case and spacing ignored."""
+    return " ".join(_COMMENT.sub(" ", text).split()).casefold()
+
+
 @dataclass(frozen=True)
 class TemplateSection:
     title: str
@@ -30,6 +48,19 @@ class TemplateSection:
     checklist: tuple[str, ...]
     holds_timeline: bool
     holds_actions: bool
+    due: str = DEFAULT_DUE  # by which status its checklist items must be resolved
+    item_due: tuple[tuple[str, str], ...] = ()  # (item_key, status) where an item says so
+
+    def due_of(self, item_text: str) -> str:
+        """The status by which an item of this section must be resolved. An item of the
+        post-mortem matches a template item when it starts with that item's text (the
+        author may add `— N/A: reason` or a link)."""
+        if self.item_due:
+            key = item_key(item_text)
+            for wanted, status in self.item_due:
+                if key == wanted or key.startswith(wanted + " "):
+                    return status
+        return self.due
 
 
 @dataclass(frozen=True)
@@ -50,6 +81,52 @@ class Template:
     @property
     def timeline_section(self) -> TemplateSection | None:
         return next((s for s in self.sections if s.holds_timeline), None)
+
+    @cached_property
+    def _by_key(self) -> dict[str, TemplateSection]:
+        found: dict[str, TemplateSection] = {}
+        for section in self.sections:
+            found.setdefault(section.key, section)
+        return found
+
+    def section(self, key: str) -> TemplateSection | None:
+        return self._by_key.get(key)
+
+    def due_of(self, section_key: str, item_text: str) -> str:
+        """By which status a checklist item in the post-mortem's section SECTION_KEY must be
+        resolved (`published` for sections the template does not have)."""
+        section = self._by_key.get(section_key)
+        return section.due_of(item_text) if section else DEFAULT_DUE
+
+
+def due_markers(name: str, source: str, text: str
+                ) -> tuple[dict[str, str], dict[str, list[tuple[str, str]]]]:
+    """The `<!-- due: STATUS -->` markers of a template: {section key: status} and
+    {section key: [(item key, status)]}."""
+    sections: dict[str, str] = {}
+    items: dict[str, list[tuple[str, str]]] = {}
+    current = ""
+    for number, line in enumerate(text.splitlines(), 1):
+        heading = _DUE_HEADING.match(line)
+        if heading:
+            current = section_key(heading.group(1))
+            continue
+        marker = _DUE.search(line)
+        if marker is None:
+            continue
+        status = marker.group(1)
+        if status not in DUE_STATUSES:
+            raise PostmortemError(f"template {name!r}: `due: {status}` is not one of "
+                                  f"{', '.join(DUE_STATUSES)}", path=source, line=number)
+        task = _DUE_TASK.match(line)
+        if task:
+            items.setdefault(current, []).append((item_key(task.group(1)), status))
+        elif not current:
+            raise PostmortemError(f"template {name!r}: a `due:` marker before the first "
+                                  "`## ` section belongs to none", path=source, line=number)
+        else:
+            sections[current] = status
+    return sections, items
 
 
 def render(text: str, variables: dict[str, str]) -> str:
@@ -85,15 +162,19 @@ def schema_of(name: str, source: str, text: str) -> Template:
     except ParseProblem as problem:
         raise PostmortemError(f"template {name!r} is broken: {problem.finding.message}",
                               path=source, line=problem.finding.line) from None
+    section_due, item_due = due_markers(name, source, text)
     sections = []
     for section in parsed.sections:
         holds_actions = any(
             tuple(h.casefold() for h in t.header)[:5] == ("id", "action", "owner", "due", "status")
             for t in section.tables)
         holds_timeline = section.key == "timeline"
-        sections.append(TemplateSection(section.title, section_key(section.title),
+        key = section_key(section.title)
+        sections.append(TemplateSection(section.title, key,
                                         tuple(i.text for i in section.checklist),
-                                        holds_timeline, holds_actions))
+                                        holds_timeline, holds_actions,
+                                        section_due.get(key, DEFAULT_DUE),
+                                        tuple(item_due.get(key, ()))))
     if not sections:
         raise PostmortemError(f"template {name!r} has no `## ` sections", path=source)
     return Template(name, source, text, tuple(sections))
