@@ -8,6 +8,7 @@ published without marking future steps N/A.
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -56,7 +57,9 @@ A session for Developer Experience and Security Operations is booked for 2026-07
 
 
 def on_publication(status: str) -> str:
-    text = complete_postmortem_text(status=status)
+    """The fixture on time: its open action A2 due in two months, not already past."""
+    text = complete_postmortem_text(status=status).replace(
+        "| 2026-08-31 | in-progress |", f"| {date.today() + timedelta(days=60)} | in-progress |")
     return text[:text.index("## 12.")] + ON_PUBLICATION
 
 

@@ -12,7 +12,9 @@ NAME = "PM-2026-001-test.md"
 
 
 def status(kb: Path, *args: str):  # type: ignore[no-untyped-def]
-    return run_cli("-C", str(kb), "status", *args)
+    # The fixture's action A2 (in progress, due 2026-08-31) falls further behind every day;
+    # these tests are about the gate and the edit, tests/test_next.py about overdue items.
+    return run_cli("-C", str(kb), "status", *args, "--allow-overdue")
 
 
 def changed_lines(before: bytes, after: bytes) -> list[tuple[bytes, bytes]]:

@@ -11,6 +11,7 @@ from ..core import catalogue
 from ..core.config import Config, find_root
 from ..core.errors import ConfigError, UsageError
 from ..core.knowledge_base import CheckReport, check, postmortem_paths, selected
+from ..core.model import STATUSES
 from ..core.report import render_findings
 from .common import KBContext, emit_json, handle_errors, load_kb, root_option
 from .main import cli
@@ -53,12 +54,16 @@ def resolve_paths(config: Config, given: tuple[Path, ...]) -> list[Path]:
 @click.option("--ignore", "ignore", metavar="IDS", multiple=True,
               help="Leave out these rules (ids or prefixes), in addition to `ignore` in "
                    "mkdocs.yml.")
+@click.option("--for", "for_status", type=click.Choice(STATUSES), metavar="STATUS",
+              help="Check against what STATUS demands instead of each file's own status: "
+                   "`--for in-review` lists what a draft still needs.")
 @click.option("--explain", "explain", metavar="PMnnn",
               help="Explain one rule (what it finds, how to fix it, examples) and exit.")
 @root_option
 @handle_errors
 def check_command(paths: tuple[Path, ...], base: str | None, fmt: str,
-                  select: tuple[str, ...], ignore: tuple[str, ...], explain: str | None) -> None:
+                  select: tuple[str, ...], ignore: tuple[str, ...], explain: str | None,
+                  for_status: str | None) -> None:
     """Check the whole knowledge base, or PATHS, against what each status demands.
 
     Exit status: 0 when there is no error (warnings allowed), 1 when there is any error,
@@ -78,10 +83,11 @@ def check_command(paths: tuple[Path, ...], base: str | None, fmt: str,
         from ..core.review import changed_postmortems  # the git-aware part
 
         targets, extra = changed_postmortems(config, base)
-        report = check(config, targets)
+        report = check(config, targets, status=for_status)
         report.findings = selected(config, report.findings + extra)
     else:
-        report = check(config, resolve_paths(config, paths) if paths else None)
+        report = check(config, resolve_paths(config, paths) if paths else None,
+                       status=for_status)
     output(config, report, fmt)
     sys.exit(1 if report.errors else 0)
 

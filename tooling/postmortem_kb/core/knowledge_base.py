@@ -163,6 +163,8 @@ class CheckReport:
     files: int
     findings: list[Finding] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)  # the files checked, relative to the root
+    # What the draft and in-review post-mortems still need for their next status.
+    upcoming: list[Upcoming] = field(default_factory=list)
 
     @property
     def errors(self) -> int:
@@ -177,29 +179,59 @@ class CheckReport:
         return len({f.path for f in self.findings})
 
 
+@dataclass(frozen=True)
+class Upcoming:
+    """A post-mortem on its way: the errors that stand between it and its next status."""
+
+    path: str
+    id: str
+    status: str
+    next_status: str
+    missing: int
+
+
+# The status a post-mortem moves to next, for `check` to say what it still needs. Published
+# ones are left out: archiving is far off, and a large library is mostly published.
+NEXT_STATUS = {"draft": "in-review", "in-review": "published"}
+
+
 def check_one(config: Config, path: Path, status: str | None = None, discovered: bool = False
               ) -> tuple[list[Finding], tuple[str, str, int] | None]:
     """Findings for one file and its (id, path, line) for the cross-file rules.
 
     `discovered`: the path came from `postmortem_paths`, so it is known to be in place.
     """
+    findings, ident, _ = _check_file(config, path, status, discovered, upcoming=False)
+    return findings, ident
+
+
+def _check_file(config: Config, path: Path, status: str | None, discovered: bool,
+                upcoming: bool
+                ) -> tuple[list[Finding], tuple[str, str, int] | None, Upcoming | None]:
     try:
         pm = read_postmortem(config, path)
     except ParseProblem as problem:
-        return [problem.finding], None
-    findings = check_postmortem(pm, config, template_for(config, pm), status)
+        return [problem.finding], None, None
+    template = template_for(config, pm)
+    findings = check_postmortem(pm, config, template, status)
     if not discovered and not is_postmortem_path(config, path):
         findings.insert(0, finding(pm.path, 1, "PM107",
                                    f"post-mortems live directly in a year folder: move it "
                                    f"to {config.docs_dir}/<YYYY>/"))
     ident = (pm.id, pm.path, pm.meta_lines.get("id", 1)) if pm.id else None
-    return findings, ident
+    ahead = None
+    if upcoming and status is None and pm.status in NEXT_STATUS:
+        following = NEXT_STATUS[pm.status]
+        missing = sum(f.severity == "error"
+                      for f in check_postmortem(pm, config, template, following))
+        ahead = Upcoming(pm.path, pm.id, pm.status, following, missing)
+    return findings, ident, ahead
 
 
-def _check_chunk(args: tuple[Config, list[Path], bool]
-                 ) -> list[tuple[list[Finding], tuple[str, str, int] | None]]:
-    config, paths, discovered = args
-    return [check_one(config, p, discovered=discovered) for p in paths]
+def _check_chunk(args: tuple[Config, list[Path], bool, str | None]
+                 ) -> list[tuple[list[Finding], tuple[str, str, int] | None, Upcoming | None]]:
+    config, paths, discovered, status = args
+    return [_check_file(config, p, status, discovered, upcoming=True) for p in paths]
 
 
 def _ids_of(config: Config, paths: Iterable[Path]) -> Iterator[tuple[str, str, int]]:
@@ -216,24 +248,26 @@ def _ids_of(config: Config, paths: Iterable[Path]) -> Iterator[tuple[str, str, i
                    head.count(b"\n", 0, match.start()) + 1)
 
 
-def check(config: Config, paths: list[Path] | None = None, jobs: int | None = None
-          ) -> CheckReport:
-    """Check PATHS (default: every post-mortem); duplicate ids are sought across all files."""
+def check(config: Config, paths: list[Path] | None = None, jobs: int | None = None,
+          status: str | None = None) -> CheckReport:
+    """Check PATHS (default: every post-mortem) against what their status demands, or
+    STATUS's when given; duplicate ids are sought across all files."""
     everything = postmortem_paths(config)
     targets = everything if paths is None else paths
     discovered = paths is None
     jobs = jobs or os.cpu_count() or 1
     if jobs > 1 and len(targets) >= PARALLEL_FROM:
         size = max(50, len(targets) // (jobs * 4))
-        chunks = [(config, targets[i:i + size], discovered)
+        chunks = [(config, targets[i:i + size], discovered, status)
                   for i in range(0, len(targets), size)]
         with ProcessPoolExecutor(jobs, mp_context=get_context("fork")) as pool:
             results = [r for chunk in pool.map(_check_chunk, chunks) for r in chunk]
     else:
-        results = [check_one(config, p, discovered=discovered) for p in targets]
+        results = [_check_file(config, p, status, discovered, upcoming=True) for p in targets]
 
-    findings = [f for file_findings, _ in results for f in file_findings]
-    idents = [ident for _, ident in results if ident]
+    findings = [f for file_findings, _, _ in results for f in file_findings]
+    idents = [ident for _, ident, _ in results if ident]
+    upcoming = sorted((ahead for _, _, ahead in results if ahead), key=lambda u: u.path)
     if paths is not None:
         chosen = {p.absolute() for p in paths}
         idents += list(_ids_of(config, (p for p in everything if p.absolute() not in chosen)))
@@ -241,7 +275,7 @@ def check(config: Config, paths: list[Path] | None = None, jobs: int | None = No
     if paths is None:
         findings += placement_findings(config)
     findings = selected(config, findings + duplicate_ids(idents, set(relative)))
-    return CheckReport(len(targets), findings, relative)
+    return CheckReport(len(targets), findings, relative, upcoming)
 
 
 def selected(config: Config, findings: Iterable[Finding]) -> list[Finding]:

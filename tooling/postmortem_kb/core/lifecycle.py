@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from .config import Config
 from .errors import PostmortemError, UsageError
 from .files import replace_atomically
 from .knowledge_base import check, check_one, find_postmortem
-from .model import STATUSES, Finding, status_rank
+from .model import STATUSES, ActionItem, Finding, Postmortem, status_rank
 from .parse import ParseProblem, decode, parse_text
 from .times import iso_utc, now_utc
 
@@ -29,8 +29,23 @@ _NOT_PLAIN = tuple("|>&*!{[")
 
 
 @dataclass(frozen=True)
+class LateAction:
+    """An open action item whose due date has passed."""
+
+    action: ActionItem
+    days: int
+
+    def describe(self) -> str:
+        label = self.action.id or self.action.action
+        owner = f" ({self.action.owner})" if self.action.owner.strip() else ""
+        return (f"action {label}{owner} is {self.days} day{'s' * (self.days != 1)} overdue "
+                f"(due {self.action.raw_due})")
+
+
+@dataclass(frozen=True)
 class StatusChange:
-    """The outcome of asking for a new status: done, or refused with the findings."""
+    """The outcome of asking for a new status: done, or refused with the findings (or
+    because action items are too far overdue)."""
 
     pm_id: str
     path: Path
@@ -38,10 +53,21 @@ class StatusChange:
     new: str
     findings: tuple[Finding, ...]
     done: bool
+    late: tuple[LateAction, ...] = ()  # open action items past due, to warn about
+    too_late: tuple[LateAction, ...] = ()  # those past `overdue_fail_days`: why it refused
 
     @property
     def errors(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.severity == "error")
+
+
+# Moving to these tells the organisation the follow-up is in hand: overdue actions say not.
+OVERDUE_CHECKED_AT = ("published", "archived")
+
+
+def late_actions(pm: Postmortem, today: date) -> list[LateAction]:
+    return [LateAction(a, (today - a.due).days) for a in pm.actions
+            if a.due is not None and a.overdue(today)]
 
 
 def allowed(old: str, new: str) -> bool:
@@ -49,9 +75,13 @@ def allowed(old: str, new: str) -> bool:
     return new == "draft" or status_rank(new) > status_rank(old)
 
 
-def change_status(config: Config, pm_id: str, new: str, now: datetime | None = None
-                  ) -> StatusChange:
-    """Move PM_ID to NEW if it meets what NEW demands; write nothing otherwise."""
+def change_status(config: Config, pm_id: str, new: str, now: datetime | None = None,
+                  allow_overdue: bool = False) -> StatusChange:
+    """Move PM_ID to NEW if it meets what NEW demands; write nothing otherwise.
+
+    Moving to `published` or `archived` also refuses when an open action item is more than
+    `overdue_fail_days` overdue (the weekly overdue job would fail at once), unless
+    ALLOW_OVERDUE; items overdue by less are reported as `late`."""
     if new not in STATUSES:
         raise UsageError(f"unknown status {new!r}: one of {', '.join(STATUSES)}")
     pm = find_postmortem(config, pm_id)
@@ -69,12 +99,18 @@ def change_status(config: Config, pm_id: str, new: str, now: datetime | None = N
     findings.sort(key=lambda f: (f.line, f.rule))
     if any(f.severity == "error" for f in findings):
         return StatusChange(pm_id, path, old, new, tuple(findings), False)
+    late: tuple[LateAction, ...] = ()
+    if new in OVERDUE_CHECKED_AT:
+        late = tuple(late_actions(pm, (now or now_utc()).date()))
+        too_late = tuple(a for a in late if a.days > config.overdue_fail_days)
+        if too_late and not allow_overdue:
+            return StatusChange(pm_id, path, old, new, tuple(findings), False, late, too_late)
     raw = path.read_bytes()
     text = raw.decode("utf-8")
     edited = set_status(pm.path, text, pm.meta_lines, new,
                         iso_utc(now or now_utc()) if new == "archived" else None)
     replace_atomically(path, edited)
-    return StatusChange(pm_id, path, old, new, tuple(findings), True)
+    return StatusChange(pm_id, path, old, new, tuple(findings), True, late)
 
 
 def set_status(path: str, text: str, meta_lines: dict[str, int], new: str,

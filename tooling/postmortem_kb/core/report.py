@@ -6,7 +6,9 @@ import json
 from itertools import groupby
 
 from .config import Config
-from .knowledge_base import CheckReport
+from .knowledge_base import CheckReport, Upcoming
+
+UPCOMING_SHOWN = 10  # lines about post-mortems on their way, before "and N more"
 
 
 def _plural(n: int, word: str) -> str:
@@ -29,7 +31,26 @@ def as_text(report: CheckReport) -> str:
             lines.append(f"  {f.line:>4}  {f.severity:<7}  {f.rule}  {f.message}")
         lines.append("")
     lines.append(summary_line(report))
+    lines += upcoming_lines(report.upcoming)
     return "\n".join(lines)
+
+
+def upcoming_line(ahead: Upcoming) -> str:
+    lead = f"{ahead.id or ahead.path} ({ahead.status}): ready for {ahead.next_status}: "
+    if not ahead.missing:
+        return (f"{lead}nothing missing; move it on with "
+                f"`postmortem status {ahead.id} {ahead.next_status}`")
+    return (f"{lead}{_plural(ahead.missing, 'item')} missing; "
+            f"`postmortem check {ahead.path} --for {ahead.next_status}` lists them")
+
+
+def upcoming_lines(upcoming: list[Upcoming]) -> list[str]:
+    """What the draft and in-review post-mortems still need for their next status."""
+    lines = [upcoming_line(u) for u in upcoming[:UPCOMING_SHOWN]]
+    if len(upcoming) > UPCOMING_SHOWN:
+        lines.append(f"… and {len(upcoming) - UPCOMING_SHOWN} more drafts and post-mortems in "
+                     "review; `postmortem check PATH` tells for one")
+    return lines
 
 
 def as_json(report: CheckReport) -> str:
