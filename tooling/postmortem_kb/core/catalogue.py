@@ -217,7 +217,9 @@ CATALOGUE: tuple[Rule, ...] = (
          bad=Example("The key was AKIAQYLPMN5HHHFPZAM2."),
          good=Example("The key was `[REDACTED]` (rotated).")),
     Rule("PM402", "active-html", "error", "draft",
-         "active HTML (`<script>`, `on…=` handlers, `javascript:` links)",
+         "active HTML: what the rendered page would run or navigate to (script, event "
+         "handlers from tags or `{: on…= }` attribute lists, `javascript:`/`vbscript:`/"
+         "`data:` URLs however encoded, frames, forms, `meta` refresh)",
          "describe it in words, or show it as code in backticks or a fenced block",
          bad=Example("<img src=x onerror=alert(1)>"),
          good=Example("The payload was `<img src=x onerror=alert(1)>`.")),

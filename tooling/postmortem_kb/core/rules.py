@@ -16,6 +16,7 @@ from functools import lru_cache
 import ahocorasick
 
 from .audience import marker_findings
+from . import sanitize
 from .catalogue import RULES, rule_ids_in
 from .config import Config
 from .model import (
@@ -68,9 +69,6 @@ _ASSIGNMENT_VALUE = re.compile(
 _REDACTED = re.compile(r"(?i)redacted|removed|rotated|\*\*\*|x{4,}|<[^>]*>|\$\{|\{\{|"
                        r"changeme|placeholder|dummy")
 
-_ACTIVE_HTML = re.compile(
-    r"(?i)<script\b|<[a-z][^>\n]*\son[a-z]+\s*=|\bjavascript\s*:|<iframe\b|<object\b|<embed\b"
-)
 
 
 def _secret_value_is_real(value: str) -> bool:
@@ -97,12 +95,11 @@ def _blame_pattern(terms: tuple[str, ...]) -> re.Pattern[str]:
 
 
 _PLACEHOLDER_TRIGGERS = ("{{", "todo", "tbd", "fixme")
-_HTML_TRIGGERS = ("javascript",)
 
 
 @lru_cache(maxsize=16)
 def _automaton(blame_terms: tuple[str, ...]) -> ahocorasick.Automaton:
-    words = set(_ASSIGNMENT_NAMES) | set(_PLACEHOLDER_TRIGGERS) | set(_HTML_TRIGGERS)
+    words = set(_ASSIGNMENT_NAMES) | set(_PLACEHOLDER_TRIGGERS)
     words |= {hint.lower() for hints, _, _ in _SECRETS for hint in hints}
     for _, cores in _term_cores(blame_terms):
         words.update(cores)
@@ -179,7 +176,7 @@ def check_postmortem(pm: Postmortem, config: Config, template: Template | None,
     if out.wants("PM401"):
         _secrets(pm, out, found)
     if out.wants("PM402"):
-        _active_html(pm, out, found)
+        _active_html(pm, config, out)
     if out.wants("PM501"):
         _blame(pm, config, out, found)
     if out.wants("PM602"):
@@ -436,17 +433,16 @@ def _secrets(pm: Postmortem, out: _Collector, found: dict[str, list[int]]) -> No
                             "like a real secret: write `[REDACTED]` instead, and rotate it")
 
 
-def _active_html(pm: Postmortem, out: _Collector, found: dict[str, list[int]]) -> None:
-    for text, first in ((front_matter_text(pm), 1), (pm.masked_body, pm.body_line)):
-        if "<" not in text and "javascript" not in found:
-            continue
-        for match in _ACTIVE_HTML.finditer(text):
-            start = text.rfind("\n", 0, match.start()) + 1
-            if text.count("`", start, match.start()) % 2:
-                continue  # inside an inline code span: shown, not run
-            out.add(_line(text, match.start(), first), "PM402",
-                    f"active HTML `{match.group(0).strip()[:30]}` is not allowed: describe it "
-                    "in words or put it in a code block")
+def _active_html(pm: Postmortem, config: Config, out: _Collector) -> None:
+    """PM402, decided on what the browser gets (core/sanitize.py)."""
+    first = pm.body_line
+    body = pm.text.split("\n", first - 1)[-1] if first > 1 else pm.text
+    if not sanitize.may_be_active(body):
+        return
+    for line, what in sanitize.active_lines(body, first, sanitize.renderer_for(config.root)):
+        out.add(line, "PM402", f"active HTML: {what} would run or navigate in readers' "
+                "browsers (the site removes it): describe it in words, or show it as code "
+                "in backticks or a fenced block")
 
 
 def front_matter_text(pm: Postmortem) -> str:

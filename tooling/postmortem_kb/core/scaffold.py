@@ -89,15 +89,29 @@ def target_path(config: Config, new: NewPostmortem) -> Path:
     return config.docs_path / f"{new.year:04d}" / f"{new.id}-{slugify(new.title)}.md"
 
 
+def markdown_text(value: str) -> str:
+    """VALUE as literal text inside Markdown: HTML and attribute-list braces escaped."""
+    return (value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("{", "\\{").replace("}", "\\}"))
+
+
 def render_postmortem(config: Config, new: NewPostmortem) -> str:
     template = load_template(config.docs_path, new.template)
-    text = render(template.text, {
+    values = {
         "id": new.id, "title": new.title, "type": new.type,
         "type_name": config.type_name(new.type), "severity": new.severity,
         "visibility": new.visibility, "owner": new.owner,
         "occurred_at": iso_utc(new.occurred_at), "detected_at": iso_utc(new.detected_at),
         "quarter": quarter_of(new.occurred_at), "year": str(new.year),
-    })
+    }
+    # In the body a value is Markdown text: a title such as `<svg/onload=…>` (from `new
+    # --title` or intake, which anyone who opens an issue feeds) is shown, never run.
+    head, fence, body = template.text.partition("\n---\n")
+    if fence and template.text.startswith("---"):
+        text = render(head + fence, values) + render(body, {k: markdown_text(v)
+                                                             for k, v in values.items()})
+    else:
+        text = render(template.text, values)
     if new.template != config.default_template and "\ntemplate:" not in text.split("\n---", 1)[0]:
         text = text.replace("\nstatus:", f"\ntemplate: {new.template}\nstatus:", 1)
     return text

@@ -11,6 +11,7 @@ in `core.library`, `core.metrics` and `core.audience`; this module only places i
 from __future__ import annotations
 
 import logging
+from html import escape
 import os
 import subprocess
 import sys
@@ -28,7 +29,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import get_build_date
 
 from ..core import audience as aud
-from ..core import library, metrics
+from ..core import library, metrics, sanitize
 from ..core.audience_markdown import AudienceExtension, AudienceGuard
 from ..core.config import Config, config_from_options
 from ..core.errors import PostmortemError
@@ -73,6 +74,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self.history: dict[str, Any] = {}
         self.pagefind = False
         self._urls: dict[str, str] = {}  # docs path -> site URL
+        self.csp_hashes: set[str] = set()
+        self.csp_pages: list[str] = []  # written pages that carry the policy placeholder
         self.guard: AudienceGuard | None = None
         self.leak_scan: LeakScan | None = None
         self.theme_files: set[str] = set()  # site paths copied verbatim from the theme
@@ -88,6 +91,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self._urls = {}
         self.entries, self.generated, self.related, self.history = {}, {}, {}, {}
         self.hidden, self.home = set(), None
+        self.csp_hashes, self.csp_pages = set(), []
         root = Path(config.config_file_path or ".").resolve().parent
         options = {k: v for k, v in self.config.items() if v is not None}
         docs_dir = os.path.relpath(config.docs_dir, root)
@@ -235,7 +239,49 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             self.generated[library.HOME] = home
         return kept
 
+    # --- Content-Security-Policy ------------------------------------------------------
+    # Every page carries the policy as a meta tag. The theme's inline scripts differ from
+    # page to page (Material's first script holds the page's base URL), and instant
+    # navigation runs later pages under the first page's policy, so every page gets the
+    # hashes of all of them: a placeholder now, filled in once the build knows them all.
+    # The live preview has none: its reload script is injected inline after the build.
+
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        if self.serving:
+            return output
+        content = page.content or ""
+        at = output.find(content) if content else -1
+        skip = (at, at + len(content)) if at >= 0 else (0, 0)
+        self.csp_hashes |= sanitize.inline_script_hashes(output, skip)
+        self.csp_pages.append(page.file.abs_dest_path)
+        return sanitize.with_csp_meta(output)
+
+    def on_post_template(self, output_content: str, *, template_name: str,
+                         config: MkDocsConfig) -> str:
+        if self.serving or not template_name.endswith(".html"):
+            return output_content
+        self.csp_hashes |= sanitize.inline_script_hashes(output_content)
+        self.csp_pages.append(os.path.join(config.site_dir, template_name))
+        return sanitize.with_csp_meta(output_content)
+
+    def _write_csp(self, site_dir: str) -> None:
+        policy = sanitize.content_security_policy(self.csp_hashes).encode()
+        placeholder = sanitize.CSP_PLACEHOLDER.encode()
+        for path in self.csp_pages:
+            try:
+                data = Path(path).read_bytes()
+            except OSError:
+                continue
+            Path(path).write_bytes(data.replace(placeholder, policy, 1))
+        # The same policy as a web server header (plus frame-ancestors, header-only), in
+        # the `_headers` form that Netlify and Cloudflare Pages read; README shows nginx.
+        header = sanitize.content_security_policy(self.csp_hashes, header=True)
+        Path(site_dir, "_headers").write_text(
+            f"/*\n  Content-Security-Policy: {header}\n", encoding="utf-8")
+
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if not self.serving:
+            self._write_csp(config.site_dir)
         if self.pagefind:
             self._index_with_pagefind(config.site_dir)
         self._verify_output(config.site_dir)
@@ -342,9 +388,11 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         pm = entry.pm
         history = self.history.get(pm.path)
         return {
-            "title": f"{pm.id}: {pm.title}",
-            "description": f"{kb.type_name(pm.type)} · {pm.severity} · {pm.quarter}",
-            "tags": list(pm.tags),
+            # Material writes these into the page unescaped (<title>, the H1, the header,
+            # the description, `<span class="md-tag">`): front matter is text, so escaped.
+            "title": escape(f"{pm.id}: {pm.title}"),
+            "description": escape(f"{kb.type_name(pm.type)} · {pm.severity} · {pm.quarter}"),
+            "tags": [escape(tag) for tag in pm.tags],
             "hide": ["navigation", "tags"],  # the header lists the tags, linked
             "postmortem": {
                 "id": pm.id, "title": pm.title, "type": pm.type,
@@ -388,9 +436,19 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             return html
         meta = page.meta.get("postmortem") if uri in self.entries else None
         if meta:
-            html = library.mark_timeline(html)
+            # The body as the browser gets it: only what the allow-list keeps, whatever the
+            # checks said (PM402 reports the same removals on the source lines).
+            html = sanitize.clean(library.mark_timeline(html))
+            _escape_toc(page.toc)
             head, sep, rest = html.partition("</h1>")
             if sep:
                 return head + sep + str(meta["header_html"]) + rest
             return str(meta["header_html"]) + html
         return html
+
+
+def _escape_toc(items: Any) -> None:
+    """Table-of-contents titles as text: MkDocs places them in the page unescaped."""
+    for item in items or ():
+        item.title = sanitize.text_only(item.title)
+        _escape_toc(getattr(item, "children", ()))
