@@ -27,7 +27,8 @@ FIELD_PAYLOADS = {
     "owner": "<img src=x onerror=__hit(2)>",
     "service": "<script>__hit(3)</script>",
     "tag": '"><svg onload=__hit(4)>',
-    "title2": "</title><script>__hit(5)</script>&lt;/title&gt;&lt;script&gt;__hit(6)&lt;/script&gt;",
+    "title2": "</title><script>__hit(5)</script>"
+              "&lt;/title&gt;&lt;script&gt;__hit(6)&lt;/script&gt;",
 }
 # Markdown body; each block is separated by blank lines.
 BODY_PAYLOADS = [
@@ -50,7 +51,8 @@ BODY_PAYLOADS = [
     "## Heading <img src=x onerror=__hit(25)>",
     '## Label {: data-toc-label="<img src=x onerror=__hit(26)>" }',
 ]
-ACTION_PAYLOAD = "| A9 | <img src=x onerror=__hit(30)> | <svg/onload=__hit(31)> | 2026-06-01 | open | <script>__hit(32)</script> |"
+ACTION_PAYLOAD = ("| A9 | <img src=x onerror=__hit(30)> | <svg/onload=__hit(31)> | 2026-06-01 "
+                  "| open | <script>__hit(32)</script> |")
 TIMELINE_PAYLOAD = "| 2026-05-23 16:30 | <img src=x onerror=__hit(33)> closed |"
 
 
@@ -144,13 +146,15 @@ DANGER = """() => {
   for (const el of document.querySelectorAll("a[href], area[href]")) {
     if (["javascript:", "vbscript:", "data:"].includes(el.protocol)) bad.push("link " + el.href);
   }
-  for (const el of document.querySelectorAll("iframe, object, embed, base, meta[http-equiv=refresh]")) {
+  const framing = "iframe, object, embed, base, meta[http-equiv=refresh]";
+  for (const el of document.querySelectorAll(framing)) {
     bad.push(el.tagName);
   }
   // Pagefind's own search form has action="javascript:void(0);" and never submits.
   for (const el of document.querySelectorAll("form[action], [formaction]")) {
     if (el.closest(".pagefind-ui")) continue;
-    const target = new URL(el.getAttribute("action") || el.getAttribute("formaction"), location.href);
+    const action = el.getAttribute("action") || el.getAttribute("formaction");
+    const target = new URL(action, location.href);
     if (target.origin !== location.origin) bad.push(el.tagName + " to " + target.href);
   }
   return bad;

@@ -15,8 +15,8 @@ from functools import lru_cache
 
 import ahocorasick
 
-from .audience import marker_findings
 from . import sanitize
+from .audience import marker_findings
 from .catalogue import RULES, rule_ids_in
 from .config import Config
 from .model import (

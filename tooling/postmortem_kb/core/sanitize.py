@@ -265,8 +265,9 @@ def markdown_settings(root: Path) -> tuple[list[str], dict[str, Any]]:
 
 @lru_cache(maxsize=8)
 def _settings(path: str, stamp: int) -> tuple[list[str], dict[str, Any]]:
-    from .config import _TolerantLoader
     import yaml
+
+    from .config import _TolerantLoader
 
     names: list[str] = []
     options: dict[str, Any] = {}

@@ -11,11 +11,11 @@ in `core.library`, `core.metrics` and `core.audience`; this module only places i
 from __future__ import annotations
 
 import logging
-from html import escape
 import os
 import subprocess
 import sys
 from datetime import date
+from html import escape
 from pathlib import Path
 from typing import Any
 
