@@ -21,8 +21,8 @@ REPO = HERE.parent
 BIN = Path(sys.executable).parent
 
 
-def generate(root: Path, count: int) -> None:
-    marker = root / f".generated-{count}"
+def generate(root: Path, count: int, active_every: int = 0) -> None:
+    marker = root / f".generated-{count}-{active_every}"
     if marker.exists():
         return
     if root.exists():
@@ -36,6 +36,8 @@ def generate(root: Path, count: int) -> None:
         pm_id = f"PM-{year}-{n:05d}"
         text = (source.replace("PM-2026-001", pm_id).replace("2026-", f"{year}-")
                 .replace("ci-runner", f"service-{n % 97}"))
+        if active_every and n % active_every == 0:  # harmless HTML: PM402 must render it
+            text = text.replace("## Summary\n", "## Summary\n\nPress <kbd>Ctrl</kbd>.\n", 1)
         folder = root / "postmortems" / str(year)
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{pm_id}-generated.md").write_text(text, encoding="utf-8")
@@ -56,9 +58,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=10000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--active-every", type=int, default=0, metavar="N",
+                        help="put a harmless HTML tag in every Nth post-mortem, which PM402 "
+                             "then renders (the cost of rendering)")
     args = parser.parse_args()
-    root = HERE / ".work" / f"check-{args.files}"
-    generate(root, args.files)
+    suffix = f"-html{args.active_every}" if args.active_every else ""
+    root = HERE / ".work" / f"check-{args.files}{suffix}"
+    generate(root, args.files, args.active_every)
     size = sum(p.stat().st_size for p in (root / "postmortems").glob("*/*.md"))
     least = [sys.executable, str(HERE / "least_work.py"), str(root / "postmortems")]
     check = [str(BIN / "postmortem"), "-C", str(root), "check"]
