@@ -234,7 +234,7 @@ def test_home_table_is_a_plain_table_with_filter_data(site: Path):
     assert '<a href="2026/PM-2026-001-zzpublicslug/">PM-2026-001</a>' in table
     assert "library.js" in home
     for column in ("ID", "Title", "Date", "Quarter", "Type", "Severity", "Status",
-                   "Services", "Complete"):
+                   "Services"):
         assert f">{column}</th>" in table
 
 
@@ -273,7 +273,8 @@ def test_incident_page_header_timeline_and_footer(site: Path):
         assert badge in header
     assert "Occurred" in header and "Resolved" in header
     assert "to detect" in header and "to contain" in header and "to resolve" in header
-    assert '<meter class="pm-meter"' in header
+    assert '<meter class="pm-meter"' not in header  # published: no authoring meter
+    assert "days overdue" in html.split('<table class="pm-action-items">', 1)[1]
     assert "Security Operations" in header
     assert 'href="../../library/services/#ci-runner"' in header
     assert '<table class="pm-timeline">' in html
@@ -291,6 +292,7 @@ def test_in_review_post_mortem_has_a_banner(kb_root: Path, epoch: str, tmp_path:
     finally:
         path.write_text(original, encoding="utf-8")
     assert "pm-banner--in-review" in pm_page(site, "PM-2026-002")
+    assert '<meter class="pm-meter"' in pm_page(site, "PM-2026-002")
     assert "pm-banner" not in pm_page(site, "PM-2026-001")
 
 

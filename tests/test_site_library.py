@@ -159,6 +159,10 @@ occurred_at: {day}T08:00:00Z
 detected_at: {day}T09:30:00Z
 contained_at: {day}T11:00:00Z
 resolved_at: {day}T18:00:00Z
+impact: "Sign-ins failed for 2 hours <b>for</b> everyone"
+roles:
+  incident_commander: Dana Ruiz
+  scribe: [Lee Park, Ana Obi]
 services: [edge-proxy, auth-api]
 tags: [tls]
 ---
@@ -201,7 +205,8 @@ def test_rendered_output_matches_golden_files():
     from postmortem_kb.core.metrics import compute_stats
 
     items = golden_entries()
-    _golden("header.html", library.header_html(items[0], CONFIG, link) + "\n")
+    _golden("header.html",
+            library.header_html(items[0], CONFIG, link, date(2026, 10, 1)) + "\n")
     _golden("library_table.html", library.library_table(items, link) + "\n")
     pms = [e.pm for e in items]
     page = library.metrics_page(compute_stats(pms, as_of=date(2026, 10, 1)),

@@ -22,7 +22,7 @@ from typing import Any
 
 from . import charts
 from .config import Config
-from .metrics import DURATION_NAMES, Stats, format_hours, hours_between, in_scope
+from .metrics import DURATION_NAMES, Stats, format_hours, hours_between, in_scope, today_utc
 from .model import SEVERITIES, STATUSES, Postmortem
 from .templates import Template
 
@@ -151,36 +151,65 @@ def _meter(c: Completeness) -> str:
 # --- the home table ------------------------------------------------------------------
 
 
-HOME_COLUMNS = ("ID", "Title", "Date", "Quarter", "Type", "Severity", "Status", "Services",
-                "Complete")
+HOME_COLUMNS = ("ID", "Title", "Date", "Quarter", "Type", "Severity", "Status", "Services")
+HOME_FIRST = 50  # rows in the home page's HTML; the rest come from ENTRIES_JSON on demand
+ENTRIES_JSON = f"{FOLDER}/entries.json"
 
 
-def library_table(items: Sequence[Entry], link: Link) -> str:
-    """The whole library as one table; `library.js` adds filters and sorting, and without
-    JavaScript it stays a plain, readable table (newest first)."""
-    head = "".join(f'<th scope="col">{c}</th>' for c in HOME_COLUMNS)
-    rows = []
-    for e in items:
-        pm = e.pm
-        href = escape(link(e.uri))
-        services = ", ".join(pm.services)
-        rows.append(
-            f'<tr data-type="{escape(pm.type)}" data-severity="{escape(pm.severity)}" '
+def _library_row(e: Entry, link: Link) -> str:
+    pm = e.pm
+    href = escape(link(e.uri))
+    return (f'<tr data-type="{escape(pm.type)}" data-severity="{escape(pm.severity)}" '
             f'data-status="{escape(pm.status)}" data-quarter="{escape(pm.quarter)}" '
             f'data-services="{escape("|".join(pm.services))}">'
-            f'<td><a href="{href}">{escape(pm.id)}</a></td>'
-            f'<td><a href="{href}">{escape(pm.title)}</a></td>'
-            f"<td>{e.date}</td><td>{escape(pm.quarter)}</td>"
-            f'<td data-value="{escape(pm.type)}">{escape(e.type_name)}</td>'
-            f"<td>{_badge('severity', pm.severity)}</td>"
-            f'<td data-sort="{STATUSES.index(pm.status)}">{_badge("status", pm.status)}</td>'
-            f"<td>{escape(services)}</td>"
-            f'<td data-sort="{e.completeness.percent:03d}">{_meter(e.completeness)}</td></tr>')
-    return (f'<div class="pm-library-wrap" data-search-exclude data-pagefind-ignore>'
-            f'<p class="pm-library-count">{len(items)} post-mortem'
-            f'{"" if len(items) == 1 else "s"}</p>'
+            f'<td class="pm-c-id"><a href="{href}">{escape(pm.id)}</a></td>'
+            f'<td class="pm-c-title"><a href="{href}">{escape(pm.title)}</a></td>'
+            f'<td class="pm-c-date">{e.date}</td>'
+            f'<td class="pm-c-quarter">{escape(pm.quarter)}</td>'
+            f'<td class="pm-c-type" data-value="{escape(pm.type)}">{escape(e.type_name)}</td>'
+            f'<td class="pm-c-severity">{_badge("severity", pm.severity)}</td>'
+            f'<td class="pm-c-status" data-sort="{STATUSES.index(pm.status)}">'
+            f'{_badge("status", pm.status)}</td>'
+            f'<td class="pm-c-services">{escape(", ".join(pm.services))}</td></tr>')
+
+
+def library_table(items: Sequence[Entry], link: Link, first: int = HOME_FIRST) -> str:
+    """The home page's library: the FIRST most recent post-mortems as a table (cards on a
+    phone), readable without JavaScript; `library.js` adds filters, sorting and the rest
+    of the library from ENTRIES_JSON when the reader asks for them. Its weight stays the
+    same whatever the size of the library."""
+    head = "".join(f'<th scope="col" class="pm-c-{c.lower()}">{c}</th>' for c in HOME_COLUMNS)
+    rows = "".join(_library_row(e, link) for e in items[:first])
+    total = len(items)
+    noun = "post-mortem" if total == 1 else "post-mortems"
+    browse = ", ".join(f'<a href="{escape(link(INDEXES[d][0]))}">{d}</a>'
+                       for d in ("quarter", "type", "severity", "service", "tag"))
+    if total > first:
+        count = (f"The {first} most recent of {total:,} {noun}. Browse them all by "
+                 f"{browse}.")
+    else:
+        count = f"{total:,} {noun}."
+    return (f'<div class="pm-library-wrap" data-search-exclude data-pagefind-ignore '
+            f'data-pm-total="{total}" data-pm-entries="{escape(link(ENTRIES_JSON))}">'
+            f'<p class="pm-library-count">{count}</p>'
             f'<table class="pm-library pm-sortable"><thead><tr>{head}</tr></thead><tbody>'
-            + "".join(rows) + "</tbody></table></div>")
+            + rows + "</tbody></table></div>")
+
+
+def library_json(items: Sequence[Entry], link: Link) -> str:
+    """The whole library, compact, for the home page's filters and "show more": one array
+    per post-mortem (see `ENTRY_FIELDS`), links relative to the site root. About 150 bytes
+    a post-mortem; fetched only when the reader filters, sorts or asks for more."""
+    import json
+
+    rows = [[e.pm.id, e.pm.title, e.date, e.pm.quarter, e.pm.type, e.type_name,
+             e.pm.severity, e.pm.status, list(e.pm.services), link(e.uri)] for e in items]
+    return json.dumps({"fields": ENTRY_FIELDS, "entries": rows}, ensure_ascii=False,
+                      separators=(",", ":"))
+
+
+ENTRY_FIELDS = ["id", "title", "date", "quarter", "type", "type_name", "severity", "status",
+                "services", "href"]
 
 
 def home_markdown(markdown: str | None, table_slot: str) -> str:
@@ -307,8 +336,7 @@ def _action_table(rows: Sequence[Any], link: Link, uri_of: Mapping[str, str],
     out = []
     for r in rows:
         due = r.due.isoformat() if r.due else escape(r.raw_due or "no date")
-        late = f' <span class="pm-overdue">{r.days_overdue} days overdue</span>' \
-            if r.overdue else ""
+        late = overdue_html(r.days_overdue) if r.overdue else ""
         uri = uri_of.get(r.postmortem_path, "")
         pm_link = (f'<a href="{escape(link(uri))}">{escape(r.postmortem)}</a>'
                    if uri else escape(r.postmortem))
@@ -544,36 +572,113 @@ def _times(pm: Postmortem) -> str:
             hours = hours_between(pm, since[0], key)
             if hours is not None:
                 extra = f'<span class="pm-duration">{format_hours(hours)} {since[1]}</span>'
+        when = (f'<time datetime="{moment.isoformat()}">{escape(text)}</time>' if moment
+                else f"<span>{text}</span>")
         cells.append(f'<div class="pm-time"><span class="pm-label">{label}</span>'
-                     f"<time>{escape(text)}</time>{extra}</div>")
+                     f"{when}{extra}</div>")
+    lasted = hours_between(pm, "occurred_at", "resolved_at")
+    duration = (f"{format_hours(lasted)}" if lasted is not None
+                else "ongoing" if pm.time("occurred_at") else "—")
+    cells.append('<div class="pm-time pm-time--duration"><span class="pm-label">Duration'
+                 f'</span><span>{duration}</span><span class="pm-duration">occurred to '
+                 "resolved</span></div>")
     return '<div class="pm-times">' + "".join(cells) + "</div>"
 
 
-def header_html(e: Entry, config: Config, link: Link) -> str:
-    """The incident header: badges, the four times and durations, owner, services, tags
-    and the completeness meter. Shown under the title."""
+FOLLOW_UPS = "pm-follow-ups"  # the anchor of the action items on an incident page
+
+
+@dataclass(frozen=True)
+class FollowUps:
+    """The state of a post-mortem's action items on a given day."""
+
+    open: int
+    overdue: int
+    done: int
+    wont_do: int
+
+    @property
+    def total(self) -> int:
+        return self.open + self.done + self.wont_do
+
+    def text(self) -> str:
+        if not self.total:
+            return "none recorded"
+        parts = [f"{self.open} open"]
+        if self.overdue:
+            parts.append(f"{self.overdue} overdue")
+        parts.append(f"{self.done} done")
+        if self.wont_do:
+            parts.append(f"{self.wont_do} won't do")
+        return ", ".join(parts)
+
+
+def follow_ups(pm: Postmortem, as_of: date) -> FollowUps:
+    items = [a for a in pm.actions if any((a.id, a.action, a.owner, a.raw_due, a.status))]
+    return FollowUps(sum(a.status in ("open", "in-progress") for a in items),
+                     sum(a.overdue(as_of) for a in items),
+                     sum(a.status == "done" for a in items),
+                     sum(a.status == "wont-do" for a in items))
+
+
+def overdue_html(days: int) -> str:
+    """How an overdue action item is marked, the same on the tracker and incident pages."""
+    return f' <span class="pm-overdue">{days} day{"" if days == 1 else "s"} overdue</span>'
+
+
+def header_html(e: Entry, config: Config, link: Link, as_of: date | None = None) -> str:
+    """The incident header a responder reads first: severity, status and type; impact in
+    one line; the times, durations and how long it lasted; who held which role; the
+    follow-ups' state as of AS_OF (the build date); services and tags. Authoring
+    completeness only while the post-mortem is being written (draft, in review)."""
     pm = e.pm
+    today = as_of or today_utc()
     # No Pagefind filters (data-pagefind-filter): Pagefind writes them in a random order,
     # and the same input must give the same output, byte for byte.
-    badges = [_badge("id", pm.id),
+    badges = [_badge("severity", pm.severity, index_link("severity", pm.severity, config, link)),
+              _badge("status", pm.status),
               _badge("type", e.type_name, index_link("type", pm.type, config, link)),
-              _badge("severity", pm.severity, index_link("severity", pm.severity, config, link)),
-              _badge("status", pm.status), _badge("visibility", pm.visibility)]
+              _badge("visibility", pm.visibility), _badge("id", pm.id)]
 
     def links(dimension: str, values: list[str]) -> str:
         return ", ".join(f'<a href="{escape(index_link(dimension, v, config, link))}">'
                          f"{escape(v)}</a>" for v in values) or "—"
 
-    c = e.completeness
+    impact = (f'<p class="pm-impact"><strong>Impact:</strong> {escape(pm.impact)}</p>'
+              if pm.impact else "")
+    facts = [(role, escape(", ".join(names))) for role, names in pm.roles]
+    facts.append(("Owner", escape(pm.owner) or "—"))
+    state = follow_ups(pm, today)
+    text = escape(state.text())
+    if state.overdue:
+        text = text.replace(f"{state.overdue} overdue",
+                            f'<span class="pm-overdue">{state.overdue} overdue</span>', 1)
+    facts.append(("Follow-ups", f'<a href="#{FOLLOW_UPS}">{text}</a>' if state.total
+                  else text))
+    facts.append(("Services", links("service", pm.services)))
+    facts.append(("Tags", links("tag", pm.tags)))
+    if pm.status in ("draft", "in-review"):
+        c = e.completeness
+        facts.append(("Complete", f'{_meter(c)} <span class="pm-dim">{c.sections_done} of '
+                      f"{c.sections_total} sections, {c.items_done} of {c.items_total} "
+                      "checklist items</span>"))
     return ('<div class="pm-header">'
-            f'<p class="pm-badges">{" ".join(badges)}</p>{_times(pm)}'
+            f'<p class="pm-badges">{" ".join(badges)}</p>{impact}{_times(pm)}'
             '<dl class="pm-facts">'
-            f"<dt>Owner</dt><dd>{escape(pm.owner) or '—'}</dd>"
-            f"<dt>Services</dt><dd>{links('service', pm.services)}</dd>"
-            f"<dt>Tags</dt><dd>{links('tag', pm.tags)}</dd>"
-            f"<dt>Complete</dt><dd>{_meter(c)} <span class=\"pm-dim\">{c.sections_done} of "
-            f"{c.sections_total} sections, {c.items_done} of {c.items_total} checklist items"
-            "</span></dd></dl></div>")
+            + "".join(f"<dt>{escape(label)}</dt><dd>{value}</dd>" for label, value in facts)
+            + "</dl></div>")
+
+
+def contents_html(headings: Sequence[tuple[str, str]]) -> str:
+    """The incident page's table of contents inside the page, for narrow screens where
+    Material's sidebar is hidden (incident pages are not in the nav, so its drawer has no
+    table of contents for them). HEADINGS: (title, href) of the H2 sections."""
+    if not headings:
+        return ""
+    items = "".join(f'<li><a href="{escape(href)}">{escape(title)}</a></li>'
+                    for title, href in headings)
+    return (f'<details class="pm-contents"><summary>Contents</summary><ol>{items}</ol>'
+            "</details>")
 
 
 def banner_html(pm: Postmortem) -> str:
@@ -584,7 +689,11 @@ def banner_html(pm: Postmortem) -> str:
             f'<p class="admonition-title">{title}</p><p>{text}</p></div>')
 
 
-def footer_html(e: Entry, picks: Sequence[tuple[Entry, str]], history: Any, link: Link) -> str:
+GUIDE = "guide/index.md"  # the blameless-writing guide `postmortem init` ships
+
+
+def footer_html(e: Entry, picks: Sequence[tuple[Entry, str]], history: Any, link: Link,
+                guide: bool = False) -> str:
     parts = []
     if picks:
         items = "".join(f'<li><a href="{escape(link(r.uri))}">{escape(r.pm.id)}</a> '
@@ -593,7 +702,9 @@ def footer_html(e: Entry, picks: Sequence[tuple[Entry, str]], history: Any, link
         parts.append(f'<h2 id="related-incidents">Related incidents</h2><ul>{items}</ul>')
     if history is not None:
         parts.append(history_html(history))
-    parts.append(f'<aside class="pm-blameless"><p>{escape(BLAMELESS_NOTE)}</p></aside>')
+    how = (f' <a href="{escape(link(GUIDE))}">How to write a blameless post-mortem</a>.'
+           if guide else "")
+    parts.append(f'<aside class="pm-blameless"><p>{escape(BLAMELESS_NOTE)}{how}</p></aside>')
     return '<div class="pm-footer">' + "".join(parts) + "</div>"
 
 
@@ -626,22 +737,56 @@ def history_html(history: Any) -> str:
 
 
 TIMELINE_MARK = "<!--pmkb-timeline-->"
+_CHECKBOX = re.compile(r'<input type="checkbox" disabled( checked)?\s*/?>')
 
 
-def mark_timeline(html: str) -> str:
-    """Give the timeline's table (the first table after the mark) its class."""
-    at = html.find(TIMELINE_MARK)
+def label_checkboxes(html: str) -> str:
+    """Give every checklist box (pymdownx.tasklist) an accessible name: its label holds
+    only a picture of a box, and screen readers would announce an unnamed checkbox."""
+    if 'type="checkbox"' not in html:
+        return html
+    return _CHECKBOX.sub(lambda m: '<input type="checkbox" disabled checked '
+                         'aria-label="Done"/>' if m.group(1) else
+                         '<input type="checkbox" disabled aria-label="Not done"/>', html)
+
+
+def _mark_table(html: str, mark: str, cls: str) -> str:
+    at = html.find(mark)
     if at < 0:
         return html
     table = html.find("<table>", at)
     if table < 0:
         return html
-    return html[:table] + '<table class="pm-timeline">' + html[table + len("<table>"):]
+    return html[:table] + f'<table class="{cls}">' + html[table + len("<table>"):]
 
 
-def incident_markdown(pm: Postmortem, audience: str, hidden: set[str]) -> str:
+def mark_timeline(html: str) -> str:
+    """Give the timeline's table (the first table after its mark) its class, and the
+    action items' table (after the follow-ups anchor) its own: cards on a phone."""
+    html = _mark_table(html, TIMELINE_MARK, "pm-timeline")
+    return _mark_table(html, f'<div id="{FOLLOW_UPS}"></div>', "pm-action-items")
+
+
+_CELL_SPLIT = re.compile(r"(?<!\\)\|")
+
+
+def _mark_overdue_row(line: str, days: int) -> str:
+    """The table row LINE with the overdue mark after its Due cell (the fourth)."""
+    cells = _CELL_SPLIT.split(line)
+    first = 1 if line.lstrip().startswith("|") else 0
+    due = first + 3
+    if len(cells) <= due:
+        return line
+    cells[due] = cells[due].rstrip() + overdue_html(days) + " "
+    return "|".join(cells)
+
+
+def incident_markdown(pm: Postmortem, audience: str, hidden: set[str],
+                      as_of: date | None = None) -> str:
     """The body of a post-mortem as its page renders it: the timeline table wrapped so it
-    shows as a timeline, blocks above the audience cut, hidden post-mortems withheld."""
+    shows as a timeline, overdue action items marked as of AS_OF (as on the tracker), an
+    anchor before the action items, blocks above the audience cut, hidden post-mortems
+    withheld."""
     from .audience import cut_marked_blocks, unlink_evidence, withhold
 
     lines = pm.text.split("\n")
@@ -652,5 +797,16 @@ def incident_markdown(pm: Postmortem, audience: str, hidden: set[str]) -> str:
             if table is not None:
                 lines[table.line - 1] = f"{TIMELINE_MARK}\n\n{lines[table.line - 1]}"
             break
+    if as_of is not None:
+        for item in pm.actions:
+            if item.overdue(as_of) and item.due and 0 < item.line <= len(lines):
+                lines[item.line - 1] = _mark_overdue_row(lines[item.line - 1],
+                                                         (as_of - item.due).days)
+    if pm.actions:
+        first = min(a.line for a in pm.actions)
+        head = next((t.line for s in pm.sections for t in s.tables
+                     if t.line <= first and any(r[0] == first for r in t.rows)), 0)
+        if 0 < head <= len(lines):
+            lines[head - 1] = f'\n<div id="{FOLLOW_UPS}"></div>\n\n{lines[head - 1]}'
     body = "\n".join(lines[body_start:])
     return unlink_evidence(withhold(cut_marked_blocks(body, audience), hidden))

@@ -206,6 +206,26 @@ class Postmortem:
     def controls(self) -> list[str]:
         return _str_list(self.meta.get("controls"))
 
+    @property
+    def impact(self) -> str:
+        """The impact in one line (front matter `impact:`), for the incident header."""
+        value = self.meta.get("impact")
+        return " ".join(str(value).split()) if isinstance(value, (str, int, float)) else ""
+
+    @property
+    def roles(self) -> list[tuple[str, list[str]]]:
+        """Who held which role (front matter `roles:`, e.g. `incident_commander: Dana
+        Ruiz`), in the order written; role names as a reader says them."""
+        value = self.meta.get("roles")
+        if not isinstance(value, dict):
+            return []
+        found = []
+        for role, people in value.items():
+            names = _str_list(people)
+            if isinstance(role, str) and role.strip() and names:
+                found.append((role_name(role), names))
+        return found
+
     def time(self, key: str) -> datetime | None:
         """The zone-aware time of front-matter KEY, or None when missing or malformed."""
         cache = self.__dict__.setdefault("_times", {})  # parsed once: pages ask often
@@ -224,6 +244,13 @@ class Postmortem:
     def slug(self) -> str:
         name = self.path.rsplit("/", 1)[-1]
         return name[:-3] if name.endswith(".md") else name
+
+
+def role_name(key: str) -> str:
+    """`incident_commander` -> `Incident commander`."""
+    words = key.replace("_", " ").replace("-", " ").split()
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
 
 
 def _str_list(value: Any) -> list[str]:

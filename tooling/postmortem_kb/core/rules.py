@@ -36,7 +36,7 @@ from .times import has_zone_problem, iso_utc, parse_datetime
 
 KNOWN_KEYS = frozenset({
     "id", "title", "type", "severity", "status", "visibility", "owner", *TIME_KEYS,
-    "archived_at", "services", "tags", "template", "controls",
+    "archived_at", "services", "tags", "template", "controls", "impact", "roles",
 })
 DRAFT_KEYS = ("id", "title", "type", "severity", "status", "visibility", "owner",
               "occurred_at", "detected_at")
@@ -228,7 +228,7 @@ def _front_matter(pm: Postmortem, config: Config, out: _Collector, rank: int) ->
     _choice(meta, lines, out, "severity", SEVERITIES, "SEV1 (worst) to SEV4")
     _choice(meta, lines, out, "status", STATUSES, "draft, in-review, published or archived")
     _choice(meta, lines, out, "visibility", VISIBILITIES, "public, internal or restricted")
-    for key in ("title", "owner"):
+    for key in ("title", "owner", "impact"):
         value = meta.get(key)
         if value is not None and not isinstance(value, (str, int, float)):
             out.add(lines.get(key, 1), "PM102", f"`{key}` must be text")
@@ -238,6 +238,15 @@ def _front_matter(pm: Postmortem, config: Config, out: _Collector, rank: int) ->
                                       and all(isinstance(v, (str, int)) for v in value)):
             out.add(lines.get(key, 1), "PM102",
                     f"`{key}` must be a list of strings, e.g. `{key}: [auth-api]`")
+
+    roles = meta.get("roles")
+    if roles is not None and not (isinstance(roles, dict) and all(
+            isinstance(k, str) and (isinstance(v, (str, int)) or v is None or (
+                isinstance(v, list) and all(isinstance(x, (str, int)) for x in v)))
+            for k, v in roles.items())):
+        out.error(lines.get("roles", 1), "PM102",
+                  "`roles` must map a role to a name or a list of names, e.g. "
+                  "`roles: {incident_commander: Dana Ruiz, scribe: [Lee Park]}`")
 
     previous: tuple[str, object] | None = None
     for key in (*TIME_KEYS, "archived_at"):

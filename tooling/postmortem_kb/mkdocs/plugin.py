@@ -15,7 +15,7 @@ import os
 import subprocess
 import sys
 from datetime import date
-from html import escape
+from html import escape, unescape
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +73,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self.related: dict[str, list[tuple[library.Entry, str]]] = {}
         self.history: dict[str, Any] = {}
         self.pagefind = False
+        self.as_of = date.today()
+        self.guide = False
         self._urls: dict[str, str] = {}  # docs path -> site URL
         self.csp_hashes: set[str] = set()
         self.csp_pages: list[str] = []  # written pages that carry the policy placeholder
@@ -195,11 +197,12 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         ordered = list(self.entries.values())
         self.related = library.related(ordered)
         self.history = self._history(kb)
+        self.guide = kept.get_file_from_path(library.GUIDE) is not None
 
         def link_from(uri: str) -> library.Link:
             return self._linker(File(uri, "", "", config.use_directory_urls).url, config)
 
-        as_of = date.fromisoformat(get_build_date())
+        as_of = self.as_of = date.fromisoformat(get_build_date())
         self.generated = {}
         for dimension in library.INDEXES:
             page = library.index_page(ordered, dimension, kb,
@@ -232,6 +235,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             kept.append(File.generated(config, uri, content=page.markdown))
         home = library.GeneratedPage(library.HOME, "")
         home.markdown = home.slot(library.library_table(ordered, link_from(library.HOME)))
+        if kept.get_file_from_path(library.ENTRIES_JSON) is None:
+            kept.append(File.generated(config, library.ENTRIES_JSON, content=library.library_json(
+                ordered, link_from(library.HOME))))
         self.home = home
         if kept.get_file_from_path(library.HOME) is None:
             kept.append(File.generated(config, library.HOME,
@@ -365,7 +371,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             pm = entry.pm
             link = self._link(page, config)
             page.meta = self._incident_meta(page.meta, entry, link)
-            return library.incident_markdown(pm, kb.audience, self.hidden)
+            return library.incident_markdown(pm, kb.audience, self.hidden, self.as_of)
         if uri in self.generated:
             return markdown
         problems = aud.marker_problems(markdown)
@@ -400,10 +406,10 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
                 "visibility": pm.visibility, "owner": pm.owner, "quarter": pm.quarter,
                 "services": list(pm.services), "tags": list(pm.tags),
                 "completeness": entry.completeness.percent,
-                "header_html": library.header_html(entry, kb, link),
+                "header_html": library.header_html(entry, kb, link, self.as_of),
                 "banner_html": library.banner_html(pm),
                 "footer_html": library.footer_html(entry, self.related.get(pm.id, []),
-                                                   history, link),
+                                                   history, link, self.guide),
             },
         }
 
@@ -435,15 +441,21 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
                 html = html.replace(key, value, 1)
             return html
         meta = page.meta.get("postmortem") if uri in self.entries else None
-        if meta:
+        if not meta:
+            return library.label_checkboxes(html)
+        if meta:  # noqa: SIM102 (kept as a block for the rebase of the sanitizer's lines)
             # The body as the browser gets it: only what the allow-list keeps, whatever the
             # checks said (PM402 reports the same removals on the source lines).
-            html = sanitize.clean(library.mark_timeline(html))
+            html = library.label_checkboxes(sanitize.clean(library.mark_timeline(html)))
             _escape_toc(page.toc)
+            top = [item for item in page.toc for item in (item.children or [item])
+                   if item.level == 2] if page.toc else []
+            header = str(meta["header_html"]) + library.contents_html(
+                [(unescape(item.title), item.url) for item in top])
             head, sep, rest = html.partition("</h1>")
             if sep:
-                return head + sep + str(meta["header_html"]) + rest
-            return str(meta["header_html"]) + html
+                return head + sep + header + rest
+            return header + html
         return html
 
 
