@@ -21,7 +21,7 @@ from test_site_support import build
 CONFIG = Config(root=Path("."))
 AS_OF = date(2026, 10, 1)  # A2 of the fixture (due 2026-08-31, in progress) is 31 days late
 IMPACT = 'impact: "Private packages downloaded by an unknown party"\n'
-ROLES = "roles:\n  incident_commander: Dana Ruiz\n  scribe: [Lee Park]\n"
+ROLES = 'roles:\n  - "Incident commander: Dana Ruiz"\n  - "Scribe: Lee Park"\n'
 
 
 def with_front(text: str, extra: str) -> str:
@@ -50,6 +50,12 @@ def test_header_shows_impact_roles_and_follow_ups():
     assert ('<a href="#pm-follow-ups">2 open, <span class="pm-overdue">1 overdue</span>, '
             "2 done</a>") in html
     assert '<span class="pm-label">Duration</span>' in html
+
+
+def test_roles_as_a_mapping_read_the_same():
+    mapping = "roles:\n  incident_commander: Dana Ruiz\n  scribe: [Lee Park]\n"
+    html = header(with_front(complete_postmortem_text(), mapping))
+    assert "<dt>Incident commander</dt><dd>Dana Ruiz</dd><dt>Scribe</dt><dd>Lee Park</dd>" in html
 
 
 def test_header_without_impact_or_roles_shows_neither():
@@ -81,6 +87,9 @@ def test_incident_page_marks_overdue_items_as_the_tracker_does():
     ('impact: "Checkout down for 20 minutes"\n', True),
     ("impact: [a, b]\n", False),
     ("roles:\n  incident_commander: Dana\n  scribe: [Lee, Ana]\n", True),
+    ('roles:\n  - "Incident commander: Dana"\n', True),
+    ("roles:\n  - Incident commander: Dana\n", True),
+    ("roles:\n  - Dana\n", False),
     ("roles: [Dana]\n", False),
     ("roles:\n  incident_commander: {name: Dana}\n", False),
 ])

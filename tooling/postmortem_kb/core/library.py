@@ -188,7 +188,7 @@ def library_table(items: Sequence[Entry], link: Link, first: int = HOME_FIRST) -
         count = (f"The {first} most recent of {total:,} {noun}. Browse them all by "
                  f"{browse}.")
     else:
-        count = f"{total:,} {noun}."
+        count = f"{total:,} {noun}"
     return (f'<div class="pm-library-wrap" data-search-exclude data-pagefind-ignore '
             f'data-pm-total="{total}" data-pm-entries="{escape(link(ENTRIES_JSON))}">'
             f'<p class="pm-library-count">{count}</p>'

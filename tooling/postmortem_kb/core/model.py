@@ -214,14 +214,23 @@ class Postmortem:
 
     @property
     def roles(self) -> list[tuple[str, list[str]]]:
-        """Who held which role (front matter `roles:`, e.g. `incident_commander: Dana
-        Ruiz`), in the order written; role names as a reader says them."""
+        """Who held which role, in the order written; role names as a reader says them.
+        Front matter `roles:` is a list of "Role: Name" strings (the form `check` reads
+        fastest) or a mapping of role to a name or a list of names."""
         value = self.meta.get("roles")
-        if not isinstance(value, dict):
-            return []
+        pairs: list[tuple[Any, Any]] = []
+        if isinstance(value, dict):
+            pairs = list(value.items())
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, str) and ":" in item:
+                    role, _, people = item.partition(":")
+                    pairs.append((role, people))
+                elif isinstance(item, dict):
+                    pairs.extend(item.items())
         found = []
-        for role, people in value.items():
-            names = _str_list(people)
+        for role, people in pairs:
+            names = _str_list(people.strip() if isinstance(people, str) else people)
             if isinstance(role, str) and role.strip() and names:
                 found.append((role_name(role), names))
         return found

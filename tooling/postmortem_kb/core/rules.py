@@ -239,14 +239,10 @@ def _front_matter(pm: Postmortem, config: Config, out: _Collector, rank: int) ->
             out.add(lines.get(key, 1), "PM102",
                     f"`{key}` must be a list of strings, e.g. `{key}: [auth-api]`")
 
-    roles = meta.get("roles")
-    if roles is not None and not (isinstance(roles, dict) and all(
-            isinstance(k, str) and (isinstance(v, (str, int)) or v is None or (
-                isinstance(v, list) and all(isinstance(x, (str, int)) for x in v)))
-            for k, v in roles.items())):
-        out.error(lines.get("roles", 1), "PM102",
-                  "`roles` must map a role to a name or a list of names, e.g. "
-                  "`roles: {incident_commander: Dana Ruiz, scribe: [Lee Park]}`")
+    if not _roles_ok(meta.get("roles")):
+        out.add(lines.get("roles", 1), "PM102",
+                '`roles` must list "Role: Name" strings, e.g. `roles: ["Incident commander: '
+                'Dana Ruiz", "Scribe: Lee Park"]`, or map a role to a name or a list of names')
 
     previous: tuple[str, object] | None = None
     for key in (*TIME_KEYS, "archived_at"):
@@ -282,6 +278,22 @@ def _example(key: str, config: Config, pm: Postmortem) -> str:
         "type": next(iter(config.types)), "severity": "SEV3", "status": "draft",
         "visibility": "internal", "owner": "Security Operations",
     }.get(key, "2026-03-14T09:12:00Z")
+
+
+def _roles_ok(roles: object) -> bool:
+    """`roles`: absent, a list of "Role: Name" strings (or one-key mappings), or a mapping
+    of role to a name or a list of names."""
+    def names(value: object) -> bool:
+        return value is None or isinstance(value, (str, int)) or (
+            isinstance(value, list) and all(isinstance(x, (str, int)) for x in value))
+
+    def mapping(value: object) -> bool:
+        return isinstance(value, dict) and all(isinstance(k, str) and names(v)
+                                               for k, v in value.items())
+    if roles is None or mapping(roles):
+        return True
+    return isinstance(roles, list) and all(
+        (isinstance(item, str) and ":" in item) or mapping(item) for item in roles)
 
 
 def _choice(meta: dict[str, object], lines: dict[str, int], out: _Collector, key: str,
