@@ -11,6 +11,7 @@ unpacked), or is refused with an error naming the file, the line and the fix.
 from __future__ import annotations
 
 import gzip
+import shutil
 from pathlib import Path
 
 import markdown
@@ -158,16 +159,24 @@ def test_restricted_site_shows_every_canary(redteam):
     assert {f.split(" in ")[0] for f in leaks(redteam["restricted"], wanted)} == set(wanted)
 
 
-def test_hidden_checklist_items_do_not_count_in_the_public_meter(redteam):
-    home = {aud: redteam[aud]["index.html"] for aud in ("public", "restricted")}
-    assert "checklist items" in home["public"]
-    # The restricted build counts one more checklist item (the hidden one).
-    def items(html: str) -> int:
-        marker = 'pm-2026-001-public/'
-        row = html[html.index(marker):]
-        title = row[row.index('title="'):]
+def test_hidden_checklist_items_do_not_count_in_the_public_meter(redteam, tmp_path: Path):
+    # The authoring meter shows on in-review (and draft) incident pages only.
+    root = tmp_path / "kb"
+    shutil.copytree(redteam["root"], root)
+    path = root / "postmortems" / "2026" / "PM-2026-001-public.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("status: published",
+                                                              "status: in-review", 1),
+                    encoding="utf-8")
+
+    def items(audience: str) -> int:
+        site = tmp_path / f"site-{audience}"
+        assert site_build(root, site, audience).exit_code == 0
+        html = (site / "2026" / "PM-2026-001-public" / "index.html").read_text(encoding="utf-8")
+        title = html[html.index('<meter class="pm-meter"'):]
+        title = title[title.index('title="'):]
         return int(title.split(",")[1].strip().split("/")[1].split(" ")[0])
-    assert items(home["restricted"]) == items(home["public"]) + 1
+    # The restricted build counts one more checklist item (the hidden one).
+    assert items("restricted") == items("public") + 1
 
 
 # --- the CLI's audience outputs ---------------------------------------------------------
