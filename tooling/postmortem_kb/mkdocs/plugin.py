@@ -443,20 +443,18 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         meta = page.meta.get("postmortem") if uri in self.entries else None
         if not meta:
             return library.label_checkboxes(html)
-        if meta:  # noqa: SIM102 (kept as a block for the rebase of the sanitizer's lines)
-            # The body as the browser gets it: only what the allow-list keeps, whatever the
-            # checks said (PM402 reports the same removals on the source lines).
-            html = library.label_checkboxes(sanitize.clean(library.mark_timeline(html)))
-            _escape_toc(page.toc)
-            top = [item for item in page.toc for item in (item.children or [item])
-                   if item.level == 2] if page.toc else []
-            header = str(meta["header_html"]) + library.contents_html(
-                [(unescape(item.title), item.url) for item in top])
-            head, sep, rest = html.partition("</h1>")
-            if sep:
-                return head + sep + header + rest
-            return header + html
-        return html
+        # The body as the browser gets it: only what the allow-list keeps, whatever the
+        # checks said (PM402 reports the same removals on the source lines).
+        html = library.label_checkboxes(sanitize.clean(library.mark_timeline(html)))
+        _escape_toc(page.toc)
+        top = [item for item in page.toc for item in (item.children or [item])
+               if item.level == 2] if page.toc else []
+        header = str(meta["header_html"]) + library.contents_html(
+            [(unescape(item.title), item.url) for item in top])
+        head, sep, rest = html.partition("</h1>")
+        if sep:
+            return head + sep + header + rest
+        return header + html
 
 
 def _escape_toc(items: Any) -> None:
