@@ -106,6 +106,10 @@ def test_checklist_boxes_get_a_label():
             '</label> A</li><li><label><input type="checkbox" disabled/></label> B</li>')
     out = library.label_checkboxes(html)
     assert out.count('aria-label="Done"') == 1 and out.count('aria-label="Not done"') == 1
+    sanitized = '<input type="checkbox" disabled="" checked=""><input type="checkbox" disabled="">'
+    out = library.label_checkboxes(sanitized)
+    assert out.count('aria-label="Done"') == 1 and out.count('aria-label="Not done"') == 1
+    assert library.label_checkboxes(out) == out
 
 
 def test_home_page_holds_the_first_page_and_the_json_holds_all(kb: Path, tmp_path: Path):

@@ -737,7 +737,7 @@ def history_html(history: Any) -> str:
 
 
 TIMELINE_MARK = "<!--pmkb-timeline-->"
-_CHECKBOX = re.compile(r'<input type="checkbox" disabled( checked)?\s*/?>')
+_CHECKBOX = re.compile(r'<input type="checkbox"([^>]*?)\s*/?>')
 
 
 def label_checkboxes(html: str) -> str:
@@ -745,9 +745,14 @@ def label_checkboxes(html: str) -> str:
     only a picture of a box, and screen readers would announce an unnamed checkbox."""
     if 'type="checkbox"' not in html:
         return html
-    return _CHECKBOX.sub(lambda m: '<input type="checkbox" disabled checked '
-                         'aria-label="Done"/>' if m.group(1) else
-                         '<input type="checkbox" disabled aria-label="Not done"/>', html)
+
+    def labelled(match: re.Match[str]) -> str:
+        attributes = match.group(1)
+        if "aria-label" in attributes:
+            return match.group(0)
+        name = "Done" if re.search(r"\bchecked\b", attributes) else "Not done"
+        return f'<input type="checkbox"{attributes} aria-label="{name}">'
+    return _CHECKBOX.sub(labelled, html)
 
 
 def _mark_table(html: str, mark: str, cls: str) -> str:
