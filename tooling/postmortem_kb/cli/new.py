@@ -11,7 +11,7 @@ from .. import git as gitops
 from ..core.errors import UsageError
 from ..core.model import SEVERITIES, VISIBILITIES
 from ..core.scaffold import NewPostmortem, check_new, create_postmortem, default_title, next_id
-from ..core.times import now_utc, parse_datetime, parse_table_time
+from ..core.times import RANGE_HINT, now_utc, out_of_range, parse_datetime, parse_table_time
 from .common import handle_errors, load_kb, root_option
 from .main import cli
 
@@ -20,6 +20,8 @@ def parse_moment(value: str | None, option: str) -> datetime | None:
     if value is None:
         return None
     moment = parse_datetime(value) or parse_table_time(value)
+    if moment is None and out_of_range(value):
+        raise UsageError(f"{option} {value!r} is out of range: use {RANGE_HINT}")
     if moment is None:
         raise UsageError(f"{option} {value!r} is not a time: use ISO-8601 with a zone "
                          "(2026-03-14T09:12:00Z) or 'YYYY-MM-DD HH:MM' in UTC")

@@ -9,6 +9,7 @@ Every element keeps the line it came from.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import yaml
@@ -38,15 +39,18 @@ _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 ACTION_COLUMNS = ("id", "action", "owner", "due", "status", "tracking")
 
 _FM_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
-_FM_KEY = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:", re.M)
-_MASK = re.compile(
-    r"<!--.*?-->|^[ \t]{0,3}(`{3,}|~{3,})[^\n]*\n.*?(?:^[ \t]{0,3}\1[`~]*[ \t]*$|\Z)",
-    re.S | re.M,
-)
+# A fence runs to its closing fence or to the end of the text. HTML comments are sought
+# with str.find (see `mask`): a pattern `<!--.*?-->` rescans the rest of the text from every
+# unclosed `<!--`, which is quadratic (100 KB of `<!--` took 20 s).
+_FENCE = re.compile(
+    r"^[ \t]{0,3}(`{3,}|~{3,})[^\n]*\n.*?(?:^[ \t]{0,3}\1[`~]*[ \t]*$|\Z)", re.S | re.M)
+_FENCE_START = re.compile(r"^[ \t]{0,3}(?:`{3}|~{3})", re.M)
 # The scanner works on the body with a "\n" put in front, so that every line starts after a
 # newline: patterns that begin with a literal "\n" are several times faster in `re` than
 # patterns that begin with a MULTILINE `^`.
-_H2 = re.compile(r"\n##(?!#)[ \t]+([^\n]*?)[ \t#]*(?=\n|\Z)")
+# The heading's closing `#`s are stripped in Python: a lazy `([^\n]*?)[ \t#]*` would be
+# quadratic in a line of `# # # …`.
+_H2 = re.compile(r"\n##(?!#)[ \t]+([^\n]*)")
 _TASK = re.compile(r"\n([ \t]*)[-*+][ \t]+\[([ xX])\][ \t]*([^\n]*)")
 _TABLE = re.compile(r"\n[ \t]*\|[^\n]*(?:\n[ \t]*\|[^\n]*)*")
 _DELIM = re.compile(r"^[\s|:\-]+$")
@@ -62,15 +66,53 @@ class ParseProblem(Exception):
         self.finding = finding
 
 
-def _blank(match: re.Match[str]) -> str:
-    return "\n" * match.group(0).count("\n")
+def comment_and_fence_spans(body: str) -> Iterator[tuple[int, int, bool]]:
+    """(start, stop, is_comment) of every HTML comment and fenced code block, in order.
+
+    Scans left to right, once: at each point the nearer of the next `<!--` (closed by the
+    next `-->`) and the next fence start is taken. Linear in the length of the body.
+    """
+    comment = body.find("<!--")
+    fence_search = _FENCE_START.search(body)
+    fence_at = fence_search.start() if fence_search else -1
+    pos = 0
+    while comment >= 0 or fence_at >= 0:
+        if comment >= 0 and (fence_at < 0 or comment < fence_at):
+            close = body.find("-->", comment + 4)
+            if close < 0:  # no `-->` anywhere after: no later comment can close either
+                comment = -1
+                continue
+            start, pos = comment, close + 3
+            yield start, pos, True
+        else:
+            fence = _FENCE.match(body, fence_at)
+            if fence is None:  # a fence start without a line after it
+                fence_search = _FENCE_START.search(body, fence_at + 1)
+                fence_at = fence_search.start() if fence_search else -1
+                continue
+            start, pos = fence_at, fence.end()
+            yield start, pos, False
+        if 0 <= comment < pos:
+            comment = body.find("<!--", pos)
+        if 0 <= fence_at < pos:
+            fence_search = _FENCE_START.search(body, pos)
+            fence_at = fence_search.start() if fence_search else -1
 
 
 def mask(body: str) -> str:
     """The body with HTML comments and fenced code blanked out, line numbers kept."""
     if "<!--" not in body and "```" not in body and "~~~" not in body:
         return body
-    return _MASK.sub(_blank, body)
+    parts: list[str] = []
+    pos = 0
+    for start, stop, _comment in comment_and_fence_spans(body):
+        parts.append(body[pos:start])
+        parts.append("\n" * body.count("\n", start, stop))
+        pos = stop
+    if pos == 0:
+        return body
+    parts.append(body[pos:])
+    return "".join(parts)
 
 
 def decode(path: str, data: bytes) -> str:
@@ -112,32 +154,130 @@ def split_front_matter(path: str, text: str) -> tuple[dict[str, Any], dict[str, 
                                    "the front matter is not closed: "
                                    "add a `---` line after the keys"))
     raw = text[start:end.start()]
+    body_start = end.end() + 1 if end.end() < len(text) else end.end()
+    if len(raw) > MAX_FRONT_MATTER:
+        raise ParseProblem(finding(path, 1, "PM003",
+                                   f"the front matter is {len(raw) // 1024} KB, over the "
+                                   f"{MAX_FRONT_MATTER // 1024} KB limit: keep it to the "
+                                   "keys of a post-mortem and move the rest to the body"))
     simple = _simple_front_matter(raw)
     if simple is not None:
-        return simple[0], simple[1], end.end() + 1 if end.end() < len(text) else end.end()
+        return simple[0], simple[1], body_start
+    meta, lines = _yaml_front_matter(path, raw)
+    return ({k: (None if isinstance(v, str) and v in _NULLS else v)
+             for k, v in meta.items()}, lines, body_start)
+
+
+# Limits on what the front matter may hold: real front matter is a few hundred bytes of
+# flat keys. Past these, a file is refused (PM003) before anything is built from it, so no
+# input can make a command slow or deep: aliases are refused, never expanded (an alias
+# "bomb" of a few KB would otherwise expand to gigabytes).
+MAX_FRONT_MATTER = 64 * 1024
+MAX_DEPTH = 16
+_NO_KEY = object()
+
+
+def _yaml_problem(path: str, exc: yaml.YAMLError) -> ParseProblem:
+    """PM003 for libyaml's error: an unclosed quote or bracket is reported on the line where
+    it opens, with the line where parsing gave up as context."""
+    mark = getattr(exc, "problem_mark", None)
+    failed = (mark.line + 2) if mark is not None else 1
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context = getattr(exc, "context", None) or ""
+    opened = getattr(exc, "context_mark", None)
+    if opened is not None and ("quoted scalar" in context or "flow " in context):
+        what = ("a quote" if "quoted" in context else
+                "a `[` list" if "sequence" in context else "a `{` mapping")
+        line = opened.line + 2
+        where = f" (parsing stopped on line {failed}: {problem})" if failed != line else \
+            f" ({problem})"
+        return ParseProblem(finding(path, line, "PM003",
+                                    f"malformed YAML in the front matter: {what} opened on "
+                                    f"this line is not closed{where}"))
+    return ParseProblem(finding(path, failed, "PM003",
+                                f"malformed YAML in the front matter: {problem}"))
+
+
+def _yaml_front_matter(path: str, raw: str) -> tuple[dict[str, Any], dict[str, int]]:
+    """Front matter read by libyaml's parser, built here from its events (iteratively, so
+    depth costs no stack), with the limits above and duplicate keys refused at every level.
+    Scalars stay strings, exactly as the base loader gives them."""
+    loader = _Loader(raw)
+    lines: dict[str, int] = {}
+    # each frame: [container, is_mapping, pending key, lines of the keys seen]
+    stack: list[list[Any]] = []
+    result: Any = None
+    documents = 0
+
+    def refuse(event: Any, message: str) -> ParseProblem:
+        return ParseProblem(finding(path, event.start_mark.line + 2, "PM003", f"{message}"))
+
+    def add(value: Any, event: Any) -> None:
+        nonlocal result
+        if not stack:
+            result = value
+            return
+        frame = stack[-1]
+        if not frame[1]:
+            frame[0].append(value)
+        elif frame[2] is _NO_KEY:
+            if not isinstance(value, str):
+                raise refuse(event, "a key in the front matter must be plain text, "
+                                    "not a list or mapping")
+            line = event.start_mark.line + 2
+            first = frame[3].get(value)
+            if first is not None:
+                raise refuse(event, f"the key `{value}` appears twice (first on line {first}): "
+                                    "a key may appear once; keep the value you mean and "
+                                    "delete the other")
+            frame[3][value] = line
+            if len(stack) == 1:
+                lines[value] = line
+            frame[2] = value
+        else:
+            frame[0][frame[2]] = value
+            frame[2] = _NO_KEY
+
     try:
-        meta = yaml.load(raw, Loader=_Loader)
+        while True:
+            event = loader.get_event()
+            if event is None or isinstance(event, yaml.StreamEndEvent):
+                break
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    raise refuse(event, "the front matter must be one YAML document")
+                continue
+            if isinstance(event, yaml.AliasEvent):
+                raise refuse(event, f"the alias `*{event.anchor}` is not allowed in the "
+                                    "front matter: write the value out")
+            if isinstance(event, yaml.CollectionEndEvent):
+                stack.pop()
+                continue
+            if not isinstance(event, yaml.NodeEvent):
+                continue
+            if event.anchor is not None:
+                raise refuse(event, f"the anchor `&{event.anchor}` is not allowed in the "
+                                    "front matter: write each value out")
+            if isinstance(event, yaml.ScalarEvent):
+                add(event.value, event)
+                continue
+            if len(stack) >= MAX_DEPTH:
+                raise refuse(event, f"the front matter nests deeper than {MAX_DEPTH} "
+                                    "levels: post-mortem keys are flat values and lists")
+            container: Any = {} if isinstance(event, yaml.MappingStartEvent) else []
+            add(container, event)
+            stack.append([container, isinstance(container, dict), _NO_KEY, {}])
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = (mark.line + 2) if mark is not None else 1
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ParseProblem(finding(path, line, "PM003",
-                                   f"malformed YAML in the front matter: {problem}")) from None
-    if meta is None:
-        meta = {}
-    if not isinstance(meta, dict):
+        raise _yaml_problem(path, exc) from None
+    finally:
+        loader.dispose()
+    if result is None:
+        return {}, {}
+    if not isinstance(result, dict):
         raise ParseProblem(finding(path, 2, "PM003",
                                    "the front matter must be a mapping of `key: value` lines"))
-    lines: dict[str, int] = {}
-    base = 2
-    pos = 0
-    for match in _FM_KEY.finditer(raw):
-        base += raw.count("\n", pos, match.start())
-        pos = match.start()
-        lines.setdefault(match.group(1), base)
-    body_start = end.end() + 1 if end.end() < len(text) else end.end()
-    return ({str(k): (None if isinstance(v, str) and v in _NULLS else v)
-             for k, v in meta.items()}, lines, body_start)
+    return result, lines
 
 
 # Most front matter is a few `key: value` lines and `- item` lists. Those are read here
@@ -197,8 +337,10 @@ def _simple_front_matter(raw: str) -> tuple[dict[str, Any], dict[str, int]] | No
                 parsed = _plain(value)
             if parsed is None:
                 return None
+            if name in meta:  # a duplicate: libyaml's path reports it with its line
+                return None
             meta[name] = parsed
-            lines.setdefault(name, number)
+            lines[name] = number
             key, indent = (name, None) if value == "" else (None, None)
             continue
         item = _SIMPLE_ITEM.fullmatch(line)
@@ -277,7 +419,7 @@ def parse_text(path: str, text: str) -> Postmortem:
         tables = _tables(chunk, line) if "|" in chunk else []
         has_content = bool(_CONTENT_LINE.search(chunk)) or any(t.rows for t in tables)
         end_line = line + chunk.count("\n")
-        title = head.group(1).strip()
+        title = head.group(1).rstrip(" \t#").strip()
         section = Section(title, line, end_line, has_content, tuple(items), tuple(tables),
                           chunk, section_key(title))
         sections.append(section)

@@ -30,9 +30,9 @@ from .model import (
     Section,
     status_rank,
 )
-from .parse import _MASK as _COMMENT_OR_FENCE
+from .parse import comment_and_fence_spans
 from .templates import DEFAULT_DUE, Template
-from .times import has_zone_problem, iso_utc, parse_datetime
+from .times import RANGE_HINT, has_zone_problem, iso_utc, out_of_range, parse_datetime
 
 KNOWN_KEYS = frozenset({
     "id", "title", "type", "severity", "status", "visibility", "owner", *TIME_KEYS,
@@ -252,6 +252,7 @@ def _front_matter(pm: Postmortem, config: Config, out: _Collector, rank: int) ->
         moment = parse_datetime(value)
         if moment is None:
             hint = ("add a time zone, e.g. `Z` for UTC" if has_zone_problem(value)
+                    else f"write {RANGE_HINT}" if out_of_range(value)
                     else "write it as ISO-8601 with a zone, e.g. 2026-03-14T09:12:00Z")
             out.add(lines.get(key, 1), "PM104", f"`{key}` {value!s} is not a valid time: {hint}")
             continue
@@ -384,7 +385,8 @@ def _timeline(pm: Postmortem, out: _Collector) -> None:
     for entry in pm.timeline:
         if entry.time is None:
             out.add(entry.line, "PM206", f"timeline time {entry.raw_time!r} is not "
-                    "`YYYY-MM-DD HH:MM` (UTC) or ISO-8601 with a zone")
+                    + (RANGE_HINT if out_of_range(entry.raw_time) else
+                       "`YYYY-MM-DD HH:MM` (UTC) or ISO-8601 with a zone"))
             continue
         if previous is not None and entry.time < previous:
             out.add(entry.line, "PM207", f"timeline row {entry.raw_time} comes before the "
@@ -513,17 +515,17 @@ def _markers(pm: Postmortem) -> dict[int, frozenset[str] | None]:
         body_start = pm.text.index("\n", body_start) + 1
     body = pm.text[body_start:]
     markers: dict[int, frozenset[str] | None] = {}
-    for match in _COMMENT_OR_FENCE.finditer(body):
-        marker = _IGNORE.fullmatch(match.group(0))
+    for start, stop, is_comment in comment_and_fence_spans(body):
+        marker = _IGNORE.fullmatch(body, start, stop) if is_comment else None
         if marker is None:
             continue  # a fence, or another comment
-        line_start = body.rfind("\n", 0, match.start()) + 1
-        line_end = body.find("\n", match.start())
+        line_start = body.rfind("\n", 0, start) + 1
+        line_end = body.find("\n", start)
         line_text = body[line_start:line_end if line_end >= 0 else len(body)]
-        if _in_code_span(line_text, match.start() - line_start, match.end() - line_start):
+        if _in_code_span(line_text, start - line_start, stop - line_start):
             continue
         named = marker.group(1).strip()
-        line = pm.body_line + body.count("\n", 0, match.start())
+        line = pm.body_line + body.count("\n", 0, start)
         markers[line] = frozenset(rule_ids_in(named)) if named else None
     return markers
 

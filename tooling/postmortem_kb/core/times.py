@@ -9,10 +9,46 @@ from typing import Any
 _TABLE_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2})?)(?:\s*UTC)?$")
 
 
-def parse_datetime(value: Any) -> datetime | None:
-    """A zone-aware datetime, or None when the value is missing, malformed or naive."""
+# Times the tool can compute with: converting to UTC, comparing, adding days and writing a
+# four-digit year all work inside these bounds. `9999-12-31T23:59:59-23:59` is a valid
+# ISO-8601 time, but in UTC it falls in the year 10000, which Python cannot represent.
+EARLIEST = datetime(1000, 1, 1, tzinfo=UTC)
+LATEST = datetime(9998, 12, 31, 23, 59, 59, tzinfo=UTC)
+RANGE_HINT = "a time between the years 1000 and 9998 (UTC)"
+
+
+def _in_range(moment: datetime) -> datetime | None:
+    """MOMENT when it lies between EARLIEST and LATEST, else None (never an overflow)."""
+    offset = moment.utcoffset()
+    if offset is None:
+        return None
+    if not (EARLIEST.year < moment.year < LATEST.year):  # near an edge: compare naively
+        naive = moment.replace(tzinfo=None)
+        try:
+            utc = naive - offset
+        except OverflowError:
+            return None
+        if not (EARLIEST.replace(tzinfo=None) <= utc <= LATEST.replace(tzinfo=None)):
+            return None
+    return moment
+
+
+def out_of_range(value: Any) -> bool:
+    """True when VALUE is a valid zone-aware time that lies outside what can be computed."""
     if isinstance(value, datetime):
-        return value if value.tzinfo is not None else None
+        moment: datetime | None = value
+    elif isinstance(value, str):
+        moment = parse_table_time(value, bounded=False)
+    else:
+        return False
+    return moment is not None and moment.tzinfo is not None and _in_range(moment) is None
+
+
+def parse_datetime(value: Any) -> datetime | None:
+    """A zone-aware datetime, or None when the value is missing, malformed, naive or out of
+    range (see `out_of_range` for telling the last apart)."""
+    if isinstance(value, datetime):
+        return _in_range(value) if value.tzinfo is not None else None
     if not isinstance(value, str):
         return None
     text = value.strip()
@@ -22,7 +58,7 @@ def parse_datetime(value: Any) -> datetime | None:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         return None
-    return parsed if parsed.tzinfo is not None else None
+    return _in_range(parsed) if parsed.tzinfo is not None else None
 
 
 def has_zone_problem(value: Any) -> bool:
@@ -37,22 +73,34 @@ def has_zone_problem(value: Any) -> bool:
     return False
 
 
-def parse_table_time(text: str) -> datetime | None:
+def parse_table_time(text: str, bounded: bool = True) -> datetime | None:
     """A timeline cell: `YYYY-MM-DD HH:MM` (UTC) or ISO-8601 with a zone."""
     text = text.strip().strip("`*")
+    moment: datetime | None
     if len(text) == 16 and text[10] == " ":  # the common `YYYY-MM-DD HH:MM`, without a regex
         try:
-            return datetime.fromisoformat(text).replace(tzinfo=UTC)
+            moment = datetime.fromisoformat(text).replace(tzinfo=UTC)
         except ValueError:
             return None
-    match = _TABLE_TIME.match(text)
-    if match:
-        try:
-            naive = datetime.fromisoformat(f"{match.group(1)}T{match.group(2)}")
-        except ValueError:
-            return None
-        return naive.replace(tzinfo=UTC)
-    return parse_datetime(text)
+    else:
+        match = _TABLE_TIME.match(text)
+        if match:
+            try:
+                naive = datetime.fromisoformat(f"{match.group(1)}T{match.group(2)}")
+            except ValueError:
+                return None
+            moment = naive.replace(tzinfo=UTC)
+        elif not bounded:
+            if text[-1:] in ("Z", "z"):
+                text = text[:-1] + "+00:00"
+            try:
+                moment = datetime.fromisoformat(text)
+            except ValueError:
+                return None
+            return moment if moment.tzinfo is not None else None
+        else:
+            return parse_datetime(text)
+    return _in_range(moment) if bounded else moment
 
 
 def parse_date(text: str) -> date | None:

@@ -1,0 +1,237 @@
+"""Input that could make a command deep, huge or slow is refused with a finding and its line.
+
+Front matter: duplicate keys, anchors and aliases (an alias "bomb"), deep nesting and size
+are errors (PM003) before anything is built; an unclosed quote or bracket is reported where it
+opens. Body: patterns stay linear (unclosed comments, headings full of `#`). Times at the edge
+of the calendar are errors with their line, never an overflow.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import complete_postmortem_text, run_cli, run_process
+from postmortem_kb.core.parse import MAX_DEPTH, ParseProblem, mask, parse_text
+
+GOOD = complete_postmortem_text()
+LINES = GOOD.split("\n")
+
+
+def line_of(text: str, start: str) -> int:
+    return next(i for i, line in enumerate(text.split("\n"), start=1) if line.startswith(start))
+
+
+def problem(text: str) -> tuple[str, int, str]:
+    with pytest.raises(ParseProblem) as caught:
+        parse_text("x.md", text)
+    finding = caught.value.finding
+    return finding.rule, finding.line, finding.message
+
+
+def findings(kb: Path) -> list[dict]:
+    result = run_process("check", "--format", "json", cwd=kb)
+    assert "Traceback" not in result.stderr, result.stderr
+    return json.loads(result.stdout)["findings"]
+
+
+# --- duplicate keys ----------------------------------------------------------------------
+
+def test_duplicate_visibility_is_an_error_on_the_second_line() -> None:
+    text = GOOD.replace("visibility: internal", "visibility: restricted", 1).replace(
+        "owner: Security Operations", "owner: Security Operations\nvisibility: public", 1)
+    rule, line, message = problem(text)
+    assert (rule, line) == ("PM003", line_of(text, "visibility: public"))
+    assert "`visibility` appears twice" in message
+    assert f"first on line {line_of(text, 'visibility: restricted')}" in message
+
+
+def test_duplicate_key_in_complex_front_matter_is_an_error() -> None:
+    # quotes with escapes send the front matter to libyaml: the duplicate is still found
+    text = GOOD.replace("title: CI", 'title: "CI \\"x\\""\n"title": CI', 1)
+    rule, line, message = problem(text)
+    assert (rule, line) == ("PM003", 4) and "`title` appears twice" in message
+
+
+def test_duplicate_nested_key_is_an_error() -> None:
+    text = GOOD.replace("tags:\n", "extra:\n  a: 1\n  a: 2\ntags:\n", 1)
+    rule, line, message = problem(text)
+    assert (rule, line) == ("PM003", line_of(text, "extra:") + 2) and "`a` appears twice" in message
+
+
+def test_same_key_in_two_mappings_is_fine() -> None:
+    text = GOOD.replace("tags:\n", "extra:\n  - {a: 1}\n  - {a: 2}\ntags:\n", 1)
+    assert parse_text("x.md", text).meta["extra"] == [{"a": "1"}, {"a": "2"}]
+
+
+def test_duplicate_visibility_never_builds_public(kb: Path, write_pm) -> None:
+    text = complete_postmortem_text(visibility="restricted").replace(
+        "owner: Security Operations", "owner: Security Operations\nvisibility: public", 1)
+    write_pm(text)
+    found = findings(kb)
+    assert [(f["rule"], f["line"]) for f in found] == [("PM003", line_of(text, "visibility: public"))]
+
+
+# --- anchors, aliases, depth, size -------------------------------------------------------
+
+def alias_bomb(levels: int = 9) -> str:
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for i in range(1, levels):
+        lines.append(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]")
+    return "\n".join(lines)
+
+
+def test_alias_bomb_is_refused_without_expanding_it(kb: Path, write_pm) -> None:
+    text = GOOD.replace("tags:\n", alias_bomb() + "\ntags:\n", 1)
+    write_pm(text)
+    assert [(f["rule"], f["line"]) for f in findings(kb)] == [("PM003", line_of(text, "a0:"))]
+    for command in (["stats", "--format", "json"], ["export", "-o", "out.json"],
+                    ["build", "--site-dir", "site"]):
+        result = run_process(*command, cwd=kb)
+        assert "Traceback" not in result.stderr, result.stderr
+
+
+def test_alias_alone_is_refused_on_its_line() -> None:
+    text = GOOD.replace("tags:\n", "base: &b x\ncopy: *b\ntags:\n", 1)
+    rule, line, message = problem(text)
+    assert (rule, line) == ("PM003", line_of(text, "base:")) and "&b" in message
+    text = GOOD.replace("tags:\n", "copy: *b\ntags:\n", 1)
+    rule, line, message = problem(text)  # an undefined alias is an error too
+    assert rule == "PM003" and line == line_of(text, "copy:")
+
+
+@pytest.mark.parametrize("opening, closing", [("[", "]"), ("{x: ", "}"), ("\n" + " " * 0, "")])
+def test_deep_nesting_is_refused(opening: str, closing: str) -> None:
+    if opening.startswith("\n"):
+        nested = "".join(f"\n{'  ' * (i + 1)}k{i}:" for i in range(100)) + " v"
+    else:
+        nested = opening * 500 + "v" + closing * 500
+    text = GOOD.replace("tags:\n", f"deep: {nested}\ntags:\n", 1)
+    rule, line, message = problem(text)
+    assert rule == "PM003" and f"deeper than {MAX_DEPTH}" in message
+    assert line_of(text, "deep:") <= line < line_of(text, "tags:")
+
+
+def test_nesting_within_the_limit_is_read() -> None:
+    text = GOOD.replace("tags:\n", "deep: " + "[" * (MAX_DEPTH - 1) + "v" + "]" * (MAX_DEPTH - 1)
+                        + "\ntags:\n", 1)
+    assert parse_text("x.md", text).meta["deep"] is not None
+
+
+def test_deep_front_matter_does_not_crash_any_command(kb: Path, write_pm) -> None:
+    write_pm(GOOD.replace("tags:\n", "deep: " + "[" * 500 + "]" * 500 + "\ntags:\n", 1))
+    for command in (["check"], ["stats"], ["export", "-o", "out.json"],
+                    ["status", "PM-2026-001", "archived"]):
+        result = run_process(*command, cwd=kb)
+        assert "Traceback" not in result.stderr and "RecursionError" not in result.stderr
+        assert result.returncode in (0, 1, 2), (command, result.stderr)
+        assert "deeper than" in result.stdout + result.stderr, command
+
+
+def test_huge_front_matter_is_refused() -> None:
+    text = GOOD.replace("tags:\n", "".join(f"k{i}: {'v' * 60}\n" for i in range(1200)) + "tags:\n")
+    rule, line, message = problem(text)
+    assert (rule, line) == ("PM003", 1) and "KB limit" in message
+
+
+def test_more_than_one_document_is_refused() -> None:
+    rule, line, message = problem("---\nid: x\n--- other: y\n---\nbody\n")
+    assert (rule, line) == ("PM003", 3) and "one YAML document" in message
+
+
+# --- PM003 where a quote or bracket opens ------------------------------------------------
+
+@pytest.mark.parametrize("broken, what", [
+    ('title: "CI registry token', "a quote"),
+    ("title: 'CI registry token", "a quote"),
+    ("title: [CI registry token", "a `[` list"),
+    ("title: {CI: registry token", "a `{` mapping"),
+])
+def test_unclosed_quote_or_bracket_is_reported_where_it_opens(broken: str, what: str) -> None:
+    text = GOOD.replace("title: CI registry token committed to a public repository and used "
+                        "to download private packages", broken, 1)
+    rule, line, message = problem(text)
+    assert (rule, line) == ("PM003", 3)
+    assert f"{what} opened on this line is not closed" in message
+    assert "parsing stopped on line" in message  # the line where libyaml gave up, as context
+
+
+def test_other_yaml_errors_keep_the_line_where_parsing_failed() -> None:
+    text = GOOD.replace("  - artifact-registry", " - artifact-registry", 1)
+    rule, line, message = problem(text)
+    assert rule == "PM003" and line == line_of(text, " - artifact-registry")
+
+
+# --- the body: linear masking and headings -----------------------------------------------
+
+def test_unclosed_comments_are_not_masked_and_are_fast() -> None:
+    body = "<!--" * 25_000 + "\n## Summary\ntext\n"
+    assert mask(body) == body
+    pm = parse_text("x.md", "---\nid: PM-2026-001\n---\n" + body)
+    assert [s.title for s in pm.sections] == ["Summary"]
+
+
+@pytest.mark.parametrize("body, masked", [
+    ("a <!-- x\ny --> b\n", "a \n b\n"),
+    ("<!-- a --> <!-- b\n", " <!-- b\n"),
+    ("```\n<!-- x\n```\ny -->\n", "\n\n\ny -->\n"),
+    ("<!-- ```\n --> x\n```\nz\n", "\n x\n\n\n"),
+    ("~~~~\n~~~\nx\n~~~~~\nafter\n", "\n\n\n\nafter\n"),
+    ("text ``` not a fence\n", "text ``` not a fence\n"),
+    ("```", "```"),
+])
+def test_mask_blanks_comments_and_fences_keeping_lines(body: str, masked: str) -> None:
+    assert mask(body) == masked
+
+
+def test_heading_full_of_hashes_is_read() -> None:
+    pm = parse_text("x.md", "---\nid: PM-2026-001\n---\n## Summary" + " #" * 20_000 + " x #\n")
+    assert pm.sections[0].title == "Summary" + " #" * 20_000 + " x"
+    pm = parse_text("x.md", "---\nid: PM-2026-001\n---\n## Summary ## \n")
+    assert pm.sections[0].title == "Summary"
+
+
+# --- times at the edge of the calendar ---------------------------------------------------
+
+EDGES = ["9999-12-31T23:59:59-23:59", "0001-01-01T00:30:00+23:59"]
+
+
+@pytest.mark.parametrize("moment", EDGES)
+def test_new_refuses_a_time_out_of_range(kb: Path, moment: str) -> None:
+    result = run_cli("new", "--type", "malware", "--severity", "SEV2", "--no-git",
+                     "--occurred", moment, cwd=kb)
+    assert result.exit_code == 2 and "out of range" in result.stderr
+    assert not list((kb / "postmortems").glob("*/PM-*.md"))
+
+
+@pytest.mark.parametrize("moment", EDGES)
+def test_intake_refuses_a_time_out_of_range(kb: Path, moment: str) -> None:
+    payload = json.dumps({"type": "malware", "severity": "SEV2", "occurred_at": moment})
+    result = run_cli("intake", "--from", "json", "--no-git", input=payload, cwd=kb)
+    assert result.exit_code == 2 and "out of range" in result.stderr
+
+
+@pytest.mark.parametrize("moment", EDGES)
+@pytest.mark.parametrize("key", ["detected_at", "resolved_at"])
+def test_front_matter_time_out_of_range_is_pm104_on_its_line(kb: Path, write_pm, moment: str,
+                                                             key: str) -> None:
+    text = GOOD.replace(f"{key}: 2026-05-", f"{key}: {moment}\nx_{key}: 2026-05-", 1)
+    text = text.replace("contained_at: 2026-05-19T10:48:00Z\n", "", 1)  # a later time missing
+    text = text.replace("status: published", "status: draft", 1)
+    write_pm(text)
+    found = [(f["rule"], f["line"]) for f in findings(kb) if f["rule"] == "PM104"]
+    assert found == [("PM104", line_of(text, f"{key}:"))]
+    for command in (["stats", "--format", "json"], ["export", "-o", "out.json"],
+                    ["actions"], ["build", "--site-dir", "site"]):
+        result = run_cli(*command, cwd=kb)
+        assert result.exit_code in (0, 1), (command, result.stderr)
+
+
+def test_timeline_time_out_of_range_is_pm206(kb: Path, write_pm) -> None:
+    text = GOOD.replace("| 2026-05-19 10:31 |", "| 9999-12-31T23:59:59-23:59 |", 1)
+    assert text != GOOD
+    write_pm(text)
+    found = [f for f in findings(kb) if f["rule"] == "PM206"]
+    assert len(found) == 1 and "between the years" in found[0]["message"]
