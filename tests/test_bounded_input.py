@@ -70,8 +70,8 @@ def test_duplicate_visibility_never_builds_public(kb: Path, write_pm) -> None:
     text = complete_postmortem_text(visibility="restricted").replace(
         "owner: Security Operations", "owner: Security Operations\nvisibility: public", 1)
     write_pm(text)
-    found = findings(kb)
-    assert [(f["rule"], f["line"]) for f in found] == [("PM003", line_of(text, "visibility: public"))]
+    found = [(f["rule"], f["line"]) for f in findings(kb)]
+    assert found == [("PM003", line_of(text, "visibility: public"))]
 
 
 # --- anchors, aliases, depth, size -------------------------------------------------------
