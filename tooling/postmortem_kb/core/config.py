@@ -7,6 +7,8 @@ Read with plain YAML so that the core needs no MkDocs; tags such as
 from __future__ import annotations
 
 import os
+import re
+import string
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,7 +48,22 @@ DEFAULT_BLAME_TERMS: dict[str, str] = {
 
 
 class _TolerantLoader(yaml.SafeLoader):
-    """SafeLoader that reads MkDocs' python tags as plain strings instead of failing."""
+    """SafeLoader that reads MkDocs' python tags as plain strings instead of failing, and
+    refuses a key written twice in one mapping (YAML would keep the last one silently: a
+    second `audience:` could widen what a site shows)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[str, int] = {}
+        for key_node, _value in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+                line = key_node.start_mark.line + 1
+                if key_node.value in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"the key `{key_node.value}` appears twice (first on line "
+                        f"{seen[key_node.value]}): keep the value you mean and delete the other",
+                        key_node.start_mark)
+                seen[key_node.value] = line
+        return super().construct_mapping(node, deep=deep)
 
 
 def _any_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
@@ -176,8 +193,56 @@ def load_config(root: Path) -> Config:
     if not isinstance(raw, dict):
         raise ConfigError("must be a mapping of settings", path=CONFIG_FILE, line=1)
     options = plugin_options(raw) or {}
-    return config_from_options(root, options, docs_dir=raw.get("docs_dir") or "docs",
-                               site_url=str(raw.get("site_url") or ""))
+    docs_dir, site_url = raw.get("docs_dir") or "docs", raw.get("site_url") or ""
+    for key, value in (("docs_dir", docs_dir), ("site_url", site_url)):
+        if not isinstance(value, str):
+            raise ConfigError(f"{key} must be text (got {_shown(value)})", path=CONFIG_FILE)
+    return config_from_options(root, options, docs_dir=docs_dir, site_url=site_url)
+
+
+_SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
+TITLE_FIELDS = ("type_name", "type", "quarter", "severity", "id", "year")
+# A format spec in title_format: an optional fill and alignment and a width of at most 3
+# digits (`{type_name:<20}`); anything else (huge widths, nested fields) is refused.
+_TITLE_SPEC = re.compile(r"(?:.?[<>^])?\d{0,3}")
+
+
+def _shown(value: Any) -> str:
+    """A value for an error message: short, whatever it is."""
+    text = repr(value) if isinstance(value, (str, int, float, bool)) or value is None \
+        else type(value).__name__
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _text(key: str, value: Any, what: str) -> str:
+    """VALUE when it is non-empty text; an error naming KEY otherwise (null, a number, a
+    list...)."""
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{key}: each entry must be {what} as non-empty text "
+                          f"(got {_shown(value)})", path=CONFIG_FILE)
+    return value
+
+
+def _check_title_format(title_format: str) -> None:
+    """Only the known fields, no attribute or index access, no conversions, small widths."""
+    fields = ", ".join(f"{{{name}}}" for name in TITLE_FIELDS)
+    try:
+        parsed = list(string.Formatter().parse(title_format))
+    except ValueError as exc:
+        raise ConfigError(f"title_format is not a valid format ({exc}); write text with "
+                          f"fields among {fields}, e.g. \"{DEFAULT_TITLE_FORMAT}\"; "
+                          "a literal brace is written twice: {{ }}", path=CONFIG_FILE) from None
+    for _literal, name, spec, conversion in parsed:
+        if name is None:
+            continue
+        if name not in TITLE_FIELDS:
+            raise ConfigError(f"title_format has an unknown field {{{name}}}: use {fields}",
+                              path=CONFIG_FILE)
+        if conversion or not _TITLE_SPEC.fullmatch(spec or ""):
+            raise ConfigError(f"title_format: {{{name}{'!' + conversion if conversion else ''}"
+                              f"{':' + spec if spec else ''}}} is not allowed: write the field "
+                              f"plainly, or with an alignment and a width up to 999 "
+                              f"(e.g. {{{name}:<20}})", path=CONFIG_FILE)
 
 
 def config_from_options(root: Path, options: dict[str, Any], docs_dir: str = "postmortems",
@@ -207,32 +272,36 @@ def config_from_options(root: Path, options: dict[str, Any], docs_dir: str = "po
         if not isinstance(value, str) or not value.strip():
             raise ConfigError(f"{name} must be a non-empty string", path=CONFIG_FILE)
         setattr(config, name, value)
-    try:
-        config.title_format.format(type_name="x", type="x", quarter="x", severity="x",
-                                   id="x", year="x")
-    except (KeyError, IndexError, ValueError) as exc:
-        raise ConfigError(f"title_format has an unknown field {exc}; use {{type_name}}, "
-                          "{type}, {quarter}, {severity}, {id}, {year}", path=CONFIG_FILE) from None
+    _check_title_format(config.title_format)
 
     types = options.get("types")
     if types is not None:
         if isinstance(types, list):
-            config.types = {str(t): DEFAULT_TYPES.get(str(t), str(t).replace("-", " ").capitalize())
-                            for t in types}
+            slugs = [_text("types", t, "a slug") for t in types]
+            config.types = {t: DEFAULT_TYPES.get(t, t.replace("-", " ").capitalize())
+                            for t in slugs}
         elif isinstance(types, dict):
-            config.types = {str(k): str(v) for k, v in types.items()}
+            config.types = {_text("types", k, "a slug"): _text(f"types: {k}", v, "a name")
+                            for k, v in types.items()}
         else:
             raise ConfigError("types must be a list of slugs or a mapping slug: name",
                               path=CONFIG_FILE)
         if not config.types:
             raise ConfigError("types must name at least one incident type", path=CONFIG_FILE)
+        for slug in config.types:
+            if not _SLUG.fullmatch(slug):
+                raise ConfigError(f"types: {slug!r} is not a slug: lower-case letters, digits "
+                                  "and hyphens, e.g. data-breach", path=CONFIG_FILE)
 
     terms = options.get("blame_terms")
     if terms is not None:
         if isinstance(terms, list):
-            extra = {str(t): "describe the system and conditions instead" for t in terms}
+            extra = {_text("blame_terms", t, "a term"):
+                     "describe the system and conditions instead" for t in terms}
         elif isinstance(terms, dict):
-            extra = {str(k): str(v) for k, v in terms.items()}
+            extra = {_text("blame_terms", k, "a term"): _text(f"blame_terms: {k}", v,
+                                                             "a suggested rewording")
+                     for k, v in terms.items()}
         else:
             raise ConfigError("blame_terms must be a list of terms or a mapping term: "
                               "suggested rewording", path=CONFIG_FILE)
@@ -258,10 +327,15 @@ def config_from_options(root: Path, options: dict[str, Any], docs_dir: str = "po
         raise ConfigError(f"audience must be public, internal or restricted (got {audience!r})",
                           path=CONFIG_FILE)
     config.audience = audience
-    config.include_drafts = bool(options.get("include_drafts", config.include_drafts))
-    for name in ("evidence_max_bytes", "overdue_fail_days"):
+    drafts = options.get("include_drafts", config.include_drafts)
+    if not isinstance(drafts, bool):
+        raise ConfigError(f"include_drafts must be true or false (got {drafts!r})",
+                          path=CONFIG_FILE)
+    config.include_drafts = drafts
+    for name, most in (("evidence_max_bytes", 1 << 40), ("overdue_fail_days", 36_500)):
         value = options.get(name, getattr(config, name))
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise ConfigError(f"{name} must be a whole number of at least 0", path=CONFIG_FILE)
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= most:
+            raise ConfigError(f"{name} must be a whole number from 0 to {most} "
+                              f"(got {_shown(value)})", path=CONFIG_FILE)
         setattr(config, name, value)
     return config
