@@ -8,6 +8,7 @@ working tree and untracked files are never touched: only HEAD moves to the new b
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from dataclasses import dataclass
@@ -165,6 +166,19 @@ _BUSY = {"MERGE_HEAD": "a merge", "CHERRY_PICK_HEAD": "a cherry-pick",
          "BISECT_LOG": "a bisect"}
 
 
+SCAFFOLD_TRAILER = "Postmortem-Scaffold"
+
+
+def index_lock_problem(repository: Repository) -> str | None:
+    """Why git's index cannot be written now (another git command holds its lock), or None."""
+    lock = Path(repository.repo.git_dir) / "index.lock"
+    if not lock.exists():
+        return None
+    return (f"git's index is locked ({lock} exists): another git command is running in this "
+            "repository, or one stopped without cleaning up. Wait for it to finish; if no git "
+            f"command is running, delete {lock} and run this again (nothing was written)")
+
+
 def prepare_branch(repository: Repository, branch: str) -> None:
     """Refuse, before anything is written, when the branch cannot be made here."""
     top = repository.repo.working_tree_dir
@@ -181,22 +195,50 @@ def prepare_branch(repository: Repository, branch: str) -> None:
         if (git_dir / marker).exists():
             raise UsageError(f"git is in the middle of {what} in {top}: finish or abort it "
                              "first, or pass --no-git")
+    problem = index_lock_problem(repository)
+    if problem:
+        raise UsageError(problem)
     if not _ok(repository, "var", "GIT_AUTHOR_IDENT"):
         raise UsageError("git does not know who you are: run `git config user.name "
                          "\"Your Name\"` and `git config user.email you@example.com`, "
                          "or pass --no-git")
 
 
-def commit_new_postmortem(repository: Repository, path: Path, branch: str, message: str) -> str:
-    """Commit PATH alone on a new BRANCH from HEAD and make it the current branch.
+def scaffold_base(repository: Repository) -> tuple[str, list[str]]:
+    """The commit a new post-mortem's branch starts from, and the scaffold commits skipped.
+
+    HEAD, unless HEAD is itself a fresh scaffold (a commit of `postmortem new` with nothing
+    on top): then its parent, so that a second `new` run right after the first (or while it
+    ran) gives a branch with only its own file, not the first one's as well.
+    """
+    head = _run(repository, "rev-parse", "--verify", "HEAD^{commit}")
+    skipped: list[str] = []
+    base = head
+    for _ in range(1000):
+        info = _run(repository, "log", "-1", "--format=%P%x1f%(trailers:key="
+                    f"{SCAFFOLD_TRAILER},valueonly,separator=%x20)", base)
+        parents, _, trailer = info.partition("\x1f")
+        if not trailer.strip() or len(parents.split()) != 1:
+            break
+        skipped.append(base)
+        base = parents.strip()
+    return base, skipped
+
+
+def commit_new_postmortem(repository: Repository, path: Path, branch: str, message: str,
+                          pm_id: str = "") -> str:
+    """Commit PATH alone on a new BRANCH and make it the current branch.
 
     The commit is built on a temporary index; the user's index only learns of the new file
     (so it is not shown as deleted), and their staged, unstaged and untracked changes stay
-    exactly as they were. Returns the branch name.
+    exactly as they were. When the branch starts below HEAD (see `scaffold_base`), the
+    files of the skipped scaffold commits leave the index again (they stay in the working
+    tree, untracked here, committed on their own branches). Should any step fail, what was
+    done is undone and the error says why. Returns the branch name.
     """
     top = Path(repository.repo.working_tree_dir).resolve()
     rel = path.resolve().relative_to(top).as_posix()
-    head = _run(repository, "rev-parse", "--verify", "HEAD^{commit}")
+    base, skipped = scaffold_base(repository)
     blob = _run(repository, "hash-object", "-w", "--", rel)
     mode = "100755" if os.access(path, os.X_OK) else "100644"
     fd, index = tempfile.mkstemp(prefix="postmortem-index-", dir=repository.repo.git_dir)
@@ -204,20 +246,73 @@ def commit_new_postmortem(repository: Repository, path: Path, branch: str, messa
     os.unlink(index)  # git wants to create it itself
     try:
         env = {"GIT_INDEX_FILE": index}
-        _run(repository, "read-tree", head, env=env)
+        _run(repository, "read-tree", base, env=env)
         _run(repository, "update-index", "--add", "--cacheinfo", f"{mode},{blob},{rel}", env=env)
         tree = _run(repository, "write-tree", env=env)
     finally:
         if os.path.exists(index):
             os.unlink(index)
-    commit = _run(repository, "commit-tree", tree, "-p", head, "-m", message)
-    # The user's index first: should a later step fail, the file is merely staged.
-    _run(repository, "update-index", "--add", "--cacheinfo", f"{mode},{blob},{rel}")
-    _run(repository, "update-ref", "-m", f"branch: Created from {head[:12]}",
-         f"refs/heads/{branch}", commit, "0" * 40)
-    _run(repository, "symbolic-ref", "-m", f"postmortem new: moving to {branch}",
-         "HEAD", f"refs/heads/{branch}")
+    trailer = f"\n\n{SCAFFOLD_TRAILER}: {pm_id}" if pm_id else ""
+    commit = _run(repository, "commit-tree", tree, "-p", base, "-m", message + trailer)
+    leaving = _scaffolded_entries(repository, skipped, rel)
+    undo: list[tuple[str, ...]] = []
+    try:
+        problem = index_lock_problem(repository)
+        if problem:
+            raise UsageError(problem)
+        # The user's index first: should a later step fail, it is put back.
+        _run(repository, "update-index", "--add", "--cacheinfo", f"{mode},{blob},{rel}")
+        undo.append(("update-index", "--force-remove", "--", rel))
+        if leaving:
+            _run(repository, "update-index", "--force-remove", "--", *leaving)
+            back = [arg for entry in _index_entries(repository, skipped, leaving)
+                    for arg in ("--cacheinfo", entry)]
+            undo.append(("update-index", "--add", *back))
+        _run(repository, "update-ref", "-m", f"branch: Created from {base[:12]}",
+             f"refs/heads/{branch}", commit, "0" * 40)
+        undo.append(("update-ref", "-d", f"refs/heads/{branch}", commit))
+        _run(repository, "symbolic-ref", "-m", f"postmortem new: moving to {branch}",
+             "HEAD", f"refs/heads/{branch}")
+    except PostmortemError as exc:
+        for step in reversed(undo):
+            with contextlib.suppress(PostmortemError):
+                _run(repository, *step)
+        raise PostmortemError(f"the commit on {branch} could not be made, so nothing was "
+                              f"kept: {exc.message}") from None
     return branch
+
+
+def _scaffolded_entries(repository: Repository, skipped: list[str], rel: str) -> list[str]:
+    """Paths the skipped scaffold commits added that the user's index still holds unchanged."""
+    if not skipped:
+        return []
+    leaving = []
+    for commit in skipped:
+        added = _run(repository, "diff-tree", "--no-commit-id", "-r", "-z", "--name-only",
+                     "--diff-filter=A", commit, strip=False)
+        for name in filter(None, added.split("\0")):
+            if name == rel:
+                continue
+            staged = _run(repository, "ls-files", "-s", "--", name).split()
+            committed = _run(repository, "rev-parse", f"{commit}:{name}")
+            if len(staged) >= 2 and staged[1] == committed:
+                leaving.append(name)
+    return leaving
+
+
+def _index_entries(repository: Repository, skipped: list[str], leaving: list[str]
+                    ) -> list[str]:
+    """`--cacheinfo` arguments that put LEAVING back into the index as the scaffolds had
+    them (to undo their removal)."""
+    entries = []
+    for name in leaving:
+        for commit in skipped:
+            listing = _run(repository, "ls-tree", commit, "--", name)
+            if listing:
+                mode, _kind, rest = listing.split(" ", 2)
+                entries.append(f"{mode},{rest.split()[0]},{name}")
+                break
+    return entries
 
 
 # --- what a pull request changes ----------------------------------------------------------

@@ -9,6 +9,7 @@ import click
 
 from .. import git as gitops
 from ..core.errors import UsageError
+from ..core.files import knowledge_base_lock
 from ..core.model import SEVERITIES, VISIBILITIES
 from ..core.scaffold import NewPostmortem, check_new, create_postmortem, default_title, next_id
 from ..core.times import RANGE_HINT, now_utc, out_of_range, parse_datetime, parse_table_time
@@ -78,24 +79,31 @@ def new(type_slug: str | None, severity: str | None, title: str | None, occurred
     # Written in UTC, so the id's year, the folder and the quarter all follow the UTC time.
     occurred_at = (parse_moment(occurred, "--occurred") or now_utc()).astimezone(UTC)
     detected_at = (parse_moment(detected, "--detected") or occurred_at).astimezone(UTC)
-    taken = gitops.postmortem_names(repo, config.docs_dir) if repo is not None else []
-    pm_id = pm_id or next_id(config, occurred_at.year, taken)
-    if pm_id in {"-".join(name.removesuffix(".md").split("-")[:3]) for name in taken}:
-        raise UsageError(f"id {pm_id} is already used on another branch")
-    if title is None:
-        title = default_title(config, type_slug, occurred_at, severity, pm_id)
-        if interactive:
-            title = click.prompt("Title", default=title)
+    # From choosing the id to the commit, one `new`/`intake` at a time per knowledge base.
+    with knowledge_base_lock(config.root):
+        taken = gitops.postmortem_names(repo, config.docs_dir) if repo is not None else []
+        pm_id = pm_id or next_id(config, occurred_at.year, taken)
+        if pm_id in {"-".join(name.removesuffix(".md").split("-")[:3]) for name in taken}:
+            raise UsageError(f"id {pm_id} is already used on another branch")
+        if title is None:
+            title = default_title(config, type_slug, occurred_at, severity, pm_id)
+            if interactive:
+                title = click.prompt("Title", default=title)
 
-    request = NewPostmortem(pm_id, title, type_slug, severity, visibility, owner,
-                            occurred_at, detected_at, template or config.default_template)
-    check_new(config, request)
-    if repo is not None:
-        gitops.prepare_branch(repo, f"postmortem/{pm_id}")
-    path = create_postmortem(config, request)
-    rel = config.relative(path)
-    if repo is not None:
-        branch = gitops.commit_new_postmortem(repo, path, f"postmortem/{pm_id}",
-                                              f"Add post-mortem {pm_id}: {title}")
-        click.echo(f"Committed on branch {branch}.", err=True)
+        request = NewPostmortem(pm_id, title, type_slug, severity, visibility, owner,
+                                occurred_at, detected_at, template or config.default_template)
+        check_new(config, request)
+        if repo is not None:
+            gitops.prepare_branch(repo, f"postmortem/{pm_id}")
+        path = create_postmortem(config, request)
+        rel = config.relative(path)
+        if repo is not None:
+            try:
+                branch = gitops.commit_new_postmortem(repo, path, f"postmortem/{pm_id}",
+                                                      f"Add post-mortem {pm_id}: {title}",
+                                                      pm_id)
+            except BaseException:
+                path.unlink(missing_ok=True)  # written by this run a moment ago: not kept
+                raise
+            click.echo(f"Committed on branch {branch}.", err=True)
     click.echo(rel)

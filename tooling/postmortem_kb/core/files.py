@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import UsageError
@@ -49,3 +52,38 @@ def replace_atomically(path: Path, text: str) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+LOCK_WAIT = 60.0  # seconds a second `new` waits for the first to finish
+
+
+@contextmanager
+def knowledge_base_lock(root: Path, wait: float = LOCK_WAIT) -> Iterator[None]:
+    """Hold an exclusive lock on the knowledge base while an id is chosen, the file written
+    and its commit built, so that parallel `new`/`intake` runs take turns.
+
+    The lock is an advisory `flock` on the root folder itself: nothing is written, and the
+    kernel drops it when the process ends, so a crash never leaves a stale lock behind.
+    Where `flock` does not exist (Windows) runs are not serialised.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    fd = os.open(root, os.O_RDONLY)
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise UsageError(f"another `postmortem new` or `intake` has been working "
+                                     f"on this knowledge base for {wait:.0f} s: try again when "
+                                     "it is done", path=str(root)) from None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
