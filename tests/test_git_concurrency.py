@@ -35,7 +35,7 @@ def test_parallel_new_runs_each_get_their_own_branch_and_file(git_kb: Path, runn
     start = git(git_kb, "rev-parse", "HEAD")
     processes = [start_new(git_kb, f"Parallel incident {n}") for n in range(runners)]
     outputs = [p.communicate(timeout=300) for p in processes]
-    for process, (out, err) in zip(processes, outputs, strict=True):
+    for process, (_out, err) in zip(processes, outputs, strict=True):
         assert process.returncode == 0, err
         assert "Traceback" not in err
     paths = sorted(out.strip().splitlines()[-1] for out, _ in outputs)
