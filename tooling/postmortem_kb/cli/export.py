@@ -35,7 +35,7 @@ def deliver(text: str, output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
-    write_new(output, text)
+    write_new(output, text, make_folders=False)
     click.echo(f"Written to {output}", err=True)
 
 

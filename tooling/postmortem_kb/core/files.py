@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 import time
 from collections.abc import Iterator
@@ -19,9 +20,17 @@ def _default_mode() -> int:
     return 0o666 & ~mask
 
 
-def write_new(path: Path, text: str) -> None:
-    """Create `path` with `text` atomically; refuse when it exists (even in a race)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def write_new(path: Path, text: str, make_folders: bool = True) -> None:
+    """Create `path` with `text` atomically; refuse when it exists (even in a race).
+
+    `make_folders`: create missing parent folders (for the knowledge base's own year
+    folders); otherwise a missing folder is an error (a typo in `-o` must not create one).
+    """
+    if make_folders:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    elif not path.parent.is_dir():
+        raise UsageError(f"the folder {path.parent} does not exist: create it first, or "
+                         "write somewhere else", path=str(path))
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.chmod(tmp, _default_mode())
     try:
@@ -38,16 +47,31 @@ def write_new(path: Path, text: str) -> None:
 
 
 def replace_atomically(path: Path, text: str) -> None:
-    """Replace an existing file's content in one step (readers see old or new, never half)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """Replace an existing file's content in one step (readers see old or new, never half).
+
+    A symlink stays a symlink: its target is written. The file's permission bits are kept.
+    A read-only file is never written, and a file with other hard links is refused: a
+    replacement would leave the other names holding the old text. The error says why.
+    """
+    target = Path(os.path.realpath(path))
+    info = os.stat(target)
+    if not stat.S_ISREG(info.st_mode):
+        raise UsageError("not a regular file: not changed", path=str(path))
+    if not info.st_mode & 0o222 or not os.access(target, os.W_OK):
+        raise UsageError("the file is read-only: not changed (make it writable first, "
+                         "e.g. `chmod u+w`, if the change is meant)", path=str(path))
+    if info.st_nlink > 1:
+        raise UsageError(f"the file has {info.st_nlink} hard links: not changed, because "
+                         "replacing it would leave the other names with the old text; "
+                         "replace the links by one file or a symlink first", path=str(path))
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        mode = path.stat().st_mode & 0o777
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
+        os.chmod(tmp, stat.S_IMODE(info.st_mode))
+        os.replace(tmp, target)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
