@@ -55,6 +55,12 @@ def run_process(*args: str, cwd: Path, env: dict[str, str] | None = None,
                           env={**os.environ, **(env or {})}, input=input, timeout=300)
 
 
+@pytest.fixture(autouse=True)
+def own_state_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The user's own state (e.g. external evidence locations) stays in the test's folder."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+
 @pytest.fixture
 def kb(tmp_path: Path) -> Path:
     """A fresh knowledge base written by `postmortem init`."""

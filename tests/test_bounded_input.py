@@ -235,3 +235,26 @@ def test_timeline_time_out_of_range_is_pm206(kb: Path, write_pm) -> None:
     write_pm(text)
     found = [f for f in findings(kb) if f["rule"] == "PM206"]
     assert len(found) == 1 and "between the years" in found[0]["message"]
+
+
+# --- intake payloads ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("payload, words", [
+    ("[" * 100_000 + "]" * 100_000, "nested deeper"),
+    ('{"type": "malware", "severity": "SEV2", "x": ' + "9" * 5000 + "}", "not JSON"),
+    ('{"type": "malware", "severity": NaN}', "not JSON"),
+    ('{"type": "malware", "severity": "SEV2", "title": ["a"]}', "must be text"),
+])
+def test_intake_json_that_json_reads_oddly_is_exit_2(kb: Path, payload: str, words: str
+                                                    ) -> None:
+    result = run_cli("intake", "--from", "json", "--no-git", input=payload, cwd=kb)
+    assert result.exit_code == 2 and words in result.stderr, result.stderr
+    assert not list((kb / "postmortems").glob("*/PM-*.md"))
+
+
+def test_issue_form_heading_with_long_trailing_space_is_read(kb: Path) -> None:
+    body = ("### Incident type" + " " * 100_000 + "\n\nmalware\n\n### Severity\n\nSEV2\n\n"
+            "### Title" + " \t" * 50_000 + "x\n\nA title\n")
+    result = run_cli("intake", "--from", "issue-form", "--no-git", input=body, cwd=kb)
+    assert result.exit_code == 0, result.stderr
+    assert "malware" in result.output

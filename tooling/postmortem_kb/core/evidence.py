@@ -15,6 +15,7 @@ import json
 import os
 import re
 import socket
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,11 +24,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from . import safejson
 from .config import Config
 from .errors import PostmortemError, UsageError
 from .files import replace_atomically, write_new
 from .model import Postmortem
 from .rules import ID_PATTERN
+from .safejson import whole_number
 
 MANIFEST = "manifest.json"
 EVIDENCE_FOLDER = "evidence"
@@ -39,9 +42,11 @@ MANIFEST_LINK = re.compile(r"\[(?P<text>[^\]\n]*)\]\(<?(?:\./)?(?P<id>[A-Z][A-Z0
                            r"/evidence/manifest\.json>?\)")
 EVIDENCE_ANCHOR = "evidence-manifest"
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _UNSAFE_CHARS = re.compile(r"[^A-Za-z0-9._+-]+")
 CHUNK = 1024 * 1024
+MAX_MANIFEST = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -104,13 +109,21 @@ def git_user(root: Path) -> str:
 def _item(raw: Any, where: str, index: int) -> EvidenceItem:
     if not isinstance(raw, dict):
         raise PostmortemError(f"entry {index + 1} is not an object", path=where)
+    size = raw.get("size")
+    if size is not None and whole_number(size) is None:
+        raise PostmortemError(f"entry {index + 1}: `size` must be a whole number of bytes "
+                              f"(got {str(size)[:40]})", path=where)
+    for key in ("kind", "name", "original_name", "sha256", "location", "added_at", "added_by",
+                "note"):
+        value = raw.get(key)
+        if value is not None and not isinstance(value, str):
+            raise PostmortemError(f"entry {index + 1}: `{key}` must be text", path=where)
     try:
-        size = raw.get("size")
         return EvidenceItem(
             kind=str(raw["kind"]), name=str(raw.get("name") or ""),
             original_name=str(raw.get("original_name") or ""),
             sha256=str(raw.get("sha256") or "").lower(),
-            size=int(size) if size is not None else None,
+            size=size,
             location=str(raw.get("location") or ""), added_at=str(raw.get("added_at") or ""),
             added_by=str(raw.get("added_by") or ""), note=str(raw.get("note") or ""))
     except (KeyError, TypeError, ValueError):
@@ -126,13 +139,17 @@ def read_manifest(config: Config, pm: Postmortem) -> list[EvidenceItem]:
     if path.is_symlink():
         raise PostmortemError("the manifest is a symlink: refused", path=where)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        if path.stat().st_size > MAX_MANIFEST:
+            raise PostmortemError(f"the manifest is over {MAX_MANIFEST // (1024 * 1024)} MB: "
+                                  "not read", path=where)
+        data = safejson.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return []
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        line = getattr(exc, "lineno", None)
-        raise PostmortemError(f"the manifest is not valid JSON: {exc}", path=where,
-                              line=line) from None
+    except UnicodeDecodeError:
+        raise PostmortemError("the manifest is not valid UTF-8", path=where) from None
+    except safejson.BadJson as exc:
+        raise PostmortemError(f"the manifest is not valid JSON: {exc.message}", path=where,
+                              line=exc.line) from None
     items = data.get("evidence") if isinstance(data, dict) else None
     if not isinstance(items, list):
         raise PostmortemError("the manifest has no `evidence` list", path=where)
@@ -256,8 +273,11 @@ def add_evidence(config: Config, pm: Postmortem, source: str, note: str = "",
         if not _SHA256.match(sha256):
             raise UsageError(f"--sha256 {sha256!r} is not a SHA-256: 64 hexadecimal digits")
     is_url = bool(_URL.match(source))
+    if not is_url and _SCHEME.match(source):
+        raise UsageError(f"{source!r} is not a valid URL: a URL holds no spaces or control "
+                         "characters (write a space as %20)")
     if not is_url:
-        _check_source(Path(source), folder)
+        _check_source(Path(source), folder, source)
     read_manifest(config, pm)  # a broken manifest stops us before anything is written
     who = added_by if added_by is not None else git_user(config.root)
     folder.mkdir(parents=True, exist_ok=True)
@@ -294,8 +314,7 @@ def _locked(folder: Path) -> Iterator[None]:
         os.close(fd)  # closing releases the lock
 
 
-def _check_source(source: Path, folder: Path) -> None:
-    given = str(source)
+def _check_source(source: Path, folder: Path, given: str) -> None:
     if ".." in source.parts:
         raise UsageError("a path with `..` is refused: give the evidence file's own path "
                          "(for instance its absolute path), so the record says exactly "
@@ -322,6 +341,7 @@ def _add_file(config: Config, folder: Path, items: list[EvidenceItem], source: P
             raise PostmortemError(f"its SHA-256 is {digest}, not the {sha256} given",
                                   path=given)
         location = f"{socket.gethostname()}:{source.resolve()}"
+        remember_location(source.resolve())
         return EvidenceItem("external", "", source.name, digest, size, location, _now(), who,
                             note)
     taken = {i.name for i in items if i.name}
@@ -413,20 +433,76 @@ def _verify_file(config: Config, pm: Postmortem, folder: Path, item: EvidenceIte
         return Verification(pm.id, rel, "changed",
                             f"SHA-256 is {digest}, the manifest records {item.sha256} "
                             f"({size} bytes now, {item.size} recorded)")
-    return Verification(pm.id, rel, "ok", f"SHA-256 {digest}")
+    return Verification(pm.id, rel, "ok", f"SHA-256 {digest} (in the knowledge base)")
+
+
+# External evidence: a manifest is text anyone with write access to the repository can edit,
+# so `verify` does not hash whatever path an entry names (a device, another user's file, a
+# secret whose hash would be revealed). It hashes a location outside the knowledge base only
+# when this machine's user added it with `evidence add` (listed in a file of their own, never
+# in the repository) or when it lies under a folder named in POSTMORTEM_EVIDENCE_LOCATIONS.
+LOCATIONS_ENV = "POSTMORTEM_EVIDENCE_LOCATIONS"
+_SYSTEM_FOLDERS = ("/proc/", "/sys/", "/dev/")  # files there are views of the system
+
+
+def locations_file() -> Path:
+    """The user's own list of external evidence files they added on this machine."""
+    state = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"),
+                                                             ".local", "state")
+    return Path(state) / "postmortem-kb" / "external-evidence"
+
+
+def remember_location(path: Path) -> None:
+    """Add PATH to the user's list (best effort: without it, `verify` only skips the file)."""
+    target = locations_file()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "a", encoding="utf-8") as handle:
+            handle.write(f"{path}\n")
+    except OSError:
+        pass
+
+
+def _external_permission(path: str) -> str | None:
+    """Why verify may hash PATH (a resolved absolute path), or None when it may not."""
+    try:
+        with open(locations_file(), encoding="utf-8") as handle:
+            if any(line.rstrip("\n") == path for line in handle):
+                return "a location you added with `evidence add` on this machine"
+    except OSError:
+        pass
+    for folder in filter(None, os.environ.get(LOCATIONS_ENV, "").split(os.pathsep)):
+        root = os.path.join(os.path.realpath(folder), "")
+        if path.startswith(root):
+            return f"under {folder} ({LOCATIONS_ENV})"
+    return None
 
 
 def _verify_external(pm: Postmortem, item: EvidenceItem) -> Verification:
     host, _, where = item.location.partition(":")
-    path = Path(where)
-    if host != socket.gethostname() or not path.is_file():
+    if host != socket.gethostname() or not where.startswith("/"):
         return Verification(pm.id, item.location, "not-checked",
                             "stored outside the knowledge base and not reachable here")
-    digest, size = _hash_file(path)
+    real = os.path.realpath(where)
+    permission = _external_permission(real)
+    if permission is None:
+        return Verification(pm.id, item.location, "not-checked",
+                            "outside the knowledge base and not a location added on this "
+                            "machine: not hashed (verify hashes external files you added "
+                            f"here with `evidence add`, or under {LOCATIONS_ENV})")
+    try:
+        info = os.stat(real)
+    except OSError:
+        return Verification(pm.id, item.location, "missing", f"gone ({permission})")
+    if not stat.S_ISREG(info.st_mode) or real.startswith(_SYSTEM_FOLDERS):
+        return Verification(pm.id, item.location, "unsafe", "is not a regular file: not read")
+    digest, size = _hash_file(Path(real))
     if digest != item.sha256:
         return Verification(pm.id, item.location, "changed",
-                            f"SHA-256 is {digest}, the manifest records {item.sha256}")
-    return Verification(pm.id, item.location, "ok", f"SHA-256 {digest} (outside git)")
+                            f"SHA-256 is {digest}, the manifest records {item.sha256} "
+                            f"({permission})")
+    return Verification(pm.id, item.location, "ok",
+                        f"SHA-256 {digest} (outside git; {permission})")
 
 
 def verify(config: Config, postmortems: list[Postmortem]) -> list[Verification]:

@@ -7,10 +7,10 @@ read as values, never run or used as a path.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
+from . import safejson
 from .errors import UsageError
 
 FIELDS = ("type", "severity", "title", "occurred", "detected", "owner", "visibility")
@@ -24,7 +24,7 @@ LABELS = {
     "owner": "owner",
     "visibility": "visibility",
 }
-_HEADING = re.compile(r"^###[ \t]+(.+?)[ \t]*$", re.M)
+_HEADING = re.compile(r"^###[ \t]+([^\n]+)", re.M)  # stripped in Python: linear
 _NO_ANSWER = {"", "_no response_", "none", "n/a"}
 MAX_INPUT = 256 * 1024
 
@@ -63,7 +63,7 @@ def from_issue_form(body: str) -> dict[str, str]:
     heads = list(_HEADING.finditer(body))
     found: dict[str, str | None] = {}
     for index, head in enumerate(heads):
-        field = LABELS.get(head.group(1).strip().rstrip(":").casefold())
+        field = LABELS.get(head.group(1).strip().rstrip(":").strip().casefold())
         if field is None or field in found:
             continue
         end = heads[index + 1].start() if index + 1 < len(heads) else len(body)
@@ -76,9 +76,10 @@ def from_json(text: str) -> dict[str, str]:
     if len(text) > MAX_INPUT:
         raise UsageError("the payload is too large to be an incident report")
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"the payload is not JSON: {exc.msg} (line {exc.lineno})") from None
+        data = safejson.loads(text)
+    except safejson.BadJson as exc:
+        where = f" (line {exc.line})" if exc.line else ""
+        raise UsageError(f"the payload is not JSON: {exc.message}{where}") from None
     if not isinstance(data, dict):
         raise UsageError("the payload must be a JSON object of incident fields")
     found: dict[str, str | None] = {}
