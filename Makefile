@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: serve site test check lint format bench clean venv browser
+.PHONY: serve site test check lint format bench fuzz clean venv browser
 
 # pip speaks while it works: a fresh set-up takes a minute or two, and silence looks like a hang.
 $(STAMP): pyproject.toml
@@ -49,6 +49,13 @@ format: $(STAMP)
 test: $(STAMP) browser lint
 	$(BIN)/postmortem check
 	$(BIN)/python -m pytest -n 2 -q
+
+# The fuzzing properties of tests/test_fuzz.py with many new random inputs (the suite runs a
+# fixed, derandomized set): FUZZ_EXAMPLES per property, e.g. `make fuzz FUZZ_EXAMPLES=5000`.
+FUZZ_EXAMPLES ?= 1000
+fuzz: $(STAMP)
+	POSTMORTEM_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) POSTMORTEM_FUZZ_RANDOM=1 \
+	  $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_fuzz.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/check_speed.py --files 10000 --runs 9

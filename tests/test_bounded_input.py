@@ -158,6 +158,33 @@ def test_unclosed_quote_or_bracket_is_reported_where_it_opens(broken: str, what:
     assert "parsing stopped on line" in message  # the line where libyaml gave up, as context
 
 
+def test_unclosed_quote_among_quoted_values_is_reported_where_it_opens(kb: Path) -> None:
+    # what `new` writes quotes its values: a quote left open runs on to the next `"`, and
+    # libyaml gives up on a later line
+    result = run_cli("new", "--type", "malware", "--severity", "SEV2", "--no-git",
+                     "--occurred", "2026-03-01T10:00:00Z", "--title", "Quoted title", cwd=kb)
+    path = kb / result.output.strip().splitlines()[-1]
+    text = path.read_text()
+    title_line = line_of(text, "title:")
+    path.write_text(text.replace("title: ", "title: \"", 1) if "title: \"" not in text
+                    else text.replace('Quoted title"', "Quoted title", 1))
+    (finding,) = [f for f in findings(kb) if f["rule"] == "PM003"]
+    assert finding["line"] == title_line
+    assert "a quote opened on this line is not closed" in finding["message"]
+
+
+@pytest.mark.parametrize("line, what", [
+    ('title: "a', "a quote"), ("title: 'a", "a quote"), ("tags: [a, b", "a `[` list"),
+    ("tags: {a: b", "a `{` mapping"), ('  - "x', "a quote"), ('title: "a \\" b', "a quote"),
+    ('title: "a"', None), ("title: 'it''s'", None), ("tags: [a, [b], c]", None),
+    ("title: plain [text", None), ('tags: ["]", x]', None),
+])
+def test_which_lines_open_without_closing(line: str, what: str | None) -> None:
+    from postmortem_kb.core.parse import _unclosed_on
+
+    assert _unclosed_on(line) == what
+
+
 def test_other_yaml_errors_keep_the_line_where_parsing_failed() -> None:
     text = GOOD.replace("  - artifact-registry", " - artifact-registry", 1)
     rule, line, message = problem(text)

@@ -29,6 +29,10 @@ def resolve_paths(config: Config, given: tuple[Path, ...]) -> list[Path]:
         if path.is_dir():
             base = path.resolve()
             chosen += [p for p in every if p.resolve().is_relative_to(base)]
+        elif path.suffix.lower() != ".md":
+            raise UsageError(f"{path}: not a post-mortem (post-mortems are Markdown files, "
+                             f"{config.docs_dir}/<YYYY>/<ID>-<slug>.md): give post-mortem "
+                             "files or folders, or nothing to check them all")
         else:
             chosen.append(path)
     seen: set[Path] = set()

@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from ..core.config import AUDIENCE_ENV, CONFIG_FILE
-from ..core.errors import ConfigError, PostmortemError
+from ..core.errors import ConfigError, PostmortemError, UsageError
 from ..core.model import VISIBILITIES
 from .common import handle_errors, load_kb, root_option
 from .main import cli
@@ -77,6 +77,22 @@ def _mkdocs_errors(exc: BaseException) -> PostmortemError:
     return PostmortemError(f"the site was not built: {exc}")
 
 
+def _check_site_dir(docs: Path, site_dir: Path) -> None:
+    """A site folder of its own: MkDocs empties it before writing, so it must neither be nor
+    hold nor sit inside the post-mortems folder."""
+    target, docs = site_dir.resolve(), docs.resolve()
+    if target == docs:
+        why = "is the post-mortems folder"
+    elif target.is_relative_to(docs):
+        why = "is inside the post-mortems folder"
+    elif docs.is_relative_to(target):
+        why = "holds the post-mortems folder"
+    else:
+        return
+    raise UsageError(f"--site-dir {site_dir} {why} ({docs}): the build empties the site folder "
+                     "and writes pages into it; choose a folder of its own, e.g. site")
+
+
 @cli.command()
 @audience_option
 @click.option("--site-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -101,6 +117,7 @@ def build(audience: str | None, site_dir: Path | None, strict: bool, drafts: boo
     kb = load_kb()
     options: dict[str, Any] = {"config_file": str(kb.root / CONFIG_FILE), "strict": strict}
     if site_dir is not None:
+        _check_site_dir(kb.docs_path, site_dir)
         options["site_dir"] = str(site_dir.resolve())
     with _mkdocs_session(audience, True if drafts else None):
         try:

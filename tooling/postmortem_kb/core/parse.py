@@ -177,18 +177,66 @@ MAX_DEPTH = 16
 _NO_KEY = object()
 
 
-def _yaml_problem(path: str, exc: yaml.YAMLError) -> ParseProblem:
-    """PM003 for libyaml's error: an unclosed quote or bracket is reported on the line where
-    it opens, with the line where parsing gave up as context."""
+_VALUE_START = re.compile(r"^[ \t]*(?:-[ \t]+)?(?:[^\s\"'#:][^:#]*:[ \t]+|-[ \t]+)?([\"'\[{])")
+
+
+def _unclosed_on(line: str) -> str | None:
+    """What a front-matter line opens and does not close: a quote, `[` or `{`, else None."""
+    start = _VALUE_START.match(line)
+    if start is None:
+        return None
+    opener, rest = start.group(1), line[start.end():]
+    if opener == '"':
+        escaped = False
+        for char in rest:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                return None
+        return "a quote"
+    if opener == "'":
+        return None if "'" in rest else "a quote"
+    depth, quote = 1, ""
+    for char in rest:
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth -= 1
+            if depth == 0:
+                return None
+        elif char == "#":
+            break
+    return "a `[` list" if opener == "[" else "a `{` mapping"
+
+
+def _yaml_problem(path: str, raw: str, exc: yaml.YAMLError) -> ParseProblem:
+    """PM003 for libyaml's error. An unclosed quote or bracket is reported on the line where
+    it opens, with the line where parsing gave up as context: libyaml often fails lines
+    later (a quote left open runs on to the next `"`), so the lines up to the failure are
+    looked at for the first one that opens a quote or bracket and does not close it."""
     mark = getattr(exc, "problem_mark", None)
     failed = (mark.line + 2) if mark is not None else 1
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     context = getattr(exc, "context", None) or ""
     opened = getattr(exc, "context_mark", None)
-    if opened is not None and ("quoted scalar" in context or "flow " in context):
+    what, line = None, failed
+    for number, text in enumerate(raw.split("\n")[:max(failed - 1, 0)], start=2):
+        what = _unclosed_on(text)
+        if what:
+            line = number
+            break
+    if what is None and opened is not None and ("quoted scalar" in context
+                                                or "flow " in context):
         what = ("a quote" if "quoted" in context else
                 "a `[` list" if "sequence" in context else "a `{` mapping")
         line = opened.line + 2
+    if what is not None:
         where = f" (parsing stopped on line {failed}: {problem})" if failed != line else \
             f" ({problem})"
         return ParseProblem(finding(path, line, "PM003",
@@ -269,7 +317,7 @@ def _yaml_front_matter(path: str, raw: str) -> tuple[dict[str, Any], dict[str, i
             add(container, event)
             stack.append([container, isinstance(container, dict), _NO_KEY, {}])
     except yaml.YAMLError as exc:
-        raise _yaml_problem(path, exc) from None
+        raise _yaml_problem(path, raw, exc) from None
     finally:
         loader.dispose()
     if result is None:
