@@ -16,7 +16,7 @@ TEXT = complete_postmortem_text(status="published")
 
 
 def archive(kb: Path):  # type: ignore[no-untyped-def]
-    return run_cli("-C", str(kb), "status", "PM-2026-001", "archived")
+    return run_cli("-C", str(kb), "status", "PM-2026-001", "archived", "--allow-overdue")
 
 
 def test_status_keeps_the_mode(kb: Path, write_pm) -> None:

@@ -7,9 +7,10 @@ ids) live in `knowledge_base`.
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from functools import lru_cache
 
@@ -43,7 +44,7 @@ DRAFT_KEYS = ("id", "title", "type", "severity", "status", "visibility", "owner"
 ID_PATTERN = re.compile(r"^[A-Z][A-Z0-9]*-\d{4}-\d{3,}$")
 IGNORE_MARK = "postmortem-ignore"
 
-_PLACEHOLDER = re.compile(r"\{\{.*?\}\}|\b(?:TODO|TBD|FIXME)\b")
+_PLACEHOLDER_WORD = re.compile(r"\b(?:TODO|TBD|FIXME)\b")
 _IGNORE = re.compile(r"<!--\s*postmortem-ignore\b(.*?)-->", re.S)
 
 # Secrets: each pattern names its kind; the secret itself is never echoed. The hints are
@@ -126,7 +127,21 @@ def _triggers(pm: Postmortem, config: Config) -> dict[str, list[int]]:
 
 
 def _line(text: str, offset: int, first_line: int = 1) -> int:
-    return first_line + text.count("\n", 0, offset)
+    """The line of OFFSET in TEXT. Counting from the start each time is quadratic when a
+    large file has thousands of findings; past a few KB the line starts are found once
+    (per text, the last few kept) and looked up."""
+    if offset < 8192:
+        return first_line + text.count("\n", 0, offset)
+    starts = next((known for cached, known in _LINE_STARTS if cached is text), None)
+    if starts is None:
+        starts = [m.end() for m in _NEWLINE.finditer(text)]
+        _LINE_STARTS.insert(0, (text, starts))
+        del _LINE_STARTS[4:]
+    return first_line + bisect.bisect_right(starts, offset)
+
+
+_NEWLINE = re.compile("\n")
+_LINE_STARTS: list[tuple[str, list[int]]] = []
 
 
 class _Collector:
@@ -366,10 +381,42 @@ def _placeholders(pm: Postmortem, out: _Collector, found: dict[str, list[int]]) 
     if not any(trigger in found for trigger in _PLACEHOLDER_TRIGGERS):
         return
     for text, first in ((front_matter_text(pm), 1), (pm.masked_body, pm.body_line)):
-        for match in _PLACEHOLDER.finditer(text):
-            out.add(_line(text, match.start(), first), "PM204",
-                    f"placeholder `{match.group(0)[:40]}` is left: replace it with the real "
+        for start, placeholder in _placeholders_in(text):
+            out.add(_line(text, start, first), "PM204",
+                    f"placeholder `{placeholder[:40]}` is left: replace it with the real "
                     "content")
+
+
+def _placeholders_in(text: str) -> Iterator[tuple[int, str]]:
+    """`{{ … }}` on one line, and TODO/TBD/FIXME words, in order of where they start.
+
+    Linear: a `{{` with no `}}` after it on its line means no later `{{` on that line closes
+    either, so the rest of the line is not searched again (a regular expression `{{.*?}}`
+    rescans to the end of the line from every `{{`: minutes on a line of `{{`)."""
+    pos = 0
+    braces = text.find("{{")
+    for word in _PLACEHOLDER_WORD.finditer(text):
+        while 0 <= braces < word.start():
+            end_of_line = text.find("\n", braces)
+            end_of_line = len(text) if end_of_line < 0 else end_of_line
+            close = text.find("}}", braces + 2, end_of_line)
+            if close < 0:
+                braces = text.find("{{", end_of_line)
+                continue
+            yield braces, text[braces:close + 2]
+            pos = close + 2
+            braces = text.find("{{", pos)
+        if word.start() >= pos:
+            yield word.start(), word.group(0)
+    while braces >= 0:
+        end_of_line = text.find("\n", braces)
+        end_of_line = len(text) if end_of_line < 0 else end_of_line
+        close = text.find("}}", braces + 2, end_of_line)
+        if close < 0:
+            braces = text.find("{{", end_of_line)
+            continue
+        yield braces, text[braces:close + 2]
+        braces = text.find("{{", close + 2)
 
 
 def _timeline(pm: Postmortem, out: _Collector) -> None:
