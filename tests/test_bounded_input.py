@@ -285,3 +285,35 @@ def test_issue_form_heading_with_long_trailing_space_is_read(kb: Path) -> None:
     result = run_cli("intake", "--from", "issue-form", "--no-git", input=body, cwd=kb)
     assert result.exit_code == 0, result.stderr
     assert "malware" in result.output
+
+
+# --- rules stay linear in the length of a line -------------------------------------------
+
+def test_placeholders_are_found_as_the_pattern_would_find_them() -> None:
+    import random
+    import re
+
+    from postmortem_kb.core.rules import _placeholders_in
+
+    pattern = re.compile(r"\{\{.*?\}\}|\b(?:TODO|TBD|FIXME)\b")  # the definition, slow form
+    atoms = ["{{", "}}", "{", "}", "TODO", "TBD", "FIXME", " ", "\n", "a", "xTODO", "_"]
+    rng = random.Random(10)
+    for _ in range(20_000):
+        text = "".join(rng.choice(atoms) for _ in range(rng.randint(0, 14)))
+        expected = [(m.start(), m.group(0)) for m in pattern.finditer(text)]
+        assert list(_placeholders_in(text)) == expected, text
+
+
+def test_a_line_of_unclosed_placeholders_is_checked(kb: Path, write_pm) -> None:
+    text = GOOD.replace("## Summary\n", "## Summary\n\n" + "{{" * 25_000 + "\n\n{{ owner }}\n", 1)
+    write_pm(text)
+    found = [(f["rule"], f["line"]) for f in findings(kb) if f["rule"] == "PM204"]
+    assert found == [("PM204", line_of(text, "{{ owner }}"))]
+
+
+def test_line_numbers_of_many_findings_in_a_large_file(kb: Path, write_pm) -> None:
+    filler = "".join(f"Line {i} of a long log excerpt.\n" for i in range(20_000))
+    text = GOOD.replace("## Summary\n", "## Summary\n\n" + filler + "TODO here\n", 1)
+    write_pm(text)
+    found = [(f["rule"], f["line"]) for f in findings(kb) if f["rule"] == "PM204"]
+    assert found == [("PM204", line_of(text, "TODO here"))]
