@@ -73,3 +73,39 @@ def test_an_old_mkdocs_yml_gets_a_message_to_adopt_it(tmp_path):
     assert "/[0-9][0-9][0-9][0-9]/" in result.stderr and "Zensical" in result.stderr
     # The plugin still builds the audience's post-mortems either way.
     assert leaks(output_texts(tmp_path / "site"), ("zzpublicbody",))
+
+
+PROPERDOCS = shutil.which("properdocs", path=str(Path(sys.executable).parent))
+
+
+def test_properdocs_builds_exactly_what_mkdocs_builds(tmp_path):
+    """ProperDocs keeps the plugin API: the same site, byte for byte, but the generator tag;
+    and the same audience cut (the public site holds nothing restricted)."""
+    if PROPERDOCS is None:
+        if IN_CI:
+            pytest.fail("properdocs is not installed (it is in the [test] extra)")
+        pytest.skip("properdocs is not installed here (pip install properdocs); CI runs this")
+    root = write_kb(tmp_path / "kb")
+    env = {**os.environ, "POSTMORTEM_AUDIENCE": "public", "SOURCE_DATE_EPOCH": "1790812800",
+           "NO_MKDOCS_2_WARNING": "1"}
+    mkdocs = str(Path(sys.executable).parent / "mkdocs")
+    for tool, site in ((PROPERDOCS, "site-properdocs"), (mkdocs, "site-mkdocs")):
+        done = subprocess.run([tool, "build", "-q", "-f", "mkdocs.yml", "-d", site], cwd=root,
+                              capture_output=True, text=True, env=env, timeout=600)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+    def files(site: Path) -> dict[str, bytes]:
+        out = {}
+        for path in sorted(site.rglob("*")):
+            if path.is_file():
+                data = path.read_bytes()
+                out[path.relative_to(site).as_posix()] = b"\n".join(
+                    line for line in data.split(b"\n") if b'name="generator"' not in line)
+        return out
+
+    ours, theirs = files(root / "site-properdocs"), files(root / "site-mkdocs")
+    assert sorted(ours) == sorted(theirs)
+    assert [name for name in ours if ours[name] != theirs[name]] == []
+    texts = output_texts(root / "site-properdocs")
+    assert leaks(texts, ("zzrestrictedbody", "zzinternalbody", "zzrestrictedblock")) == []
+    assert leaks(texts, ("zzpublicbody",))

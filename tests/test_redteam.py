@@ -32,10 +32,11 @@ from test_site_support import leaks, output_texts
 # --- canaries -----------------------------------------------------------------------------
 
 HIDDEN_PM = ("PM-2026-003", "zzrtslug", "zzrttitle", "zzrtowner", "zzrtservice", "zzrttag",
-             "zzrtbody")
+             "zzrtbody", "zzctl:canary-1", "zzrtattachment")
 HIDDEN_BLOCK = ("zzblockafterspan", "zzblockafterprose", "zzblockafterjs",
-                "zzblockafterstrike", "zzhiddenaction", "zzhiddencheck", "zzhiddenrow")
-PUBLIC_SHOWN = ("zzpublicvisible", "zzcodeexample")
+                "zzblockafterstrike", "zzhiddenaction", "zzhiddencheck", "zzhiddenrow",
+                "zzhiddenfile", "zzhiddenattachcontent")
+PUBLIC_SHOWN = ("zzpublicvisible", "zzcodeexample", "zzshownattachment")
 
 # Text that merely looks like the start of a comment or a fence, each before a well-formed
 # restricted block (Why 2 of issue 9).
@@ -46,6 +47,8 @@ LOOK_ALIKES = """
     | A9 | Rotate zzhiddenaction keys | zzhiddenowner | 2020-01-01 | open | |
 
     - [x] zzhiddencheck is done
+
+    The capture is in [the hidden file](PM-2026-001/zzhiddenfile.txt).
 
     | Time (UTC) | Event |
     |---|---|
@@ -99,6 +102,7 @@ def _hidden(text: str) -> str:
     text = text.replace("owner: Security Operations", "owner: zzrtowner")
     text = text.replace("services:\n", "services:\n  - zzrtservice\n", 1)
     text = text.replace("tags:\n", "tags:\n  - zzrttag\n", 1)
+    text = text.replace("controls:\n", "controls:\n  - ZZCTL:CANARY-1\n", 1)
     return text.replace("## Summary\n", "## Summary\n\nThe zzrtbody marker is here.\n", 1)
 
 
@@ -116,6 +120,10 @@ def redteam_kb(root: Path) -> Path:
     attachments = year / "PM-2026-003"
     attachments.mkdir()
     (attachments / "diagram.txt").write_text("zzrtattachment\n", encoding="utf-8")
+    own = year / "PM-2026-001"
+    own.mkdir()
+    (own / "zzhiddenfile.txt").write_text("zzhiddenattachcontent\n", encoding="utf-8")
+    (own / "shown.txt").write_text("zzshownattachment\n", encoding="utf-8")
     return root
 
 
@@ -140,8 +148,7 @@ def redteam(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
 
 
 def test_public_site_holds_no_canary_in_any_byte(redteam):
-    found = leaks(redteam["public"], HIDDEN_PM + HIDDEN_BLOCK + ("zzrtattachment",
-                                                                "zzhiddenowner"))
+    found = leaks(redteam["public"], HIDDEN_PM + HIDDEN_BLOCK + ("zzhiddenowner",))
     assert found == []
 
 
@@ -155,7 +162,8 @@ def test_public_site_shows_what_it_may(redteam):
 
 
 def test_restricted_site_shows_every_canary(redteam):
-    wanted = HIDDEN_PM + HIDDEN_BLOCK
+    # (controls are not on incident pages; `controls --audience restricted` lists them)
+    wanted = tuple(c for c in HIDDEN_PM + HIDDEN_BLOCK if c != "zzctl:canary-1")
     assert {f.split(" in ")[0] for f in leaks(redteam["restricted"], wanted)} == set(wanted)
 
 
@@ -205,6 +213,8 @@ def test_cli_outputs_for_the_restricted_audience_hold_the_hidden_action(redteam)
     result = run_cli("actions", "--audience", "restricted", "--status", "all",
                      "-C", str(redteam["root"]))
     assert "zzhiddenaction" in result.output and "PM-2026-003" in result.output
+    controls = run_cli("controls", "--audience", "restricted", "-C", str(redteam["root"]))
+    assert "ZZCTL:CANARY-1" in controls.output
 
 
 # --- every spelling that is not the canonical one ------------------------------------------

@@ -27,6 +27,7 @@ Evidence (`<YYYY>/<ID>/evidence/`) and the templates folder never reach any buil
 from __future__ import annotations
 
 import dataclasses
+import posixpath
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -71,6 +72,7 @@ _FENCE_OPEN = re.compile(
 # bare URLs.
 _LINK = re.compile(r"(!?)\[((?:[^\[\]]|\[[^\]]*\])*)\]\(\s*<?([^)\s>]*)>?(?:\s+[\"'][^)]*[\"'])?\s*\)")  # noqa: E501
 _REF_DEF = re.compile(r"^[ \t]{0,3}\[[^\]]+\]:[ \t]*<?(\S+?)>?(?:[ \t].*)?$", re.M)
+_HTML_SRC = re.compile(r"""\b(?:src|href)\s*=\s*["']([^"'>\s]+)""", re.I)
 _AUTOLINK = re.compile(r"<[A-Za-z][A-Za-z0-9+.-]*:[^<>\s]*>")
 _URL = re.compile(r"\b(?:https?|ftp)://[^\s<>()\"'`]+")
 
@@ -216,6 +218,35 @@ def marker_findings(pm: Postmortem) -> list[Finding]:
     body = pm.text.split("\n", pm.body_line - 1)[-1] if pm.body_line > 1 else pm.text
     return [finding(pm.path, line, "PM701", message)
             for line, message in marker_problems(body, pm.body_line)]
+
+
+def hidden_attachments(pm: Postmortem, audience: str, uri: str) -> set[str]:
+    """Files of the docs folder (paths relative to it) that PM, at docs path URI, links only
+    from blocks above AUDIENCE: they stay out of that audience's site with the blocks."""
+    blocks = [b for b in marked_blocks(pm.text) if not may_see(audience, b[2])]
+    if not blocks:
+        return set()
+    lines = pm.text.split("\n")
+    hidden_lines, shown_lines = [], list(lines)
+    for start, end, _ in blocks:
+        hidden_lines.extend(lines[start:end])
+        for index in range(start, end):
+            shown_lines[index] = ""
+    folder = posixpath.dirname(uri)
+
+    def targets(text: str) -> set[str]:
+        found = {m.group(3) for m in _LINK.finditer(text)}
+        found |= {m.group(1) for m in _REF_DEF.finditer(text)}
+        found |= set(_HTML_SRC.findall(text))
+        out = set()
+        for target in found:
+            target = target.split("#")[0].split("?")[0]
+            if not target or "://" in target or target.startswith(("/", "mailto:")):
+                continue
+            out.add(posixpath.normpath(posixpath.join(folder, target)))
+        return out
+
+    return targets("\n".join(hidden_lines)) - targets("\n".join(shown_lines))
 
 
 # --- hidden post-mortems ------------------------------------------------------------------

@@ -160,6 +160,8 @@ class LeakScan:
                 add(value, f"a service of {name}", MIN_TERM)
             for value in pm.tags:
                 add(value, f"a tag of {name}", MIN_TERM)
+            for value in pm.controls:
+                add(value, f"a control of {name}", MIN_TERM)
             for line_no, segment in _segments(pm.text, pm.body_line):
                 add(segment, f"text of {name} (line {line_no})", MIN_TEXT)
         for pm in shown:
@@ -182,7 +184,7 @@ class LeakScan:
                             for t in [*(v.text for v in views), *public_texts]).lower()
         visible = " ".join(visible.split())  # a sentence wrapped in the source is one line
         seen_values = {" ".join(str(x).split()).lower() for v in views
-                       for x in (v.id, v.title, v.owner, *v.services, *v.tags)}
+                       for x in (v.id, v.title, v.owner, *v.services, *v.tags, *v.controls)}
         scan = cls(audience, candidates)
         common = set(seen_values) | {n for n, _ in scan._find(visible)}
         scan.needles = {k: v for k, v in candidates.items() if k not in common}

@@ -189,10 +189,17 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self.leak_scan = LeakScan.for_build(withheld, shown_files, shown, kb.audience,
                                             other_pages(kb), self.hidden)
 
+        # Attachments linked only from blocks above the audience go with the blocks.
+        prefix = kb.docs_dir.strip("/") + "/"
+        linked_hidden: set[str] = set()
+        for pm in shown_files:
+            uri = pm.path[len(prefix):] if pm.path.startswith(prefix) else pm.path
+            linked_hidden |= aud.hidden_attachments(pm, kb.audience, uri)
         kept = Files([f for f in files
                       if f.generated_by is not None
-                      or aud.site_file_allowed(f.src_uri, shown_pages, shown_ids,
-                                               attachments_hidden)])
+                      or (f.src_uri not in linked_hidden
+                          and aud.site_file_allowed(f.src_uri, shown_pages, shown_ids,
+                                                    attachments_hidden))])
         self.entries = {e.uri: e for e in entries if kept.get_file_from_path(e.uri)}
         ordered = list(self.entries.values())
         self.related = library.related(ordered)
