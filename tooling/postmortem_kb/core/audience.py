@@ -61,7 +61,6 @@ _HTML_CLASS = re.compile(
     r"<[A-Za-z][^>]*?\bclass\s*=\s*(?:\"[^\"]*|'[^']*|[^\s>]*)"
     r"(?<![A-Za-z0-9])(?:restricted|internal)(?![A-Za-z0-9])", re.I)
 _ATTR_CLASS = re.compile(r"\{[^}\n]*\.(?:restricted|internal)(?![A-Za-z0-9_-])[^}\n]*\}", re.I)
-_QUICK = re.compile(r"restricted|internal", re.I)
 # A fenced code block as the renderer (pymdownx.superfences) opens one at the start of a line:
 # the fence, an optional language, optional `{attributes}` or `key="value"` options.
 _FENCE_OPEN = re.compile(
@@ -137,10 +136,6 @@ def _fenced_lines(lines: list[str]) -> list[bool]:
     return fenced
 
 
-def _needs_scan(markdown: str) -> bool:
-    return "!!!" in markdown or "???" in markdown or bool(_QUICK.search(markdown))
-
-
 def marked_blocks(markdown: str) -> list[tuple[int, int, str]]:
     """(first line index, end index, audience) of each canonical audience block: the
     marker line, then every blank or indented line after it."""
@@ -184,33 +179,53 @@ def cut_marked_blocks(markdown: str, audience: str) -> str:
     return "\n".join(lines)
 
 
+def _lines_with(text: str, needles: tuple[str, ...]) -> list[int]:
+    """Offsets of the starts of the lines of TEXT holding any of NEEDLES (plain `find`:
+    a multi-line regular expression over every post-mortem costs more than the parse)."""
+    starts: set[int] = set()
+    for needle in needles:
+        at = text.find(needle)
+        while at >= 0:
+            start = text.rfind("\n", 0, at) + 1
+            starts.add(start)
+            end = text.find("\n", at)
+            if end < 0:
+                break
+            at = text.find(needle, end)
+    return sorted(starts)
+
+
 def marker_problems(markdown: str, first_line: int = 1) -> list[tuple[int, str]]:
     """(line, message) for everything that looks like an audience marker but is not the
     canonical spelling: the renderer might publish it, or show what it holds to everyone."""
-    if not _needs_scan(markdown):
+    found: dict[int, str] = {}  # offset of the line's start -> message
+    for at in _lines_with(markdown, ("!!!", "???")):
+        end = markdown.find("\n", at)
+        line = markdown[at:] if end < 0 else markdown[at:end]
+        if _LOOKS_LIKE.match(line) and not _CANONICAL.match(line):
+            found.setdefault(at, (
+                f"`{line.strip()[:60]}` looks like an audience block but is not "
+                f"written `{CANONICAL}` (or `!!! internal \"Title\"`) at the start of a "
+                "line, with the content indented by four spaces: write it that way (a "
+                "block inside a list or quote cannot be cut; move it out)"))
+    for first, pattern in (("<", _HTML_CLASS), ("{", _ATTR_CLASS)):
+        if first not in markdown:
+            continue
+        for match in pattern.finditer(markdown):
+            at = markdown.rfind("\n", 0, match.start()) + 1
+            found.setdefault(at, "an HTML or attribute-list class naming an audience cannot "
+                                 f"be cut: write the block as `{CANONICAL}` with its content "
+                                 "indented")
+    if not found:
         return []
     lines = markdown.split("\n")
-    fenced: list[bool] | None = None
-    found = []
-    for index, line in enumerate(lines):
-        if not _QUICK.search(line):
-            continue
-        problem = None
-        if _LOOKS_LIKE.match(line) and not _CANONICAL.match(line):
-            problem = (f"`{line.strip()[:60]}` looks like an audience block but is not "
-                       f"written `{CANONICAL}` (or `!!! internal \"Title\"`) at the start of "
-                       "a line, with the content indented by four spaces: write it that way "
-                       "(a block inside a list or quote cannot be cut; move it out)")
-        elif _HTML_CLASS.search(line) or _ATTR_CLASS.search(line):
-            problem = ("an HTML or attribute-list class naming an audience cannot be cut: "
-                       f"write the block as `{CANONICAL}` with its content indented")
-        if problem is None:
-            continue
-        if fenced is None:
-            fenced = _fenced_lines(lines)
+    fenced = _fenced_lines(lines)
+    problems = []
+    for at, message in sorted(found.items()):
+        index = markdown.count("\n", 0, at)
         if not fenced[index]:
-            found.append((first_line + index, problem))
-    return found
+            problems.append((first_line + index, message))
+    return problems
 
 
 def marker_findings(pm: Postmortem) -> list[Finding]:
