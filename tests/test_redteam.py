@@ -456,3 +456,28 @@ def test_export_json_is_refused_when_the_scan_finds_a_leak(redteam, monkeypatch)
     result = run_cli("export", "-C", str(redteam["root"]), "--audience", "public")
     assert result.exit_code == 1 and result.output == ""
     assert "the title of PM-2026-003" in result.stderr and "in export" in result.stderr
+
+
+def test_the_quick_view_equals_a_parse_of_the_cut_text():
+    """A hidden block of plain prose is cut without a second parse; the sections it leaves
+    must be exactly what parsing the cut text gives (content, text), or the meter and the
+    controls rollup would differ between the quick path and the full one."""
+    from postmortem_kb.core.audience import audience_view
+
+    text = complete_postmortem_text("PM-2026-001", "published", "public")
+    start = text.index("## 14. Re-Test Controls and Resilience\n")
+    end = text.index("\n## 15.")
+    only_hidden = ("## 14. Re-Test Controls and Resilience\n\n!!! restricted \"Re-test\"\n"
+                   "    Re-tested SOC2:CC6.1 with a red-team exercise on 2026-06-02.\n")
+    text = text[:start] + only_hidden + text[end:]
+    text = text.replace("## Summary\n", "## Summary\n\n!!! internal\n    Plain internal "
+                                        "prose, nothing else.\n\n", 1)
+    pm = parse_text("postmortems/2026/PM-2026-001-x.md", text)
+    view = audience_view(pm, "public")
+    reparsed = parse_text(pm.path, view.text)
+    assert view.text == cut_marked_blocks(text, "public")
+    assert [(s.key, s.has_content, s.text) for s in view.sections] == \
+        [(s.key, s.has_content, s.text) for s in reparsed.sections]
+    assert not next(s for s in view.sections if s.key.startswith("re-test")).has_content
+    assert (view.checklist, view.actions, view.timeline) == \
+        (reparsed.checklist, reparsed.actions, reparsed.timeline)

@@ -30,11 +30,12 @@ import dataclasses
 import posixpath
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from .catalogue import finding
 from .model import VISIBILITIES, Finding, Postmortem, visibility_rank
-from .parse import parse_text
+from .parse import _CONTENT_LINE, parse_text
 
 AUDIENCES = VISIBILITIES
 LEVELS = ("internal", "restricted")  # the audiences a block can be marked for
@@ -46,6 +47,7 @@ CANONICAL = '!!! restricted "Title"'
 _YEAR = re.compile(r"^\d{4}$")
 # Ids in any case and with any suffix (`PM-2026-101`, `pm-2026-101_x`, `PM-2026-101-slug`);
 # the id itself ends where its digits end, so PM-2026-1010 is not PM-2026-101.
+_ID_TAIL = re.compile(r"-\d{4}-\d{3,}(?!\d)")
 _ANY_ID = re.compile(r"(?<![A-Za-z0-9])([A-Za-z][A-Za-z0-9]*-\d{4}-\d{3,})(?!\d)([-_.][\w.-]*)?")
 # The one spelling of an audience block: at the start of a line, `!!!`, one space, the
 # audience, optionally one space and a double-quoted title, nothing else.
@@ -141,6 +143,11 @@ def marked_blocks(markdown: str) -> list[tuple[int, int, str]]:
     marker line, then every blank or indented line after it."""
     if "!!! " not in markdown:
         return []
+    return list(_marked_blocks(markdown))
+
+
+@lru_cache(maxsize=2048)  # a build asks for the same post-mortem's blocks several times
+def _marked_blocks(markdown: str) -> tuple[tuple[int, int, str], ...]:
     lines = markdown.split("\n")
     fenced: list[bool] | None = None
     blocks = []
@@ -162,7 +169,7 @@ def marked_blocks(markdown: str) -> list[tuple[int, int, str]]:
             end -= 1  # trailing blank lines are not the block's
         blocks.append((index, end, match.group(1)))
         index = end
-    return blocks
+    return tuple(blocks)
 
 
 def cut_marked_blocks(markdown: str, audience: str) -> str:
@@ -247,6 +254,9 @@ def hidden_attachments(pm: Postmortem, audience: str, uri: str) -> set[str]:
         hidden_lines.extend(lines[start:end])
         for index in range(start, end):
             shown_lines[index] = ""
+    hidden_text = "\n".join(hidden_lines)
+    if "](" not in hidden_text and "]:" not in hidden_text and "=" not in hidden_text:
+        return set()  # no link, reference or src/href in the hidden blocks
     folder = posixpath.dirname(uri)
 
     def targets(text: str) -> set[str]:
@@ -261,7 +271,7 @@ def hidden_attachments(pm: Postmortem, audience: str, uri: str) -> set[str]:
             out.add(posixpath.normpath(posixpath.join(folder, target)))
         return out
 
-    return targets("\n".join(hidden_lines)) - targets("\n".join(shown_lines))
+    return targets(hidden_text) - targets("\n".join(shown_lines))
 
 
 # --- hidden post-mortems ------------------------------------------------------------------
@@ -294,7 +304,19 @@ def hidden_ids(postmortems: Iterable[Postmortem], shown: Iterable[Postmortem]) -
 
 
 def names_hidden(text: str, hidden: set[str]) -> bool:
-    return bool(hidden) and any(m.group(1).upper() in hidden for m in _ANY_ID.finditer(text))
+    """Whether TEXT names one of the HIDDEN ids (upper case) in any case or with any suffix.
+    Looks for the `-YYYY-NNN` tail first: a regular expression that starts at every letter
+    costs more than the parse."""
+    if not hidden:
+        return False
+    for tail in _ID_TAIL.finditer(text):
+        start = tail.start()
+        while start > 0 and text[start - 1].isascii() and text[start - 1].isalnum():
+            start -= 1
+        if start < tail.start() and text[start].isalpha() \
+                and text[start:tail.end()].upper() in hidden:
+            return True
+    return False
 
 
 def withhold(markdown: str, hidden: set[str]) -> str:
@@ -338,23 +360,61 @@ def _withhold_value(value: Any, hidden: set[str]) -> Any:
 def audience_view(pm: Postmortem, audience: str, hidden: set[str] | None = None
                   ) -> Postmortem:
     """The post-mortem as AUDIENCE sees it: blocks above the audience blanked out (line
-    numbers kept) and hidden post-mortems withheld, parsed again so that its sections,
-    checklist, timeline and action items are the visible ones. Unchanged when nothing is cut
-    or withheld (the common case costs one scan)."""
+    numbers kept) and hidden post-mortems withheld, so that its sections, checklist,
+    timeline and action items are the visible ones. Unchanged when nothing is cut or
+    withheld (the common case costs one scan); parsed again when what was cut or withheld
+    could hold a table, a task, a heading, code or a comment, else only the sections that
+    held the cut lines are measured again."""
     text = pm.text
     split_at = _body_offset(text, pm.body_line)
     front, body = text[:split_at], text[split_at:]
     own = pm.id.upper()
     hidden = {h for h in hidden or () if h != own}
-    new_body = withhold(cut_marked_blocks(body, audience), hidden)
+    shift = pm.body_line - 1  # blocks are found in the whole text (one cached scan)
+    blocks = [b for b in marked_blocks(text) if not may_see(audience, b[2]) and b[0] >= shift]
+    lines = body.split("\n") if blocks else []
+    cut: list[int] = []  # indices of the body's lines that were cut
+    for start, end, _ in blocks:
+        cut.extend(range(start - shift, end - shift))
+    cut_body = body
+    if cut:
+        plain = not any(c in lines[i] for i in cut for c in "|[#`~<>")
+        for index in cut:
+            lines[index] = ""
+        cut_body = "\n".join(lines)
+    new_body = withhold(cut_body, hidden)
     meta_hidden = names_hidden(front, hidden)
     if new_body == body and not meta_hidden:
         return pm
+    if new_body is cut_body and not meta_hidden and cut and plain:
+        return _with_lines_blanked(pm, front + cut_body, cut)
     view = parse_text(pm.path, front + new_body)
     if meta_hidden:
         view = dataclasses.replace(view, meta={k: (v if k == "id" else _withhold_value(v, hidden))
                                                for k, v in view.meta.items()})
     return view
+
+
+def _with_lines_blanked(pm: Postmortem, text: str, cut: list[int]) -> Postmortem:
+    """PM with TEXT, whose body lines CUT (indices) were blanked and held no table, task,
+    heading, code or comment: only the sections around them change (their text and whether
+    they have content)."""
+    masked = pm.masked_body.split("\n")
+    for index in cut:
+        if index < len(masked):
+            masked[index] = ""
+    first, last = pm.body_line + min(cut), pm.body_line + max(cut)
+    sections = []
+    for section in pm.sections:
+        if section.end_line < first or section.line > last:
+            sections.append(section)
+            continue
+        lo, hi = section.line + 1 - pm.body_line, section.end_line - pm.body_line
+        chunk = "".join("\n" + masked[i] for i in range(lo, min(hi, len(masked) - 1) + 1))
+        has_content = bool(_CONTENT_LINE.search(chunk)) or any(t.rows for t in section.tables)
+        sections.append(dataclasses.replace(section, text=chunk, has_content=has_content))
+    return dataclasses.replace(pm, text=text, masked_body="\n".join(masked),
+                               sections=tuple(sections))
 
 
 def _body_offset(text: str, body_line: int) -> int:

@@ -37,8 +37,12 @@ YEAR_PATTERN = "/[0-9][0-9][0-9][0-9]/"  # the exclude_docs line that hides the 
 _YEAR = re.compile(r"\d{4}")
 _ID_IN_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*-\d{4}-\d{3,}")
 _FRONT_ID = re.compile(r"^(?:id|visibility)[ \t]*:", re.M)
-_SEGMENT = re.compile(r"[^\W_](?:[^\W_]| (?! ))*[^\W_]")
+_SPACES = re.compile(r"  +")
 MIN_TEXT = 40  # characters of a withheld sentence fragment worth looking for
+# Runs of letters, digits and single spaces, which survive rendering to HTML, JSON and
+# search fragments; one line at most.
+_BREAKS = {ord(c): "\n" for c in "\t!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~\u00a0\u2013\u2014"
+           "\u2018\u2019\u201c\u201d\u2026\u00b7\u2022\u2192"}
 MIN_TERM = 6  # characters of a withheld owner, service or tag worth looking for
 
 
@@ -132,7 +136,7 @@ class LeakScan:
 
     audience: str
     needles: dict[str, str] = field(default_factory=dict)
-    _automaton: object | None = None
+    _automaton: Any = None
 
     @classmethod
     def for_build(cls, withheld: Sequence[Postmortem], shown: Sequence[Postmortem],
@@ -162,8 +166,8 @@ class LeakScan:
                 add(value, f"a tag of {name}", MIN_TERM)
             for value in pm.controls:
                 add(value, f"a control of {name}", MIN_TERM)
-            for line_no, segment in _segments(pm.text, pm.body_line):
-                add(segment, f"text of {name} (line {line_no})", MIN_TEXT)
+            for segment in long_runs(pm.text[_body_start(pm):]):
+                add(segment, f"text of {name}", MIN_TEXT)
         for pm in shown:
             if may_see(audience, "restricted") or "!!! " not in pm.text:
                 continue
@@ -172,7 +176,7 @@ class LeakScan:
                 if may_see(audience, level):
                     continue
                 for index in range(start, end):
-                    for segment in _SEGMENT.findall(body_lines[index]):
+                    for segment in long_runs(body_lines[index]):
                         add(segment, f"text of a {level} block in {pm.id or pm.path} "
                                      f"(line {index + 1})", MIN_TEXT)
         if not candidates:
@@ -182,11 +186,12 @@ class LeakScan:
         hidden = hidden if hidden is not None else {pm.id.upper() for pm in withheld if pm.id}
         visible = "\n".join(withhold(cut_marked_blocks(t, audience), hidden)
                             for t in [*(v.text for v in views), *public_texts]).lower()
-        visible = " ".join(visible.split())  # a sentence wrapped in the source is one line
+        # A sentence wrapped in the source is one line in the output.
+        visible = _SPACES.sub(" ", visible.replace("\n", " "))
         seen_values = {" ".join(str(x).split()).lower() for v in views
                        for x in (v.id, v.title, v.owner, *v.services, *v.tags, *v.controls)}
         scan = cls(audience, candidates)
-        common = set(seen_values) | {n for n, _ in scan._find(visible)}
+        common = set(seen_values) | scan._present(visible)
         scan.needles = {k: v for k, v in candidates.items() if k not in common}
         scan._automaton = None
         return scan
@@ -200,6 +205,14 @@ class LeakScan:
         automaton.make_automaton()
         return automaton
 
+    def _present(self, text: str) -> set[str]:
+        """The needles found anywhere in TEXT (lower case), whole words or not."""
+        if self._automaton is None:
+            self._automaton = self._build()
+        if self._automaton is None:
+            return set()
+        return {key for _, key in self._automaton.iter(text)}
+
     def _find(self, text: str) -> list[tuple[str, int]]:
         """(needle, end) of each needle found in TEXT (lower case) as a whole word."""
         if self._automaton is None:
@@ -209,7 +222,7 @@ class LeakScan:
             return []
         found = []
         size = len(text)
-        for end, key in automaton.iter(text):  # type: ignore[attr-defined]
+        for end, key in automaton.iter(text):
             start = end - len(key) + 1
             if start > 0 and text[start - 1].isalnum() and key[0].isalnum():
                 continue
@@ -262,17 +275,27 @@ def readable(data: bytes) -> str:
     return data.decode("utf-8", "replace")
 
 
-def _segments(text: str, first_line: int) -> Iterable[tuple[int, str]]:
-    """(line, run of words) for the body of TEXT: plain runs of letters, digits and single
-    spaces, which survive rendering to HTML, JSON and search fragments."""
-    lines = text.split("\n")
-    for index in range(max(first_line - 1, 0), len(lines)):
-        line = lines[index]
-        if len(line) < MIN_TEXT:
+def long_runs(text: str) -> list[str]:
+    """Runs of at least MIN_TEXT letters, digits and single spaces in TEXT (one line at
+    most): what survives rendering to HTML, JSON and search fragments unchanged."""
+    found = []
+    for piece in text.translate(_BREAKS).split("\n"):
+        if len(piece) < MIN_TEXT:
             continue
-        for segment in _SEGMENT.findall(line):
-            if len(segment) >= MIN_TEXT:
-                yield index + 1, segment
+        for run in piece.split("  "):
+            run = run.strip()
+            if len(run) >= MIN_TEXT:
+                found.append(run)
+    return found
+
+
+def _body_start(pm: Postmortem) -> int:
+    offset = 0
+    for _ in range(pm.body_line - 1):
+        offset = pm.text.find("\n", offset) + 1
+        if offset == 0:
+            return len(pm.text)
+    return offset
 
 
 def audience_safety_findings(config: Config, postmortems: Sequence[Postmortem]
