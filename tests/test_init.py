@@ -9,7 +9,9 @@ install line and check in another fresh environment, as GitHub would.
 from __future__ import annotations
 
 import os
+import pty
 import re
+import select
 import subprocess
 import sys
 from importlib import metadata
@@ -20,6 +22,7 @@ import pytest
 import yaml
 
 from conftest import REPO, complete_postmortem_text, run_cli
+from postmortem_kb.core.codeowners import teams as codeowner_teams
 from postmortem_kb.core.errors import UsageError
 from postmortem_kb.core.origin import from_direct_url, parse_spec, running_tool
 
@@ -198,6 +201,8 @@ def test_a_new_team_installs_from_git_and_its_first_pull_request_passes(tmp_path
     assert f"Workflows install {requirement}" in started.stdout
     assert "file://" in started.stderr  # a git URL on this machine: said, not hidden
     assert installed_requirements(team) == {requirement}
+    hooks = load_yaml(team / ".pre-commit-config.yaml")["repos"][0]["hooks"]
+    assert hooks[0]["additional_dependencies"] == [requirement]
     _run("git", "add", "-A", cwd=team, env=env)
     _run("git", "commit", "-q", "-m", "Knowledge base", cwd=team, env=env)
     _run("git", "push", "-q", "origin", "main", cwd=team, env=env)
@@ -262,3 +267,125 @@ def test_init_here_says_what_to_do_next_without_cd(tmp_path: Path) -> None:
 def test_init_elsewhere_says_where_to_go(tmp_path: Path) -> None:
     result = run_cli("init", "incident kb", cwd=tmp_path)
     assert "Next: cd 'incident kb' && " in result.output
+
+
+# --- a knowledge base that brings its habits ------------------------------------------------
+
+def test_init_writes_a_pre_commit_hook_pinned_like_the_workflows(tmp_path: Path) -> None:
+    spec = "postmortem-kb @ git+https://git.example.org/sec/postmortem-kb@v0.2.0"
+    assert run_cli("init", str(tmp_path / "kb"), "--tool-source", spec).exit_code == 0
+    config = load_yaml(tmp_path / "kb" / ".pre-commit-config.yaml")
+    (repo,) = config["repos"]
+    (hook,) = repo["hooks"]
+    assert repo["repo"] == "local"
+    assert hook["additional_dependencies"] == [spec] == list(installed_requirements(
+        tmp_path / "kb"))
+    (published,) = load_yaml(REPO / ".pre-commit-hooks.yaml")
+    for key in ("id", "name", "entry", "language", "files", "require_serial"):
+        assert hook[key] == published[key], key
+    files = re.compile(hook["files"])
+    assert files.search("postmortems/2026/PM-2026-001-ci-token.md")
+    assert not files.search("postmortems/templates/security.md")
+    assert not files.search("postmortems/2026/PM-2026-001/evidence.md")
+
+
+def test_init_writes_the_guide_and_a_readme(kb: Path) -> None:
+    guide = kb / "postmortems" / "guide" / "index.md"
+    assert guide.read_text(encoding="utf-8") == (
+        REPO / "postmortems" / "guide" / "index.md").read_text(encoding="utf-8")
+    readme = (kb / "README.md").read_text(encoding="utf-8")
+    for words in ("postmortem new", "postmortem check", "pull request", "in-review",
+                  "published", "archived", "postmortems/guide/index.md"):
+        assert words in readme, words
+
+
+def test_init_keeps_a_readme_that_is_there(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("# Our security team\n", encoding="utf-8")
+    result = run_cli("init", ".", cwd=tmp_path)
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "README.md").read_text(encoding="utf-8") == "# Our security team\n"
+    assert "kept    README.md" in result.output
+    (tmp_path / "mkdocs.yml").unlink()
+    (tmp_path / "README.md").unlink()
+    again = run_cli("init", ".", cwd=tmp_path)  # everything else still refuses
+    assert again.exit_code == 2 and "refusing to overwrite" in again.stderr
+
+
+def test_the_initialised_site_builds_strict_with_the_guide(kb: Path) -> None:
+    built = run_cli("-C", str(kb), "build", "--strict", "--site-dir", str(kb / "site"))
+    assert built.exit_code == 0, built.output + built.stderr
+    assert (kb / "site" / "guide" / "index.html").is_file()
+
+
+# --- the owner offered is a team from CODEOWNERS, never a person ---------------------------
+
+def test_codeowners_teams_for_the_docs_come_first(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".github").mkdir()
+    (tmp_path / ".github" / "CODEOWNERS").write_text(
+        "# owners\n*.py  @acme/platform\n/postmortems/  @acme/security-review @jdoe "
+        "ada@example.com\n/postmortems/templates/ @acme/security-leads\n"
+        "/.github/ @your-org/security-leads\n", encoding="utf-8")
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    assert codeowner_teams(kb) == ["@acme/security-review", "@acme/security-leads",
+                                   "@acme/platform"]
+
+
+def test_no_codeowners_offers_no_team(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    assert codeowner_teams(tmp_path) == []
+
+
+def _answer_on_a_terminal(kb: Path, answers: list[str], env: dict[str, str],
+                          git: bool = False) -> str:
+    exe = Path(sys.executable).parent / "postmortem"
+    args = [str(exe), "new", "--type", "phishing", "--severity", "SEV3", "--title",
+            "Invoice phishing", "--occurred", "2026-02-03T04:05:00Z"]
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: a real terminal on stdin and stdout
+        os.chdir(kb)
+        os.execve(str(exe), args if git else [*args, "--no-git"], env)
+    pending = iter(answers)
+    output = b""
+    while True:
+        ready, _, _ = select.select([fd], [], [], 30)
+        if not ready:
+            break
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+        if chunk.rstrip().endswith(b":"):
+            os.write(fd, next(pending, "\n").encode())
+    os.waitpid(pid, 0)
+    return output.decode(errors="replace")
+
+
+def test_the_owner_prompt_offers_the_codeowners_team(kb: Path) -> None:
+    (kb / ".github" / "CODEOWNERS").write_text("/postmortems/ @acme/security-review\n",
+                                               encoding="utf-8")
+    text = _answer_on_a_terminal(kb, ["\n"], dict(os.environ))
+    assert "Owner: the team or role that drives it [@acme/security-review]:" in text
+    (path,) = (kb / "postmortems" / "2026").glob("PM-2026-001-*.md")
+    assert "owner: \"@acme/security-review\"" in path.read_text(encoding="utf-8")
+
+
+def test_the_owner_prompt_never_offers_a_person(kb: Path, tmp_path: Path) -> None:
+    (kb / ".github" / "CODEOWNERS").unlink()
+    config = tmp_path / "gitconfig"
+    config.write_text("[user]\n\tname = Ada Responder\n\temail = ada@example.com\n"
+                      "[init]\n\tdefaultBranch = main\n", encoding="utf-8")
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("GIT_")},
+           "GIT_CONFIG_GLOBAL": str(config), "GIT_CONFIG_NOSYSTEM": "1"}
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "Knowledge base"]):
+        subprocess.run(["git", *args], cwd=kb, env=env, check=True)
+    # git knows the author's name; an empty answer is not taken: there is no default.
+    text = _answer_on_a_terminal(kb, ["\n", "Fraud Operations\n"], env, git=True)
+    assert "Ada" not in text
+    assert text.count("Owner: the team or role that drives it:") == 2
+    (path,) = (kb / "postmortems" / "2026").glob("PM-2026-001-*.md")
+    assert "owner: \"Fraud Operations\"" in path.read_text(encoding="utf-8")

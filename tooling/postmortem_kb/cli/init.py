@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..core.origin import tool_source
-from ..core.scaffold import init_knowledge_base
+from ..core.scaffold import KEPT_IF_PRESENT, init_knowledge_base
 from .common import handle_errors
 from .main import cli
 
@@ -28,6 +28,9 @@ def init(directory: Path, spec: str | None) -> None:
     written = init_knowledge_base(directory, tool)
     for path in written:
         click.echo(f"  created {path.relative_to(directory).as_posix()}")
+    for name in KEPT_IF_PRESENT:
+        if directory / name not in written:
+            click.echo(f"  kept    {name} (yours; the knowledge base's README was not written)")
     click.echo(f"Workflows install {tool.requirement} ({tool.described}).")
     for warning in tool.warnings:
         click.echo(f"warning: {warning}", err=True)

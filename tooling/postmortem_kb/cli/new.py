@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import click
 
 from .. import git as gitops
+from ..core.codeowners import teams as codeowner_teams
 from ..core.errors import UsageError
 from ..core.files import knowledge_base_lock
 from ..core.model import SEVERITIES, VISIBILITIES
@@ -70,11 +71,14 @@ def new(type_slug: str | None, severity: str | None, title: str | None, occurred
 
     repo = None if no_git else gitops.open_repository(config.root)
     if owner is None:
-        guess = gitops.user_name(repo) if repo is not None else None
+        # A team or a role, never a person: the teams CODEOWNERS names, or nothing offered.
+        offered = codeowner_teams(config.root, config.docs_dir)
         if interactive:
-            owner = click.prompt("Owner (a role or team)", default=guess or "Security Operations")
+            hint = f" [{', '.join(offered)}]" if len(offered) > 1 else ""
+            owner = click.prompt(f"Owner: the team or role that drives it{hint}",
+                                 default=offered[0] if offered else None)
         else:
-            owner = guess or "Security Operations"
+            owner = offered[0] if offered else "Security Operations"
 
     # Written in UTC, so the id's year, the folder and the quarter all follow the UTC time.
     occurred_at = (parse_moment(occurred, "--occurred") or now_utc()).astimezone(UTC)

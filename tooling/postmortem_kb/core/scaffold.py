@@ -174,15 +174,22 @@ def render_skeleton_file(text: str, tool: ToolSource) -> str:
     return text.replace(TOOL_REQUIREMENT, json.dumps(tool.requirement))
 
 
+# Written only where the repository has none yet: a repository created with a README is
+# still one to start a knowledge base in. Every other file refuses to be overwritten.
+KEPT_IF_PRESENT = ("README.md",)
+
+
 def init_knowledge_base(target: Path, tool: ToolSource) -> list[Path]:
     """Write a working knowledge base into TARGET, whose workflows install TOOL; refuse if
-    any file would be overwritten."""
+    any file would be overwritten (a README.md that exists is kept, and not returned)."""
     files = []
     for rel, node in _skeleton_files():
         files.append((rel.replace("dot-", ".", 1) if rel.startswith("dot-") else rel, node))
     for name in ("security", "outage"):
         shipped = resources.files("postmortem_kb.templates").joinpath(f"{name}.md")
         files.append((f"postmortems/templates/{name}.md", shipped))
+    files = [(rel, node) for rel, node in files
+             if not (rel in KEPT_IF_PRESENT and (target / rel).exists())]
     clashes = [rel for rel, _ in files if (target / rel).exists()]
     if clashes:
         raise UsageError(f"refusing to overwrite existing files in {target}: "
