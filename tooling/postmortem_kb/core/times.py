@@ -1,12 +1,53 @@
-"""Dates and times as post-mortems write them: ISO-8601 with a zone, or YYYY-MM-DD HH:MM UTC."""
+"""Dates and times as post-mortems write them: ISO-8601 with a zone, or YYYY-MM-DD HH:MM UTC.
+
+The forms are matched here, not left to `datetime.fromisoformat`, whose accepted forms
+widened in Python 3.11 (`20260314T091200Z`, week dates, `+0100`): the same file must pass or
+fail alike on every supported Python.
+"""
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 _TABLE_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2})?)(?:\s*UTC)?$")
+# YYYY-MM-DDTHH:MM[:SS[.fraction]] then Z or ±HH:MM (a space may stand for the T).
+_DATETIME = re.compile(r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?"
+                       r"(?:([Zz])|([+-])(\d{2}):(\d{2}))?")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _read_datetime(text: str) -> tuple[datetime | None, bool]:
+    """(the date-time, whether it had a zone); (None, False) when it is not one. Not
+    bounded: see `_in_range`."""
+    text = text.strip()
+    if len(text) == 20 and text[19] == "Z" and text[10] == "T" and text[4] == text[7] == "-" \
+            and text[13] == text[16] == ":" and text[:4].isdigit():
+        # The form `new` writes and most files hold: fromisoformat reads it alike everywhere.
+        try:
+            return datetime.fromisoformat(text[:19]).replace(tzinfo=UTC), True
+        except ValueError:
+            return None, False
+    match = _DATETIME.fullmatch(text)
+    if match is None:
+        return None, False
+    year, month, day, hour, minute, second, fraction, z, sign, off_h, off_m = match.groups()
+    zone = None
+    if z:
+        zone = UTC
+    elif sign:
+        if int(off_h) > 23 or int(off_m) > 59:
+            return None, False
+        offset = timedelta(hours=int(off_h), minutes=int(off_m))
+        zone = timezone(-offset if sign == "-" else offset)
+    try:
+        moment = datetime(int(year), int(month), int(day), int(hour), int(minute),
+                          int(second or 0), int((fraction or "0").ljust(6, "0")[:6]),
+                          tzinfo=zone)
+    except ValueError:
+        return None, False
+    return moment, zone is not None
 
 
 # Times the tool can compute with: converting to UTC, comparing, adding days and writing a
@@ -51,25 +92,19 @@ def parse_datetime(value: Any) -> datetime | None:
         return _in_range(value) if value.tzinfo is not None else None
     if not isinstance(value, str):
         return None
-    text = value.strip()
-    if text.endswith("Z") or text.endswith("z"):
-        text = text[:-1] + "+00:00"
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return _in_range(parsed) if parsed.tzinfo is not None else None
+    moment, zoned = _read_datetime(value)
+    return _in_range(moment) if moment is not None and zoned else None
 
 
 def has_zone_problem(value: Any) -> bool:
-    """True when the value is a valid date-time but carries no zone."""
+    """True when the value is a valid date (and time) but carries no zone."""
     if isinstance(value, datetime):
         return value.tzinfo is None
     if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value.strip()).tzinfo is None
-        except ValueError:
-            return False
+        if _DATE.fullmatch(value.strip()):
+            return parse_date(value) is not None
+        moment, zoned = _read_datetime(value)
+        return moment is not None and not zoned
     return False
 
 
@@ -77,7 +112,8 @@ def parse_table_time(text: str, bounded: bool = True) -> datetime | None:
     """A timeline cell: `YYYY-MM-DD HH:MM` (UTC) or ISO-8601 with a zone."""
     text = text.strip().strip("`*")
     moment: datetime | None
-    if len(text) == 16 and text[10] == " ":  # the common `YYYY-MM-DD HH:MM`, without a regex
+    if len(text) == 16 and text[10] == " " and text[4] == text[7] == "-" and text[13] == ":":
+        # the common `YYYY-MM-DD HH:MM`, without a regex
         try:
             moment = datetime.fromisoformat(text).replace(tzinfo=UTC)
         except ValueError:
@@ -91,13 +127,8 @@ def parse_table_time(text: str, bounded: bool = True) -> datetime | None:
                 return None
             moment = naive.replace(tzinfo=UTC)
         elif not bounded:
-            if text[-1:] in ("Z", "z"):
-                text = text[:-1] + "+00:00"
-            try:
-                moment = datetime.fromisoformat(text)
-            except ValueError:
-                return None
-            return moment if moment.tzinfo is not None else None
+            unbounded, zoned = _read_datetime(text)
+            return unbounded if zoned else None
         else:
             return parse_datetime(text)
     return _in_range(moment) if bounded else moment
