@@ -266,7 +266,10 @@ def test_init_here_says_what_to_do_next_without_cd(tmp_path: Path) -> None:
 
 def test_init_elsewhere_says_where_to_go(tmp_path: Path) -> None:
     result = run_cli("init", "incident kb", cwd=tmp_path)
-    assert "Next: cd 'incident kb' && " in result.output
+    assert "Next: cd 'incident kb' && git init && git add -A && " in result.output
+    (tmp_path / "repo" / ".git").mkdir(parents=True)
+    result = run_cli("init", "kb", cwd=tmp_path / "repo")
+    assert "Next: cd kb && git add -A && " in result.output
 
 
 # --- a knowledge base that brings its habits ------------------------------------------------

@@ -36,6 +36,12 @@ def init(directory: Path, spec: str | None) -> None:
         click.echo(f"warning: {warning}", err=True)
     here = directory.resolve() == Path.cwd().resolve()
     go = "" if here else f"cd {shlex.quote(str(directory))} && "
+    start = "" if _in_a_git_repository(directory) else "git init && "
     click.echo(f"Knowledge base ready in {'this folder' if here else directory}. Next: "
-               f"{go}git add -A && git commit -m 'Post-mortem knowledge base', then "
+               f"{go}{start}git add -A && git commit -m 'Post-mortem knowledge base', then "
                "postmortem new --type <type> --severity <SEV1-4>")
+
+
+def _in_a_git_repository(directory: Path) -> bool:
+    folder = directory.resolve()
+    return any((p / ".git").exists() for p in (folder, *folder.parents))
