@@ -205,7 +205,7 @@ def test_skeleton_overrides_match_the_repository():
 def test_nothing_is_written_into_docs_dir(kb_root: Path, site: Path):
     docs = kb_root / "postmortems"
     assert not (docs / "library").exists()
-    assert sorted(p.name for p in docs.iterdir()) == ["2026", "index.md", "templates"]
+    assert sorted(p.name for p in docs.iterdir()) == ["2026", "guide", "index.md", "templates"]
 
 
 def test_templates_are_not_in_the_site(site: Path):
@@ -440,14 +440,14 @@ def test_own_page_in_place_of_a_generated_one_is_named(tmp_path: Path, epoch: st
 
 def test_guide_pages_lose_blocks_above_the_audience_too(tmp_path: Path, epoch: str):
     root = write_kb(tmp_path / "kb")
-    (root / "postmortems" / "guide.md").write_text(
+    (root / "postmortems" / "handbook.md").write_text(  # init writes guide/ itself
         "# Guide\n\nFor all.\n\n!!! restricted\n    zzguiderestricted\n\nAgain for all.\n",
         encoding="utf-8")
     site = build(root, tmp_path / "s", "--strict", "--audience", "internal")
-    guide = (site / "guide" / "index.html").read_text(encoding="utf-8")
+    guide = (site / "handbook" / "index.html").read_text(encoding="utf-8")
     assert "Again for all." in guide and "zzguiderestricted" not in guide
     assert "zzguiderestricted" not in "".join(output_texts(site).values())
-    assert 'href="guide/"' in (site / "index.html").read_text(encoding="utf-8")  # in the nav
+    assert 'href="handbook/"' in (site / "index.html").read_text(encoding="utf-8")  # in the nav
 
 
 def test_audience_option_wins_over_the_variable_and_is_not_left_behind(
