@@ -194,6 +194,8 @@ def test_instant_navigation_keeps_the_filters(page, base_url):
 def _pagefind_search(page, url: str, query: str):
     page.goto(url + "library/search/")
     page.locator(".pagefind-ui__search-input").press_sequentially(query, delay=20)
+    # Results of a partly typed query show first; wait for those of the whole one.
+    page.locator(".pagefind-ui__message", has_text=query).wait_for(timeout=15000)
     results = page.locator(".pagefind-ui__result-link")
     results.first.wait_for(timeout=15000)
     return [results.nth(i).get_attribute("href") for i in range(results.count())]
