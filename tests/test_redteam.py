@@ -468,7 +468,7 @@ def test_the_quick_view_equals_a_parse_of_the_cut_text():
     start = text.index("## 14. Re-Test Controls and Resilience\n")
     end = text.index("\n## 15.")
     only_hidden = ("## 14. Re-Test Controls and Resilience\n\n!!! restricted \"Re-test\"\n"
-                   "    Re-tested SOC2:CC6.1 with a red-team exercise on 2026-06-02.\n")
+                   "    Re-tested `SOC2:CC6.1` with a red-team exercise on 2026-06-02.\n")
     text = text[:start] + only_hidden + text[end:]
     text = text.replace("## Summary\n", "## Summary\n\n!!! internal\n    Plain internal "
                                         "prose, nothing else.\n\n", 1)

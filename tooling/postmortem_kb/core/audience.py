@@ -363,8 +363,8 @@ def audience_view(pm: Postmortem, audience: str, hidden: set[str] | None = None
     numbers kept) and hidden post-mortems withheld, so that its sections, checklist,
     timeline and action items are the visible ones. Unchanged when nothing is cut or
     withheld (the common case costs one scan); parsed again when what was cut or withheld
-    could hold a table, a task, a heading, code or a comment, else only the sections that
-    held the cut lines are measured again."""
+    could hold a table, a task, a fence or a comment, else only the sections that held the
+    cut lines are measured again."""
     text = pm.text
     split_at = _body_offset(text, pm.body_line)
     front, body = text[:split_at], text[split_at:]
@@ -378,7 +378,10 @@ def audience_view(pm: Postmortem, audience: str, hidden: set[str] | None = None
         cut.extend(range(start - shift, end - shift))
     cut_body = body
     if cut:
-        plain = not any(c in lines[i] for i in cut for c in "|[#`~<>")
+        # Cut lines are indented (never a heading); only tables, tasks, fences and comments
+        # in them could change what the scanner finds elsewhere.
+        plain = not any(c in lines[i] for i in cut for c in ("|", "[", "```", "~~~", "<!--",
+                                                             "-->"))
         for index in cut:
             lines[index] = ""
         cut_body = "\n".join(lines)
