@@ -16,7 +16,6 @@ from __future__ import annotations
 import gzip
 import os
 import re
-import stat
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -61,35 +60,34 @@ def placement_findings(config: Config) -> list[Finding]:
     """PM702: a post-mortem (a Markdown file whose front matter has an `id` or `visibility`,
     or whose name starts with an id) outside `<docs>/<YYYY>/`; PM703: a symlink anywhere in
     the docs folder (MkDocs follows it, so it can publish a file from elsewhere in the
-    knowledge base or outside it under another name)."""
+    knowledge base or outside it under another name). One `scandir` a folder: the type of
+    each entry comes with the listing, so a year folder of thousands of files costs no
+    extra system call."""
     docs = config.docs_path
     findings: list[Finding] = []
-    if not docs.is_dir():
-        return findings
-    for dirpath, dirnames, filenames in os.walk(docs):
-        here = Path(dirpath)
-        rel_dir = here.relative_to(docs)
-        top = rel_dir.parts[0] if rel_dir.parts else ""
-        for name in sorted(dirnames + filenames):
-            path = here / name
-            try:
-                is_link = stat.S_ISLNK(os.lstat(path).st_mode)
-            except OSError:
-                continue
-            if is_link:
-                findings.append(finding(config.relative(path), 1, "PM703",
+    pending = [(str(docs), "")]
+    while pending:
+        folder, rel = pending.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            continue
+        top = rel.split("/", 1)[0]
+        in_year = rel == top and bool(_YEAR.fullmatch(top))
+        for entry in entries:
+            if entry.is_symlink():
+                findings.append(finding(config.relative(Path(entry.path)), 1, "PM703",
                                         "a symlink in the docs folder: the site would publish "
                                         "what it points to under this name, whatever that "
                                         "file's audience; replace it with the file itself"))
-        dirnames[:] = [d for d in dirnames if not os.path.islink(here / d)]
-        if top == "templates" or (len(rel_dir.parts) == 1 and _YEAR.fullmatch(top)):
-            continue  # templates never reach a site; year folders are checked in full
-        for name in filenames:
-            if not name.endswith(".md") or os.path.islink(here / name):
                 continue
-            if _looks_like_postmortem(here / name):
+            child = f"{rel}/{entry.name}" if rel else entry.name
+            if entry.is_dir():
+                pending.append((entry.path, child))
+            elif (entry.name.endswith(".md") and not in_year and top != "templates"
+                  and _looks_like_postmortem(Path(entry.path))):
                 findings.append(finding(
-                    config.relative(here / name), 1, "PM702",
+                    config.relative(Path(entry.path)), 1, "PM702",
                     f"a post-mortem outside a year folder is neither checked nor kept from "
                     f"other audiences: move it to {config.docs_dir}/<YYYY>/ (the year it "
                     "occurred), or remove its `id` and `visibility` if it is not one"))
