@@ -120,6 +120,10 @@ def test_home_page_holds_the_first_page_and_the_json_holds_all(kb: Path, tmp_pat
         pm_id = f"PM-2026-{n:03d}"
         (year / f"{pm_id}-x{n}.md").write_text(text.replace("PM-2026-001", pm_id),
                                                encoding="utf-8")
+    guide = kb / "postmortems" / "guide" / "index.md"
+    if not guide.exists():  # `init` ships the guide (firstweek); the page links it when there
+        guide.parent.mkdir(parents=True, exist_ok=True)
+        guide.write_text("# Writing blameless post-mortems\n", encoding="utf-8")
     site = build(kb, tmp_path / "site", "--strict")
     home = (site / "index.html").read_text(encoding="utf-8")
     assert home.count("<tr data-type=") == library.HOME_FIRST
@@ -134,3 +138,12 @@ def test_home_page_holds_the_first_page_and_the_json_holds_all(kb: Path, tmp_pat
     assert '<details class="pm-contents"><summary>Contents</summary>' in page
     assert re.search(r'<a href="#1-acknowledge-and-categorize-the-incident">', page)
     assert 'aria-label="Done"' in page and '<table class="pm-action-items">' in page
+    assert '<a href="../../guide/">How to write a blameless post-mortem</a>' in page
+
+
+def test_blame_warning_points_to_the_guide(write_pm, kb: Path):
+    write_pm(complete_postmortem_text().replace("## Summary\n", "## Summary\n\nIt was "
+                                                "human error.\n", 1))
+    findings = run_cli("check", "--format", "json", "-C", str(kb)).json()["findings"]
+    blame = [f for f in findings if f["rule"] == "PM501"]
+    assert blame and "postmortems/guide/index.md" in blame[0]["message"]

@@ -20,12 +20,16 @@ from .main import cli
                    "such as 'postmortem-kb==0.1.0' or 'postmortem-kb @ git+https://…@v0.1.0'. "
                    "Default: where this postmortem-kb was installed from, pinned (required "
                    "when that is a local folder or an editable install).")
+@click.option("--site-url", default="", metavar="URL",
+              help="Where the site will be published, e.g. https://example.github.io/"
+                   "incident-kb/ (written to mkdocs.yml as site_url; the 404 page and its "
+                   "links need it when the site lives under a sub-path).")
 @handle_errors
-def init(directory: Path, spec: str | None) -> None:
+def init(directory: Path, spec: str | None, site_url: str) -> None:
     """Write a new knowledge base into DIRECTORY (mkdocs.yml, templates, home page,
     GitHub workflows and PR template). Refuses to overwrite any existing file."""
     tool = tool_source(spec)
-    written = init_knowledge_base(directory, tool)
+    written = init_knowledge_base(directory, tool, site_url)
     for path in written:
         click.echo(f"  created {path.relative_to(directory).as_posix()}")
     for name in KEPT_IF_PRESENT:

@@ -410,8 +410,11 @@ def _table(head: Sequence[str], rows: Iterable[Sequence[Any]], cls: str = "pm-fi
 
 
 def _figure(svg: str, table: str) -> str:
+    # The table scrolls inside its own box when it is wider than the screen: a keyboard
+    # must reach that box too (a focusable, named region).
     return f'<div class="pm-figure"><div class="pm-figure-chart">{svg}</div>' \
-           f'<div class="pm-figure-table">{table}</div></div>'
+           f'<div class="pm-figure-table" tabindex="0" role="region" ' \
+           f'aria-label="The figures in a table">{table}</div></div>'
 
 
 def quarter_range(quarters: Iterable[str]) -> list[str]:

@@ -537,7 +537,8 @@ def _blame(pm: Postmortem, config: Config, out: _Collector, found: dict[str, lis
             suggestion = next((v for k, v in lowered_terms.items() if key.endswith(k)),
                               "describe the system and conditions instead")
         out.add(_line(text, match.start(), pm.body_line), "PM501",
-                f"blame-laden wording \"{phrase}\": {suggestion} (silence a deliberate use "
+                f"blame-laden wording \"{phrase}\": {suggestion} (the blameless-writing guide: "
+                f"{config.docs_dir}/guide/index.md; silence a deliberate use "
                 f"with `<!-- {IGNORE_MARK} PM501 -->` on the line)")
 
 

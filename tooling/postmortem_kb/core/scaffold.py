@@ -179,9 +179,22 @@ def render_skeleton_file(text: str, tool: ToolSource) -> str:
 KEPT_IF_PRESENT = ("README.md",)
 
 
-def init_knowledge_base(target: Path, tool: ToolSource) -> list[Path]:
+def site_url_line(url: str) -> str:
+    """The `site_url:` line of mkdocs.yml for URL, where the site will be published. With it
+    the 404 page (and every link on it) works under a sub-path, e.g. a GitHub Pages project
+    site at https://example.github.io/incident-kb/."""
+    url = url.strip()
+    if not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", url):
+        raise UsageError(f"--site-url {url!r} must be the address the site is published at, "
+                         "e.g. https://example.github.io/incident-kb/")
+    return f"site_url: {json.dumps(url if url.endswith('/') else url + '/')}\n"
+
+
+def init_knowledge_base(target: Path, tool: ToolSource, site_url: str = "") -> list[Path]:
     """Write a working knowledge base into TARGET, whose workflows install TOOL; refuse if
-    any file would be overwritten (a README.md that exists is kept, and not returned)."""
+    any file would be overwritten (a README.md that exists is kept, and not returned).
+    SITE_URL, when given, goes into mkdocs.yml."""
+    url_line = site_url_line(site_url) if site_url else ""
     files = []
     for rel, node in _skeleton_files():
         files.append((rel.replace("dot-", ".", 1) if rel.startswith("dot-") else rel, node))
@@ -197,6 +210,10 @@ def init_knowledge_base(target: Path, tool: ToolSource) -> list[Path]:
     written = []
     for rel, node in files:
         path = target / rel
-        write_new(path, render_skeleton_file(node.read_text(encoding="utf-8"), tool))
+        text = render_skeleton_file(node.read_text(encoding="utf-8"), tool)
+        if rel == "mkdocs.yml" and url_line:
+            first, _, rest = text.partition("\n")
+            text = f"{first}\n{url_line}{rest}"
+        write_new(path, text)
         written.append(path)
     return written

@@ -29,6 +29,7 @@
                        autofocus: true, showImages: false });
       var query = new URLSearchParams(location.search).get("q");
       var input = box.querySelector("input");
+      if (input) input.setAttribute("aria-label", "Search the incident library");
       if (query && input) {
         input.value = query;
         input.dispatchEvent(new Event("input", { bubbles: true }));
