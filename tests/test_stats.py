@@ -220,7 +220,8 @@ def test_quarter_bounds() -> None:
 def test_audience_filter_counts_only_what_that_site_shows(fixture_kb: Path) -> None:
     path = fixture_kb / "postmortems" / "2026" / "PM-2026-002-incident.md"
     path.write_text(path.read_text().replace("visibility: internal", "visibility: restricted"))
-    assert stats_json(fixture_kb)["count"] == 3
+    assert stats_json(fixture_kb, "--audience", "restricted")["count"] == 3
+    assert stats_json(fixture_kb)["count"] == 2  # the site's audience (internal) by default
     internal = stats_json(fixture_kb, "--audience", "internal")
     assert internal["count"] == 2 and internal["by_severity"] == {"SEV2": 2}
     assert internal["mttd_hours"] == 2.5  # [1, 4]
@@ -260,7 +261,7 @@ def test_sample_knowledge_base_medians_match_an_independent_computation() -> Non
             a, b = moment(meta.get(start)), moment(meta.get(end))
             if a and b and b >= a:
                 spans[key].append((b - a).total_seconds() / 3600)
-    result = run_cli("-C", str(REPO), "stats", "--format", "json")
+    result = run_cli("-C", str(REPO), "stats", "--format", "json", "--audience", "restricted")
     assert result.exit_code == 0, result.stderr
     data = result.json()
     assert data["count"] == count

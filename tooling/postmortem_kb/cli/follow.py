@@ -64,7 +64,10 @@ def audience_option(func: F) -> F:
     return click.option("--audience", type=click.Choice(VISIBILITIES),
                         help="Count only post-mortems this audience may see (public < "
                              "internal < restricted), as the site for that audience does. "
-                             "Default: every post-mortem in the repository.")(func)
+                             "Default: the site's audience (mkdocs.yml `audience`, or "
+                             "POSTMORTEM_AUDIENCE), so the same question gets the same "
+                             "number here and on the site; `--audience restricted` counts "
+                             "every post-mortem.")(func)
 
 
 def load_postmortems(config: Config, audience: str | None = None) -> list[Postmortem]:
@@ -177,6 +180,7 @@ def actions(status: str, owner: str | None, as_of: str | None, fmt: str, fail_da
     config = load_kb()
     today = parse_as_of(as_of)
     drafts = include_drafts or config.include_drafts
+    audience = audience or config.audience  # the site's audience: one answer everywhere
     postmortems = load_postmortems(config, audience)
     rows = action_rows(postmortems, status=status, owner=owner, as_of=today,
                        include_drafts=drafts)
@@ -253,6 +257,7 @@ def stats(fmt: str, as_of: str | None, include_drafts: bool, audience: str | Non
     mttr_hours, then quartiles_hours, durations_hours, left_out, repeated_services, actions.
     """
     config = load_kb()
+    audience = audience or config.audience  # the site's audience: one answer everywhere
     figures = compute_stats(load_postmortems(config, audience),
                             include_drafts=include_drafts or config.include_drafts,
                             as_of=parse_as_of(as_of))
@@ -290,6 +295,7 @@ def controls(fmt: str, as_of: str | None, include_drafts: bool, audience: str | 
     the control, or, naming none, has every checklist item checked).
     """
     config = load_kb()
+    audience = audience or config.audience  # the site's audience: one answer everywhere
     result, problems = rollup(load_postmortems(config, audience), as_of=parse_as_of(as_of),
                               include_drafts=include_drafts or config.include_drafts)
     for problem in problems:
