@@ -129,6 +129,11 @@ def test_no_critical_or_serious_axe_violation_on_any_page_kind(chromium, site_ur
             if violation["impact"] in ("critical", "serious"):
                 found.append((kind, violation["id"], violation["impact"],
                               [n["target"] for n in violation["nodes"][:3]]))
+        if kind == "metrics":  # charts keep their size: labels never shrink below 12 px
+            sizes = page.evaluate("[...document.querySelectorAll('svg.pm-chart')].map("
+                                  "s => [s.getBoundingClientRect().width, "
+                                  "+s.getAttribute('width')])")
+            assert sizes and all(abs(shown - own) < 1 for shown, own in sizes), sizes
         if width < 500:
             wide = page.evaluate("document.documentElement.scrollWidth")
             if wide > width:

@@ -135,7 +135,7 @@ def test_home_page_holds_the_first_page_and_the_json_holds_all(kb: Path, tmp_pat
     first = dict(zip(data["fields"], data["entries"][0], strict=True))
     assert first["severity"] and (site / first["href"] / "index.html").is_file()
     page = next(site.glob("2026/PM-2026-001-*/index.html")).read_text(encoding="utf-8")
-    assert '<details class="pm-contents"><summary>Contents</summary>' in page
+    assert '<details class="pm-contents" data-pagefind-ignore><summary>Contents</summary>' in page
     assert re.search(r'<a href="#1-acknowledge-and-categorize-the-incident">', page)
     assert 'aria-label="Done"' in page and '<table class="pm-action-items">' in page
     assert '<a href="../../guide/">How to write a blameless post-mortem</a>' in page

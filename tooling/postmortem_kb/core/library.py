@@ -134,12 +134,14 @@ def _md(text: str) -> str:
     return re.sub(r"([\\`*_{}\[\]()#+!|~])", r"\\\1", escape(text, quote=False))
 
 
-def _badge(kind: str, value: str, href: str | None = None) -> str:
+def _badge(kind: str, value: str, href: str | None = None, meta: str = "") -> str:
     cls = f"pm-badge pm-badge--{kind} pm-{kind}-{anchor(value)}"
     label = escape(value)
+    # META names the Pagefind metadata the badge's text becomes (the header search shows it)
+    extra = f' data-pagefind-meta="{meta}"' if meta else ""
     if href:
-        return f'<a class="{cls}" href="{escape(href)}">{label}</a>'
-    return f'<span class="{cls}">{label}</span>'
+        return f'<a class="{cls}" href="{escape(href)}"{extra}>{label}</a>'
+    return f'<span class="{cls}"{extra}>{label}</span>'
 
 
 def _meter(c: Completeness) -> str:
@@ -412,7 +414,8 @@ def _table(head: Sequence[str], rows: Iterable[Sequence[Any]], cls: str = "pm-fi
 def _figure(svg: str, table: str) -> str:
     # The table scrolls inside its own box when it is wider than the screen: a keyboard
     # must reach that box too (a focusable, named region).
-    return f'<div class="pm-figure"><div class="pm-figure-chart">{svg}</div>' \
+    return f'<div class="pm-figure"><div class="pm-figure-chart" tabindex="0" role="region" ' \
+           f'aria-label="The chart">{svg}</div>' \
            f'<div class="pm-figure-table" tabindex="0" role="region" ' \
            f'aria-label="The figures in a table">{table}</div></div>'
 
@@ -575,8 +578,9 @@ def _times(pm: Postmortem) -> str:
             hours = hours_between(pm, since[0], key)
             if hours is not None:
                 extra = f'<span class="pm-duration">{format_hours(hours)} {since[1]}</span>'
-        when = (f'<time datetime="{moment.isoformat()}">{escape(text)}</time>' if moment
-                else f"<span>{text}</span>")
+        date_meta = ' data-pagefind-meta="date[datetime]"' if key == "occurred_at" else ""
+        when = (f'<time datetime="{moment.isoformat()}"{date_meta}>{escape(text)}</time>'
+                if moment else f"<span>{text}</span>")
         cells.append(f'<div class="pm-time"><span class="pm-label">{label}</span>'
                      f"{when}{extra}</div>")
     lasted = hours_between(pm, "occurred_at", "resolved_at")
@@ -638,10 +642,11 @@ def header_html(e: Entry, config: Config, link: Link, as_of: date | None = None)
     today = as_of or today_utc()
     # No Pagefind filters (data-pagefind-filter): Pagefind writes them in a random order,
     # and the same input must give the same output, byte for byte.
-    badges = [_badge("severity", pm.severity, index_link("severity", pm.severity, config, link)),
-              _badge("status", pm.status),
-              _badge("type", e.type_name, index_link("type", pm.type, config, link)),
-              _badge("visibility", pm.visibility), _badge("id", pm.id)]
+    badges = [_badge("severity", pm.severity, index_link("severity", pm.severity, config, link),
+                     "severity"),
+              _badge("status", pm.status, meta="status"),
+              _badge("type", e.type_name, index_link("type", pm.type, config, link), "type"),
+              _badge("visibility", pm.visibility), _badge("id", pm.id, meta="pm_id")]
 
     def links(dimension: str, values: list[str]) -> str:
         return ", ".join(f'<a href="{escape(index_link(dimension, v, config, link))}">'
@@ -665,7 +670,9 @@ def header_html(e: Entry, config: Config, link: Link, as_of: date | None = None)
         facts.append(("Complete", f'{_meter(c)} <span class="pm-dim">{c.sections_done} of '
                       f"{c.sections_total} sections, {c.items_done} of {c.items_total} "
                       "checklist items</span>"))
-    return ('<div class="pm-header">'
+    # Pagefind: the header's words are not indexed (a hit's excerpt comes from the text),
+    # but its badges and times still give each hit its metadata.
+    return ('<div class="pm-header" data-pagefind-ignore>'
             f'<p class="pm-badges">{" ".join(badges)}</p>{impact}{_times(pm)}'
             '<dl class="pm-facts">'
             + "".join(f"<dt>{escape(label)}</dt><dd>{value}</dd>" for label, value in facts)
@@ -680,7 +687,8 @@ def contents_html(headings: Sequence[tuple[str, str]]) -> str:
         return ""
     items = "".join(f'<li><a href="{escape(href)}">{escape(title)}</a></li>'
                     for title, href in headings)
-    return (f'<details class="pm-contents"><summary>Contents</summary><ol>{items}</ol>'
+    return (f'<details class="pm-contents" data-pagefind-ignore><summary>Contents</summary>'
+            f'<ol>{items}</ol>'
             "</details>")
 
 
