@@ -89,7 +89,7 @@ def stacked_bars(categories: Sequence[str], series: Sequence[tuple[str, Sequence
             body.append(f'<text x="{x + bar / 2:.1f}" y="{top + plot_h + 16}" '
                         f'text-anchor="middle" fill="currentColor">{escape(category)}</text>')
     legend_y = top + plot_h + 40
-    x: float = left
+    x = float(left)
     for s, (name, _) in enumerate(series):
         needed = 18 + CHAR_W * len(name) + 14
         if x > left and x + needed > width - 10:  # wrap: entries never overlap
