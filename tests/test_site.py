@@ -266,8 +266,8 @@ def test_metrics_page_has_inline_svg_charts_each_with_a_table(site: Path):
 
 def test_incident_page_header_timeline_and_footer(site: Path):
     html = pm_page(site, "PM-2026-001")
-    header = html[html.index('<div class="pm-header">'):]
-    assert html.index("</h1>") < html.index('<div class="pm-header">')
+    header = html[html.index('<div class="pm-header"'):]
+    assert html.index("</h1>") < html.index('<div class="pm-header"')
     for badge in ("pm-badge--id", "pm-badge--type", "pm-badge--severity",
                   "pm-badge--status", "pm-badge--visibility"):
         assert badge in header
