@@ -45,13 +45,13 @@ INTERACT = """() => {
       try { el.dispatchEvent(new Event(kind, { bubbles: true })); } catch (e) {}
     }
   }
-  const scripted = (url) => /^\\s*(javascript|vbscript):/i.test(url || "");
   for (const el of all) {
     const href = el.href && el.href.baseVal !== undefined ? el.href.baseVal
                : (el.getAttribute && (el.getAttribute("href") || el.getAttribute("xlink:href")));
     let protocol = "";
     try { protocol = new URL(href, location.href).protocol; } catch (e) {}
-    if (protocol === "javascript:" || protocol === "vbscript:" || scripted(href)) {
+    // The browser's own URL parser decides: `\u2028javascript:` is a relative URL.
+    if (protocol === "javascript:" || protocol === "vbscript:") {
       try { el.click ? el.click() : el.dispatchEvent(new MouseEvent("click")); } catch (e) {}
       try { el.dispatchEvent(new MouseEvent("click", { bubbles: true })); } catch (e) {}
     }

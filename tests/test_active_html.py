@@ -27,6 +27,8 @@ ACTIVE = [
     ("entity javascript in a Markdown link", "[x](jav&#x61;script:steal())", 1),
     ("javascript in a Markdown link", "Intro.\n\n[x](javascript:steal())", 3),
     ("javascript in a reference definition", "[x][r]\n\n[r]: javascript&colon;steal()", 3),
+    ("newline-split javascript in a Markdown link", "[x](javas\ncript:steal())", 1),
+    ("reference definition on the next line", "[x][r]\n\n[r]:\n    javascript:steal()", 4),
     ("vbscript link", '<a href="vbscript:msgbox(1)">x</a>', 1),
     ("data URL link", "[x](data:text/html;base64,PHNjcmlwdD4=)", 1),
     ("meta refresh", '<meta http-equiv="refresh" content="0;url=https://evil.example">', 1),

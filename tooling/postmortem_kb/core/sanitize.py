@@ -339,9 +339,12 @@ def renderer_for(root: Path) -> Renderer:
 # Each pattern starts with a literal character, so `re` skips ahead to it: a few
 # microseconds a file, where one pattern with alternatives at its start costs a millisecond.
 _MAY_BE_ACTIVE = tuple(re.compile(p) for p in (r"<[A-Za-z]", r"&[#A-Za-z]", r"\{[^{}\n]*="))
-# The scheme of each link destination (up to its first colon), checked in Python: a
+# The scheme of each other link destination (up to its first colon), checked in Python: a
 # pattern that looks for `pt:` inside every destination costs ten times more.
-_DESTINATION_SCHEME = re.compile(r"\]\([ \t]*<?([^():]*):|\]:[ \t]*\n?[ \t]*<?([^\s:]*):")
+# Destinations that start like the usual web, anchor and relative links are skipped at once.
+_USUAL = r"(?!https?://|#|\.{0,2}/|mailto:)"
+_DESTINATION_SCHEME = re.compile(rf"\]\([ \t]*<?{_USUAL}([^():]*):"
+                                 rf"|\]:[ \t]*\n?[ \t]*<?{_USUAL}([^\s:]*):")
 _SPACE = re.compile(r"\s")
 
 
