@@ -84,8 +84,7 @@ def text_only(html: str) -> str:
 # WebAssembly for Pagefind's search; no plugins, no <base>, forms only to the site. Styles
 # may be inline (Material and the charts use style attributes; bodies lose theirs to the
 # sanitizer). `frame-ancestors` works only as a header, so the meta tag leaves it out.
-CSP_PLACEHOLDER = "pmkb-content-security-policy"
-CSP_META = f'<meta http-equiv="Content-Security-Policy" content="{CSP_PLACEHOLDER}">'
+CSP_META = '<meta http-equiv="Content-Security-Policy" content="{}">'
 
 
 def content_security_policy(script_hashes: Any, header: bool = False) -> str:
@@ -111,12 +110,22 @@ _SCRIPT_TYPE = re.compile(r"""\btype\s*=\s*["']?([^"'\s>]+)""", re.I)
 _JS_TYPES = {"", "text/javascript", "application/javascript", "module"}
 
 
-def inline_script_hashes(html: str, skip: tuple[int, int] = (0, 0)) -> set[str]:
-    """SHA-256 (base64) of each inline script the browser would run, outside SKIP (the
-    page's own content: nothing there is trusted, and the sanitizer left no script)."""
+# Material's first inline script holds the page's base URL (".", "..", "../.." …): the
+# same script at every depth is hashed at once, so pages written first know them all.
+_BASE_URL = re.compile(r'(new URL\(")(\.\.?(?:/\.\.)*)(",\s*location\))')
+_DEPTHS = tuple([".", *("/".join([".."] * n) for n in range(1, 12))])
+
+
+def _digest(code: str) -> str:
     import base64
     import hashlib
 
+    return base64.b64encode(hashlib.sha256(code.encode("utf-8")).digest()).decode("ascii")
+
+
+def inline_script_hashes(html: str, skip: tuple[int, int] = (0, 0)) -> set[str]:
+    """SHA-256 (base64) of each inline script the browser would run, outside SKIP (the
+    page's own content: nothing there is trusted, and the sanitizer left no script)."""
     found = set()
     for match in _INLINE_SCRIPT.finditer(html):
         attributes, code = match.group(1), match.group(2)
@@ -127,12 +136,14 @@ def inline_script_hashes(html: str, skip: tuple[int, int] = (0, 0)) -> set[str]:
             continue  # data (Material's config is JSON): never run, needs no hash
         if skip[0] <= match.start() < skip[1]:
             continue
-        digest = hashlib.sha256(code.encode("utf-8")).digest()
-        found.add(base64.b64encode(digest).decode("ascii"))
+        found.add(_digest(code))
+        if _BASE_URL.search(code):
+            found.update(_digest(_BASE_URL.sub(lambda m, d=depth: m.group(1) + d + m.group(3),
+                                               code)) for depth in _DEPTHS)
     return found
 
 
-def with_csp_meta(html: str) -> str:
+def with_csp_meta(html: str, policy: str) -> str:
     """HTML with the policy's meta tag first in <head> (it governs only what follows it)."""
     head = re.search(r"<head\b[^>]*>", html, re.I)
     if head is None:
@@ -141,7 +152,7 @@ def with_csp_meta(html: str) -> str:
     charset = re.match(r"\s*<meta charset=[^>]*>", html[at:], re.I)
     if charset:
         at += charset.end()
-    return html[:at] + CSP_META + html[at:]
+    return html[:at] + CSP_META.format(policy) + html[at:]
 
 
 # --- what can run or navigate ----------------------------------------------------------

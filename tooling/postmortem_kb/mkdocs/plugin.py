@@ -77,7 +77,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self.guide = False
         self._urls: dict[str, str] = {}  # docs path -> site URL
         self.csp_hashes: set[str] = set()
-        self.csp_pages: list[str] = []  # written pages that carry the policy placeholder
+        self.csp_pages: list[tuple[str, str]] = []  # written pages and their policy
         self.guard: AudienceGuard | None = None
         self.leak_scan: LeakScan | None = None
         self.theme_files: set[str] = set()  # site paths copied verbatim from the theme
@@ -253,11 +253,11 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         return kept
 
     # --- Content-Security-Policy ------------------------------------------------------
-    # Every page carries the policy as a meta tag. The theme's inline scripts differ from
-    # page to page (Material's first script holds the page's base URL), and instant
-    # navigation runs later pages under the first page's policy, so every page gets the
-    # hashes of all of them: a placeholder now, filled in once the build knows them all.
-    # The live preview has none: its reload script is injected inline after the build.
+    # Every page carries the policy as a meta tag, with the hashes of the theme's inline
+    # scripts. Instant navigation runs later pages under the first page's policy, so each
+    # page gets every hash known when it is written (Material's base-URL script is hashed
+    # for every depth at once); a page written before a new hash turned up is rewritten at
+    # the end. The live preview has none: its reload script is injected after the build.
 
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         if self.serving:
@@ -265,27 +265,32 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         content = page.content or ""
         at = output.find(content) if content else -1
         skip = (at, at + len(content)) if at >= 0 else (0, 0)
-        self.csp_hashes |= sanitize.inline_script_hashes(output, skip)
-        self.csp_pages.append(page.file.abs_dest_path)
-        return sanitize.with_csp_meta(output)
+        return self._with_policy(output, page.file.abs_dest_path, skip)
 
     def on_post_template(self, output_content: str, *, template_name: str,
                          config: MkDocsConfig) -> str:
         if self.serving or not template_name.endswith(".html"):
             return output_content
-        self.csp_hashes |= sanitize.inline_script_hashes(output_content)
-        self.csp_pages.append(os.path.join(config.site_dir, template_name))
-        return sanitize.with_csp_meta(output_content)
+        return self._with_policy(output_content,
+                                 os.path.join(config.site_dir, template_name), (0, 0))
+
+    def _with_policy(self, output: str, path: str, skip: tuple[int, int]) -> str:
+        self.csp_hashes |= sanitize.inline_script_hashes(output, skip)
+        policy = sanitize.content_security_policy(self.csp_hashes)
+        self.csp_pages.append((path, policy))
+        return sanitize.with_csp_meta(output, escape(policy, quote=False))
 
     def _write_csp(self, site_dir: str) -> None:
-        policy = sanitize.content_security_policy(self.csp_hashes).encode()
-        placeholder = sanitize.CSP_PLACEHOLDER.encode()
-        for path in self.csp_pages:
+        final = sanitize.content_security_policy(self.csp_hashes)
+        for path, written in self.csp_pages:
+            if written == final:
+                continue
             try:
                 data = Path(path).read_bytes()
             except OSError:
                 continue
-            Path(path).write_bytes(data.replace(placeholder, policy, 1))
+            Path(path).write_bytes(data.replace(escape(written, quote=False).encode(),
+                                                escape(final, quote=False).encode(), 1))
         # The same policy as a web server header (plus frame-ancestors, header-only), in
         # the `_headers` form that Netlify and Cloudflare Pages read; README shows nginx.
         header = sanitize.content_security_policy(self.csp_hashes, header=True)
