@@ -50,7 +50,7 @@ INTERACT = """() => {
                : (el.getAttribute && (el.getAttribute("href") || el.getAttribute("xlink:href")));
     let protocol = "";
     try { protocol = new URL(href, location.href).protocol; } catch (e) {}
-    // The browser's own URL parser decides: `\u2028javascript:` is a relative URL.
+    // The browser's own URL parser decides (a U+2028 before javascript: makes it relative).
     if (protocol === "javascript:" || protocol === "vbscript:") {
       try { el.click ? el.click() : el.dispatchEvent(new MouseEvent("click")); } catch (e) {}
       try { el.dispatchEvent(new MouseEvent("click", { bubbles: true })); } catch (e) {}
@@ -152,9 +152,11 @@ def _runs(browser, url: str, html: str) -> bool:  # type: ignore[no-untyped-def]
             tab.wait_for_timeout(250)
         if tab.url != url:
             hits.append("navigated")
-    except Exception as exc:  # a payload that breaks the page still counts if it hit
-        if "navigat" in str(exc).lower() or tab.url != url:
-            hits.append("navigated")
+    except Exception as exc:  # a payload that navigates away interrupts the evaluation
+        if "navigat" not in str(exc).lower() and "context was destroyed" not in str(exc) \
+                and tab.url == url:
+            raise
+        hits.append("navigated")
     finally:
         context.close()
     return bool(hits)

@@ -281,3 +281,25 @@ def test_the_sites_own_scripts_work_under_the_policy(chromium, normal_site):
     finally:
         context.close()
     assert [e for e in errors if "Content Security Policy" in e or "Refused" in e] == []
+
+
+def test_home_table_rows_from_the_library_data_are_text(chromium, payload_site):
+    # Filtering loads the whole library from entries.json and rebuilds the rows from it.
+    site, base = payload_site
+    data = (site / "library" / "entries.json").read_text(encoding="utf-8")
+    assert "<svg/onload=__hit(1)> Title" in data  # JSON holds the text as written
+    context = chromium.new_context()
+    context.add_init_script(WATCH)
+    tab = context.new_page()
+    try:
+        tab.goto(base)
+        tab.wait_for_selector("form.pm-filters input[name=q]")
+        tab.fill("form.pm-filters input[name=q]", "hit")
+        tab.wait_for_timeout(1000)
+        titles = tab.locator("table.pm-library td.pm-c-title").all_inner_texts()
+        assert "<svg/onload=__hit(1)> Title" in titles, titles
+        assert tab.evaluate("window.__hits") == []
+        assert tab.evaluate("window.__csp") == []
+        assert tab.evaluate(DANGER) == []
+    finally:
+        context.close()
