@@ -19,6 +19,8 @@ from postmortem_kb.core.sanitize import Renderer
 ACTIVE = [
     ("script element", "<script>steal()</script>", 1),
     ("img onerror on a later line", 'Text.\n\n<img src="x"\n     onerror="steal()">', 4),
+    ("quoted in backticks, then active", "Quoted: `<img src=x onerror=steal()>`.\n\n"
+     "<img src=x onerror=steal()>", 3),
     ("svg slash onload", "<svg/onload=steal()>", 1),
     ("details ontoggle", "<details open ontoggle=steal()>x</details>", 1),
     ("attribute list on an image", "![x](y.png){onerror=steal()}", 1),

@@ -415,10 +415,18 @@ def active_lines(text: str, first_line: int, renderer: Renderer) -> list[tuple[i
         return []
     cursors: dict[tuple[str, str], int] = {}
     by_line: dict[int, list[str]] = {}
+    shown = _shown_as_code(text, starts)
     for item in parts:
         key = (item.kind, item.name)
         pattern = _source_pattern(item)
-        found = pattern.search(text, cursors.get(key, 0)) or pattern.search(text)
+        # The source spelling, preferring one that is not shown as code (the same payload
+        # quoted in backticks earlier on the page is not where the active one came from).
+        found = None
+        for candidate in pattern.finditer(text, cursors.get(key, 0)):
+            if not shown(candidate.start()):
+                found = candidate
+                break
+        found = found or pattern.search(text, cursors.get(key, 0)) or pattern.search(text)
         offset = found.start() if found else 0
         if found:
             cursors[key] = found.end()
@@ -455,6 +463,31 @@ def unclosed_tag_starts(text: str) -> int | None:
         if cost > RENDER_BUDGET:
             return first_far if first_far is not None else at
     return None
+
+
+_FENCE = re.compile(r"[ \t]{0,3}(`{3,}|~{3,})")
+
+
+def _shown_as_code(text: str, starts: list[int]) -> Any:
+    """A test: is the offset inside a fenced block or a backtick span of its line? Only to
+    choose which source line to name; what is active was decided on the rendering."""
+    fenced: set[int] = set()
+    fence = ""
+    for index, start in enumerate(starts):
+        end = starts[index + 1] - 1 if index + 1 < len(starts) else len(text)
+        opening = _FENCE.match(text, start, end)
+        if fence:
+            fenced.add(index)
+            if opening and opening.group(1).startswith(fence):
+                fence = ""
+        elif opening:
+            fence = opening.group(1)
+            fenced.add(index)
+
+    def shown(offset: int) -> bool:
+        index = _line_index(starts, offset)
+        return index in fenced or text.count("`", starts[index], offset) % 2 == 1
+    return shown
 
 
 def _line_index(starts: list[int], offset: int) -> int:
