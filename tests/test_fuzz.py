@@ -177,7 +177,7 @@ POSTMORTEM_COMMANDS: list[tuple[list[str], tuple[int, ...]]] = [
 ]
 
 
-@fuzz_settings(60)
+@fuzz_settings(40)
 @given(sample=st.sampled_from(SAMPLES), edits=EDITS)
 def test_mutated_postmortems(base_kb: Path, sample: Path, edits: list) -> None:  # type: ignore[type-arg]
     reset(base_kb)
@@ -205,7 +205,7 @@ VALUES = ["null", "[]", "{}", "[null]", "['']", "[[a]]", "{a: null}", "{a: [b]}"
           '"' + "x" * 5000 + '"', "[PM101, PM999]", "public", "restricted"]
 
 
-@fuzz_settings(40)
+@fuzz_settings(30)
 @given(changes=st.lists(st.tuples(st.sampled_from(SETTINGS), st.sampled_from(VALUES)),
                         min_size=1, max_size=3),
        top=st.sampled_from(["", "docs_dir: [x]\n", "site_url: {a: b}\n", "plugins: 3\n",
@@ -242,7 +242,7 @@ JSON_VALUES = st.recursive(
     max_leaves=20)
 
 
-@fuzz_settings(40)
+@fuzz_settings(30)
 @given(entries=st.lists(JSON_VALUES, max_size=4), raw_edit=EDITS, as_text=st.booleans())
 def test_mutated_manifests(base_kb: Path, entries: list, raw_edit: list, as_text: bool  # type: ignore[type-arg]
                            ) -> None:
@@ -277,7 +277,7 @@ PAYLOADS = st.dictionaries(
                      "visibility", "Type", "occurred", "extra"]), FIELD_VALUES, max_size=8)
 
 
-@fuzz_settings(40)
+@fuzz_settings(30)
 @given(payload=PAYLOADS, form=st.booleans(), edits=st.none() | EDITS)
 def test_mutated_intake_payloads(base_kb: Path, payload: dict, form: bool,  # type: ignore[type-arg]
                                  edits: list | None) -> None:  # type: ignore[type-arg]
