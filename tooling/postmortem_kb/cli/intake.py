@@ -39,7 +39,8 @@ def intake(source: Path, kind: str, no_git: bool) -> None:
     else:
         if not source.is_file():
             raise UsageError(f"{source}: no such file")
-        text = source.read_text(encoding="utf-8", errors="replace")
+        with open(source, encoding="utf-8", errors="replace") as handle:
+            text = handle.read(MAX_INPUT + 1)  # a report is small: never read a huge file whole
     report = parse_report(text, kind)
     ctx = click.get_current_context()
     # `new` asks on a terminal; an intake never does, so it sees no terminal.
