@@ -52,7 +52,7 @@ BREAKS: dict[str, Callable[[str], str]] = {
     "PM302": sub(r"^(\| A1 \|[^|]*\|)[^|]*\|", r"\1  |"),
     "PM303": sub(r"^(\| A1 \|[^|]*\|[^|]*\|)[^|]*\|", r"\1 next sprint |"),
     "PM304": sub(r"^(\| A1 \|[^|]*\|[^|]*\|[^|]*\|)[^|]*\|", r"\1 finished |"),
-    "PM401": sub(r"^## Summary\n", "## Summary\n\nThe key was AKIAIOSFODNN7EXAMPLE.\n"),
+    "PM401": sub(r"^## Summary\n", "## Summary\n\nThe key was AKIAQYLPMN3ZR7WXJ2KD.\n"),
     "PM402": sub(r"^## Summary\n", "## Summary\n\n<img src=x onerror=alert(1)>\n"),
     "PM501": sub(r"^## Summary\n", "## Summary\n\nThe root cause was human error.\n"),
 }
@@ -173,7 +173,7 @@ def test_redacted_secrets_pass(kb: Path, write_pm) -> None:
 
 
 @pytest.mark.parametrize("secret", [
-    "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY1",
+    "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYzq8Mv2Tk1",
     "-----BEGIN RSA PRIVATE KEY-----",
     "-----BEGIN OPENSSH PRIVATE KEY-----",
     "token: ghp_" + "a1B2" * 9,
@@ -276,9 +276,9 @@ def test_crlf_keeps_line_numbers(kb: Path, write_pm) -> None:
 
 
 def test_a_bare_ignore_marker_silences_warnings_but_not_errors(kb: Path, write_pm) -> None:
-    write_pm(sub(r"^## Summary\n", "## Summary\n\nhuman error AKIAIOSFODNN7EXAMPLE "
+    write_pm(sub(r"^## Summary\n", "## Summary\n\nhuman error AKIAQYLPMN3ZR7WXJ2KD "
                  "<!-- postmortem-ignore -->\n")(complete_postmortem_text()))
     assert [f["rule"] for f in check_json(kb)["findings"]] == ["PM401"]
-    write_pm(sub(r"^## Summary\n", "## Summary\n\nhuman error AKIAIOSFODNN7EXAMPLE "
+    write_pm(sub(r"^## Summary\n", "## Summary\n\nhuman error AKIAQYLPMN3ZR7WXJ2KD "
                  "<!-- postmortem-ignore PM401 PM501 -->\n")(complete_postmortem_text()))
     assert check_json(kb)["findings"] == []

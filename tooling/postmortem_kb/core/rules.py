@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import ahocorasick
 
-from . import sanitize
+from . import sanitize, secrets
 from .audience import marker_findings
 from .catalogue import RULES, rule_ids_in
 from .config import Config
@@ -47,37 +47,6 @@ IGNORE_MARK = "postmortem-ignore"
 _PLACEHOLDER_WORD = re.compile(r"\b(?:TODO|TBD|FIXME)\b")
 _IGNORE = re.compile(r"<!--\s*postmortem-ignore\b(.*?)-->", re.S)
 
-# Secrets: each pattern names its kind; the secret itself is never echoed. The hints are
-# lower-case words that must occur (see `_triggers`) before the pattern is tried.
-_SECRETS: tuple[tuple[tuple[str, ...], str, re.Pattern[str]], ...] = (
-    (("akia", "asia"), "an AWS access key id", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
-    (("private key",), "a private key",
-     re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")),
-    (("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"), "a GitHub token",
-     re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})")),
-    (("xox",), "a Slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
-    (("aiza",), "a Google API key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}")),
-    (("sk_live_", "rk_live_"), "a Stripe secret key", re.compile(r"\b[sr]k_live_[0-9A-Za-z]{20,}")),
-    (("glpat-",), "a GitLab token", re.compile(r"\bglpat-[0-9A-Za-z_\-]{20,}")),
-    (("eyj",), "a JSON web token",
-     re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}")),
-)
-# A secret-looking name followed by `=`/`:` and a value; tried only where a name occurs.
-_ASSIGNMENT_NAMES = ("passw", "pwd", "secret", "token", "api_key", "apikey", "api-key",
-                     "access_key", "access-key", "private_key")
-_ASSIGNMENT_VALUE = re.compile(
-    r"[A-Za-z0-9_-]*[\"']?[ \t]*(?:=|:=|:)[ \t]*[\"']?([^\s\"'`,;]{8,})")
-_REDACTED = re.compile(r"(?i)redacted|removed|rotated|\*\*\*|x{4,}|<[^>]*>|\$\{|\{\{|"
-                       r"changeme|placeholder|dummy")
-
-
-
-def _secret_value_is_real(value: str) -> bool:
-    if _REDACTED.search(value):
-        return False
-    classes = sum((any(c.islower() for c in value), any(c.isupper() for c in value),
-                   any(c.isdigit() for c in value), any(not c.isalnum() for c in value)))
-    return classes >= 2
 
 
 @lru_cache(maxsize=16)
@@ -100,8 +69,7 @@ _PLACEHOLDER_TRIGGERS = ("{{", "todo", "tbd", "fixme")
 
 @lru_cache(maxsize=16)
 def _automaton(blame_terms: tuple[str, ...]) -> ahocorasick.Automaton:
-    words = set(_ASSIGNMENT_NAMES) | set(_PLACEHOLDER_TRIGGERS)
-    words |= {hint.lower() for hints, _, _ in _SECRETS for hint in hints}
+    words = set(secrets.TRIGGERS) | set(_PLACEHOLDER_TRIGGERS)
     for _, cores in _term_cores(blame_terms):
         words.update(cores)
     automaton = ahocorasick.Automaton()
@@ -480,27 +448,8 @@ def _actions(pm: Postmortem, out: _Collector, status: str) -> None:
 
 
 def _secrets(pm: Postmortem, out: _Collector, found: dict[str, list[int]]) -> None:
-    text = pm.text
-    seen: set[int] = set()
-    for hints, kind, pattern in _SECRETS:
-        if not any(hint in found for hint in hints):
-            continue
-        for match in pattern.finditer(text):
-            line = _line(text, match.start())
-            if line not in seen:
-                seen.add(line)
-                out.add(line, "PM401", f"this line holds {kind}: remove it, write "
-                        "`[REDACTED]` instead, and rotate the secret")
-    for name in _ASSIGNMENT_NAMES:
-        for pos in found.get(name, ()):
-            value = _ASSIGNMENT_VALUE.match(text, pos + len(name))
-            if value and _secret_value_is_real(value.group(1)):
-                line = _line(text, pos)
-                if line not in seen:
-                    seen.add(line)
-                    word = re.match(r"[A-Za-z0-9_-]*", text[pos:]).group(0)  # type: ignore[union-attr]
-                    out.add(line, "PM401", f"this line assigns a value to `{word}` that looks "
-                            "like a real secret: write `[REDACTED]` instead, and rotate it")
+    for hit in secrets.find_secrets(pm.text, found):
+        out.add(hit.line, "PM401", hit.message())
 
 
 def _active_html(pm: Postmortem, config: Config, out: _Collector) -> None:

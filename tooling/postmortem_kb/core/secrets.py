@@ -1,0 +1,493 @@
+"""Secrets in text (PM401): provider tokens, keys, credentials in URLs and headers, secret
+assignments and long random strings, on the text as written and as a page would show it.
+
+Every pattern is tried only where one of its trigger words occurs (`TRIGGERS`, found by the
+one Aho-Corasick pass in `rules._triggers`); the generic high-entropy rule looks only at
+lines that hold a run of 20 token characters, found with one `bytes.translate`. A value that
+is a placeholder or a reference (`AKIAXXXX…`, `…EXAMPLE`, `<token>`, `$VAR`, ARNs, vault
+paths, dates, paths, names such as `tls-cert-prod`, `[REDACTED]`) is not a secret.
+Nothing here ever returns the secret itself: a hit says which kind it is and where.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Mapping, Sequence
+
+import ahocorasick
+
+FIX = "remove it, write `[REDACTED]` instead, and rotate the secret"
+
+
+@dataclass(frozen=True)
+class SecretHit:
+    """A secret of some kind on a line (1-based) of the scanned text; never the value."""
+
+    line: int
+    kind: str
+    rendered: bool = False  # found only in the text as rendered (split by Markdown)
+
+    def message(self) -> str:
+        how = (" (split by Markdown, an entity or an invisible character; the page shows "
+               "it whole)") if self.rendered else ""
+        return f"this line holds {self.kind}{how}: {FIX}"
+
+
+@dataclass(frozen=True)
+class _Family:
+    kind: str
+    triggers: tuple[str, ...]  # lower-case; () = only on lines with a long token run
+    pattern: re.Pattern[str]
+    group: int = 0  # the group holding the secret value, checked for placeholders
+    cased: tuple[str, ...] = ()  # the trigger as it must be written (`SK`, not `task`)
+
+
+def _family(kind: str, triggers: tuple[str, ...], pattern: str, group: int = 0,
+            cased: tuple[str, ...] = ()) -> _Family:
+    return _Family(kind, triggers, re.compile(pattern), group, cased)
+
+
+_B = r"(?<![A-Za-z0-9_])"  # a token starts here (no `\b`: `_` and `-` start some tokens)
+_E = r"(?![A-Za-z0-9])"
+
+FAMILIES: tuple[_Family, ...] = (
+    # private keys first: one line, one finding, and the most specific kind wins
+    _family("a private key", ("private key",),
+            r"-----BEGIN[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----"),
+    _family("a private key", ("putty-user-key-file",), r"PuTTY-User-Key-File-\d"),
+    _family("an age secret key", ("age-secret-key-",), r"AGE-SECRET-KEY-1[0-9A-Z]{58}"),
+    # cloud
+    _family("an AWS access key id", ("akia", "asia", "abia", "acca", "a3t"),
+            _B + r"((?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16})" + _E, 1,
+            ("AKIA", "ASIA", "ABIA", "ACCA", "A3T")),
+    _family("a GCP service-account key id", ("private_key_id",),
+            r"\"private_key_id\"\s*:\s*\"([0-9a-f]{40})\"", 1),
+    _family("a Google API key", ("aiza",), _B + r"(AIza[0-9A-Za-z_\-]{35})", 1),
+    _family("a Google OAuth client secret", ("gocspx-",), _B + r"(GOCSPX-[0-9A-Za-z_\-]{28})",
+            1),
+    _family("an Azure storage account key", ("accountkey=",),
+            r"(?i:AccountKey)=([A-Za-z0-9+/]{80,}={0,2})", 1),
+    _family("an Azure AD client secret", ("q~",),
+            _B + r"([A-Za-z0-9_~.]{3}\dQ~[A-Za-z0-9_~.-]{31,34})" + _E, 1),
+    _family("an Azure SAS token", ("sig=",), r"[?&]sig=([A-Za-z0-9%+/=]{30,})", 1),
+    # VCS and CI
+    _family("a GitHub token", ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
+            _B + r"(gh[pousr]_[A-Za-z0-9]{30,})", 1),
+    _family("a GitHub token", ("github_pat_",), _B + r"(github_pat_[A-Za-z0-9_]{40,})", 1),
+    _family("a GitLab token", ("glpat-", "gldt-", "glrt-", "glrtr-", "glptt-", "glcbt-",
+                               "glft-", "glimt-", "glagent-", "gloas-", "glsoat-", "glffct-",
+                               "glwt-", "gr1348941"),
+            _B + r"((?:glpat|gldt|glrtr?|glptt|glcbt|glft|glimt|glagent|gloas|glsoat|glffct|"
+            r"glwt)-[0-9A-Za-z_.\-]{20,}|GR1348941[0-9A-Za-z_\-]{20,})", 1),
+    # registries
+    _family("an npm token", ("npm_",), _B + r"(npm_[A-Za-z0-9]{36})" + _E, 1),
+    _family("a PyPI token", ("pypi-",), _B + r"(pypi-[A-Za-z0-9_\-]{50,})", 1),
+    _family("a Docker Hub token", ("dckr_",), _B + r"(dckr_(?:pat|oat)_[A-Za-z0-9_\-]{20,})", 1),
+    _family("a RubyGems token", ("rubygems_",), _B + r"(rubygems_[a-f0-9]{48})", 1),
+    _family("a registry credential", ("\"auth\"",),
+            r"\"auth\"\s*:\s*\"([A-Za-z0-9+/]{16,}={0,2})\"", 1),
+    # chat
+    _family("a Slack token", ("xox",),
+            _B + r"(xox(?:[abposr]|e(?:\.xox[bp])?)-[A-Za-z0-9-]{10,})", 1),
+    _family("a Slack app token", ("xapp-",), _B + r"(xapp-\d-[A-Za-z0-9-]{20,})", 1),
+    _family("a Slack webhook URL", ("hooks.slack.com",),
+            r"hooks\.slack\.com/(?:services|workflows|triggers)/([A-Za-z0-9_/+\-]{20,})", 1),
+    _family("a Discord webhook URL", ("discord",),
+            r"discord(?:app)?\.com/api/webhooks/\d+/([A-Za-z0-9_\-]{40,})", 1),
+    _family("a Discord bot token", (),
+            _B + r"([MNO][A-Za-z0-9_\-]{23,25}\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27,})", 1),
+    _family("a Telegram bot token", (":aa",), r"(?<![0-9])(\d{8,10}:AA[0-9A-Za-z_\-]{33})", 1,
+            (":AA",)),
+    _family("a Microsoft Teams webhook URL", ("webhook.office.com",),
+            r"webhook\.office\.com/webhookb2/([A-Za-z0-9@/\-]{40,})", 1),
+    # payments
+    _family("a Stripe secret key", ("sk_live_", "sk_test_", "rk_live_", "rk_test_"),
+            _B + r"([sr]k_(?:live|test)_[0-9A-Za-z]{16,})", 1),
+    _family("a Stripe webhook secret", ("whsec_",), _B + r"(whsec_[A-Za-z0-9]{24,})", 1),
+    _family("a Square token", ("sq0",), _B + r"(sq0(?:atp|csp)-[0-9A-Za-z_\-]{22,})", 1),
+    # AI APIs
+    _family("an Anthropic API key", ("sk-ant-",), _B + r"(sk-ant-[a-z0-9]+-[A-Za-z0-9_\-]{20,})",
+            1),
+    _family("an OpenAI API key", ("sk-",),
+            _B + r"(sk-(?:(?:proj|svcacct|admin|None)-)?[A-Za-z0-9_\-]{20,})", 1),
+    _family("a Hugging Face token", ("hf_", "api_org_"),
+            _B + r"((?:hf_|api_org_)[A-Za-z0-9]{30,})" + _E, 1),
+    # observability
+    _family("a New Relic key", ("nrak-", "nraa-", "nrii-", "nrjs-", "nral"),
+            _B + r"(NR(?:AK|AA|II|JS)-[A-Za-z0-9]{19,}|[a-f0-9]{36}NRAL)" + _E, 1),
+    _family("a Sentry DSN or token", ("sentry", "sntry"),
+            r"(?:https?://([0-9a-f]{32}(?::[0-9a-f]{32})?)@[A-Za-z0-9.\-]*sentry"
+            r"|" + _B + r"(sntry[su]_[A-Za-z0-9+/=_]{40,}))"),
+    _family("a Grafana token", ("glc_", "glsa_", "eyjrijoi"),
+            _B + r"(glc_[A-Za-z0-9+/]{32,}={0,2}|glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}"
+            r"|eyJrIjoi[A-Za-z0-9]{60,}={0,2})", 1),
+    _family("a Datadog key", ("datadog", "dd_api", "dd_app", "dd-api", "dd-app"),
+            r"(?i:datadog|dd)[\w.\-]{0,20}?(?i:api|app(?:lication)?)[_\-]?(?i:key)\W{0,6}"
+            r"([a-f0-9]{32}(?:[a-f0-9]{8})?)" + _E, 1),
+    # mail, messaging
+    _family("a SendGrid API key", ("sg.",),
+            _B + r"(SG\.[A-Za-z0-9_\-]{16,32}\.[A-Za-z0-9_\-]{16,64})", 1, ("SG.",)),
+    _family("a Twilio API key", ("sk",), _B + r"(SK[0-9a-f]{32})" + _E, 1, ("SK",)),
+    _family("a Mailgun key", ("key-",), _B + r"(key-[0-9a-f]{32})" + _E, 1),
+    _family("a Mailchimp API key", ("-us",), _B + r"([0-9a-f]{32}-us\d{1,2})" + _E, 1),
+    # other widely used services with a distinct prefix
+    _family("a Shopify token", ("shpat_", "shpss_", "shpca_", "shppa_"),
+            _B + r"(shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32})", 1),
+    _family("a HashiCorp Vault token", ("hvs.", "hvb."),
+            _B + r"(hv[sb]\.[A-Za-z0-9_\-]{24,})", 1),
+    _family("a Databricks token", ("dapi",), _B + r"(dapi[a-f0-9]{32}(?:-\d)?)" + _E, 1),
+    _family("a DigitalOcean token", ("dop_v1_", "doo_v1_", "dor_v1_"),
+            _B + r"(do[opr]_v1_[a-f0-9]{64})", 1),
+    _family("a Linear API key", ("lin_api_",), _B + r"(lin_api_[A-Za-z0-9]{40})", 1),
+    _family("a Notion token", ("secret_", "ntn_"), _B + r"(secret_[A-Za-z0-9]{43}|ntn_[0-9]{11}"
+                                                  r"[A-Za-z0-9]{32,35})" + _E, 1),
+    _family("a Figma token", ("figd_",), _B + r"(figd_[A-Za-z0-9_\-]{40})", 1),
+    _family("a 1Password token", ("ops_ey",), _B + r"(ops_eyJ[A-Za-z0-9+/=]{50,})", 1),
+    _family("a Tailscale key", ("tskey-",), _B + r"(tskey-[a-z]+-[A-Za-z0-9\-]{20,})", 1),
+    _family("a Vercel token", ("vcp_", "vci_", "vca_", "vcr_", "vck_"),
+            _B + r"(vc[piark]_[A-Za-z0-9]{24,})", 1),
+    _family("a Groq API key", ("gsk_",), _B + r"(gsk_[A-Za-z0-9]{48,})", 1),
+    _family("a Cloudflare token", ("cloudflare",),
+            r"(?i:cloudflare)[\w.\-]{0,20}(?i:key|token)\W{0,6}([A-Za-z0-9_\-]{37,40})" + _E, 1),
+    _family("a Heroku API key", ("heroku",),
+            r"(?i:heroku)[\w.\-]{0,20}(?i:key|token)\W{0,6}([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-"
+            r"[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|HRKU-[A-Za-z0-9_\-]{30,})", 1),
+    _family("a JSON web token", ("eyj",),
+            _B + r"(eyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{10,})", 1),
+    # credentials in URLs, commands and headers
+    _family("a password in a URL", ("://",),
+            r"\b[A-Za-z][A-Za-z0-9+.\-]{1,20}://([^\s:/@?#\"'<>`]{1,64}):([^\s/@\"'<>`]{1,128})@"
+            r"[A-Za-z0-9\[]", 2),
+    _family("a token in a URL", ("://",),
+            r"\b(?:https?|git|ssh)://((?:gh[pousr]_|github_pat_|glpat-|x-access-token:|oauth2:)"
+            r"[A-Za-z0-9_\-]{20,})@", 1),
+    _family("a password in a curl command", ("-u ", "--user"),
+            r"(?<!\S)(?:-u|--user)(?:\s+|=)[\"']?[^\s:\"']+:([^\s\"']+)", 1),
+    _family("a credential in an Authorization header", ("authorization",),
+            r"(?i:authorization)\W{1,4}(?i:basic|bearer|token|digest)\s+"
+            r"([A-Za-z0-9._~+/=\-]{8,})", 1),
+    _family("a password in a connection string", ("password=", "pwd="),
+            r"(?i:password|pwd)=([^;\s\"'&<>]{4,})(?:;|\s|$|&)", 1),
+)
+
+# A secret-looking name followed by `=`/`:` and a value; tried only where a name occurs.
+ASSIGNMENT_NAMES = ("passw", "pwd", "secret", "token", "api_key", "apikey", "api-key",
+                    "access_key", "access-key", "accesskey", "private_key", "privatekey",
+                    "credential", "client_secret", "auth_key", "passphrase")
+_PASSWORD_NAMES = ("passw", "pwd", "passphrase")
+_ASSIGNMENT = re.compile(
+    r"([A-Za-z0-9_.\-]*)[\"']?[ \t]*(?:=|:=|::=|\?=|:|=>|,)[ \t]*[\"'`]?"
+    r"([^\s\"'`,;)\]}]{6,})")
+# names that point at a secret, or say something about it, rather than hold it
+_REFERENCE_NAME = re.compile(
+    r"(?i)(?:arn|name|names|ref|refs|path|paths|file|dir|url|uri|endpoint|type|kind|length|"
+    r"ttl|expiry|expires|expiration|version|count|policy|rotation|prefix|header|env|var|"
+    r"manager|store|provider|label|source|last_used|used|at|date|time|age|id_format|"
+    r"scope|scopes|format|mode|hint|field|key_id|lifetime|created|updated|status|enabled)$")
+
+_PLACEHOLDER_WORDS = re.compile(
+    r"(?i)redacted|removed|rotated|revoked|changeme|change_me|placeholder|dummy|example|"
+    r"sample|your[_\-]|my[_\-]?(?:secret|token|pass)|insert|replace|fake|\.\.\.|…|\*\*\*|"
+    r"^x+$|xxxx|<[^>]*>|\$\{|\$\(|^\$[A-Za-z_]|\{\{|%\(|%s|\benv\b")
+_EXAMPLE_KEYS = ("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+_REFERENCE_VALUE = re.compile(
+    r"(?i)^(?:arn:|vault:|secret/|kv/|secrets?manager|projects/[^/]+/secrets/|"
+    r"https?://|ssm:|/|~/|\./|\.\./|[A-Za-z]:\\|\d{4}-\d\d-\d\d|\d+$|"
+    r"(?:true|false|none|null|yes|no|required|optional)$)")
+_KEBAB_NAME = re.compile(r"^[a-z][a-z]*(?:[\-_.][a-z0-9]+)*$")
+
+
+def is_placeholder(value: str, prefix: str = "") -> bool:
+    """A value that stands for a secret without being one."""
+    if _PLACEHOLDER_WORDS.search(value) or any(k in value for k in _EXAMPLE_KEYS):
+        return True
+    if value.endswith(("EXAMPLE", "EXAMPLEKEY")):
+        return True
+    body = value[len(prefix):] if prefix and value.startswith(prefix) else value
+    body = body.strip("=")
+    distinct = set(body.lower()) - set("-_.")
+    return len(distinct) <= 2 or set(body.lower()) <= set("x*#.0-_")
+
+
+def _is_reference(value: str) -> bool:
+    return bool(_REFERENCE_VALUE.match(value))
+
+
+_CLASSES = (str.islower, str.isupper, str.isdigit)
+
+
+def _classes(value: str) -> int:
+    return (any(c.islower() for c in value) + any(c.isupper() for c in value)
+            + any(c.isdigit() for c in value) + any(not c.isalnum() for c in value))
+
+
+def entropy(value: str) -> float:
+    """Shannon entropy in bits per character."""
+    counts: dict[str, int] = {}
+    for char in value:
+        counts[char] = counts.get(char, 0) + 1
+    total = len(value)
+    return -sum(n / total * math.log2(n / total) for n in counts.values())
+
+
+def assigned_value_is_secret(name: str, value: str) -> bool:
+    """Whether `name = value` assigns a real secret (not a placeholder or a reference)."""
+    if _REFERENCE_NAME.search(name.rstrip("\"'")):
+        return False
+    value = value.rstrip(".")
+    if is_placeholder(value) or _is_reference(value):
+        return False
+    lowered = name.lower()
+    if any(p in lowered for p in _PASSWORD_NAMES):
+        return _classes(value) >= 2 or len(value) >= 12
+    if _KEBAB_NAME.match(value) or _UUID.fullmatch(value):
+        return False  # `secretName: tls-cert-prod`: a name, not its value
+    return _classes(value) >= 2 and entropy(value) >= 2.5
+
+
+# --- the generic rule: a long random string ------------------------------------------------
+
+_TOKEN_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-")
+_RUN_TABLE = bytes(97 if i in _TOKEN_BYTES else (10 if i == 10 else 32) for i in range(256))
+GENERIC_MIN = 20
+_RUN = b"a" * GENERIC_MIN
+_TOKEN = re.compile(r"(?<![A-Za-z0-9+/=_\-.@%&])[A-Za-z0-9+/=_\-]{" + str(GENERIC_MIN) + ",}")
+_HEX = re.compile(r"[0-9a-fA-F]+")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_SRI = re.compile(r"sha(?:1|224|256|384|512)[-_]")
+_WORDY_PART = re.compile(r"[A-Za-z]?[a-z]+|[A-Z]{2,}|\d+")
+GENERIC_ENTROPY = 3.5  # bits a character; a 20-character random base62 string has ~4.1
+
+
+def _random_looking(token: str) -> bool:
+    """A long string that reads as random: mixed letters and digits, high entropy, and not a
+    hash, UUID, integrity value, path or slug."""
+    token = token.strip("=-_/")
+    if len(token) < GENERIC_MIN or _HEX.fullmatch(token) or _SRI.match(token):
+        return False
+    if _UUID.search(token) and len(_UUID.sub("", token)) < 8:
+        return False
+    if not any(c.isdigit() for c in token) or not any(c.isalpha() for c in token):
+        return False
+    # slugs and paths (`payments-api-7d9f8b6c5-x2k4p`, `runbooks/secret-exposure`): parts
+    # that are words or numbers; a secret's longest part is itself long and mixed
+    longest = max(re.split(r"[/_\-.+=]", token), key=len)
+    if len(longest) < 16:
+        return False
+    if entropy(longest) < GENERIC_ENTROPY:
+        return False
+    # camelCase words and numbers (`ReadOnlyAccess2024Policy`) are names
+    words = _WORDY_PART.findall(longest)
+    if len(words) <= max(3, len(longest) // 6):
+        return False
+    transitions = sum(1 for a, b in zip(longest, longest[1:]) if a.isdigit() != b.isdigit())
+    return transitions >= 3 and not is_placeholder(token)
+
+
+def _generic_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the lines holding a run of GENERIC_MIN token characters: one
+    `bytes.translate` and `find`, instead of a regular expression over every character."""
+    data = text.encode("utf-8", "surrogatepass").translate(_RUN_TABLE)
+    at = data.find(_RUN)
+    if at < 0:
+        return []
+    spans = []
+    lines = text.split("\n") if len(data) != len(text) else None
+    while at >= 0:
+        if lines is None:
+            spans.append(_line_span(text, at))
+        else:  # byte offsets differ from character offsets: go by line number
+            number = data.count(b"\n", 0, at)
+            start = sum(len(x) + 1 for x in lines[:number])
+            spans.append((start, start + len(lines[number])))
+        end = data.find(b"\n", at)
+        if end < 0:
+            break
+        at = data.find(_RUN, end)
+    return spans
+
+
+# --- rendering: what a page shows --------------------------------------------------------
+
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u2061\u2062\u2063\u2064"
+_INVISIBLE_RE = re.compile(f"[{_INVISIBLE}]")
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9\-]*(?:\s[^<>]*)?/?>")
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+_SPLITTERS = ("*", "<", "&", "\\", "~~", "`") + tuple(_INVISIBLE)
+
+
+def rendered(line: str) -> str:
+    """The line as a page shows its characters: emphasis markers, backslash escapes, tags and
+    invisible characters gone, entities decoded. Line-for-line, so lines map back."""
+    line = _INVISIBLE_RE.sub("", line)
+    if "&" in line:
+        line = html.unescape(line)
+        line = _INVISIBLE_RE.sub("", line)
+    if "<" in line:
+        line = _TAG.sub("", line)
+    if "\\" in line:
+        line = _ESCAPE.sub(r"\1", line)
+    return line.replace("*", "").replace("~~", "").replace("`", "")
+
+
+# --- scanning ----------------------------------------------------------------------------
+
+TRIGGERS: frozenset[str] = frozenset(
+    {t for f in FAMILIES for t in f.triggers if t != "."} | set(ASSIGNMENT_NAMES)
+    | set(_INVISIBLE) | {"&#", "\\_", "\\-"})
+
+
+@lru_cache(maxsize=1)
+def _own_automaton() -> "ahocorasick.Automaton":
+    automaton = ahocorasick.Automaton()
+    for word in TRIGGERS:
+        automaton.add_word(word, word)
+    automaton.make_automaton()
+    return automaton
+
+
+def triggers_in(text: str) -> dict[str, list[int]]:
+    """Where each trigger word occurs in `text` (lower-cased), for texts that are not
+    post-mortems (evidence notes and files)."""
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    found: dict[str, list[int]] = {}
+    for end, word in _own_automaton().iter(lowered):
+        found.setdefault(word, []).append(end - len(word) + 1)
+    return found
+
+
+def _line_span(text: str, pos: int) -> tuple[int, int]:
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    return start, len(text) if end < 0 else end
+
+
+def _value_of(family: _Family, match: re.Match[str]) -> str:
+    if family.group:
+        return match.group(family.group) or ""
+    return next((g for g in match.groups() if g), match.group(0))
+
+
+def _family_hits(text: str, found: Mapping[str, Sequence[int]], families: Sequence[_Family],
+                 run_lines: Sequence[tuple[int, int]]) -> list[tuple[int, str]]:
+    """(offset, kind) of every family match that is not a placeholder, sought only on the
+    lines where a trigger word occurs (or, for families without one, a long token run)."""
+    hits = []
+    for family in families:
+        spans: set[tuple[int, int]] = set()
+        if not family.triggers:
+            spans.update(run_lines)
+        for trigger in family.triggers:
+            for pos in found.get(trigger, ()):
+                if family.cased and text[pos:pos + len(trigger)] not in family.cased:
+                    continue
+                spans.add(_line_span(text, pos))
+        for start, end in sorted(spans):
+            for match in family.pattern.finditer(text, start, end):
+                value = _value_of(family, match)
+                if family.kind == "a password in a URL":
+                    if _url_password_is_placeholder(match.group(1), value):
+                        continue
+                elif family.kind in _VALUE_CHECKED:
+                    if not _value_is_real(value):
+                        continue
+                elif is_placeholder(value, _prefix(value)):
+                    continue
+                hits.append((match.start(), family.kind))
+    return hits
+
+
+_VALUE_CHECKED = {"a password in a curl command", "a credential in an Authorization header",
+                  "a password in a connection string"}
+
+
+def _value_is_real(value: str) -> bool:
+    value = value.rstrip(".,)")
+    return not (is_placeholder(value) or _is_reference(value) or len(value) < 4)
+
+
+def _url_password_is_placeholder(user: str, password: str) -> bool:
+    return (is_placeholder(password) or password.startswith(("$", "%", "{", "<", "[", ":"))
+            or password.lower() in ("password", "pass", "passwd", "secret", "pw", "pwd")
+            and user.lower() in ("user", "username", "usr", "login", "name"))
+
+
+def _prefix(value: str) -> str:
+    match = re.match(r"[A-Za-z0-9]{2,8}(?:[_\-][A-Za-z0-9]{2,8})?[_\-]", value)
+    if match and len(match.group(0)) < len(value) - 8:
+        return match.group(0)
+    if value[:4] in ("AKIA", "ASIA", "ABIA", "ACCA", "AIza"):
+        return value[:4]
+    return ""
+
+
+_NAME_BEFORE = frozenset(" \t\n\"'{(,;[|*`>$")
+
+
+def _assignment_hits(text: str, found: Mapping[str, Sequence[int]]) -> list[tuple[int, str]]:
+    hits = []
+    for name in ASSIGNMENT_NAMES:
+        for pos in found.get(name, ()):
+            start = pos
+            while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_.-"):
+                start -= 1
+            if start > 0 and text[start - 1] not in _NAME_BEFORE:
+                continue  # `…:secret:prod/db` inside an ARN or a URL is no assignment
+            match = _ASSIGNMENT.match(text, start)
+            if match and name in match.group(1).lower() and \
+                    assigned_value_is_secret(match.group(1), match.group(2)):
+                hits.append((pos, f"a value assigned to `{match.group(1)}` that looks like a "
+                                  "real secret"))
+    return hits
+
+
+GENERIC_KIND = "a long random string that looks like a key or token"
+def find_secrets(text: str, found: Mapping[str, Sequence[int]] | None = None,
+                 render: bool = True) -> list[SecretHit]:
+    """Every line of `text` that holds a secret, once, with its kind (never its value).
+
+    `found`: where the trigger words occur in the lower-cased text (from the shared trigger
+    pass); computed here when not given. `render`: also scan, as a page shows them, the
+    lines that Markdown, entities, tags or invisible characters could split."""
+    if found is None:
+        found = triggers_in(text)
+    run_lines = _generic_spans(text)
+    offsets = _family_hits(text, found, FAMILIES, run_lines) + _assignment_hits(text, found)
+    hits: dict[int, SecretHit] = {}
+    for offset, kind in offsets:
+        line = text.count("\n", 0, offset) + 1
+        hits.setdefault(line, SecretHit(line, kind))
+    for start, end in run_lines:
+        line = text.count("\n", 0, start) + 1
+        if line not in hits and any(_random_looking(m.group(0))
+                                    for m in _TOKEN.finditer(text, start, end)):
+            hits[line] = SecretHit(line, GENERIC_KIND)
+    if render:
+        # The page shows a key whole that the source splits with emphasis, an entity, a
+        # tag, a backslash or an invisible character: scan such lines again as rendered.
+        spans = {_line_span(text, pos) for word in TRIGGERS for pos in found.get(word, ())}
+        for start, end in sorted(spans):
+            line_text = text[start:end]
+            if not any(s in line_text for s in _SPLITTERS):
+                continue
+            line = text.count("\n", 0, start) + 1
+            if line in hits:
+                continue
+            shown = rendered(line_text)
+            if shown != line_text:
+                again = find_secrets(shown, render=False)
+                if again:
+                    hits[line] = SecretHit(line, again[0].kind, rendered=True)
+    return sorted(hits.values(), key=lambda h: h.line)
+
+
+def secret_kind(text: str) -> str | None:
+    """The kind of the first secret in `text` (an evidence note, say), or None."""
+    hits = find_secrets(text)
+    return hits[0].kind if hits else None
