@@ -1,14 +1,17 @@
 """Benchmark: `postmortem check` against the least work, both as whole processes, one run.
 
-    .venv/bin/python benchmarks/check_speed.py [--files 10000] [--runs 5]
+    .venv/bin/python benchmarks/check_speed.py [--files 10000] [--runs 5] [--before TREE]
 
 Generates N complete post-mortems (tests/fixtures/complete.md with distinct ids, years and
 services) in benchmarks/.work/, then alternates the two commands and reports medians.
+`--before TREE`: also time the `check` of another source tree (e.g. `git archive` of the
+commit before a change, unpacked), its `tooling/` put first on PYTHONPATH, in the same run.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -44,9 +47,9 @@ def generate(root: Path, count: int, active_every: int = 0) -> None:
     marker.touch()
 
 
-def timed(cmd: list[str]) -> float:
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> float:
     start = time.perf_counter()
-    result = subprocess.run(cmd, capture_output=True, text=True)
+    result = subprocess.run(cmd, capture_output=True, text=True, env=env)
     elapsed = time.perf_counter() - start
     if result.returncode not in (0,):
         raise SystemExit(f"{cmd} exited {result.returncode}: {result.stdout[-500:]}"
@@ -61,6 +64,7 @@ def main() -> None:
     parser.add_argument("--active-every", type=int, default=0, metavar="N",
                         help="put a harmless HTML tag in every Nth post-mortem, which PM402 "
                              "then renders (the cost of rendering)")
+    parser.add_argument("--before", type=Path, help="another source tree to time as well")
     args = parser.parse_args()
     suffix = f"-html{args.active_every}" if args.active_every else ""
     root = HERE / ".work" / f"check-{args.files}{suffix}"
@@ -68,14 +72,23 @@ def main() -> None:
     size = sum(p.stat().st_size for p in (root / "postmortems").glob("*/*.md"))
     least = [sys.executable, str(HERE / "least_work.py"), str(root / "postmortems")]
     check = [str(BIN / "postmortem"), "-C", str(root), "check"]
+    before_env = None
+    if args.before:
+        tooling = str((args.before / "tooling").resolve())
+        before_env = {**os.environ, "PYTHONPATH": tooling}
     timed(least), timed(check)  # warm the page cache
-    base, ours = [], []
+    base, ours, theirs = [], [], []
     for _ in range(args.runs):
         base.append(timed(least))
         ours.append(timed(check))
+        if before_env is not None:
+            theirs.append(timed(check, before_env))
     b, o = statistics.median(base), statistics.median(ours)
     print(f"{args.files} post-mortems, {size / 1e6:.0f} MB, median of {args.runs} runs")
     print(f"least work        {b:6.2f} s   1.00x")
+    if theirs:
+        t = statistics.median(theirs)
+        print(f"check (before)    {t:6.2f} s   {t / b:.2f}x   {args.before}")
     print(f"postmortem check  {o:6.2f} s   {o / b:.2f}x")
 
 

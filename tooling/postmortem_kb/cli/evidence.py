@@ -36,9 +36,11 @@ def evidence() -> None:
 @click.option("--note", default="", help="What this is and where it came from.")
 @click.option("--sha256", "sha256", metavar="HEX",
               help="The expected SHA-256: recorded for a URL, checked for a file.")
+@click.option("--force", is_flag=True,
+              help="Record a note or URL even though it looks like it holds a secret.")
 @root_option
 @handle_errors
-def add(pm_id: str, source: str, note: str, sha256: str | None) -> None:
+def add(pm_id: str, source: str, note: str, sha256: str | None, force: bool) -> None:
     """Record FILE or URL as evidence of post-mortem ID.
 
     \b
@@ -49,10 +51,12 @@ def add(pm_id: str, source: str, note: str, sha256: str | None) -> None:
     (mkdocs.yml; 10 MB by default) is not copied, since git is no evidence store for
     large files: it is recorded by hash, size and location. A URL is recorded with
     the hash given by --sha256, if any. Symlinks and paths with `..` are refused.
+    A note or URL that holds a secret (PM401) is refused unless --force: the secret
+    is not echoed; write [REDACTED] in its place.
     """
     config = load_kb()
     pm = find_postmortem(config, pm_id)
-    item = add_evidence(config, pm, source, note=note, sha256=sha256)
+    item = add_evidence(config, pm, source, note=note, sha256=sha256, force=force)
     if item.kind == "file":
         click.echo(f"Copied to {pm.id}/evidence/{item.name} ({item.size} bytes, "
                    f"SHA-256 {item.sha256}).")

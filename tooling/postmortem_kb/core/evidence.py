@@ -28,9 +28,10 @@ from . import safejson
 from .config import Config
 from .errors import PostmortemError, UsageError
 from .files import replace_atomically, write_new
-from .model import Postmortem
+from .model import Finding, Postmortem
 from .rules import ID_PATTERN
 from .safejson import whole_number
+from .secrets import find_secrets, secret_kind
 
 MANIFEST = "manifest.json"
 EVIDENCE_FOLDER = "evidence"
@@ -264,8 +265,18 @@ def _now() -> str:
 
 
 def add_evidence(config: Config, pm: Postmortem, source: str, note: str = "",
-                 sha256: str | None = None, added_by: str | None = None) -> EvidenceItem:
-    """Record SOURCE (a file path or a URL) as evidence of PM and return its entry."""
+                 sha256: str | None = None, added_by: str | None = None,
+                 force: bool = False) -> EvidenceItem:
+    """Record SOURCE (a file path or a URL) as evidence of PM and return its entry.
+
+    A note or URL that holds a secret is refused unless `force`: the manifest goes into git
+    and, for the restricted audience, onto the site."""
+    if not force:
+        for what, text in (("the note", note), ("the URL", source if _URL.match(source) else "")):
+            kind = secret_kind(text) if text else None
+            if kind:
+                raise UsageError(f"{what} holds {kind}: write `[REDACTED]` in its place (and "
+                                 "rotate the secret), or give --force to record it as it is")
     folder = evidence_dir(config, pm)
     _check_folder(config, folder)
     if sha256 is not None:
@@ -523,3 +534,50 @@ def orphan_folders(config: Config, postmortems: list[Postmortem]) -> Iterator[Pa
             if (folder / EVIDENCE_FOLDER).is_dir() and \
                     config.relative(folder) not in known:
                 yield folder / EVIDENCE_FOLDER
+
+
+# --- secrets in evidence (PM401) ---------------------------------------------------------
+
+EVIDENCE_FIX = ("evidence in git must hold no live secret: rotate it, then redact the copy "
+                "and record it again, or keep the file outside the repository")
+_SNIFF = 8192
+
+
+def evidence_secrets(config: Config, pm: Postmortem) -> list[Finding]:
+    """PM401 for the evidence of PM: the manifest (notes, URLs) and every copied text file,
+    each finding with the evidence file's own path and line."""
+    if not ID_PATTERN.match(pm.id):
+        return []
+    folder = os.path.join(config.root, os.path.dirname(pm.path), pm.id, EVIDENCE_FOLDER)
+    if not os.path.isdir(folder) or os.path.islink(folder):
+        return []  # a symlinked folder is reported by `evidence verify`, never followed
+    findings: list[Finding] = []
+    for entry in sorted(os.listdir(folder)):
+        path = os.path.join(folder, entry)
+        if _in_progress(entry) or os.path.islink(path) or not os.path.isfile(path):
+            continue
+        text = _text_of(path, config.evidence_max_bytes)
+        if text is None:
+            continue
+        rel = config.relative(Path(path))
+        for hit in find_secrets(text):
+            what = "the evidence manifest" if entry == MANIFEST else "this evidence file"
+            findings.append(Finding(rel, hit.line, "PM401", "error",
+                                    f"{what} holds {hit.kind} on this line: "
+                                    + (f"remove it from the note or URL, write `[REDACTED]`, "
+                                       "and rotate the secret" if entry == MANIFEST
+                                       else EVIDENCE_FIX)))
+    return findings
+
+
+def _text_of(path: str, limit: int) -> str | None:
+    """The file as text, or None for a binary file (a NUL byte in its first 8 KB)."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError:
+        return None
+    if b"\0" in data[:_SNIFF]:
+        return None
+    text = data[:limit].decode("utf-8", "replace")
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text

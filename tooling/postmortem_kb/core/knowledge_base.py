@@ -176,7 +176,13 @@ class CheckReport:
 
     @property
     def files_with_findings(self) -> int:
-        return len({f.path for f in self.findings})
+        """Post-mortems with a finding; one in its evidence folder counts for its own."""
+        return len({_EVIDENCE_OF.sub(r"\1/\2", f.path) for f in self.findings})
+
+
+# `postmortems/2026/PM-2026-001/evidence/x.log` and `postmortems/2026/PM-2026-001-slug.md`
+# both come down to `postmortems/2026/PM-2026-001`
+_EVIDENCE_OF = re.compile(r"^(.*?)/?([A-Z][A-Z0-9]*-\d{4}-\d{3,})(?:/evidence/.*|-[^/]*\.md|\.md)$")
 
 
 @dataclass(frozen=True)

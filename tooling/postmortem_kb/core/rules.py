@@ -168,6 +168,8 @@ def check_postmortem(pm: Postmortem, config: Config, template: Template | None,
     if findings and IGNORE_MARK in pm.text:
         findings = _drop_ignored(pm, findings)
     findings += marker_findings(pm)  # audience markers: never silenced (core/audience.py)
+    if out.wants("PM401"):  # evidence files: markers in this file do not reach them
+        findings += _evidence_secrets(pm, config)
     findings.sort(key=lambda f: (f.line, f.rule))
     return findings
 
@@ -558,6 +560,12 @@ def _drop_ignored(pm: Postmortem, findings: Iterable[Finding]) -> list[Finding]:
                 continue
         kept.append(finding)
     return kept
+
+
+def _evidence_secrets(pm: Postmortem, config: Config) -> list[Finding]:
+    """PM401 in the evidence kept beside the post-mortem (manifest notes, copied text)."""
+    from .evidence import evidence_secrets  # evidence imports this module
+    return evidence_secrets(config, pm)
 
 
 def _evidence_link(pm: Postmortem, config: Config, out: _Collector) -> None:

@@ -37,18 +37,31 @@ class SecretHit:
         return f"this line holds {self.kind}{how}: {FIX}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Family:
     kind: str
     triggers: tuple[str, ...]  # lower-case; () = only on lines with a long token run
     pattern: re.Pattern[str]
     group: int = 0  # the group holding the secret value, checked for placeholders
-    cased: tuple[str, ...] = ()  # the trigger as it must be written (`SK`, not `task`)
+    # the trigger as it must be written (`ASIA`, not `Asia`); for a family without
+    # triggers, what its line must hold before the pattern is tried
+    cased: tuple[str, ...] = ()
+    anchored: bool = True  # the pattern starts where its trigger does
 
 
 def _family(kind: str, triggers: tuple[str, ...], pattern: str, group: int = 0,
             cased: tuple[str, ...] = ()) -> _Family:
-    return _Family(kind, triggers, re.compile(pattern), group, cased)
+    anchored = not set(triggers) & _UNANCHORED
+    return _Family(kind, triggers, re.compile(pattern), group, cased, anchored)
+
+
+# Triggers that are context, not where the pattern starts: those families are sought on the
+# whole line; the others are matched right where their trigger occurs.
+_UNANCHORED = frozenset({
+    "curl", "authorization", "password=", "pwd=", "sentry", "datadog",
+    "dd_api", "dd_app", "dd-api", "dd-app", "discord", "heroku", "cloudflare", "private key",
+    "accountkey=", "sig=", "hooks.slack.com", "webhook.office.com",
+    "private_key_id", "nral", "sntry"})
 
 
 _B = r"(?<![A-Za-z0-9_])"  # a token starts here (no `\b`: `_` and `-` start some tokens)
@@ -71,8 +84,8 @@ FAMILIES: tuple[_Family, ...] = (
             1),
     _family("an Azure storage account key", ("accountkey=",),
             r"(?i:AccountKey)=([A-Za-z0-9+/]{80,}={0,2})", 1),
-    _family("an Azure AD client secret", ("q~",),
-            _B + r"([A-Za-z0-9_~.]{3}\dQ~[A-Za-z0-9_~.-]{31,34})" + _E, 1),
+    _family("an Azure AD client secret", (),
+            _B + r"([A-Za-z0-9_~.]{3}\dQ~[A-Za-z0-9_~.-]{31,34})" + _E, 1, ("Q~",)),
     _family("an Azure SAS token", ("sig=",), r"[?&]sig=([A-Za-z0-9%+/=]{30,})", 1),
     # VCS and CI
     _family("a GitHub token", ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
@@ -88,8 +101,8 @@ FAMILIES: tuple[_Family, ...] = (
     _family("a PyPI token", ("pypi-",), _B + r"(pypi-[A-Za-z0-9_\-]{50,})", 1),
     _family("a Docker Hub token", ("dckr_",), _B + r"(dckr_(?:pat|oat)_[A-Za-z0-9_\-]{20,})", 1),
     _family("a RubyGems token", ("rubygems_",), _B + r"(rubygems_[a-f0-9]{48})", 1),
-    _family("a registry credential", ("\"auth\"",),
-            r"\"auth\"\s*:\s*\"([A-Za-z0-9+/]{16,}={0,2})\"", 1),
+    _family("a registry credential", (),
+            r"\"auth\"\s*:\s*\"([A-Za-z0-9+/]{16,}={0,2})\"", 1, ('"auth"',)),
     # chat
     _family("a Slack token", ("xox",),
             _B + r"(xox(?:[abposr]|e(?:\.xox[bp])?)-[A-Za-z0-9-]{10,})", 1),
@@ -99,8 +112,9 @@ FAMILIES: tuple[_Family, ...] = (
     _family("a Discord webhook URL", ("discord",),
             r"discord(?:app)?\.com/api/webhooks/\d+/([A-Za-z0-9_\-]{40,})", 1),
     _family("a Discord bot token", (),
-            _B + r"([MNO][A-Za-z0-9_\-]{23,25}\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27,})", 1),
-    _family("a Telegram bot token", (":aa",), r"(?<![0-9])(\d{8,10}:AA[0-9A-Za-z_\-]{33})", 1,
+            _B + r"([MNO][A-Za-z0-9_\-]{23,25}\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27,})", 1,
+            (".",)),
+    _family("a Telegram bot token", (), r"(?<![0-9])(\d{8,10}:AA[0-9A-Za-z_\-]{33})", 1,
             (":AA",)),
     _family("a Microsoft Teams webhook URL", ("webhook.office.com",),
             r"webhook\.office\.com/webhookb2/([A-Za-z0-9@/\-]{40,})", 1),
@@ -126,14 +140,14 @@ FAMILIES: tuple[_Family, ...] = (
             _B + r"(glc_[A-Za-z0-9+/]{32,}={0,2}|glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}"
             r"|eyJrIjoi[A-Za-z0-9]{60,}={0,2})", 1),
     _family("a Datadog key", ("datadog", "dd_api", "dd_app", "dd-api", "dd-app"),
-            r"(?i:datadog|dd)[\w.\-]{0,20}?(?i:api|app(?:lication)?)[_\-]?(?i:key)\W{0,6}"
+            r"(?i:datadog|dd)[\w.\- ]{0,20}?(?i:api|app(?:lication)?)[_\- ]?(?i:key)\W{0,6}"
             r"([a-f0-9]{32}(?:[a-f0-9]{8})?)" + _E, 1),
     # mail, messaging
     _family("a SendGrid API key", ("sg.",),
             _B + r"(SG\.[A-Za-z0-9_\-]{16,32}\.[A-Za-z0-9_\-]{16,64})", 1, ("SG.",)),
-    _family("a Twilio API key", ("sk",), _B + r"(SK[0-9a-f]{32})" + _E, 1, ("SK",)),
+    _family("a Twilio API key", (), _B + r"(SK[0-9a-f]{32})" + _E, 1, ("SK",)),
     _family("a Mailgun key", ("key-",), _B + r"(key-[0-9a-f]{32})" + _E, 1),
-    _family("a Mailchimp API key", ("-us",), _B + r"([0-9a-f]{32}-us\d{1,2})" + _E, 1),
+    _family("a Mailchimp API key", (), _B + r"([0-9a-f]{32}-us\d{1,2})" + _E, 1, ("-us",)),
     # other widely used services with a distinct prefix
     _family("a Shopify token", ("shpat_", "shpss_", "shpca_", "shppa_"),
             _B + r"(shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32})", 1),
@@ -160,12 +174,9 @@ FAMILIES: tuple[_Family, ...] = (
             _B + r"(eyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{10,})", 1),
     # credentials in URLs, commands and headers
     _family("a password in a URL", ("://",),
-            r"\b[A-Za-z][A-Za-z0-9+.\-]{1,20}://([^\s:/@?#\"'<>`]{1,64}):([^\s/@\"'<>`]{1,128})@"
-            r"[A-Za-z0-9\[]", 2),
-    _family("a token in a URL", ("://",),
-            r"\b(?:https?|git|ssh)://((?:gh[pousr]_|github_pat_|glpat-|x-access-token:|oauth2:)"
-            r"[A-Za-z0-9_\-]{20,})@", 1),
-    _family("a password in a curl command", ("-u ", "--user"),
+            r"(?<=[A-Za-z0-9])://([^\s:/@?#\"'<>`]{1,64}):([^\s/@\"'<>`]{1,128})@[A-Za-z0-9\[]",
+            2),
+    _family("a password in a curl command", ("curl",),
             r"(?<!\S)(?:-u|--user)(?:\s+|=)[\"']?[^\s:\"']+:([^\s\"']+)", 1),
     _family("a credential in an Authorization header", ("authorization",),
             r"(?i:authorization)\W{1,4}(?i:basic|bearer|token|digest)\s+"
@@ -178,10 +189,12 @@ FAMILIES: tuple[_Family, ...] = (
 ASSIGNMENT_NAMES = ("passw", "pwd", "secret", "token", "api_key", "apikey", "api-key",
                     "access_key", "access-key", "accesskey", "private_key", "privatekey",
                     "credential", "client_secret", "auth_key", "passphrase")
+_ASSIGNMENT_SET = frozenset(ASSIGNMENT_NAMES)
 _PASSWORD_NAMES = ("passw", "pwd", "passphrase")
+_OPERATOR = r"(?:[\"']?[ \t]*(?:=|:=|::=|:::=|\?=|:|=>|\.=)|[\"'][ \t]*,)"
 _ASSIGNMENT = re.compile(
-    r"([A-Za-z0-9_.\-]*)[\"']?[ \t]*(?:=|:=|::=|\?=|:|=>|,)[ \t]*[\"'`]?"
-    r"([^\s\"'`,;)\]}]{6,})")
+    r"([A-Za-z0-9_.\-]*)" + _OPERATOR + r"[ \t]*[\"'`]?([^\s\"'`,;)\]}]{6,})")
+_OPERATOR_AFTER = re.compile(r"[A-Za-z0-9_.\-]*" + _OPERATOR)
 # names that point at a secret, or say something about it, rather than hold it
 _REFERENCE_NAME = re.compile(
     r"(?i)(?:arn|name|names|ref|refs|path|paths|file|dir|url|uri|endpoint|type|kind|length|"
@@ -193,7 +206,6 @@ _PLACEHOLDER_WORDS = re.compile(
     r"(?i)redacted|removed|rotated|revoked|changeme|change_me|placeholder|dummy|example|"
     r"sample|your[_\-]|my[_\-]?(?:secret|token|pass)|insert|replace|fake|\.\.\.|…|\*\*\*|"
     r"^x+$|xxxx|<[^>]*>|\$\{|\$\(|^\$[A-Za-z_]|\{\{|%\(|%s|\benv\b")
-_EXAMPLE_KEYS = ("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
 _REFERENCE_VALUE = re.compile(
     r"(?i)^(?:arn:|vault:|secret/|kv/|secrets?manager|projects/[^/]+/secrets/|"
     r"https?://|ssm:|/|~/|\./|\.\./|[A-Za-z]:\\|\d{4}-\d\d-\d\d|\d+$|"
@@ -203,10 +215,8 @@ _KEBAB_NAME = re.compile(r"^[a-z][a-z]*(?:[\-_.][a-z0-9]+)*$")
 
 def is_placeholder(value: str, prefix: str = "") -> bool:
     """A value that stands for a secret without being one."""
-    if _PLACEHOLDER_WORDS.search(value) or any(k in value for k in _EXAMPLE_KEYS):
-        return True
-    if value.endswith(("EXAMPLE", "EXAMPLEKEY")):
-        return True
+    if _PLACEHOLDER_WORDS.search(value) or "EXAMPLE" in value:
+        return True  # AWS's documented keys: AKIAIOSFODNN7EXAMPLE, …/bPxRfiCYEXAMPLEKEY
     body = value[len(prefix):] if prefix and value.startswith(prefix) else value
     body = body.strip("=")
     distinct = set(body.lower()) - set("-_.")
@@ -276,7 +286,7 @@ def _random_looking(token: str) -> bool:
     # slugs and paths (`payments-api-7d9f8b6c5-x2k4p`, `runbooks/secret-exposure`): parts
     # that are words or numbers; a secret's longest part is itself long and mixed
     longest = max(re.split(r"[/_\-.+=]", token), key=len)
-    if len(longest) < 16:
+    if len(longest) < 16 or _HEX.fullmatch(longest):
         return False
     if entropy(longest) < GENERIC_ENTROPY:
         return False
@@ -288,22 +298,16 @@ def _random_looking(token: str) -> bool:
     return transitions >= 3 and not is_placeholder(token)
 
 
-def _generic_spans(text: str) -> list[tuple[int, int]]:
+def _generic_spans(text: str, raw: bytes) -> list[tuple[int, int]]:
     """(start, end) of the lines holding a run of GENERIC_MIN token characters: one
     `bytes.translate` and `find`, instead of a regular expression over every character."""
-    data = text.encode("utf-8", "surrogatepass").translate(_RUN_TABLE)
+    data = raw.translate(_RUN_TABLE)
     at = data.find(_RUN)
     if at < 0:
         return []
     spans = []
-    lines = text.split("\n") if len(data) != len(text) else None
     while at >= 0:
-        if lines is None:
-            spans.append(_line_span(text, at))
-        else:  # byte offsets differ from character offsets: go by line number
-            number = data.count(b"\n", 0, at)
-            start = sum(len(x) + 1 for x in lines[:number])
-            spans.append((start, start + len(lines[number])))
+        spans.append(_line_span(text, at))
         end = data.find(b"\n", at)
         if end < 0:
             break
@@ -317,7 +321,8 @@ _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u2061\u2062\u2063\u2064
 _INVISIBLE_RE = re.compile(f"[{_INVISIBLE}]")
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9\-]*(?:\s[^<>]*)?/?>")
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
-_SPLITTERS = ("*", "<", "&", "\\", "~~", "`") + tuple(_INVISIBLE)
+# (a backtick is no splitter worth a second look: `AKIA`…` shows as two code spans)
+_SPLITTER = re.compile(r"[*<&\\~" + _INVISIBLE + "]")
 
 
 def rendered(line: str) -> str:
@@ -336,9 +341,21 @@ def rendered(line: str) -> str:
 
 # --- scanning ----------------------------------------------------------------------------
 
-TRIGGERS: frozenset[str] = frozenset(
-    {t for f in FAMILIES for t in f.triggers if t != "."} | set(ASSIGNMENT_NAMES)
-    | set(_INVISIBLE) | {"&#", "\\_", "\\-"})
+_BY_TRIGGER: dict[str, tuple[_Family, ...]] = {
+    t: tuple(f for f in FAMILIES if t in f.triggers) for f in FAMILIES for t in f.triggers}
+_RUN_FAMILIES = tuple(f for f in FAMILIES if not f.triggers)
+# A line split by Markdown is scanned again as rendered where a token prefix or a split
+# mark occurs (not for words of context, nor for prefixes too common to say much).
+_CONTEXT_TRIGGERS = _UNANCHORED | {"://", "key-", "secret_"}
+# Where Markdown could split a token whose prefix is thus broken: `ghp\_…` (each prefix
+# with `_` or `-` escaped), and a zero-width space or soft hyphen, the common invisible
+# characters. (An entity or another invisible character inside the prefix itself is not
+# sought: every first character outside the letters slows the shared pass for all files.)
+_ESCAPED = {t.replace("_", "\\_").replace("-", "\\-"): t for t in _BY_TRIGGER
+            if ("_" in t or "-" in t) and t[0].isalnum()}
+_SPLIT_MARKS = frozenset({*_ESCAPED, "\u200b", "\u00ad"})
+_RENDER_TRIGGERS = frozenset(_BY_TRIGGER) - _CONTEXT_TRIGGERS | _SPLIT_MARKS
+TRIGGERS: frozenset[str] = frozenset(_BY_TRIGGER) | set(ASSIGNMENT_NAMES) | _SPLIT_MARKS
 
 
 @lru_cache(maxsize=1)
@@ -374,33 +391,50 @@ def _value_of(family: _Family, match: re.Match[str]) -> str:
     return next((g for g in match.groups() if g), match.group(0))
 
 
-def _family_hits(text: str, found: Mapping[str, Sequence[int]], families: Sequence[_Family],
+def _family_hits(text: str, found: Mapping[str, Sequence[int]],
                  run_lines: Sequence[tuple[int, int]]) -> list[tuple[int, str]]:
-    """(offset, kind) of every family match that is not a placeholder, sought only on the
-    lines where a trigger word occurs (or, for families without one, a long token run)."""
+    """(offset, kind) of every family match that is not a placeholder, sought only where a
+    trigger word occurs (on its line, or right there for a token prefix) or, for families
+    without one, on lines with a long token run."""
     hits = []
-    for family in families:
-        spans: set[tuple[int, int]] = set()
-        if not family.triggers:
-            spans.update(run_lines)
-        for trigger in family.triggers:
-            for pos in found.get(trigger, ()):
+    tried: set[tuple[int, int, int]] = set()
+    for trigger in _BY_TRIGGER.keys() & found.keys():
+        for family in _BY_TRIGGER[trigger]:
+            for pos in found[trigger]:
                 if family.cased and text[pos:pos + len(trigger)] not in family.cased:
                     continue
-                spans.add(_line_span(text, pos))
-        for start, end in sorted(spans):
-            for match in family.pattern.finditer(text, start, end):
-                value = _value_of(family, match)
-                if family.kind == "a password in a URL":
-                    if _url_password_is_placeholder(match.group(1), value):
-                        continue
-                elif family.kind in _VALUE_CHECKED:
-                    if not _value_is_real(value):
-                        continue
-                elif is_placeholder(value, _prefix(value)):
+                if family.anchored:
+                    match = family.pattern.match(text, pos)
+                    if match:
+                        _keep(family, match, hits)
                     continue
-                hits.append((match.start(), family.kind))
+                start, end = _line_span(text, pos)
+                if (id(family), start, end) in tried:
+                    continue
+                tried.add((id(family), start, end))
+                for match in family.pattern.finditer(text, start, end):
+                    _keep(family, match, hits)
+    for start, end in run_lines:
+        line = text[start:end]
+        for family in _RUN_FAMILIES:
+            if family.cased and not any(mark in line for mark in family.cased):
+                continue
+            for match in family.pattern.finditer(text, start, end):
+                _keep(family, match, hits)
     return hits
+
+
+def _keep(family: _Family, match: re.Match[str], hits: list[tuple[int, str]]) -> None:
+    value = _value_of(family, match)
+    if family.kind == "a password in a URL":
+        if _url_password_is_placeholder(match.group(1), value):
+            return
+    elif family.kind in _VALUE_CHECKED:
+        if not _value_is_real(value):
+            return
+    elif is_placeholder(value, _prefix(value)):
+        return
+    hits.append((match.start(), family.kind))
 
 
 _VALUE_CHECKED = {"a password in a curl command", "a credential in an Authorization header",
@@ -432,8 +466,10 @@ _NAME_BEFORE = frozenset(" \t\n\"'{(,;[|*`>$")
 
 def _assignment_hits(text: str, found: Mapping[str, Sequence[int]]) -> list[tuple[int, str]]:
     hits = []
-    for name in ASSIGNMENT_NAMES:
-        for pos in found.get(name, ()):
+    for name in _ASSIGNMENT_SET & found.keys():
+        for pos in found[name]:
+            if not _OPERATOR_AFTER.match(text, pos + len(name)):
+                continue  # prose ("the token was revoked"): no value is assigned
             start = pos
             while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_.-"):
                 start -= 1
@@ -457,24 +493,22 @@ def find_secrets(text: str, found: Mapping[str, Sequence[int]] | None = None,
     lines that Markdown, entities, tags or invisible characters could split."""
     if found is None:
         found = triggers_in(text)
-    run_lines = _generic_spans(text)
-    offsets = _family_hits(text, found, FAMILIES, run_lines) + _assignment_hits(text, found)
+    # one byte a character (anything else becomes `?`), so offsets stay those of `text`
+    raw = text.encode("ascii", "replace")
+    run_lines = _generic_spans(text, raw)
+    offsets = _family_hits(text, found, run_lines) + _assignment_hits(text, found)
     hits: dict[int, SecretHit] = {}
     for offset, kind in offsets:
         line = text.count("\n", 0, offset) + 1
         hits.setdefault(line, SecretHit(line, kind))
-    for start, end in run_lines:
-        line = text.count("\n", 0, start) + 1
-        if line not in hits and any(_random_looking(m.group(0))
-                                    for m in _TOKEN.finditer(text, start, end)):
-            hits[line] = SecretHit(line, GENERIC_KIND)
     if render:
         # The page shows a key whole that the source splits with emphasis, an entity, a
         # tag, a backslash or an invisible character: scan such lines again as rendered.
-        spans = {_line_span(text, pos) for word in TRIGGERS for pos in found.get(word, ())}
+        spans = {_line_span(text, pos) for word in _RENDER_TRIGGERS & found.keys()
+                 for pos in found[word]}
         for start, end in sorted(spans):
             line_text = text[start:end]
-            if not any(s in line_text for s in _SPLITTERS):
+            if not _SPLITTER.search(line_text):
                 continue
             line = text.count("\n", 0, start) + 1
             if line in hits:
@@ -484,6 +518,11 @@ def find_secrets(text: str, found: Mapping[str, Sequence[int]] | None = None,
                 again = find_secrets(shown, render=False)
                 if again:
                     hits[line] = SecretHit(line, again[0].kind, rendered=True)
+    for start, end in run_lines:
+        line = text.count("\n", 0, start) + 1
+        if line not in hits and any(_random_looking(m.group(0))
+                                    for m in _TOKEN.finditer(text, start, end)):
+            hits[line] = SecretHit(line, GENERIC_KIND)
     return sorted(hits.values(), key=lambda h: h.line)
 
 
