@@ -87,6 +87,11 @@ SECRETS = [
     ("env password", "DB_PASSWORD=s3cr3tP4ss"),
     ("secret access key", "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYzq8Mv2Tk1"),
     ("connection string password", "Server=db;User Id=sa;Password=Pq7!xZ2#rT;"),
+    ("generic lower-case letters and digits", "then 9nq2vkx7tm4wz8hp3rj6 was used"),
+    ("generic upper-case with dashes", "key A3-QW7ZK2-9XJ4RT2VBN8-M3K7Q-2PLX9-8WZR4"),
+    ("generic dotted", "token dp.pt.k7x2m9q4w8z3v6b1n5r0t7y2u4i9o3p6a8s1d5f"),
+    ("generic prefix and hex", "CLOJARS_" + HEX32 + HEX32[:16]),
+    ("generic mixed-case hex", "6d2FabeB6ADd229Bc199FabA28fD3efb57dF0bD3"),
 ]
 
 NOT_SECRETS = [
@@ -127,6 +132,15 @@ NOT_SECRETS = [
     ("key id", "kms key_id: mrk-1234abcd12ab34cd56ef1234567890ab"),
     ("truncated key", "The key AKIAQYLP… (truncated in the alert) was disabled."),
     ("secret manager name", "secret_name: prod/payments/db"),
+    ("code", "token = match.group(0)"),
+    ("variable name", "token: GITHUB_TOKEN"),
+    ("workflow secret reference", "secret: secrets.DEPLOY_KEY"),
+    ("SSH host key fingerprint", "fingerprint SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU"),
+    ("Stripe object ids", "charge ch_3MmlLrLkdIwHu7ix0snN0B15 for cus_NffrFeUfNV2Hib"),
+    ("labelled request id", "x-amz-cf-id: x3n6KY8hW2GhXxz5fJZ0rGf6OMRqVWvE5bqKQxTDJ1Wm0hM9aNqYtQ=="),
+    ("camel-case policy name", "AWSReadOnlyAccessPolicyForBackups2024"),
+    ("host name", "ip-10-42-7-19.eu-west-1.compute.internal"),
+    ("AWS resource id", "volume vol-0123456789abcdef0 and key mrk-1234abcd12ab34cd56ef1234567890ab"),
 ]
 
 

@@ -144,16 +144,17 @@ FAMILIES: tuple[_Family, ...] = (
             r"([a-f0-9]{32}(?:[a-f0-9]{8})?)" + _E, 1),
     # mail, messaging
     _family("a SendGrid API key", ("sg.",),
-            _B + r"(SG\.[A-Za-z0-9_\-]{16,32}\.[A-Za-z0-9_\-]{16,64})", 1, ("SG.",)),
+            _B + r"(SG\.[A-Za-z0-9_\-]{16,32}\.[A-Za-z0-9_\-]{16,64}|SG\.[A-Za-z0-9=_\-.]{60,70})",
+            1, ("SG.",)),
     _family("a Twilio API key", (), _B + r"(SK[0-9a-f]{32})" + _E, 1, ("SK",)),
     _family("a Mailgun key", ("key-",), _B + r"(key-[0-9a-f]{32})" + _E, 1),
     _family("a Mailchimp API key", (), _B + r"([0-9a-f]{32}-us\d{1,2})" + _E, 1, ("-us",)),
     # other widely used services with a distinct prefix
     _family("a Shopify token", ("shpat_", "shpss_", "shpca_", "shppa_"),
             _B + r"(shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32})", 1),
-    _family("a HashiCorp Vault token", ("hvs.", "hvb."),
-            _B + r"(hv[sb]\.[A-Za-z0-9_\-]{24,})", 1),
-    _family("a Databricks token", ("dapi",), _B + r"(dapi[a-f0-9]{32}(?:-\d)?)" + _E, 1),
+    _family("a HashiCorp Vault token", ("hvs.", "hvb.", "hvr."),
+            _B + r"(hv[sbr]\.[A-Za-z0-9_\-]{24,})", 1),
+    _family("a Databricks token", ("dapi",), _B + r"(dapi[a-fA-F0-9]{32}(?:-\d)?)" + _E, 1),
     _family("a DigitalOcean token", ("dop_v1_", "doo_v1_", "dor_v1_"),
             _B + r"(do[opr]_v1_[a-f0-9]{64})", 1),
     _family("a Linear API key", ("lin_api_",), _B + r"(lin_api_[A-Za-z0-9]{40})", 1),
@@ -191,7 +192,7 @@ ASSIGNMENT_NAMES = ("passw", "pwd", "secret", "token", "api_key", "apikey", "api
                     "credential", "client_secret", "auth_key", "passphrase")
 _ASSIGNMENT_SET = frozenset(ASSIGNMENT_NAMES)
 _PASSWORD_NAMES = ("passw", "pwd", "passphrase")
-_OPERATOR = r"(?:[\"']?[ \t]*(?:=|:=|::=|:::=|\?=|:|=>|\.=)|[\"'][ \t]*,)"
+_OPERATOR = r"(?:[\"']?[ \t]*(?:=|:=|::=|:::=|\?=|:|=>|\.=))"
 _ASSIGNMENT = re.compile(
     r"([A-Za-z0-9_.\-]*)" + _OPERATOR + r"[ \t]*[\"'`]?([^\s\"'`,;)\]}]{6,})")
 _OPERATOR_AFTER = re.compile(r"[A-Za-z0-9_.\-]*" + _OPERATOR)
@@ -204,13 +205,17 @@ _REFERENCE_NAME = re.compile(
 
 _PLACEHOLDER_WORDS = re.compile(
     r"(?i)redacted|removed|rotated|revoked|changeme|change_me|placeholder|dummy|example|"
-    r"sample|your[_\-]|my[_\-]?(?:secret|token|pass)|insert|replace|fake|\.\.\.|…|\*\*\*|"
+    r"sample|your[_\-]|insert|replace|fake|\.\.\.|…|\*\*\*|"
     r"^x+$|xxxx|<[^>]*>|\$\{|\$\(|^\$[A-Za-z_]|\{\{|%\(|%s|\benv\b")
 _REFERENCE_VALUE = re.compile(
     r"(?i)^(?:arn:|vault:|secret/|kv/|secrets?manager|projects/[^/]+/secrets/|"
     r"https?://|ssm:|/|~/|\./|\.\./|[A-Za-z]:\\|\d{4}-\d\d-\d\d|\d+$|"
     r"(?:true|false|none|null|yes|no|required|optional)$)")
 _KEBAB_NAME = re.compile(r"^[a-z][a-z]*(?:[\-_.][a-z0-9]+)*$")
+# code and names of variables: `token = match.group(0)`, `token: GITHUB_TOKEN`,
+# `secret: secrets.DEPLOY_KEY`
+_CODE_OR_NAME = re.compile(r"^(?:[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)*\(.*|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+"
+                           r"|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[a-z]+(?:_[a-z]+)+)$")
 
 
 def is_placeholder(value: str, prefix: str = "") -> bool:
@@ -254,48 +259,69 @@ def assigned_value_is_secret(name: str, value: str) -> bool:
     lowered = name.lower()
     if any(p in lowered for p in _PASSWORD_NAMES):
         return _classes(value) >= 2 or len(value) >= 12
-    if _KEBAB_NAME.match(value) or _UUID.fullmatch(value):
+    if _KEBAB_NAME.match(value) or _UUID.fullmatch(value) or _CODE_OR_NAME.match(value):
         return False  # `secretName: tls-cert-prod`: a name, not its value
     return _classes(value) >= 2 and entropy(value) >= 2.5
 
 
 # --- the generic rule: a long random string ------------------------------------------------
 
-_TOKEN_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-")
+_TOKEN_BYTES = frozenset(
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-.~")
 _RUN_TABLE = bytes(97 if i in _TOKEN_BYTES else (10 if i == 10 else 32) for i in range(256))
-GENERIC_MIN = 20
+GENERIC_MIN = 16  # letters and digits in the token, separators not counted
 _RUN = b"a" * GENERIC_MIN
-_TOKEN = re.compile(r"(?<![A-Za-z0-9+/=_\-.@%&])[A-Za-z0-9+/=_\-]{" + str(GENERIC_MIN) + ",}")
-_HEX = re.compile(r"[0-9a-fA-F]+")
+_TOKEN = re.compile(r"(?<![A-Za-z0-9+/=_\-.~])[A-Za-z0-9+/=_\-.~]{" + str(GENERIC_MIN) + ",}")
+_HEX = re.compile(r"[0-9a-f]+|[0-9A-F]+")  # one case: a hash, a commit, an id
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-_SRI = re.compile(r"sha(?:1|224|256|384|512)[-_]")
-_WORDY_PART = re.compile(r"[A-Za-z]?[a-z]+|[A-Z]{2,}|\d+")
-GENERIC_ENTROPY = 3.5  # bits a character; a 20-character random base62 string has ~4.1
+_SRI = re.compile(r"(?i)sha(?:1|224|256|384|512)[-_]")
+_SEPARATORS = re.compile(r"[/_\-.+=~]+")
+_RUNS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+_WORDLIKE = re.compile(r"(?i)(?!.*[bcdfghjklmnpqrstvwxz]{4})[a-z]{4,}")
+_VOWELS = frozenset("aeiouyAEIOUY")
+# Before the token, a label that makes it an identifier, not a credential.
+_ID_LABEL = re.compile(r"(?i)(?:\bids?|_id|-id|\bidentifier|\btrace|\bspan|\brequest|"
+                       r"\bcorrelation|\bfingerprint|\bdigest|\bchecksum|\bhash|\bnonce|"
+                       r"\betag|\bsha\d*|\bmd5|\bcommit|\bnode)\W{0,4}$")
+# Object ids of well-known services (not secrets): Stripe's `ch_…`, `cus_…` and the like;
+# AWS resource ids (`mrk-…`, `vol-…`).
+_ID_PREFIX = re.compile(r"(?:ch|cus|pi|pm|py|evt|in|ii|sub|si|price|prod|txn|re|src|seti|"
+                        r"acct|po|tr|card|ba|req|mrk|vol|snap|ami|sg|subnet|vpc|eni|i|r)[_\-]"
+                        r"[A-Za-z0-9]+$")
+# A distinctive prefix and a long hex body: `CLOJARS_…`, `PMAK-…`, `shippo_live_…`
+_PREFIXED_HEX = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[_\-][A-Za-z0-9]+)*?[_\-]"
+                           r"(?:[0-9a-f]{32,}|[0-9A-F]{32,})(?:[_\-][A-Za-z0-9]+)*")
+GENERIC_ENTROPY = 3.3  # bits a character; random letters and digits have 4 or more
 
 
 def _random_looking(token: str) -> bool:
-    """A long string that reads as random: mixed letters and digits, high entropy, and not a
-    hash, UUID, integrity value, path or slug."""
-    token = token.strip("=-_/")
-    if len(token) < GENERIC_MIN or _HEX.fullmatch(token) or _SRI.match(token):
+    """A string that reads as random letters and digits (a key or token), and not a hash,
+    UUID, integrity value, id, path, slug, host or camel-case name."""
+    token = token.strip("=-_/.~+")
+    if _SRI.match(token) or is_placeholder(token):
         return False
-    if _UUID.search(token) and len(_UUID.sub("", token)) < 8:
+    parts = [p for p in _SEPARATORS.split(token) if p]
+    alnum = "".join(parts)
+    if len(alnum) < GENERIC_MIN or _UUID.search(token) and len(_UUID.sub("", token)) < 8:
         return False
-    if not any(c.isdigit() for c in token) or not any(c.isalpha() for c in token):
+    if _ID_PREFIX.match(token):
         return False
-    # slugs and paths (`payments-api-7d9f8b6c5-x2k4p`, `runbooks/secret-exposure`): parts
-    # that are words or numbers; a secret's longest part is itself long and mixed
-    longest = max(re.split(r"[/_\-.+=]", token), key=len)
-    if len(longest) < 16 or _HEX.fullmatch(longest):
+    if _PREFIXED_HEX.fullmatch(token) and not _HEX.fullmatch(parts[0]):
+        return True
+    random_chars = transitions = 0
+    for part in parts:
+        if len(part) >= 8 and _HEX.fullmatch(part) or part.isdigit():
+            continue  # hashes, commits, numbers
+        runs = _RUNS.findall(part)
+        for run in runs:
+            if len(run) >= 4 and (run.isdigit() or _WORDLIKE.fullmatch(run)
+                                  and sum(c in _VOWELS for c in run) * 4 >= len(run)):
+                continue  # a number, or a word of a name (`ReadOnlyAccess2024`)
+            random_chars += len(run)
+        transitions += len(runs) - 1
+    if random_chars < GENERIC_MIN or random_chars * 2 < len(alnum) or transitions < 4:
         return False
-    if entropy(longest) < GENERIC_ENTROPY:
-        return False
-    # camelCase words and numbers (`ReadOnlyAccess2024Policy`) are names
-    words = _WORDY_PART.findall(longest)
-    if len(words) <= max(3, len(longest) // 6):
-        return False
-    transitions = sum(1 for a, b in zip(longest, longest[1:]) if a.isdigit() != b.isdigit())
-    return transitions >= 3 and not is_placeholder(token)
+    return entropy(alnum) >= GENERIC_ENTROPY
 
 
 def _generic_spans(text: str, raw: bytes) -> list[tuple[int, int]]:
@@ -521,6 +547,7 @@ def find_secrets(text: str, found: Mapping[str, Sequence[int]] | None = None,
     for start, end in run_lines:
         line = text.count("\n", 0, start) + 1
         if line not in hits and any(_random_looking(m.group(0))
+                                    and not _ID_LABEL.search(text, start, m.start())
                                     for m in _TOKEN.finditer(text, start, end)):
             hits[line] = SecretHit(line, GENERIC_KIND)
     return sorted(hits.values(), key=lambda h: h.line)
