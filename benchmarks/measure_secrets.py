@@ -41,7 +41,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tooling"))
 
-from postmortem_kb.core.secrets import find_secrets  # noqa: E402
+from postmortem_kb.core.secrets import _prefix, find_secrets, is_placeholder  # noqa: E402
 
 SENTENCE = "The value found in the CI log was {} (now revoked)."
 
@@ -70,7 +70,8 @@ ORDINARY = [
     "Reverted by 9b1d4e7 (see PR #4411).",
     "sha256 of the dump: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
     "md5 of the sample: 44d88612fea8a8f36de82e1278abb02f",
-    "image: registry.example.com/payments/api@sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    "image: registry.example.com/payments/api@sha256:"
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
     "CloudTrail event id 3b2a1c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d shows the AssumeRole call.",
     "Request id 7f1c2d3e-4b5a-6978-8a9b-0c1d2e3f4a5b returned 403.",
     "Pod payments-api-7d9f8b6c5-x2k4p restarted 14 times.",
@@ -227,7 +228,8 @@ def _go_expr(text: str, pos: int, rng: random.Random, as_regex: bool = False
     return "".join(p for p in parts if p is not None), pos
 
 
-_ASSIGNED = re.compile(r"""^\s*[\w.\-"'$\[\]]+\s*(?::=|=|:(?!//)|=>)\s*["'`]?([^"'`\s;,]+)["'`;,]*\s*$""")
+_ASSIGNED = re.compile(r"""^\s*[\w.\-"'$\[\]]+\s*(?::=|=|:(?!//)|=>)\s*["'`]?"""
+                       r"""([^"'`\s;,]+)["'`;,]*\s*$""")
 
 
 def _value_of_line(line: str) -> str | None:
@@ -419,25 +421,42 @@ def main() -> None:
     theirs = detect_secrets(ds_python, list(sets.values())) if ds_python else {}
 
     counts = {peer: peers.count(peer) for peer in dict.fromkeys(peers)}
+    lines = {k: p.read_text(encoding="utf-8").splitlines() for k, p in sets.items()}
     print(f"values: {len(peers)} ({', '.join(f'{p} {n}' for p, n in counts.items())}); "
-          f"ordinary lines: {sum(1 for _ in open(sets['c'], encoding='utf-8'))} "
+          f"ordinary lines: {len(lines['c'])} "
           f"({len(ORDINARY)} written, the rest from the sample post-mortems)")
     print()
     print("| set | lines | PM401 | detect-secrets |")
     print("|---|---|---|---|")
     names = {"a": "(a) `name = value`", "b": "(b) bare in a sentence",
              "c": "(c) ordinary lines: false alarms"}
+
+    def cell(found: int, total: int, key: str) -> str:
+        return f"{found} ({found / total:.0%})" if key != "c" else str(found)
+
     for key, path in sets.items():
-        total = sum(1 for _ in open(path, encoding="utf-8"))
-        mine = len(ours[key][0])
-        cell = lambda n: f"{n} ({n / total:.0%})" if key != "c" else str(n)  # noqa: E731
+        total = len(lines[key])
         ds = theirs.get(str(path))
-        print(f"| {names[key]} | {total} | {cell(mine)} | {cell(len(ds[0])) if ds else '-'} |")
+        print(f"| {names[key]} | {total} | {cell(len(ours[key][0]), total, key)} | "
+              f"{cell(len(ds[0]), total, key) if ds else '-'} |")
+    # values that PM401 treats as placeholders on purpose (all one character, `xxxx`,
+    # `EXAMPLE`, `fake`, `<…>`): the recall on the others too
+    values = [line[len(SENTENCE.split("{}")[0]):-len(SENTENCE.split("{}")[1])]
+              for line in lines["b"]]
+    real = [i for i, v in enumerate(values, 1) if not is_placeholder(v, _prefix(v))]
+    ds_b = theirs[str(sets["b"])][0] if theirs else set()
+    print(f"| (b) without the {len(values) - len(real)} placeholders | {len(real)} | "
+          f"{cell(len(ours['b'][0] & set(real)), len(real), 'b')} | "
+          f"{cell(len(ds_b & set(real)), len(real), 'b') if theirs else '-'} |")
     print()
-    print("(b) by peer: " + "; ".join(
-        f"{peer}: PM401 {sum(1 for i, p in enumerate(peers, 1) if p == peer and i in ours['b'][0])}"
-        + (f", detect-secrets {sum(1 for i, p in enumerate(peers, 1) if p == peer and i in theirs[str(sets['b'])][0])}"
-           if theirs else "") + f" of {n}" for peer, n in counts.items()))
+    by_peer = []
+    for peer, n in counts.items():
+        rows = {i for i, p in enumerate(peers, 1) if p == peer}
+        text = f"{peer}: PM401 {len(rows & ours['b'][0])}"
+        if theirs:
+            text += f", detect-secrets {len(rows & ds_b)}"
+        by_peer.append(f"{text} of {n}")
+    print("(b) by peer: " + "; ".join(by_peer))
     size = sum(p.stat().st_size for p in sets.values())
     print(f"time over the three sets ({size / 1000:.0f} kB): PM401 "
           f"{sum(t for _, t in ours.values()):.3f} s"

@@ -212,7 +212,9 @@ CATALOGUE: tuple[Rule, ...] = (
                       "| A1 | Push protection | Developer Experience | 2026-05-31 | done | |\n",
                       "section 11")),
     Rule("PM401", "secret", "error", "draft",
-         "a secret (cloud key, private key, token, password)",
+         "a secret: a provider's key or token, a private key, a password in a URL, "
+         "header or command, a secret assignment, a long random string; also split by "
+         "Markdown, and in evidence notes and copied text evidence",
          "remove it, write `[REDACTED]` instead, and rotate the secret",
          bad=Example("The key was AKIAQYLPMN5HHHFPZAM2."),
          good=Example("The key was `[REDACTED]` (rotated).")),

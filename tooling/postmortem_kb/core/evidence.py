@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from . import safejson
+from .catalogue import RULES
 from .config import Config
 from .errors import PostmortemError, UsageError
 from .files import replace_atomically, write_new
@@ -562,9 +563,9 @@ def evidence_secrets(config: Config, pm: Postmortem) -> list[Finding]:
         rel = config.relative(Path(path))
         for hit in find_secrets(text):
             what = "the evidence manifest" if entry == MANIFEST else "this evidence file"
-            findings.append(Finding(rel, hit.line, "PM401", "error",
+            findings.append(Finding(rel, hit.line, "PM401", RULES["PM401"].severity,
                                     f"{what} holds {hit.kind} on this line: "
-                                    + (f"remove it from the note or URL, write `[REDACTED]`, "
+                                    + ("remove it from the note or URL, write `[REDACTED]`, "
                                        "and rotate the secret" if entry == MANIFEST
                                        else EVIDENCE_FIX)))
     return findings

@@ -14,9 +14,9 @@ from __future__ import annotations
 import html
 import math
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Mapping, Sequence
 
 import ahocorasick
 
@@ -214,7 +214,8 @@ _REFERENCE_VALUE = re.compile(
 _KEBAB_NAME = re.compile(r"^[a-z][a-z]*(?:[\-_.][a-z0-9]+)*$")
 # code and names of variables: `token = match.group(0)`, `token: GITHUB_TOKEN`,
 # `secret: secrets.DEPLOY_KEY`
-_CODE_OR_NAME = re.compile(r"^(?:[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)*\(.*|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+"
+_CODE_OR_NAME = re.compile(r"^(?:[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*\(.*"
+                           r"|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+"
                            r"|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[a-z]+(?:_[a-z]+)+)$")
 
 
@@ -385,7 +386,7 @@ TRIGGERS: frozenset[str] = frozenset(_BY_TRIGGER) | set(ASSIGNMENT_NAMES) | _SPL
 
 
 @lru_cache(maxsize=1)
-def _own_automaton() -> "ahocorasick.Automaton":
+def _own_automaton() -> ahocorasick.Automaton:
     automaton = ahocorasick.Automaton()
     for word in TRIGGERS:
         automaton.add_word(word, word)
@@ -422,7 +423,7 @@ def _family_hits(text: str, found: Mapping[str, Sequence[int]],
     """(offset, kind) of every family match that is not a placeholder, sought only where a
     trigger word occurs (on its line, or right there for a token prefix) or, for families
     without one, on lines with a long token run."""
-    hits = []
+    hits: list[tuple[int, str]] = []
     tried: set[tuple[int, int, int]] = set()
     for trigger in _BY_TRIGGER.keys() & found.keys():
         for family in _BY_TRIGGER[trigger]:
