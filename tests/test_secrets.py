@@ -89,7 +89,7 @@ SECRETS = [
     ("secret access key", "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYzq8Mv2Tk1"),
     ("connection string password", "Server=db;User Id=sa;Password=Pq7!xZ2#rT;"),
     ("generic lower-case letters and digits", "then 9nq2vkx7tm4wz8hp3rj6 was used"),
-    ("generic upper-case with dashes", "key A3-QW7ZK2-9XJ4RT2VBN8-M3K7Q-2PLX9-8WZR4"),
+    ("generic upper-case with dashes", "key A3-QW7ZK2-9XJ4RT2VBN8M3K7Q2PL-X98WZR4"),
     ("generic dotted", "token dp.pt.k7x2m9q4w8z3v6b1n5r0t7y2u4i9o3p6a8s1d5f"),
     ("generic prefix and hex", "CLOJARS_" + HEX32 + HEX32[:16]),
     ("generic mixed-case hex", "6d2FabeB6ADd229Bc199FabA28fD3efb57dF0bD3"),

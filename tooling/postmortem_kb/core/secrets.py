@@ -61,7 +61,7 @@ _UNANCHORED = frozenset({
     "curl", "authorization", "password=", "pwd=", "sentry", "datadog",
     "dd_api", "dd_app", "dd-api", "dd-app", "discord", "heroku", "cloudflare", "private key",
     "accountkey=", "sig=", "hooks.slack.com", "webhook.office.com",
-    "private_key_id", "nral", "sntry"})
+    "private_key_id", "nral", "sntry", "@"})
 
 
 _B = r"(?<![A-Za-z0-9_])"  # a token starts here (no `\b`: `_` and `-` start some tokens)
@@ -174,7 +174,7 @@ FAMILIES: tuple[_Family, ...] = (
     _family("a JSON web token", ("eyj",),
             _B + r"(eyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{10,})", 1),
     # credentials in URLs, commands and headers
-    _family("a password in a URL", ("://",),
+    _family("a password in a URL", ("@",),
             r"(?<=[A-Za-z0-9])://([^\s:/@?#\"'<>`]{1,64}):([^\s/@\"'<>`]{1,128})@[A-Za-z0-9\[]",
             2),
     _family("a password in a curl command", ("curl",),
@@ -267,9 +267,11 @@ def assigned_value_is_secret(name: str, value: str) -> bool:
 
 # --- the generic rule: a long random string ------------------------------------------------
 
-_TOKEN_BYTES = frozenset(
-    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-.~")
-_RUN_TABLE = bytes(97 if i in _TOKEN_BYTES else (10 if i == 10 else 32) for i in range(256))
+# A line is looked at when it holds 16 letters, digits, `_`, `+` or `=` in a row; `-`, `.`
+# and `/` end a run, so hyphenated words, host names, URLs and paths do not make a line a
+# candidate (a token with them is still taken whole, and judged whole, once its line is).
+_RUN_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+=_")
+_RUN_TABLE = bytes(97 if i in _RUN_BYTES else (10 if i == 10 else 32) for i in range(256))
 GENERIC_MIN = 16  # letters and digits in the token, separators not counted
 _RUN = b"a" * GENERIC_MIN
 _TOKEN = re.compile(r"(?<![A-Za-z0-9+/=_\-.~])[A-Za-z0-9+/=_\-.~]{" + str(GENERIC_MIN) + ",}")
@@ -325,6 +327,23 @@ def _random_looking(token: str) -> bool:
     return entropy(alnum) >= GENERIC_ENTROPY
 
 
+_RunLine = tuple[int, int, list[re.Match[str]]]
+_TRANSITION = re.compile(r"[A-Za-z](?=[0-9])|[0-9](?=[A-Za-z])|[a-z](?=[A-Z])")
+
+
+def _random_lines(text: str, raw: bytes) -> list[_RunLine]:
+    """The lines with a token that may be random (at least 16 characters, three changes
+    between digits, lower and upper case), with those tokens: what the generic rule and the
+    families without a trigger word look at."""
+    found = []
+    for start, end in _generic_spans(text, raw):
+        tokens = [m for m in _TOKEN.finditer(text, start, end)
+                  if len(_TRANSITION.findall(m.group(0))) >= 3]
+        if tokens:
+            found.append((start, end, tokens))
+    return found
+
+
 def _generic_spans(text: str, raw: bytes) -> list[tuple[int, int]]:
     """(start, end) of the lines holding a run of GENERIC_MIN token characters: one
     `bytes.translate` and `find`, instead of a regular expression over every character."""
@@ -349,6 +368,8 @@ _INVISIBLE_RE = re.compile(f"[{_INVISIBLE}]")
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9\-]*(?:\s[^<>]*)?/?>")
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 # (a backtick is no splitter worth a second look: `AKIA`…` shows as two code spans)
+_SPLIT_CHARS = (("&", ("&#",)), ("\\", ("\\_", "\\-", "\\*")),
+                *((c, (c,)) for c in _INVISIBLE))
 _SPLITTER = re.compile(r"[*<&\\~" + _INVISIBLE + "]")
 
 
@@ -373,16 +394,12 @@ _BY_TRIGGER: dict[str, tuple[_Family, ...]] = {
 _RUN_FAMILIES = tuple(f for f in FAMILIES if not f.triggers)
 # A line split by Markdown is scanned again as rendered where a token prefix or a split
 # mark occurs (not for words of context, nor for prefixes too common to say much).
-_CONTEXT_TRIGGERS = _UNANCHORED | {"://", "key-", "secret_"}
-# Where Markdown could split a token whose prefix is thus broken: `ghp\_…` (each prefix
-# with `_` or `-` escaped), and a zero-width space or soft hyphen, the common invisible
-# characters. (An entity or another invisible character inside the prefix itself is not
-# sought: every first character outside the letters slows the shared pass for all files.)
-_ESCAPED = {t.replace("_", "\\_").replace("-", "\\-"): t for t in _BY_TRIGGER
-            if ("_" in t or "-" in t) and t[0].isalnum()}
-_SPLIT_MARKS = frozenset({*_ESCAPED, "\u200b", "\u00ad"})
-_RENDER_TRIGGERS = frozenset(_BY_TRIGGER) - _CONTEXT_TRIGGERS | _SPLIT_MARKS
-TRIGGERS: frozenset[str] = frozenset(_BY_TRIGGER) | set(ASSIGNMENT_NAMES) | _SPLIT_MARKS
+_CONTEXT_TRIGGERS = _UNANCHORED | {"@", "key-", "secret_"}
+# One-character triggers are found with `str.find` (memchr speed), not in the shared pass,
+# where every first character outside the letters slows the scan of every file.
+_CHARS = frozenset(t for t in _BY_TRIGGER if len(t) == 1)
+_RENDER_TRIGGERS = frozenset(_BY_TRIGGER) - _CONTEXT_TRIGGERS - _CHARS
+TRIGGERS: frozenset[str] = (frozenset(_BY_TRIGGER) | set(ASSIGNMENT_NAMES)) - _CHARS
 
 
 @lru_cache(maxsize=1)
@@ -418,13 +435,23 @@ def _value_of(family: _Family, match: re.Match[str]) -> str:
     return next((g for g in match.groups() if g), match.group(0))
 
 
+def _positions(text: str, char: str) -> list[int]:
+    found = []
+    at = text.find(char)
+    while at >= 0:
+        found.append(at)
+        at = text.find(char, at + 1)
+    return found
+
+
 def _family_hits(text: str, found: Mapping[str, Sequence[int]],
-                 run_lines: Sequence[tuple[int, int]]) -> list[tuple[int, str]]:
+                 run_lines: Sequence[_RunLine]) -> list[tuple[int, str]]:
     """(offset, kind) of every family match that is not a placeholder, sought only where a
     trigger word occurs (on its line, or right there for a token prefix) or, for families
     without one, on lines with a long token run."""
     hits: list[tuple[int, str]] = []
     tried: set[tuple[int, int, int]] = set()
+    found = {**found, **{c: _positions(text, c) for c in _CHARS if c in text}}
     for trigger in _BY_TRIGGER.keys() & found.keys():
         for family in _BY_TRIGGER[trigger]:
             for pos in found[trigger]:
@@ -441,7 +468,7 @@ def _family_hits(text: str, found: Mapping[str, Sequence[int]],
                 tried.add((id(family), start, end))
                 for match in family.pattern.finditer(text, start, end):
                     _keep(family, match, hits)
-    for start, end in run_lines:
+    for start, end, _ in run_lines:
         line = text[start:end]
         for family in _RUN_FAMILIES:
             if family.cased and not any(mark in line for mark in family.cased):
@@ -488,6 +515,7 @@ def _prefix(value: str) -> str:
     return ""
 
 
+_PROSE_AFTER = frozenset(" ,.;)")
 _NAME_BEFORE = frozenset(" \t\n\"'{(,;[|*`>$")
 
 
@@ -495,6 +523,9 @@ def _assignment_hits(text: str, found: Mapping[str, Sequence[int]]) -> list[tupl
     hits = []
     for name in _ASSIGNMENT_SET & found.keys():
         for pos in found[name]:
+            after = text[pos + len(name):pos + len(name) + 2]
+            if after[:1] in _PROSE_AFTER and after[1:].isalpha():
+                continue  # "the token was revoked", "tokens, keys": no value is assigned
             if not _OPERATOR_AFTER.match(text, pos + len(name)):
                 continue  # prose ("the token was revoked"): no value is assigned
             start = pos
@@ -522,7 +553,7 @@ def find_secrets(text: str, found: Mapping[str, Sequence[int]] | None = None,
         found = triggers_in(text)
     # one byte a character (anything else becomes `?`), so offsets stay those of `text`
     raw = text.encode("ascii", "replace")
-    run_lines = _generic_spans(text, raw)
+    run_lines = _random_lines(text, raw)
     offsets = _family_hits(text, found, run_lines) + _assignment_hits(text, found)
     hits: dict[int, SecretHit] = {}
     for offset, kind in offsets:
@@ -533,6 +564,11 @@ def find_secrets(text: str, found: Mapping[str, Sequence[int]] | None = None,
         # tag, a backslash or an invisible character: scan such lines again as rendered.
         spans = {_line_span(text, pos) for word in _RENDER_TRIGGERS & found.keys()
                  for pos in found[word]}
+        # entities, backslash escapes and invisible characters can break the prefix too
+        for char, marks in _SPLIT_CHARS:
+            if char in text:
+                spans.update(_line_span(text, pos) for pos in _positions(text, char)
+                             if any(mark in text[pos:pos + 2] for mark in marks))
         for start, end in sorted(spans):
             line_text = text[start:end]
             if not _SPLITTER.search(line_text):
@@ -545,11 +581,11 @@ def find_secrets(text: str, found: Mapping[str, Sequence[int]] | None = None,
                 again = find_secrets(shown, render=False)
                 if again:
                     hits[line] = SecretHit(line, again[0].kind, rendered=True)
-    for start, end in run_lines:
+    for start, _, tokens in run_lines:
         line = text.count("\n", 0, start) + 1
         if line not in hits and any(_random_looking(m.group(0))
                                     and not _ID_LABEL.search(text, start, m.start())
-                                    for m in _TOKEN.finditer(text, start, end)):
+                                    for m in tokens):
             hits[line] = SecretHit(line, GENERIC_KIND)
     return sorted(hits.values(), key=lambda h: h.line)
 
