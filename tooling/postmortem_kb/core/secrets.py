@@ -363,7 +363,9 @@ def _generic_spans(text: str, raw: bytes) -> list[tuple[int, int]]:
 
 # --- rendering: what a page shows --------------------------------------------------------
 
-_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u2061\u2062\u2063\u2064"
+# (not U+2061-2064: `in` looks for them at memchr speed only when their low byte is rare, and
+# theirs are `a`-`d`)
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"
 _INVISIBLE_RE = re.compile(f"[{_INVISIBLE}]")
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9\-]*(?:\s[^<>]*)?/?>")
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
@@ -452,7 +454,7 @@ def _family_hits(text: str, found: Mapping[str, Sequence[int]],
     hits: list[tuple[int, str]] = []
     tried: set[tuple[int, int, int]] = set()
     found = {**found, **{c: _positions(text, c) for c in _CHARS if c in text}}
-    for trigger in _BY_TRIGGER.keys() & found.keys():
+    for trigger in [t for t in found if t in _BY_TRIGGER]:
         for family in _BY_TRIGGER[trigger]:
             for pos in found[trigger]:
                 if family.cased and text[pos:pos + len(trigger)] not in family.cased:
@@ -515,16 +517,28 @@ def _prefix(value: str) -> str:
     return ""
 
 
-_PROSE_AFTER = frozenset(" ,.;)")
+_PROSE_AFTER = frozenset(" ,.;)]|")
+_PLURAL_AFTER = frozenset(" \n,.;)]|")
+_OPERATOR_START = frozenset(("=", ":", " ", "\t", "", '"', "'"))
+
+
+def _is_prose(after: str) -> bool:
+    """After a secret-looking name: prose (`token was`, `tokens are`, `token's`, `token.`),
+    not an assignment (`token:`, `token =`, `token_url:`, `tokenUrl:`)."""
+    first, second = after[:1], after[1:2]
+    if first == "\n" or first in _PROSE_AFTER and second not in _OPERATOR_START:
+        return True
+    return (first == "s" and second in _PLURAL_AFTER) or (first in "'’" and second == "s")
+
 _NAME_BEFORE = frozenset(" \t\n\"'{(,;[|*`>$")
 
 
 def _assignment_hits(text: str, found: Mapping[str, Sequence[int]]) -> list[tuple[int, str]]:
     hits = []
-    for name in _ASSIGNMENT_SET & found.keys():
+    for name in [n for n in found if n in _ASSIGNMENT_SET]:
         for pos in found[name]:
             after = text[pos + len(name):pos + len(name) + 2]
-            if after[:1] in _PROSE_AFTER and after[1:].isalpha():
+            if _is_prose(after):
                 continue  # "the token was revoked", "tokens, keys": no value is assigned
             if not _OPERATOR_AFTER.match(text, pos + len(name)):
                 continue  # prose ("the token was revoked"): no value is assigned
@@ -562,7 +576,7 @@ def find_secrets(text: str, found: Mapping[str, Sequence[int]] | None = None,
     if render:
         # The page shows a key whole that the source splits with emphasis, an entity, a
         # tag, a backslash or an invisible character: scan such lines again as rendered.
-        spans = {_line_span(text, pos) for word in _RENDER_TRIGGERS & found.keys()
+        spans = {_line_span(text, pos) for word in found if word in _RENDER_TRIGGERS
                  for pos in found[word]}
         # entities, backslash escapes and invisible characters can break the prefix too
         for char, marks in _SPLIT_CHARS:
