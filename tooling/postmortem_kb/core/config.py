@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from .blame import PATTERNS as BLAME_PATTERNS
 from .catalogue import enabled as enabled_rules
 from .errors import ConfigError
 from .model import DEFAULT_TYPES
@@ -24,27 +25,6 @@ PLUGIN_NAME = "postmortems"
 DEFAULT_TITLE_FORMAT = "Post-mortem – {type_name} – {quarter}"
 AUDIENCE_ENV = "POSTMORTEM_AUDIENCE"
 
-DEFAULT_BLAME_TERMS: dict[str, str] = {
-    "human error": "describe the conditions that made the action possible "
-                   "(a missing guardrail, an unclear runbook, a confusing interface)",
-    "careless": "describe what the system allowed, e.g. 'the tool accepted the command "
-                "without a confirmation step'",
-    "carelessness": "describe what the system allowed rather than a person's care",
-    "should have known": "say what information was or was not available at the time",
-    "negligent": "describe the gap in process or tooling",
-    "negligence": "describe the gap in process or tooling",
-    "blame": "describe contributing factors; post-mortems here are blameless",
-    "blamed": "describe contributing factors; post-mortems here are blameless",
-    "fault of": "describe contributing factors rather than whose fault it was",
-    "'s fault": "describe contributing factors rather than whose fault it was",
-    "sloppy": "describe the missing check or guardrail",
-    "incompetent": "describe the missing training, documentation or tooling",
-    "lazy": "describe the incentives or time pressure involved",
-    "stupid": "describe the decision in the context it was made",
-    "idiot": "describe the decision in the context it was made",
-    "forgot to": "say which step was not part of the checklist or automation",
-    "ignored the alert": "say why the alert was not acted on (noise, routing, fatigue)",
-}
 
 
 class _TolerantLoader(yaml.SafeLoader):
@@ -87,7 +67,8 @@ class Config:
     default_template: str = "security"
     title_format: str = DEFAULT_TITLE_FORMAT
     types: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_TYPES))
-    blame_terms: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_BLAME_TERMS))
+    blame_terms: dict[str, str] = field(default_factory=dict)  # added to core/blame.py's
+    blame_disable: tuple[str, ...] = ()  # built-in PM501 patterns switched off
     audience: str = "internal"
     include_drafts: bool = False
     evidence_max_bytes: int = 10 * 1024 * 1024
@@ -254,7 +235,7 @@ def config_from_options(root: Path, options: dict[str, Any], docs_dir: str = "po
     config = Config(root=root, docs_dir=str(docs_dir), site_url=site_url)
     known = {"id_prefix", "default_template", "title_format", "types", "blame_terms",
              "audience", "include_drafts", "evidence_max_bytes", "overdue_fail_days",
-             "select", "ignore"}
+             "select", "ignore", "blame_disable"}
     unknown = sorted(set(options) - known)
     if unknown:
         raise ConfigError(f"unknown `{PLUGIN_NAME}` setting(s): {', '.join(unknown)}; "
@@ -306,6 +287,18 @@ def config_from_options(root: Path, options: dict[str, Any], docs_dir: str = "po
             raise ConfigError("blame_terms must be a list of terms or a mapping term: "
                               "suggested rewording", path=CONFIG_FILE)
         config.blame_terms.update(extra)
+    disable = options.get("blame_disable")
+    if disable is not None:
+        if isinstance(disable, str):
+            disable = [disable]
+        unknown_patterns = [str(p) for p in disable if p not in BLAME_PATTERNS] \
+            if isinstance(disable, list) else None
+        if unknown_patterns is None or unknown_patterns:
+            raise ConfigError(f"blame_disable must list built-in PM501 patterns: "
+                              f"{', '.join(BLAME_PATTERNS)}"
+                              + (f" (not {', '.join(unknown_patterns)})" if unknown_patterns
+                                 else ""), path=CONFIG_FILE)
+        config.blame_disable = tuple(disable)
 
     for name in ("select", "ignore"):
         value = options.get(name)

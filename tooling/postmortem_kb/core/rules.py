@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import ahocorasick
 
-from . import sanitize, secrets
+from . import blame, sanitize, secrets
 from .audience import marker_findings
 from .catalogue import RULES, rule_ids_in
 from .config import Config
@@ -49,29 +49,15 @@ _IGNORE = re.compile(r"<!--\s*postmortem-ignore\b(.*?)-->", re.S)
 
 
 
-@lru_cache(maxsize=16)
-def _blame_pattern(terms: tuple[str, ...]) -> re.Pattern[str]:
-    parts = []
-    for term in sorted(terms, key=len, reverse=True):
-        escaped = re.escape(term).replace("'", "['’]")
-        if term[:1].isalnum():
-            escaped = r"\b" + escaped
-        elif term.startswith("'"):
-            escaped = r"(?<=\w)" + escaped  # "Sam's fault": the name is any word
-        if term[-1:].isalnum():
-            escaped += r"\b"
-        parts.append(escaped)
-    return re.compile("|".join(parts), re.I)
-
-
 _PLACEHOLDER_TRIGGERS = ("{{", "todo", "tbd", "fixme")
 
 
 @lru_cache(maxsize=16)
 def _automaton(blame_terms: tuple[str, ...]) -> ahocorasick.Automaton:
     words = set(secrets.TRIGGERS) | set(_PLACEHOLDER_TRIGGERS)
-    for _, cores in _term_cores(blame_terms):
-        words.update(cores)
+    words.update(blame.TRIGGERS)
+    for word in blame.term_triggers(blame_terms):
+        words.update({word, word.replace("'", "’")})
     automaton = ahocorasick.Automaton()
     for word in words:
         automaton.add_word(word, word)
@@ -473,34 +459,17 @@ def front_matter_text(pm: Postmortem) -> str:
 
 def _blame(pm: Postmortem, config: Config, out: _Collector, found: dict[str, list[int]]
            ) -> None:
-    text = pm.masked_body
-    present = tuple(term for term, cores in _term_cores(tuple(config.blame_terms))
-                    if any(core in found for core in cores))
-    if not present:
-        return
-    pattern = _blame_pattern(present)
-    lowered_terms = {k.lower(): v for k, v in config.blame_terms.items()}
-    for match in pattern.finditer(text):
-        phrase = match.group(0)
-        key = phrase.lower().replace("’", "'")
-        suggestion = lowered_terms.get(key)
-        if suggestion is None:
-            suggestion = next((v for k, v in lowered_terms.items() if key.endswith(k)),
-                              "describe the system and conditions instead")
-        out.add(_line(text, match.start(), pm.body_line), "PM501",
-                f"blame-laden wording \"{phrase}\": {suggestion} (the blameless-writing guide: "
-                f"{config.docs_dir}/guide/index.md; silence a deliberate use "
-                f"with `<!-- {IGNORE_MARK} PM501 -->` on the line)")
-
-
-@lru_cache(maxsize=16)
-def _term_cores(terms: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """Each term with its lower-case spellings, for a quick substring test."""
-    cores = []
-    for term in terms:
-        low = term.lower()
-        cores.append((term, (low, low.replace("'", "’")) if "'" in low else (low,)))
-    return tuple(cores)
+    """PM501: blame-laden sentences (core/blame.py), one finding per sentence."""
+    body_start = 0
+    for _ in range(pm.body_line - 1):
+        body_start = pm.text.index("\n", body_start) + 1
+    for hit in blame.find(pm.text, body_start, found, config.blame_terms,
+                          config.blame_disable):
+        label = hit.pattern[5:] if hit.pattern.startswith("term:") else hit.pattern
+        out.add(_line(pm.text, hit.offset), "PM501",
+                f"blame-laden wording \"{hit.phrase[:60]}\" ({label}): {hit.suggestion} "
+                f"(the blameless-writing guide: {config.docs_dir}/guide/index.md; silence a "
+                f"deliberate use with `<!-- {IGNORE_MARK} PM501 -->` on the line)")
 
 
 def _markers(pm: Postmortem) -> dict[int, frozenset[str] | None]:

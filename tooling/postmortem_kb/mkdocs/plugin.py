@@ -49,6 +49,7 @@ class PostmortemsConfig(BaseConfig):
     title_format = c.Type(str, default="Post-mortem – {type_name} – {quarter}")
     types = c.Optional(c.Type((list, dict)))
     blame_terms = c.Optional(c.Type((list, dict)))
+    blame_disable = c.Optional(c.Type((list, str)))
     audience = c.Choice(("public", "internal", "restricted"), default="internal")
     include_drafts = c.Type(bool, default=False)
     evidence_max_bytes = c.Type(int, default=10 * 1024 * 1024)

@@ -1,0 +1,258 @@
+"""PM501, blame-laden wording: per sentence, every built-in pattern in both directions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import complete_postmortem_text, run_cli
+from postmortem_kb.core.blame import PATTERNS
+from postmortem_kb.core.config import Config
+from postmortem_kb.core.model import Finding
+from postmortem_kb.core.parse import parse_text
+from postmortem_kb.core.rules import check_postmortem
+
+
+def blame_in(prose: str, **settings: object) -> list[Finding]:
+    """PM501 findings for PROSE put into the Summary of a complete post-mortem."""
+    text = complete_postmortem_text().replace("## Summary\n\n", f"## Summary\n\n{prose}\n\n",
+                                              1)
+    config = Config(root=Path("."), select=("PM501",))
+    for name, value in settings.items():
+        setattr(config, name, value)
+    pm = parse_text("postmortems/2026/PM-2026-001-x.md", text)
+    return check_postmortem(pm, config, None)
+
+
+# (sentence, pattern it must be found as)
+BLAME = [
+    # a person, name or role with a harmful act
+    ("Sergei broke the build.", "person-act"),
+    ("An engineer deleted the production database.", "person-act"),
+    ("The developer accidentally pushed to main.", "person-act"),
+    ("A junior admin dropped the users table.", "person-act"),
+    ("Then the on-call engineer merged the change without review.", "person-act"),
+    ("An employee clicked a link in the phishing email.", "person-act"),
+    ("Priya Sharma committed the credentials to the public repository.", "person-act"),
+    ("The table was dropped by an engineer.", "person-act"),
+    ("The config was merged by Sergei without review.", "person-act"),
+    ("Someone wiped the staging cluster.", "person-act"),
+    ("The engineer on call ignored the alert.", "negated-duty"),
+    # a negated duty
+    ("The employee never upgraded their software.", "negated-duty"),
+    ("The on-call engineer failed to acknowledge the page.", "negated-duty"),
+    ("The engineer didn't run the migration checks.", "negated-duty"),
+    ("The reviewer did not notice the typo.", "negated-duty"),
+    ("Sergei forgot to renew the certificate.", "negated-duty"),
+    ("The team neglected to rotate the key.", "negated-duty"),
+    # mistakes
+    ("An engineer made a typo in the network configuration.", "mistake"),
+    ("The operator made a simple mistake.", "mistake"),
+    ("The firewall rule was removed by mistake.", "mistake"),
+    ("The change was applied to the wrong cluster.", "mistake"),
+    ("She pressed the wrong button.", "mistake"),
+    ("The bucket was made public by accident.", "mistake"),
+    ("The script was accidentally run against production.", "mistake"),
+    ("Mistakes were made during the failover.", "mistake"),
+    ("A fat-fingered command took the router down.", "mistake"),
+    # judgements of character or state
+    ("The engineer was careless.", "judgement"),
+    ("It was a lazy change.", "judgement"),
+    ("A sloppy review let the change through.", "judgement"),
+    ("The tired admin ran the script twice.", "judgement"),
+    ("An exhausted engineer approved the change.", "judgement"),
+    ("The engineer was exhausted after a 14-hour shift.", "judgement"),
+    ("It was caused by a rogue employee.", "judgement"),
+    ("The admin went rogue.", "judgement"),
+    ("A disgruntled contractor kept access.", "judgement"),
+    ("That was irresponsible.", "judgement"),
+    ("The vendor's staff were incompetent.", "judgement"),
+    ("It was a reckless deployment.", "judgement"),
+    ("A hasty decision made it worse.", "judgement"),
+    ("The release was rushed.", "judgement"),
+    ("The operator was negligent.", "judgement"),
+    ("The on-call engineer dropped the ball.", "judgement"),
+    # hindsight
+    ("The team should have caught this in review.", "hindsight"),
+    ("The engineer should have known better.", "hindsight"),
+    ("Someone should've noticed the alert.", "hindsight"),
+    ("Had he checked the logs, the outage would have been shorter.", "hindsight"),
+    ("If the engineer had tested the change, nothing would have broken.", "hindsight"),
+    ("This could have been easily prevented.", "hindsight"),
+    # human, user, operator error
+    ("The root cause was human error.", "human-error"),
+    ("The root cause was user error.", "human-error"),
+    ("We classified it as operator error.", "human-error"),
+    ("It was a human-error incident.", "human-error"),
+    ("Classic PEBKAC.", "human-error"),
+    # fault and blame
+    ("Whose fault is this?", "fault"),
+    ("It was Sam's fault.", "fault"),
+    ("It was his fault.", "fault"),
+    ("The fault of the engineer was clear.", "fault"),
+    ("The vendor was at fault.", "fault"),
+    ("The team blamed the contractor.", "fault"),
+    ("Who is to blame for this?", "fault"),
+]
+
+NOT_BLAME = [
+    # technical terms
+    "The page uses lazy loading for images.",
+    "Images are lazy-loaded below the fold.",
+    "Modules are imported lazily; a lazy evaluation strategy keeps start-up fast.",
+    "The system is built for fault tolerance and fault injection is tested weekly.",
+    "A page fault storm slowed the host.",
+    "We spent 30% of our error budget.",
+    "The user error rate stayed below 0.1%.",
+    "The connection failed to connect to the database.",
+    "The backup job failed to upload the archive.",
+    "The connection pool was exhausted and the error budget was exhausted too.",
+    "A rogue process consumed the CPU.",
+    "Cassandra uses a sloppy quorum for hinted handoff.",
+    "Engineers rushed to restore service.",
+    # exonerating idioms and blameless practice
+    "Through no fault of the operator, the job crashed.",
+    "It was nobody's fault.",
+    "The on-call engineer was not at fault.",
+    "We practise blameless post-mortems and avoid blame.",
+    "The review uses a blame-free analysis.",
+    "Human error is never a root cause: ask what made the action possible.",
+    "We do not blame individuals for incidents.",
+    "A person is never a root cause.",
+    # URLs, code and titles
+    "See https://github.com/org/repo/blame/main/app.py for the history.",
+    "The line's history is in `git blame app.py`.",
+    "The log said `admin deleted the wrong directory`.",
+    'Read "How to Cultivate a Blame-Aware Culture" for background.',
+    "We read *Human Error* by James Reason.",
+    "See [The Field Guide to Understanding Human Error](https://example.com/book).",
+    # people acting, without blame
+    "Security Operations pushed a canary token to a test repository.",
+    "The on-call engineer deleted the malicious OAuth app.",
+    "An engineer deployed the fix at 10:02.",
+    "The engineer restarted the service.",
+    "Terraform deleted the bucket when the plan was applied.",
+    "The change merged on 2026-07-01 at 15:12 by an automated dependency update.",
+    "A malicious user deleted the project through the stolen session.",
+    # systems that did not do something, and expected behaviour
+    "The tool did not ask for confirmation.",
+    "Users never saw the error page.",
+    "The alert should have fired at 03:00.",
+    "Alert that fired (or should have) named.",
+    "The attacker could have accessed the bucket.",
+    "The typo in the network configuration went unnoticed by validation.",
+    "The wrong certificate was served for 40 minutes.",
+    "A neglected server ran an old kernel.",
+]
+
+
+@pytest.mark.parametrize("sentence,pattern", BLAME, ids=[s for s, _ in BLAME])
+def test_blame_is_found_with_a_fitting_rewording(sentence: str, pattern: str) -> None:
+    findings = blame_in(sentence)
+    assert len(findings) == 1, findings
+    finding = findings[0]
+    assert finding.rule == "PM501" and finding.severity == "warning"
+    assert f"({pattern}): {PATTERNS[pattern]}" in finding.message
+    assert "postmortem-ignore PM501" in finding.message
+
+
+@pytest.mark.parametrize("sentence", NOT_BLAME)
+def test_not_blame(sentence: str) -> None:
+    assert blame_in(sentence) == []
+
+
+def test_every_pattern_is_tested() -> None:
+    assert {pattern for _, pattern in BLAME} == set(PATTERNS)
+
+
+@pytest.mark.parametrize("prose", [
+    "The root cause was human\nerror.",  # hard-wrapped
+    "The root cause was human\u00a0error.",  # a no-break space, pasted from a web page
+    "The root cause was human\u202ferror.",
+    "The root cause was human\u3000error.",  # an ideographic space
+    "The root cause was ｈｕｍａｎ ｅｒｒｏｒ.",  # full-width forms
+    "The root cause was hu\u00adman er\u200bror.",  # soft hyphen, zero-width space
+    "An engineer\nmade a typo in the\nnetwork configuration.",
+    "Sergei\u00a0broke the\u00a0build.",
+])
+def test_blame_is_found_across_wraps_and_unicode_spaces(prose: str) -> None:
+    findings = blame_in(prose)
+    assert [f.rule for f in findings] == ["PM501"], findings
+
+
+def test_the_finding_is_on_the_line_where_the_phrase_starts() -> None:
+    findings = blame_in("Nothing here.\nThe root cause was human\nerror.")
+    text = complete_postmortem_text()
+    summary_line = text[:text.index("## Summary")].count("\n") + 1
+    assert findings[0].line == summary_line + 3
+
+
+def test_one_finding_per_sentence() -> None:
+    findings = blame_in("The careless engineer made a mistake, it was human error and "
+                        "his fault.")
+    assert len(findings) == 1
+    two = blame_in("It was human error. It was human error again.")
+    assert len(two) == 2
+
+
+def test_sentences_in_comments_and_fences_are_not_prose() -> None:
+    assert blame_in("<!-- Avoid writing: the engineer was careless. -->") == []
+    assert blame_in("```\nadmin deleted the wrong directory\n```") == []
+
+
+def test_blame_in_a_table_cell_and_a_list_item() -> None:
+    assert len(blame_in("| 10:02 | Sergei broke the build |\n|---|---|")) == 1
+    assert len(blame_in("- The root cause was human error\n- Sergei broke the build")) == 2
+
+
+def test_built_in_patterns_can_be_switched_off() -> None:
+    assert blame_in("The root cause was human error.",
+                    blame_disable=("human-error",)) == []
+    assert len(blame_in("The root cause was human error. Sergei broke the build.",
+                        blame_disable=("human-error",))) == 1
+
+
+def test_team_terms_are_added() -> None:
+    terms = {"rookie mistake": "describe the missing onboarding step", "Bobby": "x"}
+    findings = blame_in("It was a rookie\nmistake by the new hire.", blame_terms=terms)
+    assert len(findings) == 1
+    assert "describe the missing onboarding step" in findings[0].message \
+        or "(mistake)" in findings[0].message
+    assert blame_in("That was a rookie move.", blame_terms=terms) == []
+
+
+def _configure(kb: Path, settings: str) -> None:
+    config = kb / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("  - postmortems:\n", "  - postmortems:\n" + settings, 1),
+                      encoding="utf-8")
+
+
+def _write(kb: Path, prose: str) -> None:
+    path = kb / "postmortems" / "2026" / "PM-2026-001-x.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(complete_postmortem_text().replace(
+        "## Summary\n\n", f"## Summary\n\n{prose}\n\n", 1), encoding="utf-8")
+
+
+def test_blame_disable_in_mkdocs_yml(kb: Path) -> None:
+    _write(kb, "The root cause was human error. The team should have caught it.")
+    _configure(kb, "      blame_disable: [hindsight]\n")
+    result = run_cli("-C", str(kb), "check", "--format", "json")
+    assert [f["rule"] for f in result.json()["findings"]] == ["PM501"]
+    assert "human error" in result.json()["findings"][0]["message"]
+
+
+def test_blame_disable_names_only_built_in_patterns(kb: Path) -> None:
+    _configure(kb, "      blame_disable: [hindsight, politeness]\n")
+    result = run_cli("-C", str(kb), "check")
+    assert result.exit_code == 2
+    assert "politeness" in result.stderr and "person-act" in result.stderr
+
+
+def test_the_samples_and_the_guide_have_no_blame() -> None:
+    from conftest import REPO
+
+    result = run_cli("-C", str(REPO), "check", "--select", "PM501", "--format", "json")
+    assert result.json()["findings"] == []

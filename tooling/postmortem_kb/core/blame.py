@@ -1,0 +1,826 @@
+"""PM501, blame-laden wording: found per sentence, with a rewording that fits what was said.
+
+A post-mortem here is blameless: it describes systems and conditions, not people's failings.
+The built-in patterns, each of which can be switched off with `blame_disable` in mkdocs.yml:
+
+- `person-act`: a person, name or role with a harmful act ("an engineer deleted …",
+  "Sergei broke the build", "… was dropped by the admin")
+- `negated-duty`: a person who did not do something ("the employee never upgraded …",
+  "the engineer failed to …", "forgot to", "neglected to")
+- `mistake`: "made a mistake/typo", "the wrong button", "by accident", "accidentally"
+- `judgement`: a person's character or state (careless, lazy, sloppy, tired, exhausted,
+  rogue, disgruntled, irresponsible, incompetent, reckless, hasty, rushed, negligent)
+- `hindsight`: "should have caught/known …", "the team should have …", "had he checked …"
+- `human-error`: "human/user/operator error"
+- `fault`: "whose fault", "Sam's fault", "the fault of the engineer", "to blame"
+
+Teams add their own terms (`blame_terms`: term -> suggested rewording).
+
+Not blame: technical terms (lazy loading, fault tolerance, error budget, a connection that
+"failed to connect", a pool "exhausted"), exonerating idioms ("through no fault of"), URLs,
+code, HTML comments, quoted or linked titles, and sentences about blameless practice
+("avoid blame", "blame-free analysis", "a Blame-Aware Culture").
+
+Speed: `check` runs on every post-mortem, so nothing here scans a whole file. The one
+Aho-Corasick pass of rules.py reports where each trigger word (`TRIGGERS`) occurs; a small
+check at each occurrence looks at the words around it, and only a hit that survives is
+placed in its sentence (for the exemptions and one finding per sentence).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .names import FIRST_NAMES
+
+PATTERNS: dict[str, str] = {
+    "person-act": "name the action and what allowed it, not the person: e.g. 'a "
+                  "configuration change deleted the directory; the tool asked for no "
+                  "confirmation'",
+    "negated-duty": "say which step was not part of the checklist, runbook, automation or "
+                    "review, e.g. 'the upgrade was not in the patching runbook'",
+    "mistake": "describe what made the action easy to get wrong (similar names, no "
+               "confirmation step, no validation) rather than the slip itself",
+    "judgement": "describe the conditions instead of a person's character or state: "
+                 "workload, time pressure, alert fatigue, staffing, missing guardrails",
+    "hindsight": "say what was known at the time and what would have surfaced it, e.g. "
+                 "'the review checklist did not cover certificate expiry'",
+    "human-error": "describe the conditions that made the action possible (a missing "
+                   "guardrail, an unclear runbook, a confusing interface)",
+    "fault": "describe contributing factors rather than whose fault it was",
+}
+TERM_SUGGESTION = "describe the system and conditions instead"
+
+# --- vocabulary ---------------------------------------------------------------------
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+ROLES = frozenset(_words("""
+engineer developer dev programmer coder admin administrator sysadmin operator employee
+staffer contractor consultant intern trainee newcomer junior on-call oncall sre dba
+technician analyst agent user person individual colleague coworker co-worker teammate
+member manager reviewer approver maintainer committer architect tester insider hire
+"""))
+PRONOUNS = frozenset({"he", "she", "someone", "somebody"})
+GROUPS = frozenset({"team", "we", "they", "reviewers", "engineers", "developers", "admins",
+                    "operators", "staff", "employees"})
+DETERMINERS = frozenset({"a", "an", "the", "our", "one", "another", "their", "that", "this",
+                         "his", "her", "some", "single", "your", "my", "its"})
+# a role word after these is an account or an attacker, not a colleague
+NOT_A_COLLEAGUE = frozenset(_words("""
+service iam system root bot ci api deploy machine technical database db test dummy anonymous
+malicious compromised external unauthorized unauthorised unknown fake hostile remote
+end admin-level guest default shared
+"""))
+_QUICK_EXTRA = frozenset({"call", "duty", "involved", "responsible"})
+ADVERBS = frozenset({"then", "also", "just", "had", "has", "have", "later", "still",
+                     "again", "once", "simply", "allegedly", "apparently", "actually"})
+_QUICK = ROLES | PRONOUNS | GROUPS | _QUICK_EXTRA
+# person-act verbs: acts that harm, said of a person
+ACTS = frozenset(_words("""
+broke deleted dropped pushed merged clicked typed wiped erased overwrote truncated
+misconfigured committed leaked ignored skipped missed overlooked bypassed botched messed
+screwed misread misunderstood mistyped destroyed corrupted nuked
+"""))
+# what a responder does to fix things: "the engineer deleted the malicious app"
+REMEDIATION = re.compile(
+    r"\s+(?:(?:a|an|the|their|our|its|that|this|every|all)\s+)?(?:[\w-]+\s+){0,2}?"
+    r"(?:fix|fixes|hotfix|patch|revert|rollback|roll-back|mitigation|workaround|canary|"
+    r"malicious|compromised|suspicious|phishing|attacker\w*|rogue|temporary|stale|leaked|"
+    r"exposed|affected|offending|bad|backdoor\w*|token|tokens|key|keys|session|sessions)\b",
+    re.I)
+WRONG_THINGS = (r"button|key|command|server|host|machine|directory|folder|database|db|"
+                r"environment|env|cluster|terminal|window|tab|branch|account|region|table|"
+                r"console|checkbox|option|link|file|instance|node|box|config|configuration|"
+                r"script|project|bucket|namespace|schema|option|field|menu|switch|version")
+HINDSIGHT_VERBS = frozenset(_words("""
+known noticed caught checked realised realized seen tested reviewed double-checked verified
+asked escalated followed read spotted paid thought been looked anticipated foreseen
+predicted questioned confirmed validated
+"""))
+LAZY_TECH = re.compile(
+    r"[-\s]+(?:load\w*|eval\w*|init\w*|import\w*|instantiat\w*|iterat\w*|fetch\w*|mode|"
+    r"propert\w*|list|lists|sequence|val|binding|compil\w*|delet\w*|queue|allocat\w*|"
+    r"reference|seq|stream\w*|hydrat\w*|render\w*|mount\w*|component|module|route|"
+    r"pointer|value|variable|object|collection|approach|strategy|parsing|expansion)\b",
+    re.I)
+
+_TOKEN = re.compile(r"[\w'’-]+")
+_CLAUSE_END = re.compile(r"[.!?;:|()\[\]\n]\s")
+
+
+@dataclass(frozen=True)
+class Hit:
+    pattern: str
+    start: int
+    end: int
+
+
+Handler = Callable[[str, int, int], "Hit | None"]
+
+
+# --- the words before a trigger ---------------------------------------------------------
+
+def _words_before(text: str, start: int, limit: int = 80) -> list[tuple[str, int]]:
+    """The words of the clause before START (nearest last), with their offsets."""
+    lo = max(0, start - limit)
+    window = text[lo:start]
+    cut = 0
+    for match in _CLAUSE_END.finditer(window):
+        cut = match.end()
+    if "\n" in window[cut:]:  # a blank line or a list item ends a sentence
+        paragraph = window.rfind("\n\n", cut)
+        if paragraph >= 0:
+            cut = paragraph + 2
+    return [(m.group(0), lo + m.start()) for m in _TOKEN.finditer(window, cut)]
+
+
+def _previous_word(text: str, end: int) -> tuple[str, int]:
+    """The word that ends before END (white space between), and where it starts."""
+    i = end - 1
+    while i >= 0 and text[i].isspace():
+        i -= 1
+    j = i
+    while j >= 0 and (text[j].isalnum() or text[j] in "'’-"):
+        j -= 1
+    return text[j + 1:i + 1], j + 1
+
+
+_PUNCTUATION = ".,;:!?()[]{}\"“”`*|<>"
+
+
+def _could_be_a_person(text: str, start: int) -> bool:
+    """A quick look at the words before START (past adverbs): can they end a person's name
+    or role? Most trigger words fail here, before any list of words is built."""
+    words = text[max(0, start - 48):start].split()[-5:]
+    while words:
+        word = words.pop()
+        if word[-1] in _PUNCTUATION:
+            return False
+        low = word.lower()
+        if low in ADVERBS or (low.endswith("ly") and len(low) > 3):
+            continue
+        if low in _QUICK or word in FIRST_NAMES or low.endswith(("'s", "’s", "s'")):
+            return True
+        # a surname after a given name: "Sergei Ivanov broke …"
+        return word[:1].isupper() and bool(words) and words[-1] in FIRST_NAMES
+    return False
+
+
+def _person_before(text: str, start: int, groups: bool = False) -> int | None:
+    """Where the person (or, with GROUPS, the team) that is the subject of the word at
+    START begins: "the on-call engineer [accidentally] deleted", "Sergei broke"."""
+    if not _could_be_a_person(text, start):
+        return None
+    words = _words_before(text, start)
+    while words and (words[-1][0].lower() in ADVERBS or words[-1][0].lower().endswith("ly")):
+        words.pop()
+    # "the engineer on call", "the admin involved", "the developer responsible"
+    if len(words) >= 2 and [w.lower() for w, _ in words[-2:]] in (["on", "call"],
+                                                                   ["on", "duty"]):
+        words = words[:-2]
+    elif words and words[-1][0].lower() in ("involved", "responsible"):
+        words.pop()
+    if not words:
+        return None
+    word, at = words[-1]
+    low = word.lower()
+    previous = words[-2][0].lower() if len(words) >= 2 else ""
+    if low in PRONOUNS:
+        return at
+    if groups and low in GROUPS:
+        return words[-2][1] if previous in DETERMINERS else at
+    bare = low.rstrip("'’s") if low.endswith(("'s", "’s")) else low
+    if bare in ROLES or (bare == "member" and previous in ("team", "staff")):
+        if previous in NOT_A_COLLEAGUE:
+            return None
+        first = len(words) - 1
+        while first > 0 and len(words) - first <= 3 and words[first - 1][0].lower() not in \
+                DETERMINERS and not words[first - 1][0][:1].isupper():
+            first -= 1  # adjectives: "a tired junior admin"
+        if first > 0 and words[first - 1][0].lower() in DETERMINERS:
+            first -= 1
+        return words[first][1]
+    if word in FIRST_NAMES:
+        if len(words) >= 2 and words[-2][0] in FIRST_NAMES:
+            return words[-2][1]  # "Sergei Ivanov" is written "Sergei" + a surname
+        return at
+    if len(words) >= 2 and words[-2][0] in FIRST_NAMES and word[:1].isupper() \
+            and word not in FIRST_NAMES and previous not in DETERMINERS:
+        return words[-2][1]  # "Sergei Ivanov broke"
+    return None
+
+
+def _person_after(text: str, end: int) -> bool:
+    """A person right after END: "… by an engineer", "… of the developer"."""
+    words = [m.group(0) for m in _TOKEN.finditer(text, end, min(len(text), end + 60))][:4]
+    if not words:
+        return False
+    for index, word in enumerate(words):
+        low = word.lower().rstrip("'’s") if word.lower().endswith(("'s", "’s")) else \
+            word.lower()
+        if index == 0 and word in FIRST_NAMES:
+            return True
+        if low in PRONOUNS or low in ("him", "her", "them"):
+            return index == 0
+        if low in ROLES or low in GROUPS:
+            before = words[index - 1].lower() if index else ""
+            return before not in NOT_A_COLLEAGUE
+        if low not in DETERMINERS and index >= 2:
+            return False
+    return False
+
+
+def _word_at(text: str, start: int) -> str:
+    match = _TOKEN.match(text, start)
+    return match.group(0) if match else ""
+
+
+def _starts_word(text: str, start: int) -> bool:
+    return start == 0 or not (text[start - 1].isalnum() or text[start - 1] in "_/")
+
+
+# --- handlers: one per trigger word -------------------------------------------------------
+
+_BALL = re.compile(r"\s+the\s+ball\b", re.I)
+_UP = re.compile(r"\s+up\b")
+_ALERT = re.compile(r"\s+(?:the|an?|all|every|our)\s+(?:\w+\s+)?(?:alert|alarm|page|warning|"
+                    r"notification)s?\b", re.I)
+_BY = re.compile(r"\s+by\b")
+
+
+def _whole_word(text: str, end: int) -> bool:
+    return end >= len(text) or not (text[end].isalnum() or text[end] == "_")
+
+
+def _act(text: str, start: int, end: int) -> Hit | None:
+    if not _whole_word(text, end):
+        return None
+    low = text[start:end].lower()
+    if low == "dropped" and _BALL.match(text, end):
+        return Hit("judgement", start, _BALL.match(text, end).end())  # type: ignore[union-attr]
+    if low in ("messed", "screwed") and not _UP.match(text, end):
+        return None
+    passive = _BY.match(text, end) if text.startswith(" by", end) or \
+        text.startswith("\nby", end) else None
+    if passive is None and not _could_be_a_person(text, start):
+        return None
+    if low == "ignored" and _ALERT.match(text, end):
+        who = _person_before(text, start, groups=True)
+        return Hit("negated-duty", who if who is not None else start, end)
+    who = _person_before(text, start)
+    if who is not None:
+        if REMEDIATION.match(text, end):
+            return None
+        return Hit("person-act", who, end)
+    if passive and _person_after(text, passive.end()):
+        return Hit("person-act", start, passive.end())
+    return None
+
+
+_DID_NOT = re.compile(r"did(?:n['’]?t|\s+not)\b", re.I)
+_FAILED_TO = re.compile(r"failed\s+to\b", re.I)
+
+
+def _negation(text: str, start: int, end: int) -> Hit | None:
+    word = text[start:end].lower()
+    if word == "failed":
+        follow = _FAILED_TO.match(text, start)
+    elif word in ("did", "didn"):
+        follow = _DID_NOT.match(text, start)
+    elif word == "never":
+        follow = _NEVER.match(text, start)
+    else:
+        return None
+    if follow is None or not _could_be_a_person(text, start):
+        return None
+    who = _person_before(text, start)
+    if who is None:
+        return None
+    return Hit("negated-duty", who, follow.end())
+
+
+_NEVER = re.compile(r"never\b", re.I)
+
+
+def _forgot(text: str, start: int, end: int) -> Hit | None:
+    word = _word_at(text, start).lower()
+    if word in ("forgot", "neglected"):
+        if word == "neglected" and not re.match(r"neglected\s+to\b", text[start:start + 20], re.I) \
+                and _person_before(text, start, groups=True) is None:
+            return None  # "a neglected server"
+        who = _person_before(text, start, groups=True)
+        return Hit("negated-duty", who if who is not None else start, start + len(word))
+    return None
+
+
+def _mistake(text: str, start: int, end: int) -> Hit | None:
+    word = _word_at(text, start).lower()
+    stop = start + len(word)
+    if word == "mistakenly":
+        return Hit("mistake", start, stop)
+    if word not in ("mistake", "mistakes", "typo", "typos"):
+        return None
+    before = " ".join(w.lower() for w, _ in _words_before(text, start)[-4:])
+    if re.search(r"\b(?:made|make|makes|making)\s+(?:an?\s+|the\s+|this\s+|that\s+)?"
+                 r"(?:[\w-]+\s+)?$", before + " ") or before.endswith(("by", "honest", "rookie",
+                                                                        "silly", "stupid",
+                                                                        "careless", "human",
+                                                                        "simple", "'s", "’s")):
+        who = _person_before(text, start)
+        return Hit("mistake", who if who is not None else start, stop)
+    if re.match(r"s?\s+(?:were|was)\s+made\b|\s+(?:by|on\s+the\s+part\s+of)\b",
+                text[stop - (1 if word.endswith("s") else 0):stop + 24], re.I):
+        return Hit("mistake", start, stop)
+    return None
+
+
+def _accident(text: str, start: int, end: int) -> Hit | None:
+    word = _word_at(text, start).lower()
+    if word == "accidentally":
+        return Hit("mistake", start, start + len(word))
+    if word == "accident" and text[max(0, start - 3):start].lower() == "by ":
+        return Hit("mistake", start - 3, start + len(word))
+    return None
+
+
+_WRONG = re.compile(rf"wrong\s+(?:[\w-]+\s+)?(?:{WRONG_THINGS})s?\b", re.I)
+
+
+def _wrong(text: str, start: int, end: int) -> Hit | None:
+    if text[max(0, start - 4):start].lower() not in ("the ", " a "):
+        return None
+    match = _WRONG.match(text, start, start + 60)
+    return Hit("mistake", start - 4, match.end()) if match else None
+
+
+def _fat(text: str, start: int, end: int) -> Hit | None:
+    match = re.match(r"fat[\s-]?finger\w*", text[start:start + 20], re.I)
+    return Hit("mistake", start, start + match.end()) if match else None
+
+
+def _misc_mistake(text: str, start: int, end: int) -> Hit | None:
+    word = _word_at(text, start).lower()
+    if word.startswith(("mistyp", "misclick")):
+        return Hit("mistake", start, start + len(word))
+    return None
+
+
+_ALWAYS_JUDGEMENT = re.compile(
+    r"(?:careless\w*|sloppy|sloppiness|sloppily|tired|disgruntled|irresponsib\w+|"
+    r"incompeten\w+|reckless\w*|hasty|hastily|negligen\w+|stupid\w*|idiot\w*|clumsy|"
+    r"inattentive|lazy|laziness|rushed|exhausted|rogue)\b", re.I)
+
+
+def _judgement(text: str, start: int, end: int) -> Hit | None:
+    match = _ALWAYS_JUDGEMENT.match(text, start)
+    if match is None:
+        return None
+    word = match.group(0).lower()
+    stop = match.end()
+    after = text[stop:stop + 30]
+    if word == "lazy" and LAZY_TECH.match(text, stop):
+        return None
+    if word == "lazy" and start and text[start - 1] == "-":
+        return None  # "non-lazy"
+    if word == "sloppy" and re.match(r"\s+quorum", after, re.I):
+        return None
+    if word == "rushed" and re.match(r"\s+(?:to|in|out|back|over|into|through)\b", after,
+                                     re.I):
+        return None
+    if word in ("exhausted", "rogue"):
+        # of a person only: "an exhausted engineer", "the admin was exhausted", "a rogue
+        # employee", "went rogue"; not "the pool was exhausted" or "a rogue process"
+        if _person_after_adjective(text, stop):
+            return Hit("judgement", start, stop)
+        before = [w.lower() for w, _ in _words_before(text, start)[-3:]]
+        if word == "rogue" and before and before[-1] in ("went", "gone", "going", "go"):
+            return Hit("judgement", start, stop)
+        if word == "exhausted" and before and before[-1] in ("was", "were", "felt", "got") \
+                and _person_before(text, start - len(before[-1]) - 1) is not None:
+            return Hit("judgement", start, stop)
+        return None
+    return Hit("judgement", start, stop)
+
+
+def _person_after_adjective(text: str, end: int) -> bool:
+    words = [m.group(0).lower() for m in _TOKEN.finditer(text, end, min(len(text), end + 40))]
+    for word in words[:3]:
+        if word in ROLES or word in ("insider", "on-call", "oncall"):
+            return True
+        if word in ("engineers", "developers", "admins", "employees", "operators", "staff"):
+            return True
+    return False
+
+
+def _should(text: str, start: int, end: int) -> Hit | None:
+    match = re.match(r"should\s*(?:have|['’]ve)\b\s*([\w-]+)?", text[start:start + 40], re.I)
+    if match is None:
+        return None
+    verb = (match.group(1) or "").lower()
+    who = _person_before(text, start, groups=True)
+    if who is not None and verb:
+        return Hit("hindsight", who, start + match.end())
+    if verb in HINDSIGHT_VERBS and verb != "been":
+        return Hit("hindsight", start, start + match.end())
+    if verb == "been" and re.match(r"\s*(?:more\s+)?(?:careful|aware|obvious|caught|noticed|"
+                                   r"spotted|prevented|avoided)\b",
+                                   text[start + match.end():start + match.end() + 24], re.I):
+        return Hit("hindsight", start, start + match.end())
+    return None
+
+
+def _could(text: str, start: int, end: int) -> Hit | None:
+    match = re.match(r"could\s*(?:have|['’]ve)\s+(?:easily\s+)?(?:been\s+)?(?:easily\s+)?"
+                     r"(?:prevented|avoided)\b", text[start:start + 48], re.I)
+    if match and _clause_subject_is_incident(text, start):
+        return Hit("hindsight", start, start + match.end())
+    return None
+
+
+def _clause_subject_is_incident(text: str, start: int) -> bool:
+    words = [w.lower() for w, _ in _words_before(text, start)[-3:]]
+    return bool(words) and words[-1] in ("this", "it", "incident", "outage", "breach",
+                                         "mistake", "error", "which", "that")
+
+
+def _had(text: str, start: int, end: int) -> Hit | None:
+    """Hindsight by inversion or condition: "Had he checked …", "if the engineer had run …"."""
+    if not _whole_word(text, end):
+        return None
+    lead = text[max(0, start - 60):start].rstrip()
+    if not (text[start] == "H" or lead.endswith((",", ";", "—", "(")) or not lead
+            or "if" in lead.lower().split()[-6:]):
+        return None
+    inverted = re.match(r"had\s+(?:he|she|they|we|someone|the\s+[\w-]+|[A-Z][a-z]+)\s+"
+                        r"(?:only\s+|just\s+)?([a-z-]+)", text[start:start + 50], re.I)
+    if inverted and text[start:start + 3] in ("Had", "had"):
+        verb = inverted.group(1).lower()
+        before = text[max(0, start - 3):start]
+        sentence_start = start == 0 or before.rstrip(" \t")[-1:] in (".", "!", "?", "\n", ",",
+                                                                      ";", "", "—", "(")
+        if sentence_start and (verb.endswith("ed") or verb in HINDSIGHT_VERBS or verb in (
+                "run", "done", "taken", "written", "gone", "made")):
+            subject = text[start + 4:start + 4 + 40].split()[0:2]
+            if subject and (subject[0].lower() in ("he", "she", "someone")
+                            or subject[0] in FIRST_NAMES
+                            or (subject[0].lower() == "the" and len(subject) > 1 and
+                                subject[1].lower() in ROLES | GROUPS)
+                            or subject[0].lower() in ("they", "we")):
+                return Hit("hindsight", start, start + inverted.end())
+    conditional = re.match(r"had\s+(?:only\s+|just\s+)?([a-z-]+)", text[start:start + 30],
+                           re.I)
+    if conditional:
+        verb = conditional.group(1).lower()
+        if verb.endswith("ed") or verb in HINDSIGHT_VERBS:
+            words = _words_before(text, start)
+            who = _person_before(text, start, groups=True)
+            if who is not None and any(w.lower() == "if" for w, at in words if at < who):
+                return Hit("hindsight", who, start + conditional.end())
+    return None
+
+
+def _error(text: str, start: int, end: int) -> Hit | None:
+    word = _word_at(text, start).lower()
+    if word not in ("error", "errors"):
+        return None
+    if re.match(r"s?\s*(?:handl\w*|budget|rate|message|code|page|log|class|\(?4xx)",
+                text[start + 5:start + 20], re.I):
+        return None  # "user error rate", "user errors (4xx)"
+    before = re.search(r"(?:human|user|operator|pilot|people|personnel|manual|operational)"
+                       r"[\s-]+\Z", text[max(0, start - 16):start], re.I)
+    if before is None:
+        return None
+    return Hit("human-error", start - (before.end() - before.start()), start + len(word))
+
+
+def _slang(text: str, start: int, end: int) -> Hit | None:
+    match = re.match(r"(?:pebkac|pebcak|id10t|layer[\s-]?8)\b", text[start:start + 10], re.I)
+    return Hit("human-error", start, start + match.end()) if match else None
+
+
+_EXONERATING = re.compile(r"(?:\bno|\bnot|n['’]t|\bnobody|\bno[\s-]?one|\bnever|\bwithout|"
+                          r"\bavoid\w*|\brather\s+than|\binstead\s+of)(?:['’]s)?\b"
+                          r"(?:\s+[\w'’-]+){0,3}\s*\Z", re.I)
+
+
+def _fault(text: str, start: int, end: int) -> Hit | None:
+    word = _word_at(text, start).lower()
+    if word not in ("fault", "faults"):
+        return None
+    stop = start + len(word)
+    lead = text[max(0, start - 40):start]
+    if re.search(r"\bwhose\s+\Z", lead, re.I):
+        return Hit("fault", start - len(re.search(r"whose\s+\Z", lead, re.I).group(0)),  # type: ignore[union-attr]
+                   stop)
+    if _EXONERATING.search(lead):
+        return None  # "through no fault of the operator", "nobody's fault", "not at fault"
+    possessive = re.search(r"([\w-]+)['’]s\s+\Z|\b(his|her|their|my|your|our)\s+\Z", lead, re.I)
+    if possessive:
+        owner = possessive.group(1) or possessive.group(2)
+        if owner.lower() in ("nobody", "anyone", "anybody", "no-one", "noone", "everyone",
+                             "everybody", "one"):
+            return None
+        if possessive.group(2) or owner in FIRST_NAMES or owner.lower() in ROLES | GROUPS \
+                or owner[:1].isupper():
+            return Hit("fault", start - (len(lead) - possessive.start()), stop)
+        return None
+    if re.search(r"\bat\s+\Z", lead, re.I):
+        return Hit("fault", start - 3, stop)
+    after = re.match(r"\s+(?:of|lies\s+with|was\s+with)\s+", text[stop:stop + 20], re.I)
+    if after and _person_after(text, stop + after.end() - 1):
+        return Hit("fault", start, stop + after.end())
+    return None
+
+
+def _blame_word(text: str, start: int, end: int) -> Hit | None:
+    word = _word_at(text, start)
+    low = word.lower()
+    if low not in ("blame", "blamed", "blames", "blaming", "blameworthy"):
+        return None  # blameless, blame-free, blame-aware (the whole word is longer)
+    if start and text[start - 1] in "/-.":
+        return None  # a /blame/ URL path, "non-blame"
+    lead = text[max(0, start - 40):start]
+    if re.search(r"\bgit\s+\Z", lead, re.I) or _EXONERATING.search(lead):
+        return None  # "git blame", "not to blame", "avoid assigning blame"
+    return Hit("fault", start, start + len(word))
+
+
+HANDLERS: dict[str, Handler] = {}
+for _word in ACTS:
+    HANDLERS[_word] = _act
+for _word in ("failed", "did", "didn", "never"):
+    HANDLERS[_word] = _negation
+for _word in ("forgot", "neglected"):
+    HANDLERS[_word] = _forgot
+for _word in ("mistake", "typo"):
+    HANDLERS[_word] = _mistake
+HANDLERS.update({
+    "accident": _accident, "wrong": _wrong, "fat": _fat, "mistyp": _misc_mistake,
+    "misclick": _misc_mistake, "should": _should, "could": _could, "had": _had,
+    "error": _error, "pebkac": _slang, "pebcak": _slang, "id10t": _slang, "layer": _slang,
+    "fault": _fault, "blam": _blame_word,
+})
+for _word in ("careless", "sloppy", "sloppi", "tired", "disgruntled", "irresponsib",
+              "incompeten", "reckless", "hast", "negligen", "stupid", "idiot", "clumsy",
+              "inattentive", "lazy", "lazi", "rushed", "exhausted", "rogue"):
+    HANDLERS[_word] = _judgement
+
+PATTERN_OF: dict[Handler, tuple[str, ...]] = {
+    _act: ("person-act", "judgement", "negated-duty"), _negation: ("negated-duty",),
+    _forgot: ("negated-duty",), _mistake: ("mistake",), _accident: ("mistake",),
+    _wrong: ("mistake",), _fat: ("mistake",), _misc_mistake: ("mistake",),
+    _should: ("hindsight",), _could: ("hindsight",), _had: ("hindsight",),
+    _error: ("human-error",), _slang: ("human-error",), _fault: ("fault",),
+    _blame_word: ("fault",), _judgement: ("judgement",),
+}
+
+# Characters that hide a word from the trigger scan: invisible ones inside a word and
+# full-width forms (lower-cased, as the scan sees them). Their presence sends the file
+# down the slow path: normalise, then scan again.
+# Checked with `in` (a fast search each) only in text that is not all ASCII: the invisible
+# characters, and full-width vowels for words written in full-width forms.
+HIDING = ("\u00ad", "\u200b", "\u2060", "ａ", "ｅ", "Ａ", "Ｅ")
+TRIGGERS: tuple[str, ...] = tuple(HANDLERS)
+
+
+def _hides_words(text: str) -> bool:
+    return not text.isascii() and any(char in text for char in HIDING)
+
+
+# --- sentences ------------------------------------------------------------------------
+
+_SENTENCE_BREAK = re.compile(
+    r"[.!?][\"'”’)\]*_]*\s+|\n[ \t]*\n|\n(?=[ \t]*(?:[-*+][ \t]|\d+[.)][ \t]|#|>|\|))|\|")
+_BLAMELESS = re.compile(
+    r"blameless|blame[\s-]*(?:free|aware)|finger[\s-]*pointing|fault[\s-]*finding|"
+    r"blame\s+culture|culture\s+of\s+blame|(?:avoid|avoiding|without|\bno|\bnot|\bnever|"
+    r"rather\s+than|instead\s+of|don['’]t|do\s+not|stop)\s+(?:[\w-]+\s+){0,2}"
+    r"(?:blame|blaming|fault)|(?:human|user|operator)\s+error\s+is\s+(?:never|not|rarely|"
+    r"only|a\s+(?:symptom|starting|label))|\bnever\s+a\s+root\s+cause|"
+    r"not\s+(?:a\s+)?root\s+cause", re.I)
+_URL_TOKEN = re.compile(r"\S*(?:://|www\.|/)\S*")
+
+
+def _sentence(text: str, start: int, floor: int) -> tuple[int, int]:
+    lo = max(floor, start - 600)
+    begin = lo
+    for match in _SENTENCE_BREAK.finditer(text, lo, start):
+        begin = match.end()
+    after = _SENTENCE_BREAK.search(text, start, min(len(text), start + 600))
+    return begin, after.start() if after else min(len(text), start + 600)
+
+
+def _in_quoted_title(text: str, begin: int, start: int, end: int) -> bool:
+    """Inside "A Quoted Title", “a quoted phrase that reads as a title” or [link text]."""
+    for opener, closer in (('"', '"'), ("“", "”"), ("[", "]"), ("*", "*")):
+        left = text.rfind(opener, begin, start)
+        if left < 0:
+            continue
+        right = text.find(closer, end, end + 200)
+        if right < 0 or (opener == closer and text.count(opener, begin, start) % 2 == 0):
+            continue
+        if opener != closer and text.find(closer, left, start) >= 0:
+            continue
+        if opener == "*" and text[left + 1:left + 2].isspace():
+            continue
+        inner = text[left + 1:right].split()
+        long_words = [w for w in inner if len(w) > 3]
+        capitals = sum(1 for w in long_words if w[:1].isupper())
+        if long_words and capitals * 2 >= len(long_words):
+            return True
+    return False
+
+
+@dataclass
+class _Body:
+    """The parts of a file that are not prose, found once, when a hit needs them."""
+
+    text: str
+    start: int
+    _masked: list[tuple[int, int]] | None = None
+
+    def masked(self, position: int) -> bool:
+        if self._masked is None:
+            from .parse import _MASK  # the scanner's own comment and fence pattern
+
+            self._masked = [(m.start(), m.end()) for m in _MASK.finditer(self.text, self.start)]
+        return any(lo <= position < hi for lo, hi in self._masked)
+
+
+def _in_code_span(text: str, line_start: int, start: int, end: int) -> bool:
+    line_end = text.find("\n", end)
+    line = text[line_start:line_end if line_end >= 0 else len(text)]
+    runs = list(re.finditer(r"`+", line))
+    i = 0
+    start -= line_start
+    end -= line_start
+    while i < len(runs):
+        opener = runs[i]
+        if opener.start() >= start:
+            return False
+        closer = next((j for j in range(i + 1, len(runs))
+                       if len(runs[j].group(0)) == len(opener.group(0))), None)
+        if closer is None:
+            i += 1
+            continue
+        if runs[closer].start() >= end:
+            return True
+        i = closer + 1
+    return False
+
+
+def _not_prose(body: _Body, hit: Hit, trigger_at: int) -> bool:
+    text = body.text
+    if body.masked(trigger_at):
+        return True
+    line_start = text.rfind("\n", 0, trigger_at) + 1
+    if "`" in text[line_start:trigger_at] and _in_code_span(text, line_start, trigger_at,
+                                                             trigger_at + 1):
+        return True
+    token_start = trigger_at
+    while token_start > 0 and not text[token_start - 1].isspace():
+        token_start -= 1
+    token_end = trigger_at
+    while token_end < len(text) and not text[token_end].isspace():
+        token_end += 1
+    token = text[token_start:token_end]
+    if "/" in token or "://" in token or "www." in token or "](" in token or \
+            token.startswith("<"):
+        return True
+    tag_open = text.rfind("<", line_start, trigger_at)
+    return tag_open >= 0 and text.find(">", tag_open, trigger_at) < 0 and \
+        re.match(r"</?[A-Za-z]", text[tag_open:tag_open + 3]) is not None
+
+
+# --- the scan ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class BlameFinding:
+    offset: int  # in the text given, where the blame-laden phrase starts
+    phrase: str
+    pattern: str
+    suggestion: str
+
+
+def find(text: str, body_start: int, hits: dict[str, list[int]],
+         terms: dict[str, str] | None = None, disabled: Iterable[str] = ()
+         ) -> list[BlameFinding]:
+    """Blame-laden sentences in TEXT's body (from BODY_START), one finding per sentence.
+
+    HITS: where each trigger word occurs in TEXT lower-cased (rules.py's one scan), for
+    the words of `TRIGGERS` and of `term_triggers(terms)`.
+    """
+    terms = terms or {}
+    off = frozenset(disabled)
+    if _hides_words(text):
+        return _find_hidden(text, body_start, terms, off)
+    body = _Body(text, body_start)
+    found: dict[int, BlameFinding] = {}
+    candidates: list[tuple[int, Hit, int]] = []
+    for word, positions in hits.items():
+        handler = HANDLERS.get(word)
+        if handler is None or all(p in off for p in PATTERN_OF[handler]):
+            continue
+        for position in positions:
+            if position < body_start or not _starts_word(text, position):
+                continue
+            hit = handler(text, position, position + len(word))
+            if hit is not None and hit.pattern not in off:
+                candidates.append((hit.start, hit, position))
+    if terms:
+        candidates.extend(_term_hits(text, body_start, hits, terms))
+    for _, hit, trigger_at in sorted(candidates, key=lambda c: c[0]):
+        if _not_prose(body, hit, trigger_at):
+            continue
+        begin, finish = _sentence(text, max(hit.start, body_start), body_start)
+        if begin in found:
+            continue
+        sentence = text[begin:finish]
+        if _BLAMELESS.search(sentence) or _in_quoted_title(text, begin, hit.start, hit.end):
+            continue
+        phrase = " ".join(text[hit.start:hit.end].split())
+        suggestion = terms.get(hit.pattern[5:], TERM_SUGGESTION) \
+            if hit.pattern.startswith("term:") else PATTERNS[hit.pattern]
+        found[begin] = BlameFinding(hit.start, phrase, hit.pattern, suggestion)
+    return sorted(found.values(), key=lambda f: f.offset)
+
+
+def term_triggers(terms: Iterable[str]) -> tuple[str, ...]:
+    """The trigger words of a team's own terms: each term's first word, lower-cased."""
+    return tuple(sorted({_first_word(term) for term in terms if _first_word(term)}))
+
+
+def _first_word(term: str) -> str:
+    words = term.lower().replace("’", "'").split()
+    return words[0] if words else ""
+
+
+@lru_cache(maxsize=64)
+def _term_pattern(term: str) -> re.Pattern[str]:
+    parts = [re.escape(word).replace("'", "['’]") for word in term.split()]
+    body = r"\s+".join(parts)
+    lead = r"\b" if term[:1].isalnum() else r"(?<=\w)" if term.startswith("'") else ""
+    tail = r"\b" if term[-1:].isalnum() else ""
+    return re.compile(lead + body + tail, re.I)
+
+
+def _term_hits(text: str, body_start: int, hits: dict[str, list[int]],
+               terms: dict[str, str]) -> Iterable[tuple[int, Hit, int]]:
+    for term in terms:
+        first = _first_word(term)
+        for position in [*hits.get(first, ()), *hits.get(first.replace("'", "’"), ())]:
+            if position < body_start:
+                continue
+            match = _term_pattern(term).match(text, position)
+            if match:
+                yield match.start(), Hit("term:" + term, match.start(), match.end()), position
+
+
+# --- the slow path: text that hides words -------------------------------------------------
+
+_FULLWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
+_FULLWIDTH[0x3000] = 0x20
+
+
+def normalise(text: str) -> tuple[str, list[int]]:
+    """TEXT with invisible characters taken out and full-width forms folded, and for each
+    character of the result the offset it came from."""
+    out: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        if char in "\u00ad\u200b\u200c\u200d\u2060\ufeff":
+            continue
+        out.append(chr(_FULLWIDTH.get(ord(char), ord(char))))
+        origin.append(index)
+    origin.append(len(text))
+    return "".join(out), origin
+
+
+@lru_cache(maxsize=8)
+def _trigger_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
+
+
+def _find_hidden(text: str, body_start: int, terms: dict[str, str],
+                 off: frozenset[str]) -> list[BlameFinding]:
+    clean, origin = normalise(text)
+    lowered = clean.lower()
+    if len(lowered) != len(clean):
+        lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in clean)
+    words = tuple(HANDLERS) + term_triggers(terms)
+    hits: dict[str, list[int]] = {}
+    for match in _trigger_pattern(words).finditer(lowered):
+        hits.setdefault(match.group(0), []).append(match.start())
+    # the regex finds the longest word at each place; the scan also reports shorter ones
+    for word in words:
+        for longer in [w for w in hits if w != word and w.startswith(word)]:
+            hits.setdefault(word, []).extend(hits[longer])
+    start = next(i for i, o in enumerate(origin) if o >= body_start)
+    found = find(clean, start, hits, terms, off)
+    return [BlameFinding(origin[f.offset], f.phrase, f.pattern, f.suggestion) for f in found]
