@@ -61,12 +61,13 @@ def _words(text: str) -> list[str]:
 
 
 ROLES = frozenset(_words("""
-engineer developer dev programmer coder admin administrator sysadmin operator employee
+engineer developer programmer coder admin administrator sysadmin operator employee
 staffer contractor consultant intern trainee newcomer junior on-call oncall sre dba
 technician analyst agent user person individual colleague coworker co-worker teammate
 member manager reviewer approver maintainer committer architect tester insider hire
+ceo cto cio ciso boss director executive supervisor clerk accountant assistant
 """))
-PRONOUNS = frozenset({"he", "she", "someone", "somebody"})
+PRONOUNS = frozenset({"he", "she", "someone", "somebody", "who"})
 GROUPS = frozenset({"team", "we", "they", "reviewers", "engineers", "developers", "admins",
                     "operators", "staff", "employees"})
 DETERMINERS = frozenset({"a", "an", "the", "our", "one", "another", "their", "that", "this",
@@ -84,9 +85,23 @@ _QUICK = ROLES | PRONOUNS | GROUPS | _QUICK_EXTRA
 # person-act verbs: acts that harm, said of a person
 ACTS = frozenset(_words("""
 broke deleted dropped pushed merged clicked typed wiped erased overwrote truncated
-misconfigured committed leaked ignored skipped missed overlooked bypassed botched messed
-screwed misread misunderstood mistyped destroyed corrupted nuked
+misconfigured ignored skipped missed overlooked botched messed screwed misread misunderstood
+mistyped destroyed corrupted nuked fell
 """))
+# acts that are also how responders clean up: "deleted the malicious app", "pushed a fix"
+REMOVALS = frozenset({"deleted", "dropped", "wiped", "erased", "truncated", "destroyed",
+                      "nuked", "pushed", "merged", "overwrote"})
+# acts a group can be blamed for too: "the QA team missed the bug"
+OMISSIONS = frozenset({"ignored", "skipped", "missed", "overlooked", "fell"})
+# ordinary acts that blame only with a fault in what follows: "John deployed faulty code
+# without proper review", "ran a destructive command"
+NEUTRAL_ACTS = frozenset({"deployed", "executed", "entered", "released", "shipped"})
+_FAULT_BEFORE = re.compile(r"\b(?:faulty|bad|broken|buggy|untested|wrong|incorrect|erroneous|"
+                           r"destructive)\b(?:\s+[\w-]+){0,3}\s+\Z", re.I)
+_FAULT_AFTER = re.compile(
+    r"(?:\s+[\w'’./-]+){0,6}?\s+(?:faulty|bad|broken|buggy|untested|wrong|incorrect|"
+    r"erroneous|destructive|without\s+(?:\w+\s+)?(?:review|reviews|testing|tests|approval|"
+    r"checking|checks|a\s+backup|confirmation))\b", re.I)
 # what a responder does to fix things: "the engineer deleted the malicious app"
 REMEDIATION = re.compile(
     r"\s+(?:(?:a|an|the|their|our|its|that|this|every|all)\s+)?(?:[\w-]+\s+){0,2}?"
@@ -97,7 +112,9 @@ REMEDIATION = re.compile(
 WRONG_THINGS = (r"button|key|command|server|host|machine|directory|folder|database|db|"
                 r"environment|env|cluster|terminal|window|tab|branch|account|region|table|"
                 r"console|checkbox|option|link|file|instance|node|box|config|configuration|"
-                r"script|project|bucket|namespace|schema|option|field|menu|switch|version")
+                r"script|project|bucket|namespace|schema|field|menu|switch|version|attachment|"
+                r"e-?mail|recipient|address|target|password|credentials|channel|repo|"
+                r"repository|row|record|customer|user|list|sheet|page")
 HINDSIGHT_VERBS = frozenset(_words("""
 known noticed caught checked realised realized seen tested reviewed double-checked verified
 asked escalated followed read spotted paid thought been looked anticipated foreseen
@@ -111,7 +128,8 @@ LAZY_TECH = re.compile(
     re.I)
 
 _TOKEN = re.compile(r"[\w'’-]+")
-_CLAUSE_END = re.compile(r"[.!?;:|()\[\]\n]\s")
+# where a clause ends: punctuation, a table cell, a blank line, a list item or heading start
+_CLAUSE_END = re.compile(r"[.!?;:|()\[\]]\s|\n[ \t]*(?=\n)|\n[ \t]*(?:[-*+>]|#+|\d+[.)])[ \t]")
 
 
 @dataclass(frozen=True)
@@ -133,10 +151,6 @@ def _words_before(text: str, start: int, limit: int = 80) -> list[tuple[str, int
     cut = 0
     for match in _CLAUSE_END.finditer(window):
         cut = match.end()
-    if "\n" in window[cut:]:  # a blank line or a list item ends a sentence
-        paragraph = window.rfind("\n\n", cut)
-        if paragraph >= 0:
-            cut = paragraph + 2
     return [(m.group(0), lo + m.start()) for m in _TOKEN.finditer(window, cut)]
 
 
@@ -262,6 +276,17 @@ def _act(text: str, start: int, end: int) -> Hit | None:
     if not _whole_word(text, end):
         return None
     low = text[start:end].lower()
+    if low == "fell" and not text.startswith(" for ", end):
+        return None  # "fell for a phishing e-mail", not "traffic fell"
+    if low in NEUTRAL_ACTS:
+        if text.startswith(" by ", end) and _FAULT_BEFORE.search(text, max(0, start - 50),
+                                                                  start) \
+                and _person_after(text, end + 4):
+            return Hit("person-act", start, end + 3)  # "an incorrect command entered by …"
+        if not _could_be_a_person(text, start) or not _FAULT_AFTER.match(text, end, end + 90):
+            return None
+        who = _person_before(text, start)
+        return Hit("person-act", who, end) if who is not None else None
     if low == "dropped" and _BALL.match(text, end):
         return Hit("judgement", start, _BALL.match(text, end).end())  # type: ignore[union-attr]
     if low in ("messed", "screwed") and not _UP.match(text, end):
@@ -273,9 +298,11 @@ def _act(text: str, start: int, end: int) -> Hit | None:
     if low == "ignored" and _ALERT.match(text, end):
         who = _person_before(text, start, groups=True)
         return Hit("negated-duty", who if who is not None else start, end)
-    who = _person_before(text, start)
+    who = _person_before(text, start, groups=low in OMISSIONS)
+    if who is not None and low in OMISSIONS and text[who:who + 3].lower() in ("we ", "we\n"):
+        return None  # "a sign we missed": a team's own lesson, not blame
     if who is not None:
-        if REMEDIATION.match(text, end):
+        if low in REMOVALS and REMEDIATION.match(text, end):
             return None
         return Hit("person-act", who, end)
     if passive and _person_after(text, passive.end()):
@@ -297,12 +324,22 @@ def _negation(text: str, start: int, end: int) -> Hit | None:
         follow = _NEVER.match(text, start)
     else:
         return None
-    if follow is None or not _could_be_a_person(text, start):
+    if follow is None:
+        return None
+    if word in ("did", "didn") and _clause_start(text, start):
+        return Hit("negated-duty", start, follow.end())  # "Didn't follow the runbook."
+    if not _could_be_a_person(text, start):
         return None
     who = _person_before(text, start)
     if who is None:
         return None
     return Hit("negated-duty", who, follow.end())
+
+
+def _clause_start(text: str, start: int) -> bool:
+    """Nothing but a sentence end, a line start or a list or table marker before START."""
+    lead = text[max(0, start - 12):start].rstrip(" \t")
+    return not lead or lead[-1] in ".!?\n|:" or lead.endswith(("- ", "* ", "-", "*"))
 
 
 _NEVER = re.compile(r"never\b", re.I)
@@ -319,14 +356,25 @@ def _forgot(text: str, start: int, end: int) -> Hit | None:
     return None
 
 
+# subjects and verbs that make a mistake general, or something to avoid, not someone's
+GENERIC = frozenset(_words("""
+anyone anybody everyone everybody any people humans we you avoid avoiding prevent
+preventing never not without learn learning
+"""))
+
+
 def _mistake(text: str, start: int, end: int) -> Hit | None:
     word = _word_at(text, start).lower()
     stop = start + len(word)
     if word == "mistakenly":
-        return Hit("mistake", start, stop)
+        who = _person_before(text, start)
+        return Hit("mistake", who, stop) if who is not None else None
     if word not in ("mistake", "mistakes", "typo", "typos"):
         return None
-    before = " ".join(w.lower() for w, _ in _words_before(text, start)[-4:])
+    words = [w.lower() for w, _ in _words_before(text, start)]
+    if GENERIC.intersection(words[-8:]):
+        return None  # "anyone could have made the same mistake", "avoid making mistakes"
+    before = " ".join(words[-4:])
     if re.search(r"\b(?:made|make|makes|making)\s+(?:an?\s+|the\s+|this\s+|that\s+)?"
                  r"(?:[\w-]+\s+)?$", before + " ") or before.endswith(("by", "honest", "rookie",
                                                                         "silly", "stupid",
@@ -343,20 +391,32 @@ def _mistake(text: str, start: int, end: int) -> Hit | None:
 def _accident(text: str, start: int, end: int) -> Hit | None:
     word = _word_at(text, start).lower()
     if word == "accidentally":
+        following = _word_at(text, start + len(word) + 1) if text[start + len(word):
+                                                                   start + len(word) + 1] == " " \
+            else ""
+        if following.lower().endswith("ing"):
+            return None  # a side effect: "modified, accidentally overwriting the annotations"
         return Hit("mistake", start, start + len(word))
     if word == "accident" and text[max(0, start - 3):start].lower() == "by ":
         return Hit("mistake", start - 3, start + len(word))
+    if word == "accidental":
+        act = _ACCIDENTAL_ACT.match(text, start + len(word))
+        if act:
+            return Hit("mistake", start, act.end())  # "an accidental execution of a command"
     return None
+
+
+_ACCIDENTAL_ACT = re.compile(r"\s+(?:execution|deletion|removal|run|push|merge|commit|change|"
+                             r"click|overwrite|revert|reboot|restart|shutdown|drop|exposure|"
+                             r"disclosure|misconfiguration)\b", re.I)
 
 
 _WRONG = re.compile(rf"wrong\s+(?:[\w-]+\s+)?(?:{WRONG_THINGS})s?\b", re.I)
 
 
 def _wrong(text: str, start: int, end: int) -> Hit | None:
-    if text[max(0, start - 4):start].lower() not in ("the ", " a "):
-        return None
     match = _WRONG.match(text, start, start + 60)
-    return Hit("mistake", start - 4, match.end()) if match else None
+    return Hit("mistake", start, match.end()) if match else None
 
 
 def _fat(text: str, start: int, end: int) -> Hit | None:
@@ -373,7 +433,7 @@ def _misc_mistake(text: str, start: int, end: int) -> Hit | None:
 
 _ALWAYS_JUDGEMENT = re.compile(
     r"(?:careless\w*|sloppy|sloppiness|sloppily|tired|disgruntled|irresponsib\w+|"
-    r"incompeten\w+|reckless\w*|hasty|hastily|negligen\w+|stupid\w*|idiot\w*|clumsy|"
+    r"incompeten\w+|reckless\w*|hasty|negligen\w+|stupid\w*|idiot\w*|clumsy|"
     r"inattentive|lazy|laziness|rushed|exhausted|rogue)\b", re.I)
 
 
@@ -391,8 +451,9 @@ def _judgement(text: str, start: int, end: int) -> Hit | None:
     if word == "sloppy" and re.match(r"\s+quorum", after, re.I):
         return None
     if word == "rushed" and re.match(r"\s+(?:to|in|out|back|over|into|through)\b", after,
-                                     re.I):
-        return None
+                                     re.I) and text[max(0, start - 6):start].lower().strip() \
+            not in ("was", "were", "been", "being", "is", "are"):
+        return None  # "engineers rushed to restore service"; "was rushed to production" is
     if word in ("exhausted", "rogue"):
         # of a person only: "an exhausted engineer", "the admin was exhausted", "a rogue
         # employee", "went rogue"; not "the pool was exhausted" or "a rogue process"
@@ -418,13 +479,26 @@ def _person_after_adjective(text: str, end: int) -> bool:
     return False
 
 
+_IRREGULAR = frozenset(_words("""
+been known seen done run made taken thought kept sent set put read written gone had told let
+found held built caught understood spoken given shown chosen brought
+"""))
+
+
+def _participle(verb: str) -> bool:
+    return verb in _IRREGULAR or verb in HINDSIGHT_VERBS or (
+        len(verb) > 3 and verb.endswith(("ed", "en", "wn")))
+
+
 def _should(text: str, start: int, end: int) -> Hit | None:
     match = re.match(r"should\s*(?:have|['’]ve)\b\s*([\w-]+)?", text[start:start + 40], re.I)
     if match is None:
         return None
     verb = (match.group(1) or "").lower()
+    if not _participle(verb):
+        return None  # "we should have a talk", "the alert (or should have)"
     who = _person_before(text, start, groups=True)
-    if who is not None and verb:
+    if who is not None:
         return Hit("hindsight", who, start + match.end())
     if verb in HINDSIGHT_VERBS and verb != "been":
         return Hit("hindsight", start, start + match.end())
@@ -433,20 +507,6 @@ def _should(text: str, start: int, end: int) -> Hit | None:
                                    text[start + match.end():start + match.end() + 24], re.I):
         return Hit("hindsight", start, start + match.end())
     return None
-
-
-def _could(text: str, start: int, end: int) -> Hit | None:
-    match = re.match(r"could\s*(?:have|['’]ve)\s+(?:easily\s+)?(?:been\s+)?(?:easily\s+)?"
-                     r"(?:prevented|avoided)\b", text[start:start + 48], re.I)
-    if match and _clause_subject_is_incident(text, start):
-        return Hit("hindsight", start, start + match.end())
-    return None
-
-
-def _clause_subject_is_incident(text: str, start: int) -> bool:
-    words = [w.lower() for w, _ in _words_before(text, start)[-3:]]
-    return bool(words) and words[-1] in ("this", "it", "incident", "outage", "breach",
-                                         "mistake", "error", "which", "that")
 
 
 def _had(text: str, start: int, end: int) -> Hit | None:
@@ -479,10 +539,19 @@ def _had(text: str, start: int, end: int) -> Hit | None:
         verb = conditional.group(1).lower()
         if verb.endswith("ed") or verb in HINDSIGHT_VERBS:
             words = _words_before(text, start)
-            who = _person_before(text, start, groups=True)
+            who = _person_before(text, start)
             if who is not None and any(w.lower() == "if" for w, at in words if at < who):
                 return Hit("hindsight", who, start + conditional.end())
     return None
+
+
+# words that make "human error" a cause of this incident, not a topic
+ATTRIBUTING = frozenset(_words("""
+due caused because result cause was were is attributed blamed blames blame chalked put down
+classified
+case simple pure plain assumed suspected likely probably by from through a an it's its
+another mostly primarily partly largely
+"""))
 
 
 def _error(text: str, start: int, end: int) -> Hit | None:
@@ -496,7 +565,11 @@ def _error(text: str, start: int, end: int) -> Hit | None:
                        r"[\s-]+\Z", text[max(0, start - 16):start], re.I)
     if before is None:
         return None
-    return Hit("human-error", start - (before.end() - before.start()), start + len(word))
+    begin = start - (before.end() - before.start())
+    words = [w.lower() for w, _ in _words_before(text, begin)[-6:]]
+    if words and not ATTRIBUTING.intersection(words):
+        return None  # talk about the idea: "the old view of human error", "a book on it"
+    return Hit("human-error", begin, start + len(word))
 
 
 def _slang(text: str, start: int, end: int) -> Hit | None:
@@ -526,6 +599,8 @@ def _fault(text: str, start: int, end: int) -> Hit | None:
         if owner.lower() in ("nobody", "anyone", "anybody", "no-one", "noone", "everyone",
                              "everybody", "one"):
             return None
+        if owner.lower() == "who":
+            return Hit("fault", start - (len(lead) - possessive.start()), stop)
         if possessive.group(2) or owner in FIRST_NAMES or owner.lower() in ROLES | GROUPS \
                 or owner[:1].isupper():
             return Hit("fault", start - (len(lead) - possessive.start()), stop)
@@ -538,21 +613,43 @@ def _fault(text: str, start: int, end: int) -> Hit | None:
     return None
 
 
+_BLAME_ACT = re.compile(
+    r"(?:\s+(?:it|this|that|him|her|them|the\s+\w+|us|me|you)\s+on\b|\s+(?:on|lies?\s+with|"
+    r"rests?\s+with|fell\s+on|falls\s+on)\b)", re.I)
+
+
 def _blame_word(text: str, start: int, end: int) -> Hit | None:
+    """Blaming someone: "was blamed", "is to blame", "blamed the contractor", "put the blame
+    on", "blame it on". The word as a topic ("avoid blame", "a culture of blame") is not."""
     word = _word_at(text, start)
     low = word.lower()
-    if low not in ("blame", "blamed", "blames", "blaming", "blameworthy"):
+    if low not in ("blame", "blamed", "blames", "blaming"):
         return None  # blameless, blame-free, blame-aware (the whole word is longer)
     if start and text[start - 1] in "/-.":
         return None  # a /blame/ URL path, "non-blame"
+    stop = start + len(word)
     lead = text[max(0, start - 40):start]
     if re.search(r"\bgit\s+\Z", lead, re.I) or _EXONERATING.search(lead):
         return None  # "git blame", "not to blame", "avoid assigning blame"
-    return Hit("fault", start, start + len(word))
+    before = [w.lower().replace("’", "'") for w, _ in _words_before(text, start)[-2:]]
+    if _BLAME_ACT.match(text, stop):
+        return Hit("fault", start, stop)
+    if low == "blame" and before[-1:] == ["to"] and len(before) == 2 and before[0] in (
+            "is", "was", "are", "were", "be", "who's", "whos", "partly", "partially"):
+        return Hit("fault", start, stop)
+    if low in ("blamed", "blames", "blaming") or (low == "blame" and before and before[-1] in (
+            "we", "i", "they", "management", "leadership")):
+        if before and before[-1] in ("was", "were", "been", "be", "got", "is", "are"):
+            return Hit("fault", start, stop)  # "the engineer was blamed"
+        if _person_after(text, stop) or re.match(r"\s+(?:the|a|an|our|their)\s+\w+",
+                                                  text[stop:stop + 30]):
+            who = _person_before(text, start, groups=True)
+            return Hit("fault", who if who is not None else start, stop)
+    return None
 
 
 HANDLERS: dict[str, Handler] = {}
-for _word in ACTS:
+for _word in ACTS | NEUTRAL_ACTS:
     HANDLERS[_word] = _act
 for _word in ("failed", "did", "didn", "never"):
     HANDLERS[_word] = _negation
@@ -562,7 +659,7 @@ for _word in ("mistake", "typo"):
     HANDLERS[_word] = _mistake
 HANDLERS.update({
     "accident": _accident, "wrong": _wrong, "fat": _fat, "mistyp": _misc_mistake,
-    "misclick": _misc_mistake, "should": _should, "could": _could, "had": _had,
+    "misclick": _misc_mistake, "should": _should, "had": _had,
     "error": _error, "pebkac": _slang, "pebcak": _slang, "id10t": _slang, "layer": _slang,
     "fault": _fault, "blam": _blame_word,
 })
@@ -575,7 +672,7 @@ PATTERN_OF: dict[Handler, tuple[str, ...]] = {
     _act: ("person-act", "judgement", "negated-duty"), _negation: ("negated-duty",),
     _forgot: ("negated-duty",), _mistake: ("mistake",), _accident: ("mistake",),
     _wrong: ("mistake",), _fat: ("mistake",), _misc_mistake: ("mistake",),
-    _should: ("hindsight",), _could: ("hindsight",), _had: ("hindsight",),
+    _should: ("hindsight",), _had: ("hindsight",),
     _error: ("human-error",), _slang: ("human-error",), _fault: ("fault",),
     _blame_word: ("fault",), _judgement: ("judgement",),
 }
@@ -585,7 +682,7 @@ PATTERN_OF: dict[Handler, tuple[str, ...]] = {
 # down the slow path: normalise, then scan again.
 # Checked with `in` (a fast search each) only in text that is not all ASCII: the invisible
 # characters, and full-width vowels for words written in full-width forms.
-HIDING = ("\u00ad", "\u200b", "\u2060", "ａ", "ｅ", "Ａ", "Ｅ")
+HIDING = ("\u00ad", "\u200b", "ａ", "ｅ", "Ｅ")
 TRIGGERS: tuple[str, ...] = tuple(HANDLERS)
 
 
@@ -601,9 +698,14 @@ _BLAMELESS = re.compile(
     r"blameless|blame[\s-]*(?:free|aware)|finger[\s-]*pointing|fault[\s-]*finding|"
     r"blame\s+culture|culture\s+of\s+blame|(?:avoid|avoiding|without|\bno|\bnot|\bnever|"
     r"rather\s+than|instead\s+of|don['’]t|do\s+not|stop)\s+(?:[\w-]+\s+){0,2}"
-    r"(?:blame|blaming|fault)|(?:human|user|operator)\s+error\s+is\s+(?:never|not|rarely|"
+    r"(?:blame|blaming|fault)\b|(?:human|user|operator)\s+error\s+is\s+(?:never|not|rarely|"
     r"only|a\s+(?:symptom|starting|label))|\bnever\s+a\s+root\s+cause|"
-    r"not\s+(?:a\s+)?root\s+cause", re.I)
+    r"not\s+(?:a\s+)?root\s+cause|(?:human|user|operator)\s+error\W+(?:is|as)\W+(?:\w+\W+){0,3}"
+    r"(?:never|not|rarely|symptom)|\bbias\b|\btendency\b|\b(?:old|new)\s+view\b|"
+    r"bad\s+apple|attribution\s+error|psychological\s+safety|scapegoat|\bviews?\b|"
+    r"\bassumption\b|"
+    r"(?:suggest\w*|attach\w*|assign\w*|impl(?:y|ies)|apportion\w*|observe\w*|acknowledg\w*|"
+    r"minimi[sz]e\w*|about|of)\s+(?:\w+\s+)?blame\b", re.I)
 _URL_TOKEN = re.compile(r"\S*(?:://|www\.|/)\S*")
 
 
@@ -635,6 +737,15 @@ def _in_quoted_title(text: str, begin: int, start: int, end: int) -> bool:
         if long_words and capitals * 2 >= len(long_words):
             return True
     return False
+
+
+def _mentioned(text: str, hit: Hit) -> bool:
+    """The phrase in quotes on its own, talked about rather than used: 'never write
+    "human error"'."""
+    before = text[max(0, hit.start - 1):hit.start]
+    after = text[hit.end:hit.end + 2]
+    return before in ('"', "“", "'", "‘") and after[:1] in ('"', "”", "'", "’", ".", ",") \
+        and any(q in after for q in ('"', "”", "'", "’"))
 
 
 @dataclass
@@ -742,7 +853,8 @@ def find(text: str, body_start: int, hits: dict[str, list[int]],
         if begin in found:
             continue
         sentence = text[begin:finish]
-        if _BLAMELESS.search(sentence) or _in_quoted_title(text, begin, hit.start, hit.end):
+        if _BLAMELESS.search(sentence) or _in_quoted_title(text, begin, hit.start, hit.end) \
+                or _mentioned(text, hit):
             continue
         phrase = " ".join(text[hit.start:hit.end].split())
         suggestion = terms.get(hit.pattern[5:], TERM_SUGGESTION) \

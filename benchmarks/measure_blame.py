@@ -1,0 +1,126 @@
+"""Measure PM501 (blame-laden wording) on real text: recall and precision.
+
+    .venv/bin/python benchmarks/measure_blame.py DATA [--verbose]
+
+DATA is a folder kept outside the repository (see BENCHMARKS.md for how it was built):
+
+- `blame_sentences.tsv`: real blame-laden sentences, one a line: `sentence<TAB>source`.
+  Each is checked on its own, as a paragraph of a post-mortem; recall is the share found.
+- `postmortems/*.md`, `guides/*.md`: published post-mortems and blameless-writing guides,
+  each checked whole, as the body of a post-mortem. Every PM501 finding there is looked up
+  in `judgements.tsv` (`file<TAB>line<TAB>blame|not-blame<TAB>note`), written by a person
+  who read the sentence; a finding nobody judged counts as wrong.
+
+Precision is the share of findings that are correct: on the sentences (all blame) and the
+judged findings in the published text, and on the published text alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from postmortem_kb.core.config import Config
+from postmortem_kb.core.model import Finding
+from postmortem_kb.core.parse import parse_text
+from postmortem_kb.core.rules import check_postmortem
+
+HEAD = ("---\nid: PM-2026-001\ntitle: Measured text\ntype: other\nseverity: SEV3\n"
+        "status: draft\nvisibility: internal\nowner: Measurement\n"
+        "occurred_at: 2026-01-01T00:00:00Z\ndetected_at: 2026-01-01T00:00:00Z\n---\n\n")
+HEAD_LINES = HEAD.count("\n")
+
+
+def strip_front_matter(text: str) -> str:
+    """A file's own front matter (Jekyll, Zola, MkDocs) becomes blank lines, so that line
+    numbers stay those of the file."""
+    for fence in ("---", "+++"):
+        if text.startswith(fence + "\n"):
+            end = text.find("\n" + fence, len(fence))
+            if end > 0:
+                return "\n" * text.count("\n", 0, end + len(fence) + 1) + \
+                    text[end + len(fence) + 1:]
+    return text
+
+
+def blame_findings(body: str, config: Config) -> list[Finding]:
+    pm = parse_text("postmortems/2026/PM-2026-001-measure.md", HEAD + body)
+    return [f for f in check_postmortem(pm, config, None) if f.rule == "PM501"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data", type=Path)
+    parser.add_argument("--verbose", action="store_true")
+    args = parser.parse_args()
+    data: Path = args.data
+    config = Config(root=data, select=("PM501",))
+
+    sentences = []
+    for raw in (data / "blame_sentences.tsv").read_text(encoding="utf-8").splitlines():
+        if raw.strip() and not raw.startswith("#"):
+            sentence, _, source = raw.partition("\t")
+            sentences.append((sentence.strip(), source.strip()))
+    found = 0
+    misses = []
+    sentence_findings = 0
+    for sentence, source in sentences:
+        hits = blame_findings(sentence + "\n", config)
+        sentence_findings += len(hits)
+        if hits:
+            found += 1
+        else:
+            misses.append((sentence, source))
+
+    judgements: dict[tuple[str, int], str] = {}
+    judged_file = data / "judgements.tsv"
+    if judged_file.exists():
+        for raw in judged_file.read_text(encoding="utf-8").splitlines():
+            if raw.strip() and not raw.startswith("#"):
+                name, line, verdict, *_ = raw.split("\t")
+                judgements[(name, int(line))] = verdict.strip()
+    correct = wrong = unjudged = 0
+    files = sorted((data / "postmortems").glob("*.md")) + sorted((data / "guides").glob("*.md"))
+    words = 0
+    report = []
+    for path in files:
+        text = strip_front_matter(path.read_text(encoding="utf-8"))
+        words += len(text.split())
+        name = f"{path.parent.name}/{path.name}"
+        for finding in blame_findings(text, config):
+            line = finding.line - HEAD_LINES
+            verdict = judgements.get((name, line))
+            if verdict == "blame":
+                correct += 1
+            elif verdict == "not-blame":
+                wrong += 1
+            else:
+                unjudged += 1
+            source_line = text.split("\n")[line - 1].strip()
+            report.append(f"  {verdict or 'UNJUDGED':9} {name}:{line}: {source_line[:110]}\n"
+                          f"            {finding.message[:140]}")
+
+    total = sentence_findings + correct + wrong + unjudged
+    recall = found / len(sentences) if sentences else 0.0
+    precision = (sentence_findings + correct) / total if total else 1.0
+    corpus_total = correct + wrong + unjudged
+    print(f"blame-laden sentences: {found} of {len(sentences)} found, recall {recall:.1%}")
+    print(f"published text: {len(files)} files, {words} words, {corpus_total} findings "
+          f"({correct} correct, {wrong} wrong, {unjudged} unjudged)")
+    print(f"precision on every finding: {sentence_findings + correct} of {total} correct, "
+          f"{precision:.1%}")
+    if corpus_total:
+        print(f"precision on the published text alone: {correct} of {corpus_total}, "
+              f"{correct / corpus_total:.1%}")
+    if args.verbose:
+        print("\nmissed sentences:")
+        for sentence, source in misses:
+            print(f"  {sentence}    [{source}]")
+        print("\nfindings in the published text:")
+        print("\n".join(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
