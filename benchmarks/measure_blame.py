@@ -6,6 +6,8 @@ DATA is a folder kept outside the repository (see BENCHMARKS.md for how it was b
 
 - `blame_sentences.tsv`: real blame-laden sentences, one a line: `sentence<TAB>source`.
   Each is checked on its own, as a paragraph of a post-mortem; recall is the share found.
+  `blame_sentences_heldout.tsv` (optional, same form): sentences collected after the rules
+  were tuned, reported on their own.
 - `postmortems/*.md`, `guides/*.md`: published post-mortems and blameless-writing guides,
   each checked whole, as the body of a post-mortem. Every PM501 finding there is looked up
   in `judgements.tsv` (`file<TAB>line<TAB>blame|not-blame<TAB>note`), written by a person
@@ -49,6 +51,30 @@ def blame_findings(body: str, config: Config) -> list[Finding]:
     return [f for f in check_postmortem(pm, config, None) if f.rule == "PM501"]
 
 
+def read_sentences(path: Path) -> list[tuple[str, str]]:
+    sentences = []
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        if raw.strip() and not raw.startswith("#"):
+            sentence, _, source = raw.partition("\t")
+            sentences.append((sentence.strip(), source.strip()))
+    return sentences
+
+
+def recall(sentences: list[tuple[str, str]], config: Config
+           ) -> tuple[int, int, list[tuple[str, str]]]:
+    """How many SENTENCES have a finding, how many findings in all, and the misses."""
+    found = findings = 0
+    misses = []
+    for sentence, source in sentences:
+        hits = blame_findings(sentence + "\n", config)
+        findings += len(hits)
+        if hits:
+            found += 1
+        else:
+            misses.append((sentence, source))
+    return found, findings, misses
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", type=Path)
@@ -57,21 +83,11 @@ def main() -> int:
     data: Path = args.data
     config = Config(root=data, select=("PM501",))
 
-    sentences = []
-    for raw in (data / "blame_sentences.tsv").read_text(encoding="utf-8").splitlines():
-        if raw.strip() and not raw.startswith("#"):
-            sentence, _, source = raw.partition("\t")
-            sentences.append((sentence.strip(), source.strip()))
-    found = 0
-    misses = []
-    sentence_findings = 0
-    for sentence, source in sentences:
-        hits = blame_findings(sentence + "\n", config)
-        sentence_findings += len(hits)
-        if hits:
-            found += 1
-        else:
-            misses.append((sentence, source))
+    sentences = read_sentences(data / "blame_sentences.tsv")
+    found, sentence_findings, misses = recall(sentences, config)
+    heldout_file = data / "blame_sentences_heldout.tsv"
+    heldout = read_sentences(heldout_file) if heldout_file.exists() else []
+    held_found, held_findings, held_misses = recall(heldout, config)
 
     judgements: dict[tuple[str, int], str] = {}
     judged_file = data / "judgements.tsv"
@@ -101,11 +117,16 @@ def main() -> int:
             report.append(f"  {verdict or 'UNJUDGED':9} {name}:{line}: {source_line[:110]}\n"
                           f"            {finding.message[:140]}")
 
+    sentence_findings += held_findings
     total = sentence_findings + correct + wrong + unjudged
-    recall = found / len(sentences) if sentences else 0.0
     precision = (sentence_findings + correct) / total if total else 1.0
     corpus_total = correct + wrong + unjudged
-    print(f"blame-laden sentences: {found} of {len(sentences)} found, recall {recall:.1%}")
+    print(f"blame-laden sentences: {found} of {len(sentences)} found, recall "
+          f"{found / max(1, len(sentences)):.1%}")
+    if heldout:
+        print(f"held-out blame-laden sentences: {held_found} of {len(heldout)} found, recall "
+              f"{held_found / len(heldout):.1%}; all together "
+              f"{(found + held_found) / (len(sentences) + len(heldout)):.1%}")
     print(f"published text: {len(files)} files, {words} words, {corpus_total} findings "
           f"({correct} correct, {wrong} wrong, {unjudged} unjudged)")
     print(f"precision on every finding: {sentence_findings + correct} of {total} correct, "
@@ -115,7 +136,7 @@ def main() -> int:
               f"{correct / corpus_total:.1%}")
     if args.verbose:
         print("\nmissed sentences:")
-        for sentence, source in misses:
+        for sentence, source in misses + held_misses:
             print(f"  {sentence}    [{source}]")
         print("\nfindings in the published text:")
         print("\n".join(report))

@@ -274,8 +274,18 @@ def test_blame_disable_names_only_built_in_patterns(kb: Path) -> None:
     assert "politeness" in result.stderr and "person-act" in result.stderr
 
 
-def test_the_samples_and_the_guide_have_no_blame() -> None:
+def test_the_sample_postmortems_have_no_blame() -> None:
     from conftest import REPO
 
     result = run_cli("-C", str(REPO), "check", "--select", "PM501", "--format", "json")
     assert result.json()["findings"] == []
+
+
+def test_the_guides_silencing_example_is_blame_and_is_silenced() -> None:
+    from conftest import REPO
+
+    guide = (REPO / "postmortems" / "guide" / "index.md").read_text(encoding="utf-8")
+    line = next(li for li in guide.splitlines() if "postmortem-ignore PM501" in li)
+    sentence = line.split("<!--")[0].strip()
+    assert len(blame_in(sentence)) == 1
+    assert blame_in(line) == []

@@ -207,7 +207,7 @@ def test_html_shown_as_code_is_harmless(kb: Path, write_pm) -> None:
 
 
 @pytest.mark.parametrize("phrase", ["human error", "was careless", "should have known",
-                                    "was negligent", "it was Bob's fault", "we blame",
+                                    "was negligent", "it was Bob's fault", "we blame the vendor",
                                     "forgot to rotate"])
 def test_blame_language_warns_with_a_rewording(kb: Path, write_pm, phrase: str) -> None:
     write_pm(sub(r"^## Summary\n", f"## Summary\n\nNote: {phrase} here.\n")(
@@ -220,8 +220,8 @@ def test_blame_language_warns_with_a_rewording(kb: Path, write_pm, phrase: str) 
 
 
 def test_blame_language_can_be_silenced_on_one_line(kb: Path, write_pm) -> None:
-    write_pm(sub(r"^## Summary\n", "## Summary\n\nWe do not say \"human error\" here. "
-                 "<!-- postmortem-ignore PM501 -->\n\nBut human error again.\n")(
+    write_pm(sub(r"^## Summary\n", "## Summary\n\nThe root cause was human error. "
+                 "<!-- postmortem-ignore PM501 -->\n\nIt was human error again.\n")(
         complete_postmortem_text()))
     findings = check_json(kb)["findings"]
     assert [f["rule"] for f in findings] == ["PM501"]

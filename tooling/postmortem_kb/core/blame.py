@@ -176,6 +176,9 @@ def _could_be_a_person(text: str, start: int) -> bool:
         word = words.pop()
         if word[-1] in _PUNCTUATION:
             return False
+        word = word.lstrip("\"“‘'(*_[")
+        if not word:
+            return False
         low = word.lower()
         if low in ADVERBS or (low.endswith("ly") and len(low) > 3):
             continue
