@@ -761,9 +761,10 @@ class _Body:
 
     def masked(self, position: int) -> bool:
         if self._masked is None:
-            from .parse import _MASK  # the scanner's own comment and fence pattern
+            from .parse import comment_and_fence_spans  # the scanner's own, linear
 
-            self._masked = [(m.start(), m.end()) for m in _MASK.finditer(self.text, self.start)]
+            self._masked = [(self.start + lo, self.start + hi) for lo, hi, _ in
+                            comment_and_fence_spans(self.text[self.start:])]
         return any(lo <= position < hi for lo, hi in self._masked)
 
 
