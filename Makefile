@@ -36,12 +36,13 @@ site: $(STAMP)
 check: $(STAMP)
 	$(BIN)/postmortem check
 
-# Lint (ruff) and the strict type check (mypy, settings in pyproject.toml) come before the tests.
+# Lint and format check (ruff) and the strict type check (mypy, settings in pyproject.toml)
+# come before the tests. `make format` fixes what the format check reports.
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m mypy
 
-# Formatting is applied on demand, not checked by `make test`.
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix --select I .

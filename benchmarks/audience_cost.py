@@ -36,9 +36,12 @@ from check_speed import generate  # noqa: E402
 from site_build import configs  # noqa: E402
 
 BIN = Path(sys.executable).parent
-ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "SOURCE_DATE_EPOCH": "1790812800",
-       "POSTMORTEM_TOOL_SOURCE": os.environ.get("POSTMORTEM_TOOL_SOURCE",
-                                                "postmortem-kb==0.1.0")}
+ENV = {
+    **os.environ,
+    "NO_MKDOCS_2_WARNING": "1",
+    "SOURCE_DATE_EPOCH": "1790812800",
+    "POSTMORTEM_TOOL_SOURCE": os.environ.get("POSTMORTEM_TOOL_SOURCE", "postmortem-kb==0.1.0"),
+}
 BLOCK = """
 !!! restricted "Restricted: attacker infrastructure {n}"
     The command-and-control host for incident {n} was c2-{n}.attacker.example.net, reached
@@ -112,10 +115,27 @@ def main() -> None:
     prepare(root, args.files)
     _, _, base_yml = configs(root)
     sites = HERE / ".work" / "audience-sites"
-    baseline = [str(BIN / "mkdocs"), "build", "-q", "-f", str(base_yml), "-d",
-                str(sites / "baseline")]
-    plugin = [sys.executable, "-c", WRAPPER, "build", "-C", str(root), "--audience",
-              "internal", "--site-dir", str(sites / "plugin")]
+    baseline = [
+        str(BIN / "mkdocs"),
+        "build",
+        "-q",
+        "-f",
+        str(base_yml),
+        "-d",
+        str(sites / "baseline"),
+    ]
+    plugin = [
+        sys.executable,
+        "-c",
+        WRAPPER,
+        "build",
+        "-C",
+        str(root),
+        "--audience",
+        "internal",
+        "--site-dir",
+        str(sites / "plugin"),
+    ]
     times: dict[str, list[float]] = {"baseline": [], "plugin": []}
     steps: list[dict[str, float]] = []
     for _ in range(args.runs):
@@ -123,14 +143,15 @@ def main() -> None:
         took, err = run(plugin, root)
         times["plugin"].append(took)
         line = next(x for x in err.splitlines() if x.startswith("AUDIENCE "))
-        steps.append(json.loads(line[len("AUDIENCE "):]))
+        steps.append(json.loads(line[len("AUDIENCE ") :]))
     base = statistics.median(times["baseline"])
-    print(f"{args.files} post-mortems ({args.files // 3 + (args.files % 3 > 0)} restricted, "
-          "a restricted block in each other one), internal audience, "
-          f"{args.runs} runs each, alternating")
+    print(
+        f"{args.files} post-mortems ({args.files // 3 + (args.files % 3 > 0)} restricted, "
+        "a restricted block in each other one), internal audience, "
+        f"{args.runs} runs each, alternating"
+    )
     for name, ts in times.items():
-        print(f"{name}: median {statistics.median(ts):.2f} s "
-              f"({', '.join(f'{t:.2f}' for t in ts)})")
+        print(f"{name}: median {statistics.median(ts):.2f} s ({', '.join(f'{t:.2f}' for t in ts)})")
     print(f"ratio plugin / baseline: {statistics.median(times['plugin']) / base:.3f}")
     total = 0.0
     for label in steps[0]:

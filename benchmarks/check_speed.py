@@ -31,14 +31,20 @@ def generate(root: Path, count: int, active_every: int = 0) -> None:
     if root.exists():
         shutil.rmtree(root)
     # The editable install cannot be installed by CI, so init is told what its workflows use.
-    subprocess.run([BIN / "postmortem", "init", str(root), "--tool-source", "postmortem-kb==0.1.0"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [BIN / "postmortem", "init", str(root), "--tool-source", "postmortem-kb==0.1.0"],
+        check=True,
+        capture_output=True,
+    )
     source = (REPO / "tests" / "fixtures" / "complete.md").read_text(encoding="utf-8")
     for n in range(1, count + 1):
         year = 2016 + n % 10
         pm_id = f"PM-{year}-{n:05d}"
-        text = (source.replace("PM-2026-001", pm_id).replace("2026-", f"{year}-")
-                .replace("ci-runner", f"service-{n % 97}"))
+        text = (
+            source.replace("PM-2026-001", pm_id)
+            .replace("2026-", f"{year}-")
+            .replace("ci-runner", f"service-{n % 97}")
+        )
         if active_every and n % active_every == 0:  # harmless HTML: PM402 must render it
             text = text.replace("## Summary\n", "## Summary\n\nPress <kbd>Ctrl</kbd>.\n", 1)
         folder = root / "postmortems" / str(year)
@@ -52,8 +58,9 @@ def timed(cmd: list[str], env: dict[str, str] | None = None) -> float:
     result = subprocess.run(cmd, capture_output=True, text=True, env=env)
     elapsed = time.perf_counter() - start
     if result.returncode not in (0,):
-        raise SystemExit(f"{cmd} exited {result.returncode}: {result.stdout[-500:]}"
-                         f"{result.stderr[-500:]}")
+        raise SystemExit(
+            f"{cmd} exited {result.returncode}: {result.stdout[-500:]}{result.stderr[-500:]}"
+        )
     return elapsed
 
 
@@ -61,9 +68,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=10000)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--active-every", type=int, default=0, metavar="N",
-                        help="put a harmless HTML tag in every Nth post-mortem, which PM402 "
-                             "then renders (the cost of rendering)")
+    parser.add_argument(
+        "--active-every",
+        type=int,
+        default=0,
+        metavar="N",
+        help="put a harmless HTML tag in every Nth post-mortem, which PM402 "
+        "then renders (the cost of rendering)",
+    )
     parser.add_argument("--before", type=Path, help="another source tree to time as well")
     args = parser.parse_args()
     suffix = f"-html{args.active_every}" if args.active_every else ""

@@ -30,12 +30,14 @@ def main() -> None:
             pass
 
     server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(args.site)))
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(args.site))
+    )
     threading.Thread(target=server.serve_forever, daemon=True).start()
     fetched: dict[str, tuple[int, int]] = {}
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium",
-                                    args=["--no-sandbox", "--disable-gpu"])
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
+        )
         for width in (390, 1280):
             page = browser.new_page(viewport={"width": width, "height": 844})
             fetched.clear()
@@ -46,15 +48,18 @@ def main() -> None:
                     store[response.url] = (len(body), len(gzip.compress(body, 6)))
                 except Exception:  # a redirect or an aborted request has no body
                     store[response.url] = (0, 0)
+
             page.on("response", count)
             page.goto(f"http://127.0.0.1:{server.server_address[1]}/")
             page.wait_for_load_state("networkidle")
             total = sum(v[0] for v in fetched.values())
             packed = sum(v[1] for v in fetched.values())
             html = next((v[0] for k, v in fetched.items() if k.endswith("/")), 0)
-            print(f"{width} px: {len(fetched)} requests, {total / 1024:.0f} KB in all, "
-                  f"{packed / 1024:.0f} KB gzipped (the HTML {html / 1024:.0f} KB); "
-                  f"entries.json fetched: {any('entries.json' in k for k in fetched)}")
+            print(
+                f"{width} px: {len(fetched)} requests, {total / 1024:.0f} KB in all, "
+                f"{packed / 1024:.0f} KB gzipped (the HTML {html / 1024:.0f} KB); "
+                f"entries.json fetched: {any('entries.json' in k for k in fetched)}"
+            )
             page.close()
         browser.close()
     server.shutdown()

@@ -28,9 +28,11 @@ from postmortem_kb.core.model import Finding
 from postmortem_kb.core.parse import parse_text
 from postmortem_kb.core.rules import check_postmortem
 
-HEAD = ("---\nid: PM-2026-001\ntitle: Measured text\ntype: other\nseverity: SEV3\n"
-        "status: draft\nvisibility: internal\nowner: Measurement\n"
-        "occurred_at: 2026-01-01T00:00:00Z\ndetected_at: 2026-01-01T00:00:00Z\n---\n\n")
+HEAD = (
+    "---\nid: PM-2026-001\ntitle: Measured text\ntype: other\nseverity: SEV3\n"
+    "status: draft\nvisibility: internal\nowner: Measurement\n"
+    "occurred_at: 2026-01-01T00:00:00Z\ndetected_at: 2026-01-01T00:00:00Z\n---\n\n"
+)
 HEAD_LINES = HEAD.count("\n")
 
 
@@ -41,8 +43,9 @@ def strip_front_matter(text: str) -> str:
         if text.startswith(fence + "\n"):
             end = text.find("\n" + fence, len(fence))
             if end > 0:
-                return "\n" * text.count("\n", 0, end + len(fence) + 1) + \
-                    text[end + len(fence) + 1:]
+                return (
+                    "\n" * text.count("\n", 0, end + len(fence) + 1) + text[end + len(fence) + 1 :]
+                )
     return text
 
 
@@ -60,8 +63,9 @@ def read_sentences(path: Path) -> list[tuple[str, str]]:
     return sentences
 
 
-def recall(sentences: list[tuple[str, str]], config: Config
-           ) -> tuple[int, int, list[tuple[str, str]]]:
+def recall(
+    sentences: list[tuple[str, str]], config: Config
+) -> tuple[int, int, list[tuple[str, str]]]:
     """How many SENTENCES have a finding, how many findings in all, and the misses."""
     found = findings = 0
     misses = []
@@ -114,26 +118,38 @@ def main() -> int:
             else:
                 unjudged += 1
             source_line = text.split("\n")[line - 1].strip()
-            report.append(f"  {verdict or 'UNJUDGED':9} {name}:{line}: {source_line[:110]}\n"
-                          f"            {finding.message[:140]}")
+            report.append(
+                f"  {verdict or 'UNJUDGED':9} {name}:{line}: {source_line[:110]}\n"
+                f"            {finding.message[:140]}"
+            )
 
     sentence_findings += held_findings
     total = sentence_findings + correct + wrong + unjudged
     precision = (sentence_findings + correct) / total if total else 1.0
     corpus_total = correct + wrong + unjudged
-    print(f"blame-laden sentences: {found} of {len(sentences)} found, recall "
-          f"{found / max(1, len(sentences)):.1%}")
+    print(
+        f"blame-laden sentences: {found} of {len(sentences)} found, recall "
+        f"{found / max(1, len(sentences)):.1%}"
+    )
     if heldout:
-        print(f"held-out blame-laden sentences: {held_found} of {len(heldout)} found, recall "
-              f"{held_found / len(heldout):.1%}; all together "
-              f"{(found + held_found) / (len(sentences) + len(heldout)):.1%}")
-    print(f"published text: {len(files)} files, {words} words, {corpus_total} findings "
-          f"({correct} correct, {wrong} wrong, {unjudged} unjudged)")
-    print(f"precision on every finding: {sentence_findings + correct} of {total} correct, "
-          f"{precision:.1%}")
+        print(
+            f"held-out blame-laden sentences: {held_found} of {len(heldout)} found, recall "
+            f"{held_found / len(heldout):.1%}; all together "
+            f"{(found + held_found) / (len(sentences) + len(heldout)):.1%}"
+        )
+    print(
+        f"published text: {len(files)} files, {words} words, {corpus_total} findings "
+        f"({correct} correct, {wrong} wrong, {unjudged} unjudged)"
+    )
+    print(
+        f"precision on every finding: {sentence_findings + correct} of {total} correct, "
+        f"{precision:.1%}"
+    )
     if corpus_total:
-        print(f"precision on the published text alone: {correct} of {corpus_total}, "
-              f"{correct / corpus_total:.1%}")
+        print(
+            f"precision on the published text alone: {correct} of {corpus_total}, "
+            f"{correct / corpus_total:.1%}"
+        )
     if args.verbose:
         print("\nmissed sentences:")
         for sentence, source in misses + held_misses:

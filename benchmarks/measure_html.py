@@ -63,10 +63,11 @@ INTERACT = """() => {
 
 # PM402 before this change (rules.py on main until it), for comparison.
 _OLD = re.compile(
-    r"(?i)<script\b|<[a-z][^>\n]*\son[a-z]+\s*=|\bjavascript\s*:|<iframe\b|<object\b|<embed\b")
+    r"(?i)<script\b|<[a-z][^>\n]*\son[a-z]+\s*=|\bjavascript\s*:|<iframe\b|<object\b|<embed\b"
+)
 _OLD_MASK = re.compile(
-    r"<!--.*?-->|^[ \t]{0,3}(`{3,}|~{3,})[^\n]*\n.*?(?:^[ \t]{0,3}\1[`~]*[ \t]*$|\Z)",
-    re.S | re.M)
+    r"<!--.*?-->|^[ \t]{0,3}(`{3,}|~{3,})[^\n]*\n.*?(?:^[ \t]{0,3}\1[`~]*[ \t]*$|\Z)", re.S | re.M
+)
 
 
 def old_pm402(text: str) -> bool:
@@ -84,15 +85,16 @@ def load_payloads(folder: Path) -> list[tuple[str, str]]:
     fixtures = folder / "dompurify-expect.mjs"
     if fixtures.is_file():
         text = fixtures.read_text(encoding="utf-8")
-        text = re.sub(r",\s*\]\s*;?\s*$", "]", text[text.index("["):].rstrip())
+        text = re.sub(r",\s*\]\s*;?\s*$", "]", text[text.index("[") :].rstrip())
         for n, case in enumerate(json.loads(text)):
             payload = case.get("payload")
             if isinstance(payload, str) and payload.strip():
                 found.append((f"dompurify:{n}", payload))
     sheet = folder / "owasp-xss-filter-evasion.md"
     if sheet.is_file():
-        blocks = re.findall(r"^```[^\n]*\n(.*?)^```", sheet.read_text(encoding="utf-8"),
-                            re.M | re.S)
+        blocks = re.findall(
+            r"^```[^\n]*\n(.*?)^```", sheet.read_text(encoding="utf-8"), re.M | re.S
+        )
         for n, block in enumerate(blocks):
             # The cheat sheet writes some payloads with Markdown escapes (`\<a …\>`).
             found.append((f"owasp:{n}", block.replace("\\<", "<").replace("\\>", ">")))
@@ -119,8 +121,10 @@ def load_prose(folder: Path) -> list[tuple[str, str]]:
 
 
 def page_for(html: str) -> str:
-    return ("<!doctype html><html><head><meta charset=\"utf-8\"><title>p</title></head>"
-            f"<body><article class=\"md-typeset\">{html}</article></body></html>")
+    return (
+        '<!doctype html><html><head><meta charset="utf-8"><title>p</title></head>'
+        f'<body><article class="md-typeset">{html}</article></body></html>'
+    )
 
 
 def runs_in_chromium(browser, pages: list[str]) -> list[bool]:  # type: ignore[no-untyped-def]
@@ -153,8 +157,11 @@ def _runs(browser, url: str, html: str) -> bool:  # type: ignore[no-untyped-def]
         if tab.url != url:
             hits.append("navigated")
     except Exception as exc:  # a payload that navigates away interrupts the evaluation
-        if "navigat" not in str(exc).lower() and "context was destroyed" not in str(exc) \
-                and tab.url == url:
+        if (
+            "navigat" not in str(exc).lower()
+            and "context was destroyed" not in str(exc)
+            and tab.url == url
+        ):
             raise
         hits.append("navigated")
     finally:
@@ -184,8 +191,9 @@ def main() -> None:
     check_seconds = time.perf_counter() - start
     old = [old_pm402(t) for t in texts]
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
-                                             args=["--no-sandbox", "--disable-gpu"])
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
+        )
         runs = runs_in_chromium(browser, [page_for(h) for h in rendered])
         # The same pages after the site's sanitizer: nothing may run.
         after = runs_in_chromium(browser, [page_for(sanitize.clean(h)) for h in rendered])
@@ -201,27 +209,52 @@ def main() -> None:
     for i in running:
         by_source.setdefault(payloads[i][0].split(":")[0], []).append(i)
 
-    sources = ", ".join(f"{k} {sum(1 for n, _ in payloads if n.startswith(k))}"
-                        for k in ("dompurify", "owasp", "markdown"))
+    sources = ", ".join(
+        f"{k} {sum(1 for n, _ in payloads if n.startswith(k))}"
+        for k in ("dompurify", "owasp", "markdown")
+    )
     print(f"payloads: {len(payloads)} ({sources})")
-    print(f"run script or navigate in Chromium (unsanitized): {len(running)} "
-          f"({', '.join(f'{k} {len(v)}' for k, v in by_source.items())})")
-    print(f"PM402 now:    {len(caught)}/{len(running)} caught "
-          f"({100 * len(caught) / max(1, len(running)):.1f}%); "
-          f"flags {sum(flagged)} of {len(payloads)} payloads in all")
+    print(
+        f"run script or navigate in Chromium (unsanitized): {len(running)} "
+        f"({', '.join(f'{k} {len(v)}' for k, v in by_source.items())})"
+    )
+    print(
+        f"PM402 now:    {len(caught)}/{len(running)} caught "
+        f"({100 * len(caught) / max(1, len(running)):.1f}%); "
+        f"flags {sum(flagged)} of {len(payloads)} payloads in all"
+    )
     print(f"PM402 before: {len(old_caught)}/{len(running)} caught")
     print(f"missed now: {[payloads[i][0] for i in running if not flagged[i]]}")
-    print(f"ordinary prose: {len(prose)} texts; false alarms now {len(prose_false)} "
-          f"{[n for n, _ in prose_false]}; before {len(old_prose_false)} {old_prose_false}")
-    print(f"after the site's sanitizer: {sum(after)} of {len(payloads)} run "
-          f"{[payloads[i][0] for i, r in enumerate(after) if r]}")
-    print(f"PM402 time over all payloads: {check_seconds:.2f} s "
-          f"({1000 * check_seconds / max(1, len(texts)):.1f} ms each)")
+    print(
+        f"ordinary prose: {len(prose)} texts; false alarms now {len(prose_false)} "
+        f"{[n for n, _ in prose_false]}; before {len(old_prose_false)} {old_prose_false}"
+    )
+    print(
+        f"after the site's sanitizer: {sum(after)} of {len(payloads)} run "
+        f"{[payloads[i][0] for i, r in enumerate(after) if r]}"
+    )
+    print(
+        f"PM402 time over all payloads: {check_seconds:.2f} s "
+        f"({1000 * check_seconds / max(1, len(texts)):.1f} ms each)"
+    )
     if args.json:
-        args.json.write_text(json.dumps([
-            {"name": n, "payload": p, "runs": runs[i], "pm402": flagged[i], "old": old[i],
-             "runs_after_sanitizer": after[i]} for i, (n, p) in enumerate(payloads)],
-            indent=1), encoding="utf-8")
+        args.json.write_text(
+            json.dumps(
+                [
+                    {
+                        "name": n,
+                        "payload": p,
+                        "runs": runs[i],
+                        "pm402": flagged[i],
+                        "old": old[i],
+                        "runs_after_sanitizer": after[i],
+                    }
+                    for i, (n, p) in enumerate(payloads)
+                ],
+                indent=1,
+            ),
+            encoding="utf-8",
+        )
 
 
 if __name__ == "__main__":

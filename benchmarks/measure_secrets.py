@@ -125,14 +125,23 @@ ORDINARY = [
 
 # --- gitleaks: values of the true positives in cmd/generate/config/rules/*.go ------------
 
-_UTILS = {"Numeric": "[0-9]{%s}", "Hex": "[a-f0-9]{%s}", "AlphaNumeric": "[a-z0-9]{%s}",
-          "AlphaNumericExtendedShort": "[a-z0-9_-]{%s}",
-          "AlphaNumericExtended": "[a-z0-9=_\\-]{%s}",
-          "AlphaNumericExtendedLong": "[a-z0-9\\/=_\\+\\-]{%s}"}
+_UTILS = {
+    "Numeric": "[0-9]{%s}",
+    "Hex": "[a-f0-9]{%s}",
+    "AlphaNumeric": "[a-z0-9]{%s}",
+    "AlphaNumericExtendedShort": "[a-z0-9_-]{%s}",
+    "AlphaNumericExtended": "[a-z0-9=_\\-]{%s}",
+    "AlphaNumericExtendedLong": "[a-z0-9\\/=_\\+\\-]{%s}",
+}
 
 
-_SHORTHAND = {"w": [chr(c) for c in range(48, 58)] + [chr(c) for c in range(65, 91)]
-              + [chr(c) for c in range(97, 123)] + ["_"], "d": [chr(c) for c in range(48, 58)]}
+_SHORTHAND = {
+    "w": [chr(c) for c in range(48, 58)]
+    + [chr(c) for c in range(65, 91)]
+    + [chr(c) for c in range(97, 123)]
+    + ["_"],
+    "d": [chr(c) for c in range(48, 58)],
+}
 
 
 def _sample(regex: str, rng: random.Random) -> str | None:
@@ -186,12 +195,15 @@ def _go_string(token: str) -> str:
     return ast.literal_eval(token)
 
 
-_GO_ATOM = re.compile(r'\s*(?:("(?:[^"\\]|\\.)*")|(`[^`]*`)|utils\.(\w+)\(\s*(?:"(\d+)")?\s*\)'
-                      r"|secrets\.NewSecret\()")
+_GO_ATOM = re.compile(
+    r'\s*(?:("(?:[^"\\]|\\.)*")|(`[^`]*`)|utils\.(\w+)\(\s*(?:"(\d+)")?\s*\)'
+    r"|secrets\.NewSecret\()"
+)
 
 
-def _go_expr(text: str, pos: int, rng: random.Random, as_regex: bool = False
-             ) -> tuple[str | None, int]:
+def _go_expr(
+    text: str, pos: int, rng: random.Random, as_regex: bool = False
+) -> tuple[str | None, int]:
     """Evaluate a Go string expression at text[pos:]: literals, `+`, utils patterns and
     secrets.NewSecret(...). Returns (value or None, end)."""
     parts: list[str | None] = []
@@ -228,8 +240,10 @@ def _go_expr(text: str, pos: int, rng: random.Random, as_regex: bool = False
     return "".join(p for p in parts if p is not None), pos
 
 
-_ASSIGNED = re.compile(r"""^\s*[\w.\-"'$\[\]]+\s*(?::=|=|:(?!//)|=>)\s*["'`]?"""
-                       r"""([^"'`\s;,]+)["'`;,]*\s*$""")
+_ASSIGNED = re.compile(
+    r"""^\s*[\w.\-"'$\[\]]+\s*(?::=|=|:(?!//)|=>)\s*["'`]?"""
+    r"""([^"'`\s;,]+)["'`;,]*\s*$"""
+)
 
 
 def _value_of_line(line: str) -> str | None:
@@ -255,7 +269,7 @@ def gitleaks_values(folder: Path, rng: random.Random) -> list[tuple[str, str]]:
             while True:
                 skip = re.match(r"\s*(?://[^\n]*\s*)*", text[pos:])
                 pos += skip.end() if skip else 0
-                if text[pos:pos + 1] in ("}", ")", ""):
+                if text[pos : pos + 1] in ("}", ")", ""):
                     break
                 value, end = _go_expr(text, pos, rng)
                 if value is not None:
@@ -275,14 +289,14 @@ def gitleaks_values(folder: Path, rng: random.Random) -> list[tuple[str, str]]:
                         i += 1
                         break
                     elif ch == '"':
-                        i = text.index('"', i + 1) if text[i + 1:i + 2] != '"' else i + 1
+                        i = text.index('"', i + 1) if text[i + 1 : i + 2] != '"' else i + 1
                         while text[i - 1] == "\\" and text[i - 2] != "\\":
                             i = text.index('"', i + 1)
                     elif ch == "`":
                         i = text.index("`", i + 1)
                     i += 1
                 pos = i
-                if text[pos - 1:pos] != ",":
+                if text[pos - 1 : pos] != ",":
                     break
     return found
 
@@ -312,8 +326,14 @@ def detect_secrets_values(folder: Path) -> list[tuple[str, str]]:
 
 # --- secretlint: what each rule reports in its ng.* snapshots ----------------------------
 
-_SECRETLINT_SKIP = ("no-homedir", "no-dotenv", "no-k8s-kind-secret", "filter-comments",
-                    "pattern", "example")
+_SECRETLINT_SKIP = (
+    "no-homedir",
+    "no-dotenv",
+    "no-k8s-kind-secret",
+    "filter-comments",
+    "pattern",
+    "example",
+)
 
 
 def secretlint_values(folder: Path) -> list[tuple[str, str]]:
@@ -358,18 +378,17 @@ def write_sets(data: Path, values: dict[str, list[tuple[str, str]]]) -> dict[str
     out = data / "sets"
     out.mkdir(parents=True, exist_ok=True)
     pairs = [(peer, name, value) for peer, items in values.items() for name, value in items]
-    (out / "peers.tsv").write_text("".join(f"{p}\t{n}\n" for p, n, _ in pairs),
-                                   encoding="utf-8")
-    (out / "a-assigned.txt").write_text("".join(f"{n} = {v}\n" for _, n, v in pairs),
-                                        encoding="utf-8")
-    (out / "b-bare.txt").write_text("".join(SENTENCE.format(v) + "\n" for _, _, v in pairs),
-                                    encoding="utf-8")
+    (out / "peers.tsv").write_text("".join(f"{p}\t{n}\n" for p, n, _ in pairs), encoding="utf-8")
+    (out / "a-assigned.txt").write_text(
+        "".join(f"{n} = {v}\n" for _, n, v in pairs), encoding="utf-8"
+    )
+    (out / "b-bare.txt").write_text(
+        "".join(SENTENCE.format(v) + "\n" for _, _, v in pairs), encoding="utf-8"
+    )
     samples = []
     for path in sorted((REPO / "postmortems").glob("[0-9][0-9][0-9][0-9]/*.md")):
-        samples += [line for line in path.read_text(encoding="utf-8").split("\n")
-                    if line.strip()]
-    (out / "c-ordinary.txt").write_text("\n".join(ORDINARY + samples) + "\n",
-                                        encoding="utf-8")
+        samples += [line for line in path.read_text(encoding="utf-8").split("\n") if line.strip()]
+    (out / "c-ordinary.txt").write_text("\n".join(ORDINARY + samples) + "\n", encoding="utf-8")
     return {"a": out / "a-assigned.txt", "b": out / "b-bare.txt", "c": out / "c-ordinary.txt"}
 
 
@@ -397,8 +416,12 @@ print(json.dumps(out))
 
 
 def detect_secrets(python: str, paths: list[Path]) -> dict[str, tuple[set[int], float]]:
-    result = subprocess.run([python, "-c", _DETECT_SECRETS_RUNNER, *map(str, paths)],
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [python, "-c", _DETECT_SECRETS_RUNNER, *map(str, paths)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     data = json.loads(result.stdout)
     return {p: (set(lines), seconds) for p, (lines, seconds) in data.items()}
 
@@ -406,30 +429,41 @@ def detect_secrets(python: str, paths: list[Path]) -> dict[str, tuple[set[int], 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", type=Path)
-    parser.add_argument("--detect-secrets", dest="ds_python",
-                        help="python of a virtual environment with detect-secrets installed "
-                             "(default: DATA/venv/bin/python when it exists)")
+    parser.add_argument(
+        "--detect-secrets",
+        dest="ds_python",
+        help="python of a virtual environment with detect-secrets installed "
+        "(default: DATA/venv/bin/python when it exists)",
+    )
     parser.add_argument("--show", type=int, default=0, help="print N misses and false alarms")
     args = parser.parse_args()
     values = build(args.data)
     sets = write_sets(args.data, values)
-    peers = [line.split("\t")[0] for line in
-             (args.data / "sets" / "peers.tsv").read_text(encoding="utf-8").splitlines()]
-    ds_python = args.ds_python or (str(args.data / "venv/bin/python")
-                                   if (args.data / "venv/bin/python").exists() else None)
+    peers = [
+        line.split("\t")[0]
+        for line in (args.data / "sets" / "peers.tsv").read_text(encoding="utf-8").splitlines()
+    ]
+    ds_python = args.ds_python or (
+        str(args.data / "venv/bin/python") if (args.data / "venv/bin/python").exists() else None
+    )
     ours = {k: pm401(p) for k, p in sets.items()}
     theirs = detect_secrets(ds_python, list(sets.values())) if ds_python else {}
 
     counts = {peer: peers.count(peer) for peer in dict.fromkeys(peers)}
     lines = {k: p.read_text(encoding="utf-8").splitlines() for k, p in sets.items()}
-    print(f"values: {len(peers)} ({', '.join(f'{p} {n}' for p, n in counts.items())}); "
-          f"ordinary lines: {len(lines['c'])} "
-          f"({len(ORDINARY)} written, the rest from the sample post-mortems)")
+    print(
+        f"values: {len(peers)} ({', '.join(f'{p} {n}' for p, n in counts.items())}); "
+        f"ordinary lines: {len(lines['c'])} "
+        f"({len(ORDINARY)} written, the rest from the sample post-mortems)"
+    )
     print()
     print("| set | lines | PM401 | detect-secrets |")
     print("|---|---|---|---|")
-    names = {"a": "(a) `name = value`", "b": "(b) bare in a sentence",
-             "c": "(c) ordinary lines: false alarms"}
+    names = {
+        "a": "(a) `name = value`",
+        "b": "(b) bare in a sentence",
+        "c": "(c) ordinary lines: false alarms",
+    }
 
     def cell(found: int, total: int, key: str) -> str:
         return f"{found} ({found / total:.0%})" if key != "c" else str(found)
@@ -437,17 +471,22 @@ def main() -> None:
     for key, path in sets.items():
         total = len(lines[key])
         ds = theirs.get(str(path))
-        print(f"| {names[key]} | {total} | {cell(len(ours[key][0]), total, key)} | "
-              f"{cell(len(ds[0]), total, key) if ds else '-'} |")
+        print(
+            f"| {names[key]} | {total} | {cell(len(ours[key][0]), total, key)} | "
+            f"{cell(len(ds[0]), total, key) if ds else '-'} |"
+        )
     # values that PM401 treats as placeholders on purpose (all one character, `xxxx`,
     # `EXAMPLE`, `fake`, `<…>`): the recall on the others too
-    values = [line[len(SENTENCE.split("{}")[0]):-len(SENTENCE.split("{}")[1])]
-              for line in lines["b"]]
+    values = [
+        line[len(SENTENCE.split("{}")[0]) : -len(SENTENCE.split("{}")[1])] for line in lines["b"]
+    ]
     real = [i for i, v in enumerate(values, 1) if not is_placeholder(v, _prefix(v))]
     ds_b = theirs[str(sets["b"])][0] if theirs else set()
-    print(f"| (b) without the {len(values) - len(real)} placeholders | {len(real)} | "
-          f"{cell(len(ours['b'][0] & set(real)), len(real), 'b')} | "
-          f"{cell(len(ds_b & set(real)), len(real), 'b') if theirs else '-'} |")
+    print(
+        f"| (b) without the {len(values) - len(real)} placeholders | {len(real)} | "
+        f"{cell(len(ours['b'][0] & set(real)), len(real), 'b')} | "
+        f"{cell(len(ds_b & set(real)), len(real), 'b') if theirs else '-'} |"
+    )
     print()
     by_peer = []
     for peer, n in counts.items():
@@ -458,15 +497,18 @@ def main() -> None:
         by_peer.append(f"{text} of {n}")
     print("(b) by peer: " + "; ".join(by_peer))
     size = sum(p.stat().st_size for p in sets.values())
-    print(f"time over the three sets ({size / 1000:.0f} kB): PM401 "
-          f"{sum(t for _, t in ours.values()):.3f} s"
-          + (f", detect-secrets {sum(t for _, t in theirs.values()):.3f} s" if theirs else ""))
+    print(
+        f"time over the three sets ({size / 1000:.0f} kB): PM401 "
+        f"{sum(t for _, t in ours.values()):.3f} s"
+        + (f", detect-secrets {sum(t for _, t in theirs.values()):.3f} s" if theirs else "")
+    )
     if args.show:
         bare = (args.data / "sets" / "b-bare.txt").read_text(encoding="utf-8").splitlines()
-        missed = [(peers[i - 1], bare[i - 1]) for i in range(1, len(bare) + 1)
-                  if i not in ours["b"][0]]
+        missed = [
+            (peers[i - 1], bare[i - 1]) for i in range(1, len(bare) + 1) if i not in ours["b"][0]
+        ]
         print(f"\nPM401 misses in (b), first {args.show}:")
-        for peer, line in missed[:args.show]:
+        for peer, line in missed[: args.show]:
             print(f"  {peer}: {line[34:-15]}")
         ordinary = sets["c"].read_text(encoding="utf-8").splitlines()
         print("\nPM401 false alarms in (c):")

@@ -22,13 +22,21 @@ SIZES = ((390, 844), (1280, 900))
 
 def kinds(site: Path) -> dict[str, str]:
     incident = sorted(p.parent for p in site.glob("20*/*/index.html"))[-1]
-    found = {"home": "", "incident": incident.relative_to(site).as_posix() + "/",
-             "index": "library/types/", "tracker": "library/actions/",
-             "metrics": "library/metrics/", "search": "library/search/?q=token",
-             "guide": "guide/", "404": "no-such-page/"}
-    return {k: v for k, v in found.items()
-            if k == "404" or (site / v.split("?")[0] / "index.html").is_file()
-            or v == ""}
+    found = {
+        "home": "",
+        "incident": incident.relative_to(site).as_posix() + "/",
+        "index": "library/types/",
+        "tracker": "library/actions/",
+        "metrics": "library/metrics/",
+        "search": "library/search/?q=token",
+        "guide": "guide/",
+        "404": "no-such-page/",
+    }
+    return {
+        k: v
+        for k, v in found.items()
+        if k == "404" or (site / v.split("?")[0] / "index.html").is_file() or v == ""
+    }
 
 
 def main() -> None:
@@ -43,8 +51,9 @@ def main() -> None:
         def log_message(self, *a: object) -> None:
             pass
 
-        def send_error(self, code: int, message: str | None = None,
-                       explain: str | None = None) -> None:
+        def send_error(
+            self, code: int, message: str | None = None, explain: str | None = None
+        ) -> None:
             if code == 404 and (args.site / "404.html").is_file():
                 body = (args.site / "404.html").read_bytes()
                 self.send_response(404)
@@ -55,16 +64,19 @@ def main() -> None:
             super().send_error(code, message, explain)
 
     server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Handler, directory=str(args.site)))
+        ("127.0.0.1", 0), functools.partial(Handler, directory=str(args.site))
+    )
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}/"
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium",
-                                    args=["--no-sandbox", "--disable-gpu"])
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
+        )
         for width, height in SIZES:
             for scheme in ("light", "dark"):
-                context = browser.new_context(viewport={"width": width, "height": height},
-                                              color_scheme=scheme)
+                context = browser.new_context(
+                    viewport={"width": width, "height": height}, color_scheme=scheme
+                )
                 page = context.new_page()
                 for kind, rel in kinds(args.site).items():
                     page.goto(base + rel)
@@ -72,8 +84,9 @@ def main() -> None:
                     wide = page.evaluate("document.documentElement.scrollWidth")
                     if wide > width:
                         print(f"{kind} at {width}: scrolls sideways ({wide} px)")
-                    page.screenshot(path=str(args.out / f"{kind}-{width}-{scheme}.png"),
-                                    full_page=args.full)
+                    page.screenshot(
+                        path=str(args.out / f"{kind}-{width}-{scheme}.png"), full_page=args.full
+                    )
                 context.close()
         browser.close()
     server.shutdown()

@@ -95,25 +95,32 @@ def pagefind_download(site: Path, query: str) -> tuple[int, str]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                             functools.partial(Quiet, directory=str(site)))
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(site))
+    )
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
-                "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run"])
+            browser = p.chromium.launch(
+                executable_path="/usr/bin/chromium",
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                ],
+            )
             page = browser.new_page()
-            page.goto(f"http://127.0.0.1:{server.server_address[1]}/pagefind-bench.html"
-                      f"?q={query}")
+            page.goto(f"http://127.0.0.1:{server.server_address[1]}/pagefind-bench.html?q={query}")
             page.wait_for_function("document.title.startsWith('{')", timeout=120000)
             data = json.loads(page.title())
             browser.close()
     finally:
         server.shutdown()
         (site / "pagefind-bench.html").unlink()
-    ui = sum((site / "pagefind" / n).stat().st_size for n in ("pagefind-ui.js",
-                                                                "pagefind-ui.css"))
+    ui = sum((site / "pagefind" / n).stat().st_size for n in ("pagefind-ui.js", "pagefind-ui.css"))
     return data["bytes"], f"{mb(data['bytes'])} (+ {mb(ui)} search UI), first result {data['url']}"
 
 
@@ -121,8 +128,7 @@ def run(cmd: list[str], cwd: Path) -> float:
     import os
 
     start = time.perf_counter()
-    done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True,
-                          env={**os.environ, **ENV})
+    done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env={**os.environ, **ENV})
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"{cmd} exited {done.returncode}:\n{done.stderr[-2000:]}")
@@ -173,11 +179,17 @@ def main() -> None:
     plugin_site, base_site = sites / "plugin", sites / "baseline"
     material_site = sites / "plugin-material-search"
     commands = {
-        "baseline": [str(BIN / "mkdocs"), "build", "-q", "-f", str(base_yml), "-d",
-                     str(base_site)],
+        "baseline": [str(BIN / "mkdocs"), "build", "-q", "-f", str(base_yml), "-d", str(base_site)],
         "plugin": plugin_cmd(plugin_site),
-        "plugin-material-search": [str(BIN / "mkdocs"), "build", "-q", "-f",
-                                   str(material_yml), "-d", str(material_site)],
+        "plugin-material-search": [
+            str(BIN / "mkdocs"),
+            "build",
+            "-q",
+            "-f",
+            str(material_yml),
+            "-d",
+            str(material_site),
+        ],
     }
     times: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(args.runs):
@@ -185,17 +197,20 @@ def main() -> None:
             times[name].append(run(cmd, root))
     median = {name: statistics.median(ts) for name, ts in times.items()}
     print(f"{args.files} post-mortems, {args.runs} runs each, alternating, whole processes")
-    print("| build | median | runs | whole site | one post-mortem page | search index "
-          "(gzip) |")
+    print("| build | median | runs | whole site | one post-mortem page | search index (gzip) |")
     print("|---|---|---|---|---|---|")
-    for name, site in (("baseline", base_site), ("plugin", plugin_site),
-                       ("plugin-material-search", material_site)):
+    for name, site in (
+        ("baseline", base_site),
+        ("plugin", plugin_site),
+        ("plugin-material-search", material_site),
+    ):
         raw, packed = search_bytes(site)
-        search = f"{mb(raw)} ({mb(packed)})" if raw else \
-            pagefind_download(site, first_id(root))[1]
-        print(f"| {name} | {median[name]:.2f} s | "
-              f"{', '.join(f'{t:.2f}' for t in times[name])} | {mb(size(site))} | "
-              f"{mb(one_page(site))} | {search} |")
+        search = f"{mb(raw)} ({mb(packed)})" if raw else pagefind_download(site, first_id(root))[1]
+        print(
+            f"| {name} | {median[name]:.2f} s | "
+            f"{', '.join(f'{t:.2f}' for t in times[name])} | {mb(size(site))} | "
+            f"{mb(one_page(site))} | {search} |"
+        )
     for name in ("plugin", "plugin-material-search"):
         print(f"ratio {name} / baseline: {median[name] / median['baseline']:.3f}")
 
@@ -204,20 +219,38 @@ def main() -> None:
         generate(big, args.search_at)
         _, material_yml, _ = configs(big)
         site = sites / f"plugin-{args.search_at}"
-        took = run([str(BIN / "mkdocs"), "build", "-q", "-f", str(material_yml), "-d",
-                    str(site)], big)
+        took = run(
+            [str(BIN / "mkdocs"), "build", "-q", "-f", str(material_yml), "-d", str(site)], big
+        )
         raw, packed = search_bytes(site)
-        print(f"{args.search_at} post-mortems: plugin build (Material search) {took:.1f} s, "
-              f"whole site "
-              f"{mb(size(site))}, one page {mb(one_page(site))}, Material search index "
-              f"{mb(raw)} ({mb(packed)} gzipped)")
+        print(
+            f"{args.search_at} post-mortems: plugin build (Material search) {took:.1f} s, "
+            f"whole site "
+            f"{mb(size(site))}, one page {mb(one_page(site))}, Material search index "
+            f"{mb(raw)} ({mb(packed)} gzipped)"
+        )
         start = time.perf_counter()
-        run([sys.executable, "-m", "pagefind", "--site", str(site), "--output-subdir",
-             "pagefind", "--exclude-selectors", ".headerlink", "--quiet"], big)
+        run(
+            [
+                sys.executable,
+                "-m",
+                "pagefind",
+                "--site",
+                str(site),
+                "--output-subdir",
+                "pagefind",
+                "--exclude-selectors",
+                ".headerlink",
+                "--quiet",
+            ],
+            big,
+        )
         took = time.perf_counter() - start
-        print(f"{args.search_at} post-mortems: Pagefind indexing {took:.1f} s, bundle "
-              f"{mb(size(site / 'pagefind'))}, download before the first result: "
-              f"{pagefind_download(site, first_id(big))[1]}")
+        print(
+            f"{args.search_at} post-mortems: Pagefind indexing {took:.1f} s, bundle "
+            f"{mb(size(site / 'pagefind'))}, download before the first result: "
+            f"{pagefind_download(site, first_id(big))[1]}"
+        )
 
 
 if __name__ == "__main__":

@@ -47,12 +47,20 @@ def run_cli(*args: str, cwd: Path | None = None, input: str | None = None) -> Re
     return Result(result.exit_code, result.stdout, result.stderr)
 
 
-def run_process(*args: str, cwd: Path, env: dict[str, str] | None = None,
-                input: str | None = None) -> subprocess.CompletedProcess[str]:
+def run_process(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, input: str | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run the installed `postmortem` console script as a separate process."""
     exe = Path(sys.executable).parent / "postmortem"
-    return subprocess.run([str(exe), *args], cwd=cwd, capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, input=input, timeout=300)
+    return subprocess.run(
+        [str(exe), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        input=input,
+        timeout=300,
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -70,21 +78,26 @@ def kb(tmp_path: Path) -> Path:
     return root
 
 
-def complete_postmortem_text(pm_id: str = "PM-2026-001", status: str = "published",
-                             visibility: str = "internal") -> str:
+def complete_postmortem_text(
+    pm_id: str = "PM-2026-001", status: str = "published", visibility: str = "internal"
+) -> str:
     """A complete, realistic post-mortem that meets every status."""
     text = (FIXTURES / "complete.md").read_text(encoding="utf-8")
-    return (text.replace("PM-2026-001", pm_id)
-                .replace("status: published", f"status: {status}")
-                .replace("visibility: internal", f"visibility: {visibility}"))
+    return (
+        text.replace("PM-2026-001", pm_id)
+        .replace("status: published", f"status: {status}")
+        .replace("visibility: internal", f"visibility: {visibility}")
+    )
 
 
 @pytest.fixture
 def write_pm(kb: Path):  # type: ignore[no-untyped-def]
     """Write a post-mortem file into the knowledge base and return its path."""
+
     def write(text: str, name: str = "PM-2026-001-test.md", year: str = "2026") -> Path:
         path = kb / "postmortems" / year / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         return path
+
     return write

@@ -33,21 +33,29 @@ No findings in 1 post-mortem.
 ```
 """
 
-KINDS = {"home": "", "incident": "2026/PM-2026-001-zzpublicslug/",
-         "index": "library/types/", "tracker": "library/actions/",
-         "metrics": "library/metrics/", "search": "library/search/?q=registry",
-         "guide": "guide/", "404": "no/such/page/"}
+KINDS = {
+    "home": "",
+    "incident": "2026/PM-2026-001-zzpublicslug/",
+    "index": "library/types/",
+    "tracker": "library/actions/",
+    "metrics": "library/metrics/",
+    "search": "library/search/?q=registry",
+    "guide": "guide/",
+    "404": "no/such/page/",
+}
 
 
 def _serve(www: Path, not_found: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
     """A static server that answers a missing path with NOT_FOUND and status 404, as
     GitHub Pages does."""
+
     class Handler(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args: object) -> None:
             pass
 
-        def send_error(self, code: int, message: str | None = None,
-                       explain: str | None = None) -> None:
+        def send_error(
+            self, code: int, message: str | None = None, explain: str | None = None
+        ) -> None:
             if code != 404:
                 super().send_error(code, message, explain)
                 return
@@ -58,8 +66,9 @@ def _serve(www: Path, not_found: Path) -> tuple[http.server.ThreadingHTTPServer,
             self.end_headers()
             self.wfile.write(body)
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                             functools.partial(Handler, directory=str(www)))
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Handler, directory=str(www))
+    )
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}/"
 
@@ -89,6 +98,7 @@ def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             guide.parent.mkdir(parents=True, exist_ok=True)
             guide.write_text(GUIDE, encoding="utf-8")
         return build(root, tmp / "site", "--strict", "--audience", "internal")
+
     site = _with_epoch(make)
     server, url = _serve(site, site / "404.html")
     yield url
@@ -108,14 +118,16 @@ def chromium() -> Iterator[object]:
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("width, height", [(1280, 900), (390, 844)])
-def test_no_critical_or_serious_axe_violation_on_any_page_kind(chromium, site_url: str,
-                                                               scheme: str, width: int,
-                                                               height: int):
+def test_no_critical_or_serious_axe_violation_on_any_page_kind(
+    chromium, site_url: str, scheme: str, width: int, height: int
+):
     from axe_playwright_python.sync_playwright import Axe
 
     axe = Axe()
-    context = chromium.new_context(viewport={"width": width, "height": height},  # type: ignore[attr-defined]
-                                   color_scheme=scheme)
+    context = chromium.new_context(
+        viewport={"width": width, "height": height},  # type: ignore[attr-defined]
+        color_scheme=scheme,
+    )
     page = context.new_page()
     found = []
     for kind, rel in KINDS.items():
@@ -127,12 +139,20 @@ def test_no_critical_or_serious_axe_violation_on_any_page_kind(chromium, site_ur
         assert scheme_used == ("slate" if scheme == "dark" else "default"), kind
         for violation in axe.run(page).response["violations"]:
             if violation["impact"] in ("critical", "serious"):
-                found.append((kind, violation["id"], violation["impact"],
-                              [n["target"] for n in violation["nodes"][:3]]))
+                found.append(
+                    (
+                        kind,
+                        violation["id"],
+                        violation["impact"],
+                        [n["target"] for n in violation["nodes"][:3]],
+                    )
+                )
         if kind == "metrics":  # charts keep their size: labels never shrink below 12 px
-            sizes = page.evaluate("[...document.querySelectorAll('svg.pm-chart')].map("
-                                  "s => [s.getBoundingClientRect().width, "
-                                  "+s.getAttribute('width')])")
+            sizes = page.evaluate(
+                "[...document.querySelectorAll('svg.pm-chart')].map("
+                "s => [s.getBoundingClientRect().width, "
+                "+s.getAttribute('width')])"
+            )
             assert sizes and all(abs(shown - own) < 1 for shown, own in sizes), sizes
         if width < 500:
             wide = page.evaluate("document.documentElement.scrollWidth")
@@ -158,14 +178,12 @@ def test_404_page_links_home_and_to_search(chromium, site_url: str):
     response = page.goto(site_url + "no/such/page/")
     assert response is not None and response.status == 404
     links = page.locator(".pm-not-found a")
-    hrefs = [urlsplit(links.nth(i).get_attribute("href") or "").path
-             for i in range(links.count())]
+    hrefs = [urlsplit(links.nth(i).get_attribute("href") or "").path for i in range(links.count())]
     assert "/" in hrefs and "/library/search/" in hrefs
     page.close()
 
 
-def test_site_under_a_sub_path_works_with_site_url_from_init(chromium,
-                                                             tmp_path: Path):
+def test_site_under_a_sub_path_works_with_site_url_from_init(chromium, tmp_path: Path):
     root = tmp_path / "kb"
     result = run_cli("init", str(root), "--site-url", "https://example.github.io/sub")
     assert result.exit_code == 0, result.stderr
@@ -175,15 +193,20 @@ def test_site_under_a_sub_path_works_with_site_url_from_init(chromium,
     server, url = _serve(www, site / "404.html")
     page = chromium.new_page()  # type: ignore[attr-defined]
     failed: list[str] = []
-    page.on("response", lambda r: failed.append(r.url) if r.status >= 400
-            and not r.url.endswith("/deep/") else None)
+    page.on(
+        "response",
+        lambda r: (
+            failed.append(r.url) if r.status >= 400 and not r.url.endswith("/deep/") else None
+        ),
+    )
     try:
         response = page.goto(url + "sub/no/such/deep/")
         assert response is not None and response.status == 404
         page.wait_for_load_state("networkidle")
         assert failed == []  # styles and scripts found from any depth
-        header = page.evaluate("getComputedStyle(document.querySelector('.md-header'))"
-                               ".backgroundColor")
+        header = page.evaluate(
+            "getComputedStyle(document.querySelector('.md-header')).backgroundColor"
+        )
         assert header not in ("rgba(0, 0, 0, 0)", "transparent")  # Material's CSS applied
         page.click(".pm-not-found a >> nth=0")
         page.wait_for_url(url + "sub/")

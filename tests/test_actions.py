@@ -44,53 +44,97 @@ def ids(items: list[dict]) -> list[str]:
 def test_open_means_open_and_in_progress_soonest_due_first(fixture_kb: Path) -> None:
     items = actions(fixture_kb, "--as-of", "2026-07-01")
     assert ids(items) == ["PM-2026-001/A2", "PM-2026-002/B1", "PM-2026-001/A3"]
-    assert items[0] == {"postmortem": "PM-2026-001", "id": "A2",
-                        "action": "Rotate the signing keys", "owner": "Team Y",
-                        "due": "2026-06-30", "status": "open", "overdue": True}
+    assert items[0] == {
+        "postmortem": "PM-2026-001",
+        "id": "A2",
+        "action": "Rotate the signing keys",
+        "owner": "Team Y",
+        "due": "2026-06-30",
+        "status": "open",
+        "overdue": True,
+    }
     # Due on the as-of day itself is not overdue yet.
     assert items[1]["overdue"] is False
 
 
 def test_overdue_is_open_with_due_before_as_of(fixture_kb: Path) -> None:
-    assert ids(actions(fixture_kb, "--status", "overdue", "--as-of", "2026-07-01")) == \
-        ["PM-2026-001/A2"]
-    assert ids(actions(fixture_kb, "--status", "overdue", "--as-of", "2026-07-02")) == \
-        ["PM-2026-001/A2", "PM-2026-002/B1"]
+    assert ids(actions(fixture_kb, "--status", "overdue", "--as-of", "2026-07-01")) == [
+        "PM-2026-001/A2"
+    ]
+    assert ids(actions(fixture_kb, "--status", "overdue", "--as-of", "2026-07-02")) == [
+        "PM-2026-001/A2",
+        "PM-2026-002/B1",
+    ]
     assert actions(fixture_kb, "--status", "overdue", "--as-of", "2026-06-30") == []
 
 
 def test_all_lists_closed_items_too_and_drafts_only_when_asked(fixture_kb: Path) -> None:
     everything = actions(fixture_kb, "--status", "all", "--as-of", "2026-07-01")
-    assert sorted(ids(everything)) == ["PM-2026-001/A1", "PM-2026-001/A2", "PM-2026-001/A3",
-                                       "PM-2026-001/A4", "PM-2026-002/B1"]
+    assert sorted(ids(everything)) == [
+        "PM-2026-001/A1",
+        "PM-2026-001/A2",
+        "PM-2026-001/A3",
+        "PM-2026-001/A4",
+        "PM-2026-002/B1",
+    ]
     assert {i["status"] for i in everything} == {"open", "in-progress", "done", "wont-do"}
     with_drafts = actions(fixture_kb, "--status", "all", "--include-drafts")
     assert "PM-2026-004/D1" in ids(with_drafts)
 
 
 def test_owner_filter_ignores_case(fixture_kb: Path) -> None:
-    assert ids(actions(fixture_kb, "--owner", "TEAM X", "--as-of", "2026-07-01")) == \
-        ["PM-2026-002/B1", "PM-2026-001/A3"]
+    assert ids(actions(fixture_kb, "--owner", "TEAM X", "--as-of", "2026-07-01")) == [
+        "PM-2026-002/B1",
+        "PM-2026-001/A3",
+    ]
     assert actions(fixture_kb, "--owner", "Nobody") == []
 
 
 def test_csv_reads_back_with_the_csv_module(fixture_kb: Path) -> None:
-    result = run_cli("-C", str(fixture_kb), "actions", "--status", "all", "--format", "csv",
-                     "--as-of", "2026-07-01")
+    result = run_cli(
+        "-C",
+        str(fixture_kb),
+        "actions",
+        "--status",
+        "all",
+        "--format",
+        "csv",
+        "--as-of",
+        "2026-07-01",
+    )
     assert result.exit_code == 0
     rows = list(csv.DictReader(io.StringIO(result.output)))
     assert list(rows[0]) == KEYS
     by_id = {r["id"]: r for r in rows}
-    assert by_id["A2"] == {"postmortem": "PM-2026-001", "id": "A2",
-                           "action": "Rotate the signing keys", "owner": "Team Y",
-                           "due": "2026-06-30", "status": "open", "overdue": "true"}
+    assert by_id["A2"] == {
+        "postmortem": "PM-2026-001",
+        "id": "A2",
+        "action": "Rotate the signing keys",
+        "owner": "Team Y",
+        "due": "2026-06-30",
+        "status": "open",
+        "overdue": "true",
+    }
     assert by_id["A1"]["overdue"] == "false"
 
 
 def test_csv_neutralises_formulas_and_keeps_commas_and_quotes(kb: Path) -> None:
-    write(kb, "PM-2026-001", minimal_postmortem("PM-2026-001", actions=(
-        ("A1", '=HYPERLINK("http://x.example"), then "quote", comma', "@ops", "2026-02-01",
-         "open"),)))
+    write(
+        kb,
+        "PM-2026-001",
+        minimal_postmortem(
+            "PM-2026-001",
+            actions=(
+                (
+                    "A1",
+                    '=HYPERLINK("http://x.example"), then "quote", comma',
+                    "@ops",
+                    "2026-02-01",
+                    "open",
+                ),
+            ),
+        ),
+    )
     result = run_cli("-C", str(kb), "actions", "--format", "csv")
     row = next(csv.DictReader(io.StringIO(result.output)))
     assert row["action"] == '\'=HYPERLINK("http://x.example"), then "quote", comma'
@@ -99,58 +143,124 @@ def test_csv_neutralises_formulas_and_keeps_commas_and_quotes(kb: Path) -> None:
 
 def test_table_and_markdown(fixture_kb: Path) -> None:
     table = run_cli("-C", str(fixture_kb), "actions", "--as-of", "2026-07-01").output
-    assert table.splitlines()[0].split() == ["POSTMORTEM", "ID", "ACTION", "OWNER", "DUE",
-                                             "STATUS", "OVERDUE"]
+    assert table.splitlines()[0].split() == [
+        "POSTMORTEM",
+        "ID",
+        "ACTION",
+        "OWNER",
+        "DUE",
+        "STATUS",
+        "OVERDUE",
+    ]
     assert "1d" in table and "3 open action item(s) as of 2026-07-01." in table
-    md = run_cli("-C", str(fixture_kb), "actions", "--status", "overdue", "--as-of",
-                 "2026-07-01", "--format", "markdown").output
+    md = run_cli(
+        "-C",
+        str(fixture_kb),
+        "actions",
+        "--status",
+        "overdue",
+        "--as-of",
+        "2026-07-01",
+        "--format",
+        "markdown",
+    ).output
     assert md.startswith("### Overdue action items as of 2026-07-01: 1")
     assert "| PM-2026-001 | A2 | Rotate the signing keys | Team Y | 2026-06-30 | open | 1 |" in md
-    empty = run_cli("-C", str(fixture_kb), "actions", "--status", "overdue", "--as-of",
-                    "2026-01-01").output
+    empty = run_cli(
+        "-C", str(fixture_kb), "actions", "--status", "overdue", "--as-of", "2026-01-01"
+    ).output
     assert "No overdue action items as of 2026-01-01." in empty
 
 
 def test_markdown_cells_cannot_break_the_table_or_inject_html(kb: Path) -> None:
-    write(kb, "PM-2026-001", minimal_postmortem("PM-2026-001", actions=(
-        ("A1", "Block <script>alert(1)</script> in \\| pipes", "ops", "2026-02-01", "open"),)))
+    write(
+        kb,
+        "PM-2026-001",
+        minimal_postmortem(
+            "PM-2026-001",
+            actions=(
+                ("A1", "Block <script>alert(1)</script> in \\| pipes", "ops", "2026-02-01", "open"),
+            ),
+        ),
+    )
     md = run_cli("-C", str(kb), "actions", "--format", "markdown").output
     assert "<script>" not in md and "&lt;script&gt;" in md
 
 
-@pytest.mark.parametrize("as_of,limit,code", [
-    ("2026-07-01", "0", 1),  # A2 is 1 day overdue: more than 0
-    ("2026-07-01", "1", 0),  # 1 day is not more than 1
-    ("2026-06-30", "0", 0),  # nothing overdue yet
-])
+@pytest.mark.parametrize(
+    "as_of,limit,code",
+    [
+        ("2026-07-01", "0", 1),  # A2 is 1 day overdue: more than 0
+        ("2026-07-01", "1", 0),  # 1 day is not more than 1
+        ("2026-06-30", "0", 0),  # nothing overdue yet
+    ],
+)
 def test_fail_after_days(fixture_kb: Path, as_of: str, limit: str, code: int) -> None:
-    result = run_cli("-C", str(fixture_kb), "actions", "--status", "overdue", "--as-of", as_of,
-                     "--fail-after-days", limit)
+    result = run_cli(
+        "-C",
+        str(fixture_kb),
+        "actions",
+        "--status",
+        "overdue",
+        "--as-of",
+        as_of,
+        "--fail-after-days",
+        limit,
+    )
     assert result.exit_code == code
     if code:
-        assert re.search(r"postmortems/2026/PM-2026-001-incident\.md:\d+: PM-2026-001 A2 "
-                         r"\(Team Y\) is 1 days overdue", result.stderr)
+        assert re.search(
+            r"postmortems/2026/PM-2026-001-incident\.md:\d+: PM-2026-001 A2 "
+            r"\(Team Y\) is 1 days overdue",
+            result.stderr,
+        )
 
 
 def test_fail_overdue_uses_the_configured_days(fixture_kb: Path) -> None:
     # overdue_fail_days defaults to 30: A2 (due 30 June) is 31 days overdue on 31 July.
-    assert run_cli("-C", str(fixture_kb), "actions", "--fail-overdue", "--as-of",
-                   "2026-07-30").exit_code == 0
-    assert run_cli("-C", str(fixture_kb), "actions", "--fail-overdue", "--as-of",
-                   "2026-07-31").exit_code == 1
+    assert (
+        run_cli(
+            "-C", str(fixture_kb), "actions", "--fail-overdue", "--as-of", "2026-07-30"
+        ).exit_code
+        == 0
+    )
+    assert (
+        run_cli(
+            "-C", str(fixture_kb), "actions", "--fail-overdue", "--as-of", "2026-07-31"
+        ).exit_code
+        == 1
+    )
     config = fixture_kb / "mkdocs.yml"
     text = config.read_text(encoding="utf-8")
     assert "  - postmortems" in text or "- postmortems:" in text
-    config.write_text(re.sub(r"^(\s*)- postmortems:?\s*$",
-                             r"\1- postmortems:\n\1    overdue_fail_days: 60", text, count=1,
-                             flags=re.M), encoding="utf-8")
+    config.write_text(
+        re.sub(
+            r"^(\s*)- postmortems:?\s*$",
+            r"\1- postmortems:\n\1    overdue_fail_days: 60",
+            text,
+            count=1,
+            flags=re.M,
+        ),
+        encoding="utf-8",
+    )
     assert load_config(fixture_kb).overdue_fail_days == 60
-    assert run_cli("-C", str(fixture_kb), "actions", "--fail-overdue", "--as-of",
-                   "2026-07-31").exit_code == 0
+    assert (
+        run_cli(
+            "-C", str(fixture_kb), "actions", "--fail-overdue", "--as-of", "2026-07-31"
+        ).exit_code
+        == 0
+    )
 
 
-@pytest.mark.parametrize("args", [["--as-of", "tomorrow"], ["--status", "late"],
-                                  ["--fail-after-days", "-1"], ["--format", "xml"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--as-of", "tomorrow"],
+        ["--status", "late"],
+        ["--fail-after-days", "-1"],
+        ["--format", "xml"],
+    ],
+)
 def test_bad_options_exit_2(fixture_kb: Path, args: list[str]) -> None:
     result = run_cli("-C", str(fixture_kb), "actions", *args)
     assert result.exit_code == 2
@@ -158,12 +268,23 @@ def test_bad_options_exit_2(fixture_kb: Path, args: list[str]) -> None:
 
 
 def test_undated_and_empty_rows(kb: Path) -> None:
-    write(kb, "PM-2026-001", minimal_postmortem("PM-2026-001", actions=(
-        ("A1", "No date yet", "ops", "next sprint", "open"), ("", "", "", "", ""),
-        ("A2", "Dated", "ops", "2026-01-02", "open"))))
+    write(
+        kb,
+        "PM-2026-001",
+        minimal_postmortem(
+            "PM-2026-001",
+            actions=(
+                ("A1", "No date yet", "ops", "next sprint", "open"),
+                ("", "", "", "", ""),
+                ("A2", "Dated", "ops", "2026-01-02", "open"),
+            ),
+        ),
+    )
     items = actions(kb, "--as-of", "2026-07-01")
     assert [(i["id"], i["due"], i["overdue"]) for i in items] == [
-        ("A2", "2026-01-02", True), ("A1", "next sprint", False)]
+        ("A2", "2026-01-02", True),
+        ("A1", "next sprint", False),
+    ]
 
 
 # --- the sample knowledge base shipped in this repository --------------------------------
@@ -199,8 +320,19 @@ def test_sample_knowledge_base_overdue_as_of_2027(tmp_path: Path) -> None:
     docs = REPO / "postmortems"
     expected = independent_overdue(docs, date(2027, 1, 1))
     assert len(expected) >= 5, "the samples should hold overdue items"
-    result = run_cli("-C", str(REPO), "actions", "--status", "overdue", "--as-of", "2027-01-01",
-                     "--format", "json", "--audience", "restricted")
+    result = run_cli(
+        "-C",
+        str(REPO),
+        "actions",
+        "--status",
+        "overdue",
+        "--as-of",
+        "2027-01-01",
+        "--format",
+        "json",
+        "--audience",
+        "restricted",
+    )
     assert result.exit_code == 0, result.stderr
     listed = [(i["postmortem"], i["id"]) for i in result.json()]
     assert len(listed) == len(set(listed))
@@ -211,8 +343,19 @@ def test_sample_knowledge_base_overdue_as_of_2027(tmp_path: Path) -> None:
 def test_site_function_agrees_with_the_command() -> None:
     postmortems, _ = load(load_config(REPO))
     rows = action_rows(postmortems, status="overdue", as_of=date(2027, 1, 1))
-    result = run_cli("-C", str(REPO), "actions", "--status", "overdue", "--as-of", "2027-01-01",
-                     "--format", "json", "--audience", "restricted")
+    result = run_cli(
+        "-C",
+        str(REPO),
+        "actions",
+        "--status",
+        "overdue",
+        "--as-of",
+        "2027-01-01",
+        "--format",
+        "json",
+        "--audience",
+        "restricted",
+    )
     assert [r.as_dict() for r in rows] == result.json()
 
 
@@ -231,18 +374,28 @@ def run_workflow_step(kb: Path, tmp_path: Path) -> tuple[int, str, str]:
     """Run the step's script as GitHub would: (exit status, job summary, stdout)."""
     summary = tmp_path / "summary.md"
     bin_dir = Path(sys.executable).parent
-    env = {**os.environ, "GITHUB_STEP_SUMMARY": str(summary),
-           "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = {
+        **os.environ,
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
     # GitHub runs `shell: bash` as `bash --noprofile --norc -eo pipefail {0}`.
     script = tmp_path / "step.sh"
     script.write_text(workflow_script(kb))
-    done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
-                          cwd=kb, env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+        cwd=kb,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     return done.returncode, summary.read_text() if summary.exists() else "", done.stdout
 
 
-def test_init_writes_the_overdue_workflow_and_it_fails_on_long_overdue(fixture_kb: Path,
-                                                                       tmp_path: Path) -> None:
+def test_init_writes_the_overdue_workflow_and_it_fails_on_long_overdue(
+    fixture_kb: Path, tmp_path: Path
+) -> None:
     data = yaml.safe_load((fixture_kb / ".github/workflows/overdue-actions.yml").read_text())
     assert data[True]["schedule"][0]["cron"].endswith("* * 1")  # weekly (`on` reads as True)
     code, summary, stdout = run_workflow_step(fixture_kb, tmp_path)
@@ -252,13 +405,20 @@ def test_init_writes_the_overdue_workflow_and_it_fails_on_long_overdue(fixture_k
     assert "| PM-2026-001 | A2 | Rotate the signing keys |" in summary
     assert "Overdue beyond the limit" in summary
     assert "PM-2026-001 A2 (Team Y)" in stdout
-    assert re.search(r"^::error file=postmortems/2026/PM-2026-001-incident\.md,line=\d+::"
-                     r"PM-2026-001 A2 \(Team Y\) is \d+ days overdue", stdout, re.M)
+    assert re.search(
+        r"^::error file=postmortems/2026/PM-2026-001-incident\.md,line=\d+::"
+        r"PM-2026-001 A2 \(Team Y\) is \d+ days overdue",
+        stdout,
+        re.M,
+    )
 
 
 def test_overdue_workflow_passes_when_nothing_is_late(kb: Path, tmp_path: Path) -> None:
-    write(kb, "PM-2026-001", minimal_postmortem("PM-2026-001", actions=(
-        ("A1", "Later", "ops", "2099-01-01", "open"),)))
+    write(
+        kb,
+        "PM-2026-001",
+        minimal_postmortem("PM-2026-001", actions=(("A1", "Later", "ops", "2099-01-01", "open"),)),
+    )
     code, summary, _ = run_workflow_step(kb, tmp_path)
     assert code == 0
     assert ": 0" in summary.splitlines()[0] and "None." in summary

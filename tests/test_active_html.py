@@ -19,8 +19,11 @@ from postmortem_kb.core.sanitize import Renderer
 ACTIVE = [
     ("script element", "<script>steal()</script>", 1),
     ("img onerror on a later line", 'Text.\n\n<img src="x"\n     onerror="steal()">', 4),
-    ("quoted in backticks, then active", "Quoted: `<img src=x onerror=steal()>`.\n\n"
-     "<img src=x onerror=steal()>", 3),
+    (
+        "quoted in backticks, then active",
+        "Quoted: `<img src=x onerror=steal()>`.\n\n<img src=x onerror=steal()>",
+        3,
+    ),
     ("svg slash onload", "<svg/onload=steal()>", 1),
     ("details ontoggle", "<details open ontoggle=steal()>x</details>", 1),
     ("attribute list on an image", "![x](y.png){onerror=steal()}", 1),
@@ -75,27 +78,27 @@ def renderer(tmp_path_factory: pytest.TempPathFactory) -> Renderer:
 
 
 @pytest.mark.parametrize("name,markdown,line", ACTIVE, ids=[a[0] for a in ACTIVE])
-def test_active_html_is_found_on_its_line(renderer: Renderer, name: str, markdown: str,
-                                          line: int) -> None:
+def test_active_html_is_found_on_its_line(
+    renderer: Renderer, name: str, markdown: str, line: int
+) -> None:
     found = sanitize.active_lines(markdown, 10, renderer)
     assert [at for at, _ in found] == [9 + line], found
 
 
 @pytest.mark.parametrize("name,markdown,line", ACTIVE, ids=[a[0] for a in ACTIVE])
-def test_the_sanitizer_removes_what_pm402_reports(renderer: Renderer, name: str,
-                                                  markdown: str, line: int) -> None:
+def test_the_sanitizer_removes_what_pm402_reports(
+    renderer: Renderer, name: str, markdown: str, line: int
+) -> None:
     cleaned = sanitize.clean(renderer.render(markdown))
     assert sanitize.active_parts(cleaned) == [], cleaned
 
 
 @pytest.mark.parametrize("name,markdown", HARMLESS, ids=[h[0] for h in HARMLESS])
-def test_ordinary_prose_is_not_active_html(renderer: Renderer, name: str,
-                                           markdown: str) -> None:
+def test_ordinary_prose_is_not_active_html(renderer: Renderer, name: str, markdown: str) -> None:
     assert sanitize.active_lines(markdown, 1, renderer) == []
 
 
-def test_a_long_line_of_unclosed_tags_is_decided_without_rendering(renderer: Renderer
-                                                                   ) -> None:
+def test_a_long_line_of_unclosed_tags_is_decided_without_rendering(renderer: Renderer) -> None:
     # Python-Markdown's HTML reader rescans from every `<` without `>`: 48 KB of `<a `
     # would take it tens of seconds. The check costs that first and refuses the line.
     text = "Fine line.\n" + "<a " * 16000 + "\n"
@@ -105,7 +108,8 @@ def test_a_long_line_of_unclosed_tags_is_decided_without_rendering(renderer: Ren
 
 def test_check_reports_pm402_with_file_and_line(kb: Path, write_pm) -> None:
     text = complete_postmortem_text().replace(
-        "## Summary\n", "## Summary\n\nThe page had\n<img src=x\n onerror=steal()>.\n", 1)
+        "## Summary\n", "## Summary\n\nThe page had\n<img src=x\n onerror=steal()>.\n", 1
+    )
     write_pm(text)
     line = text.split("\n").index(" onerror=steal()>.") + 1
     result = run_cli("-C", str(kb), "check", "--format", "json")
@@ -125,9 +129,22 @@ def test_html_in_front_matter_is_shown_as_text_not_reported(kb: Path, write_pm) 
 
 
 def test_new_writes_a_title_into_the_body_as_text(kb: Path) -> None:
-    result = run_cli("-C", str(kb), "new", "--no-git", "--type", "phishing", "--severity",
-                     "SEV3", "--owner", "SecOps", "--occurred", "2026-03-01 10:00",
-                     "--title", "<svg/onload=steal()> x {: onclick=steal() }")
+    result = run_cli(
+        "-C",
+        str(kb),
+        "new",
+        "--no-git",
+        "--type",
+        "phishing",
+        "--severity",
+        "SEV3",
+        "--owner",
+        "SecOps",
+        "--occurred",
+        "2026-03-01 10:00",
+        "--title",
+        "<svg/onload=steal()> x {: onclick=steal() }",
+    )
     assert result.exit_code == 0, result.output + result.stderr
     text = (kb / result.output.strip().splitlines()[-1]).read_text(encoding="utf-8")
     assert "# PM-2026-001: &lt;svg/onload=steal()&gt; x \\{: onclick=steal() \\}" in text
@@ -165,18 +182,39 @@ print("hi")
 
 
 def test_the_policy_keeps_what_material_needs() -> None:
-    renderer = Renderer(["admonition", "attr_list", "md_in_html", "tables", "toc",
-                         "footnotes", "pymdownx.details", "pymdownx.superfences",
-                         "pymdownx.tasklist"],
-                        {"toc": {"permalink": True},
-                         "pymdownx.tasklist": {"custom_checkbox": True}})
+    renderer = Renderer(
+        [
+            "admonition",
+            "attr_list",
+            "md_in_html",
+            "tables",
+            "toc",
+            "footnotes",
+            "pymdownx.details",
+            "pymdownx.superfences",
+            "pymdownx.tasklist",
+        ],
+        {"toc": {"permalink": True}, "pymdownx.tasklist": {"custom_checkbox": True}},
+    )
     html = renderer.render(MATERIAL_FEATURES)
     cleaned = sanitize.clean(html)
-    for kept in ('class="admonition note"', 'class="admonition-title"', "<details",
-                 "<summary>", 'type="checkbox"',
-                 'class="task-list-item"', 'class="headerlink"', 'href="#fn:1"',
-                 'id="fn:1"', 'class="footnote-ref"', 'class="highlight"',
-                 '<span class="nb">print</span>', 'id="custom"', 'title="title"',
-                 'src="pic.png"', 'width="20"'):
+    for kept in (
+        'class="admonition note"',
+        'class="admonition-title"',
+        "<details",
+        "<summary>",
+        'type="checkbox"',
+        'class="task-list-item"',
+        'class="headerlink"',
+        'href="#fn:1"',
+        'id="fn:1"',
+        'class="footnote-ref"',
+        'class="highlight"',
+        '<span class="nb">print</span>',
+        'id="custom"',
+        'title="title"',
+        'src="pic.png"',
+        'width="20"',
+    ):
         assert kept in html and kept in cleaned, kept
     assert 'style="text-align: right;"' in html and 'style="text-align:right"' in cleaned

@@ -37,8 +37,13 @@ def test_only_git_py_talks_to_git() -> None:
 def test_package_is_strictly_typed() -> None:
     """mypy with the repository's settings (pyproject.toml: strict, the whole package)."""
     root = PACKAGE.parent.parent
-    result = subprocess.run([sys.executable, "-m", "mypy", "--no-error-summary"], cwd=root,
-                            capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--no-error-summary"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 

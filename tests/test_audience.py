@@ -39,15 +39,23 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]
     root = use_material_search(write_kb(base / "kb"))
     built = {}
     for audience in ("public", "internal", "restricted"):
-        built[audience] = output_texts(build(root, base / f"site-{audience}", "--strict",
-                                             "--audience", audience))
-    built["public+drafts"] = output_texts(build(root, base / "site-drafts", "--audience",
-                                                "public", "--drafts"))
+        built[audience] = output_texts(
+            build(root, base / f"site-{audience}", "--strict", "--audience", audience)
+        )
+    built["public+drafts"] = output_texts(
+        build(root, base / "site-drafts", "--audience", "public", "--drafts")
+    )
     pagefind_root = write_kb(base / "kb-pagefind")  # Pagefind: the default
     for audience in ("public", "internal"):
-        built[f"{audience}+pagefind"] = output_texts(build(
-            pagefind_root, base / f"site-pagefind-{audience}", "--strict", "--audience",
-            audience))
+        built[f"{audience}+pagefind"] = output_texts(
+            build(
+                pagefind_root,
+                base / f"site-pagefind-{audience}",
+                "--strict",
+                "--audience",
+                audience,
+            )
+        )
     return built
 
 
@@ -65,19 +73,21 @@ def test_internal_build_holds_nothing_restricted(sites):
 def test_pagefind_index_holds_nothing_above_the_audience(sites):
     public, internal = sites["public+pagefind"], sites["internal+pagefind"]
     assert any(rel.endswith(".pf_fragment") for rel in public), "Pagefind did not run"
-    assert leaks(public, INTERNAL + RESTRICTED + INTERNAL_BLOCK + RESTRICTED_BLOCK
-                 + EVIDENCE + DRAFT) == []
+    assert (
+        leaks(public, INTERNAL + RESTRICTED + INTERNAL_BLOCK + RESTRICTED_BLOCK + EVIDENCE + DRAFT)
+        == []
+    )
     assert leaks(internal, RESTRICTED + RESTRICTED_BLOCK + EVIDENCE + DRAFT) == []
     fragments = "".join(t for rel, t in public.items() if rel.endswith(".pf_fragment"))
     assert "zzpublicbody" in fragments  # the index does hold what the audience may see
-    internal_fragments = "".join(t for rel, t in internal.items()
-                                 if rel.endswith(".pf_fragment"))
+    internal_fragments = "".join(t for rel, t in internal.items() if rel.endswith(".pf_fragment"))
     assert "zzinternalbody" in internal_fragments and "zzinternalblock" in internal_fragments
 
 
 def test_link_into_evidence_is_unlinked(sites):
-    page = next(t for rel, t in sites["restricted"].items()
-                if rel.endswith("zzpublicslug/index.html"))
+    page = next(
+        t for rel, t in sites["restricted"].items() if rel.endswith("zzpublicslug/index.html")
+    )
     assert "evidence manifest (evidence, kept out of the site)" in page
     assert "evidence/manifest.json" not in page
 
@@ -101,8 +111,9 @@ def test_public_build_shows_public_post_mortem_and_attachment(sites):
 
 
 def test_internal_build_shows_internal_but_not_restricted_blocks(sites):
-    assert {f.split(" in ")[0] for f in leaks(sites["internal"], INTERNAL + INTERNAL_BLOCK)} \
-        == set(INTERNAL + INTERNAL_BLOCK)
+    assert {f.split(" in ")[0] for f in leaks(sites["internal"], INTERNAL + INTERNAL_BLOCK)} == set(
+        INTERNAL + INTERNAL_BLOCK
+    )
 
 
 def test_restricted_build_shows_everything_but_drafts_and_evidence(sites):
@@ -111,8 +122,7 @@ def test_restricted_build_shows_everything_but_drafts_and_evidence(sites):
 
 
 def test_drafts_build_shows_the_draft_with_a_banner(sites):
-    page = next(t for rel, t in sites["public+drafts"].items()
-                if "zzdraftslug/index.html" in rel)
+    page = next(t for rel, t in sites["public+drafts"].items() if "zzdraftslug/index.html" in rel)
     assert "pm-banner--draft" in page
     assert leaks(sites["public+drafts"], INTERNAL + RESTRICTED) == []
 
@@ -143,29 +153,34 @@ def test_may_see_orders_audiences():
 
 
 def test_in_build_leaves_out_drafts_and_higher_visibility():
-    pm = parse_text("postmortems/2026/x.md", complete_postmortem_text("PM-2026-001", "draft",
-                                                                     "public"))
+    pm = parse_text(
+        "postmortems/2026/x.md", complete_postmortem_text("PM-2026-001", "draft", "public")
+    )
     assert not in_build(pm, "restricted", include_drafts=False)
     assert in_build(pm, "public", include_drafts=True)
-    hidden = parse_text("postmortems/2026/y.md", complete_postmortem_text(
-        "PM-2026-002", "published", "restricted"))
+    hidden = parse_text(
+        "postmortems/2026/y.md", complete_postmortem_text("PM-2026-002", "published", "restricted")
+    )
     assert not in_build(hidden, "internal", include_drafts=True)
     assert in_build(hidden, "restricted", include_drafts=False)
 
 
-@pytest.mark.parametrize("src_uri,allowed", [
-    ("index.md", True),
-    ("guide/how-to.md", True),
-    ("templates/security.md", False),
-    ("2026/PM-2026-001-shown.md", True),
-    ("2026/PM-2026-009-hidden.md", False),
-    ("2026/PM-2026-001/diagram.png", True),
-    ("2026/PM-2026-001/evidence/log.txt", False),
-    ("2026/PM-2026-001/evidence/manifest.json", False),
-    ("2026/PM-2026-001/sub/evidence/x.txt", False),
-    ("2026/PM-2026-009/diagram.png", False),
-    ("2026/stray.txt", False),
-])
+@pytest.mark.parametrize(
+    "src_uri,allowed",
+    [
+        ("index.md", True),
+        ("guide/how-to.md", True),
+        ("templates/security.md", False),
+        ("2026/PM-2026-001-shown.md", True),
+        ("2026/PM-2026-009-hidden.md", False),
+        ("2026/PM-2026-001/diagram.png", True),
+        ("2026/PM-2026-001/evidence/log.txt", False),
+        ("2026/PM-2026-001/evidence/manifest.json", False),
+        ("2026/PM-2026-001/sub/evidence/x.txt", False),
+        ("2026/PM-2026-009/diagram.png", False),
+        ("2026/stray.txt", False),
+    ],
+)
 def test_site_file_allowed(src_uri, allowed):
     assert site_file_allowed(src_uri, {"2026/PM-2026-001-shown.md"}, {"PM-2026-001"}) is allowed
 
@@ -212,8 +227,10 @@ def test_ordinary_admonitions_stay():
 
 
 def test_withhold_unlinks_and_withholds_only_hidden_ids():
-    text = ("See [A](../2025/PM-2025-002-secret-slug.md#x), [B](PM-2025-003-ok.md), "
-            "PM-2025-002 and PM-2025-003.\n\n[ref]: ../2025/PM-2025-002-secret-slug.md\n")
+    text = (
+        "See [A](../2025/PM-2025-002-secret-slug.md#x), [B](PM-2025-003-ok.md), "
+        "PM-2025-002 and PM-2025-003.\n\n[ref]: ../2025/PM-2025-002-secret-slug.md\n"
+    )
     out = withhold(text, {"PM-2025-002"})
     assert "secret-slug" not in out and "PM-2025-002" not in out
     assert "[B](PM-2025-003-ok.md)" in out and "PM-2025-003." in out
@@ -221,8 +238,10 @@ def test_withhold_unlinks_and_withholds_only_hidden_ids():
 
 
 def test_unlink_evidence_only_touches_evidence_links():
-    text = ("[Manifest](PM-2026-001/evidence/manifest.json) [Diagram](PM-2026-001/d.png) "
-            "[Store](https://evidence.example.com/evidence/x)\n")
+    text = (
+        "[Manifest](PM-2026-001/evidence/manifest.json) [Diagram](PM-2026-001/d.png) "
+        "[Store](https://evidence.example.com/evidence/x)\n"
+    )
     out = unlink_evidence(text)
     assert "Manifest (evidence, kept out of the site)" in out
     assert "[Diagram](PM-2026-001/d.png)" in out and "](https://evidence.example.com" in out

@@ -16,8 +16,7 @@ from postmortem_kb.core.rules import check_postmortem
 
 def blame_in(prose: str, **settings: object) -> list[Finding]:
     """PM501 findings for PROSE put into the Summary of a complete post-mortem."""
-    text = complete_postmortem_text().replace("## Summary\n\n", f"## Summary\n\n{prose}\n\n",
-                                              1)
+    text = complete_postmortem_text().replace("## Summary\n\n", f"## Summary\n\n{prose}\n\n", 1)
     config = Config(root=Path("."), select=("PM501",))
     for name, value in settings.items():
         setattr(config, name, value)
@@ -189,16 +188,19 @@ def test_every_pattern_is_tested() -> None:
     assert {pattern for _, pattern in BLAME} == set(PATTERNS)
 
 
-@pytest.mark.parametrize("prose", [
-    "The root cause was human\nerror.",  # hard-wrapped
-    "The root cause was human\u00a0error.",  # a no-break space, pasted from a web page
-    "The root cause was human\u202ferror.",
-    "The root cause was human\u3000error.",  # an ideographic space
-    "The root cause was ｈｕｍａｎ ｅｒｒｏｒ.",  # full-width forms
-    "The root cause was hu\u00adman er\u200bror.",  # soft hyphen, zero-width space
-    "An engineer\nmade a typo in the\nnetwork configuration.",
-    "Sergei\u00a0broke the\u00a0build.",
-])
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "The root cause was human\nerror.",  # hard-wrapped
+        "The root cause was human\u00a0error.",  # a no-break space, pasted from a web page
+        "The root cause was human\u202ferror.",
+        "The root cause was human\u3000error.",  # an ideographic space
+        "The root cause was ｈｕｍａｎ ｅｒｒｏｒ.",  # full-width forms
+        "The root cause was hu\u00adman er\u200bror.",  # soft hyphen, zero-width space
+        "An engineer\nmade a typo in the\nnetwork configuration.",
+        "Sergei\u00a0broke the\u00a0build.",
+    ],
+)
 def test_blame_is_found_across_wraps_and_unicode_spaces(prose: str) -> None:
     findings = blame_in(prose)
     assert [f.rule for f in findings] == ["PM501"], findings
@@ -207,13 +209,12 @@ def test_blame_is_found_across_wraps_and_unicode_spaces(prose: str) -> None:
 def test_the_finding_is_on_the_line_where_the_phrase_starts() -> None:
     findings = blame_in("Nothing here.\nThe root cause was human\nerror.")
     text = complete_postmortem_text()
-    summary_line = text[:text.index("## Summary")].count("\n") + 1
+    summary_line = text[: text.index("## Summary")].count("\n") + 1
     assert findings[0].line == summary_line + 3
 
 
 def test_one_finding_per_sentence() -> None:
-    findings = blame_in("The careless engineer made a mistake, it was human error and "
-                        "his fault.")
+    findings = blame_in("The careless engineer made a mistake, it was human error and his fault.")
     assert len(findings) == 1
     two = blame_in("It was human error. It was human error again.")
     assert len(two) == 2
@@ -230,33 +231,44 @@ def test_blame_in_a_table_cell_and_a_list_item() -> None:
 
 
 def test_built_in_patterns_can_be_switched_off() -> None:
-    assert blame_in("The root cause was human error.",
-                    blame_disable=("human-error",)) == []
-    assert len(blame_in("The root cause was human error. Sergei broke the build.",
-                        blame_disable=("human-error",))) == 1
+    assert blame_in("The root cause was human error.", blame_disable=("human-error",)) == []
+    assert (
+        len(
+            blame_in(
+                "The root cause was human error. Sergei broke the build.",
+                blame_disable=("human-error",),
+            )
+        )
+        == 1
+    )
 
 
 def test_team_terms_are_added() -> None:
     terms = {"rookie mistake": "describe the missing onboarding step", "Bobby": "x"}
     findings = blame_in("It was a rookie\nmistake by the new hire.", blame_terms=terms)
     assert len(findings) == 1
-    assert "describe the missing onboarding step" in findings[0].message \
+    assert (
+        "describe the missing onboarding step" in findings[0].message
         or "(mistake)" in findings[0].message
+    )
     assert blame_in("That was a rookie move.", blame_terms=terms) == []
 
 
 def _configure(kb: Path, settings: str) -> None:
     config = kb / "mkdocs.yml"
     text = config.read_text(encoding="utf-8")
-    config.write_text(text.replace("  - postmortems:\n", "  - postmortems:\n" + settings, 1),
-                      encoding="utf-8")
+    config.write_text(
+        text.replace("  - postmortems:\n", "  - postmortems:\n" + settings, 1), encoding="utf-8"
+    )
 
 
 def _write(kb: Path, prose: str) -> None:
     path = kb / "postmortems" / "2026" / "PM-2026-001-x.md"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(complete_postmortem_text().replace(
-        "## Summary\n\n", f"## Summary\n\n{prose}\n\n", 1), encoding="utf-8")
+    path.write_text(
+        complete_postmortem_text().replace("## Summary\n\n", f"## Summary\n\n{prose}\n\n", 1),
+        encoding="utf-8",
+    )
 
 
 def test_blame_disable_in_mkdocs_yml(kb: Path) -> None:

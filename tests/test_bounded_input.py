@@ -39,9 +39,11 @@ def findings(kb: Path) -> list[dict]:
 
 # --- duplicate keys ----------------------------------------------------------------------
 
+
 def test_duplicate_visibility_is_an_error_on_the_second_line() -> None:
     text = GOOD.replace("visibility: internal", "visibility: restricted", 1).replace(
-        "owner: Security Operations", "owner: Security Operations\nvisibility: public", 1)
+        "owner: Security Operations", "owner: Security Operations\nvisibility: public", 1
+    )
     rule, line, message = problem(text)
     assert (rule, line) == ("PM003", line_of(text, "visibility: public"))
     assert "`visibility` appears twice" in message
@@ -68,13 +70,15 @@ def test_same_key_in_two_mappings_is_fine() -> None:
 
 def test_duplicate_visibility_never_builds_public(kb: Path, write_pm) -> None:
     text = complete_postmortem_text(visibility="restricted").replace(
-        "owner: Security Operations", "owner: Security Operations\nvisibility: public", 1)
+        "owner: Security Operations", "owner: Security Operations\nvisibility: public", 1
+    )
     write_pm(text)
     found = [(f["rule"], f["line"]) for f in findings(kb)]
     assert found == [("PM003", line_of(text, "visibility: public"))]
 
 
 # --- anchors, aliases, depth, size -------------------------------------------------------
+
 
 def alias_bomb(levels: int = 9) -> str:
     lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
@@ -87,8 +91,11 @@ def test_alias_bomb_is_refused_without_expanding_it(kb: Path, write_pm) -> None:
     text = GOOD.replace("tags:\n", alias_bomb() + "\ntags:\n", 1)
     write_pm(text)
     assert [(f["rule"], f["line"]) for f in findings(kb)] == [("PM003", line_of(text, "a0:"))]
-    for command in (["stats", "--format", "json"], ["export", "-o", "out.json"],
-                    ["build", "--site-dir", "site"]):
+    for command in (
+        ["stats", "--format", "json"],
+        ["export", "-o", "out.json"],
+        ["build", "--site-dir", "site"],
+    ):
         result = run_process(*command, cwd=kb)
         assert "Traceback" not in result.stderr, result.stderr
 
@@ -115,15 +122,20 @@ def test_deep_nesting_is_refused(opening: str, closing: str) -> None:
 
 
 def test_nesting_within_the_limit_is_read() -> None:
-    text = GOOD.replace("tags:\n", "deep: " + "[" * (MAX_DEPTH - 1) + "v" + "]" * (MAX_DEPTH - 1)
-                        + "\ntags:\n", 1)
+    text = GOOD.replace(
+        "tags:\n", "deep: " + "[" * (MAX_DEPTH - 1) + "v" + "]" * (MAX_DEPTH - 1) + "\ntags:\n", 1
+    )
     assert parse_text("x.md", text).meta["deep"] is not None
 
 
 def test_deep_front_matter_does_not_crash_any_command(kb: Path, write_pm) -> None:
     write_pm(GOOD.replace("tags:\n", "deep: " + "[" * 500 + "]" * 500 + "\ntags:\n", 1))
-    for command in (["check"], ["stats"], ["export", "-o", "out.json"],
-                    ["status", "PM-2026-001", "archived"]):
+    for command in (
+        ["check"],
+        ["stats"],
+        ["export", "-o", "out.json"],
+        ["status", "PM-2026-001", "archived"],
+    ):
         result = run_process(*command, cwd=kb)
         assert "Traceback" not in result.stderr and "RecursionError" not in result.stderr
         assert result.returncode in (0, 1, 2), (command, result.stderr)
@@ -143,15 +155,23 @@ def test_more_than_one_document_is_refused() -> None:
 
 # --- PM003 where a quote or bracket opens ------------------------------------------------
 
-@pytest.mark.parametrize("broken, what", [
-    ('title: "CI registry token', "a quote"),
-    ("title: 'CI registry token", "a quote"),
-    ("title: [CI registry token", "a `[` list"),
-    ("title: {CI: registry token", "a `{` mapping"),
-])
+
+@pytest.mark.parametrize(
+    "broken, what",
+    [
+        ('title: "CI registry token', "a quote"),
+        ("title: 'CI registry token", "a quote"),
+        ("title: [CI registry token", "a `[` list"),
+        ("title: {CI: registry token", "a `{` mapping"),
+    ],
+)
 def test_unclosed_quote_or_bracket_is_reported_where_it_opens(broken: str, what: str) -> None:
-    text = GOOD.replace("title: CI registry token committed to a public repository and used "
-                        "to download private packages", broken, 1)
+    text = GOOD.replace(
+        "title: CI registry token committed to a public repository and used "
+        "to download private packages",
+        broken,
+        1,
+    )
     rule, line, message = problem(text)
     assert (rule, line) == ("PM003", 3)
     assert f"{what} opened on this line is not closed" in message
@@ -161,24 +181,48 @@ def test_unclosed_quote_or_bracket_is_reported_where_it_opens(broken: str, what:
 def test_unclosed_quote_among_quoted_values_is_reported_where_it_opens(kb: Path) -> None:
     # what `new` writes quotes its values: a quote left open runs on to the next `"`, and
     # libyaml gives up on a later line
-    result = run_cli("new", "--type", "malware", "--severity", "SEV2", "--no-git",
-                     "--occurred", "2026-03-01T10:00:00Z", "--title", "Quoted title", cwd=kb)
+    result = run_cli(
+        "new",
+        "--type",
+        "malware",
+        "--severity",
+        "SEV2",
+        "--no-git",
+        "--occurred",
+        "2026-03-01T10:00:00Z",
+        "--title",
+        "Quoted title",
+        cwd=kb,
+    )
     path = kb / result.output.strip().splitlines()[-1]
     text = path.read_text()
     title_line = line_of(text, "title:")
-    path.write_text(text.replace("title: ", "title: \"", 1) if "title: \"" not in text
-                    else text.replace('Quoted title"', "Quoted title", 1))
+    path.write_text(
+        text.replace("title: ", 'title: "', 1)
+        if 'title: "' not in text
+        else text.replace('Quoted title"', "Quoted title", 1)
+    )
     (finding,) = [f for f in findings(kb) if f["rule"] == "PM003"]
     assert finding["line"] == title_line
     assert "a quote opened on this line is not closed" in finding["message"]
 
 
-@pytest.mark.parametrize("line, what", [
-    ('title: "a', "a quote"), ("title: 'a", "a quote"), ("tags: [a, b", "a `[` list"),
-    ("tags: {a: b", "a `{` mapping"), ('  - "x', "a quote"), ('title: "a \\" b', "a quote"),
-    ('title: "a"', None), ("title: 'it''s'", None), ("tags: [a, [b], c]", None),
-    ("title: plain [text", None), ('tags: ["]", x]', None),
-])
+@pytest.mark.parametrize(
+    "line, what",
+    [
+        ('title: "a', "a quote"),
+        ("title: 'a", "a quote"),
+        ("tags: [a, b", "a `[` list"),
+        ("tags: {a: b", "a `{` mapping"),
+        ('  - "x', "a quote"),
+        ('title: "a \\" b', "a quote"),
+        ('title: "a"', None),
+        ("title: 'it''s'", None),
+        ("tags: [a, [b], c]", None),
+        ("title: plain [text", None),
+        ('tags: ["]", x]', None),
+    ],
+)
 def test_which_lines_open_without_closing(line: str, what: str | None) -> None:
     from postmortem_kb.core.parse import _unclosed_on
 
@@ -193,6 +237,7 @@ def test_other_yaml_errors_keep_the_line_where_parsing_failed() -> None:
 
 # --- the body: linear masking and headings -----------------------------------------------
 
+
 def test_unclosed_comments_are_not_masked_and_are_fast() -> None:
     body = "<!--" * 25_000 + "\n## Summary\ntext\n"
     assert mask(body) == body
@@ -200,15 +245,18 @@ def test_unclosed_comments_are_not_masked_and_are_fast() -> None:
     assert [s.title for s in pm.sections] == ["Summary"]
 
 
-@pytest.mark.parametrize("body, masked", [
-    ("a <!-- x\ny --> b\n", "a \n b\n"),
-    ("<!-- a --> <!-- b\n", " <!-- b\n"),
-    ("```\n<!-- x\n```\ny -->\n", "\n\n\ny -->\n"),
-    ("<!-- ```\n --> x\n```\nz\n", "\n x\n\n\n"),
-    ("~~~~\n~~~\nx\n~~~~~\nafter\n", "\n\n\n\nafter\n"),
-    ("text ``` not a fence\n", "text ``` not a fence\n"),
-    ("```", "```"),
-])
+@pytest.mark.parametrize(
+    "body, masked",
+    [
+        ("a <!-- x\ny --> b\n", "a \n b\n"),
+        ("<!-- a --> <!-- b\n", " <!-- b\n"),
+        ("```\n<!-- x\n```\ny -->\n", "\n\n\ny -->\n"),
+        ("<!-- ```\n --> x\n```\nz\n", "\n x\n\n\n"),
+        ("~~~~\n~~~\nx\n~~~~~\nafter\n", "\n\n\n\nafter\n"),
+        ("text ``` not a fence\n", "text ``` not a fence\n"),
+        ("```", "```"),
+    ],
+)
 def test_mask_blanks_comments_and_fences_keeping_lines(body: str, masked: str) -> None:
     assert mask(body) == masked
 
@@ -227,8 +275,9 @@ EDGES = ["9999-12-31T23:59:59-23:59", "0001-01-01T00:30:00+23:59"]
 
 @pytest.mark.parametrize("moment", EDGES)
 def test_new_refuses_a_time_out_of_range(kb: Path, moment: str) -> None:
-    result = run_cli("new", "--type", "malware", "--severity", "SEV2", "--no-git",
-                     "--occurred", moment, cwd=kb)
+    result = run_cli(
+        "new", "--type", "malware", "--severity", "SEV2", "--no-git", "--occurred", moment, cwd=kb
+    )
     assert result.exit_code == 2 and "out of range" in result.stderr
     assert not list((kb / "postmortems").glob("*/PM-*.md"))
 
@@ -242,16 +291,21 @@ def test_intake_refuses_a_time_out_of_range(kb: Path, moment: str) -> None:
 
 @pytest.mark.parametrize("moment", EDGES)
 @pytest.mark.parametrize("key", ["detected_at", "resolved_at"])
-def test_front_matter_time_out_of_range_is_pm104_on_its_line(kb: Path, write_pm, moment: str,
-                                                             key: str) -> None:
+def test_front_matter_time_out_of_range_is_pm104_on_its_line(
+    kb: Path, write_pm, moment: str, key: str
+) -> None:
     text = GOOD.replace(f"{key}: 2026-05-", f"{key}: {moment}\nx_{key}: 2026-05-", 1)
     text = text.replace("contained_at: 2026-05-19T10:48:00Z\n", "", 1)  # a later time missing
     text = text.replace("status: published", "status: draft", 1)
     write_pm(text)
     found = [(f["rule"], f["line"]) for f in findings(kb) if f["rule"] == "PM104"]
     assert found == [("PM104", line_of(text, f"{key}:"))]
-    for command in (["stats", "--format", "json"], ["export", "-o", "out.json"],
-                    ["actions"], ["build", "--site-dir", "site"]):
+    for command in (
+        ["stats", "--format", "json"],
+        ["export", "-o", "out.json"],
+        ["actions"],
+        ["build", "--site-dir", "site"],
+    ):
         result = run_cli(*command, cwd=kb)
         assert result.exit_code in (0, 1), (command, result.stderr)
 
@@ -266,28 +320,34 @@ def test_timeline_time_out_of_range_is_pm206(kb: Path, write_pm) -> None:
 
 # --- intake payloads ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("payload, words", [
-    ("[" * 100_000 + "]" * 100_000, "nested deeper"),
-    ('{"type": "malware", "severity": "SEV2", "x": ' + "9" * 5000 + "}", "not JSON"),
-    ('{"type": "malware", "severity": NaN}', "not JSON"),
-    ('{"type": "malware", "severity": "SEV2", "title": ["a"]}', "must be text"),
-])
-def test_intake_json_that_json_reads_oddly_is_exit_2(kb: Path, payload: str, words: str
-                                                    ) -> None:
+
+@pytest.mark.parametrize(
+    "payload, words",
+    [
+        ("[" * 100_000 + "]" * 100_000, "nested deeper"),
+        ('{"type": "malware", "severity": "SEV2", "x": ' + "9" * 5000 + "}", "not JSON"),
+        ('{"type": "malware", "severity": NaN}', "not JSON"),
+        ('{"type": "malware", "severity": "SEV2", "title": ["a"]}', "must be text"),
+    ],
+)
+def test_intake_json_that_json_reads_oddly_is_exit_2(kb: Path, payload: str, words: str) -> None:
     result = run_cli("intake", "--from", "json", "--no-git", input=payload, cwd=kb)
     assert result.exit_code == 2 and words in result.stderr, result.stderr
     assert not list((kb / "postmortems").glob("*/PM-*.md"))
 
 
 def test_issue_form_heading_with_long_trailing_space_is_read(kb: Path) -> None:
-    body = ("### Incident type" + " " * 100_000 + "\n\nmalware\n\n### Severity\n\nSEV2\n\n"
-            "### Title" + " \t" * 50_000 + "x\n\nA title\n")
+    body = (
+        "### Incident type" + " " * 100_000 + "\n\nmalware\n\n### Severity\n\nSEV2\n\n"
+        "### Title" + " \t" * 50_000 + "x\n\nA title\n"
+    )
     result = run_cli("intake", "--from", "issue-form", "--no-git", input=body, cwd=kb)
     assert result.exit_code == 0, result.stderr
     assert "malware" in result.output
 
 
 # --- rules stay linear in the length of a line -------------------------------------------
+
 
 def test_placeholders_are_found_as_the_pattern_would_find_them() -> None:
     import random

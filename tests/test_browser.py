@@ -16,8 +16,14 @@ from conftest import REPO
 from test_site_support import build, use_material_search, write_kb
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ARTIFACTS = REPO / "test-artifacts"
 EPOCH = "1790812800"  # 2026-10-01
 
@@ -68,7 +74,8 @@ def _serve(site: Path):
             pass
 
     server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(site))
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/"
@@ -92,10 +99,18 @@ def page(browser, request):
     tab = context.new_page()
     errors: list[str] = []
     tab.on("pageerror", lambda exc: errors.append(f"{tab.url}: {exc}"))
-    tab.on("console", lambda msg: errors.append(f"{tab.url}: {msg.text}")
-           if msg.type == "error" else None)
-    tab.on("request", lambda req: errors.append(f"fetched from elsewhere: {req.url}")
-           if not req.url.startswith(("http://127.0.0.1", "data:", "blob:")) else None)
+    tab.on(
+        "console",
+        lambda msg: errors.append(f"{tab.url}: {msg.text}") if msg.type == "error" else None,
+    )
+    tab.on(
+        "request",
+        lambda req: (
+            errors.append(f"fetched from elsewhere: {req.url}")
+            if not req.url.startswith(("http://127.0.0.1", "data:", "blob:"))
+            else None
+        ),
+    )
     tab.errors = errors
     yield tab
     ARTIFACTS.mkdir(exist_ok=True)
@@ -169,9 +184,19 @@ def test_tracker_lists_an_overdue_item(page, base_url):
 
 
 def test_no_page_has_a_script_error(page, base_url):
-    paths = ["", "library/types/", "library/quarters/", "library/severities/",
-             "library/services/", "library/tags/", "library/actions/", "library/metrics/",
-             "2026/PM-2026-001-zzpublicslug/", "2026/PM-2026-002-zzinternalslug/", "404.html"]
+    paths = [
+        "",
+        "library/types/",
+        "library/quarters/",
+        "library/severities/",
+        "library/services/",
+        "library/tags/",
+        "library/actions/",
+        "library/metrics/",
+        "2026/PM-2026-001-zzpublicslug/",
+        "2026/PM-2026-002-zzinternalslug/",
+        "404.html",
+    ]
     for path in paths:
         page.goto(base_url + path)
         page.wait_for_load_state("networkidle")
@@ -229,7 +254,8 @@ def test_pagefind_header_search_box_opens_the_search_page(page, pagefind_url):
     page.press("form.pm-header-search input", "Enter")
     page.wait_for_selector(".pagefind-ui__result-link", timeout=15000)
     assert "PM-2026-002-zzinternalslug" in page.locator(
-        ".pagefind-ui__result-link").first.get_attribute("href")
+        ".pagefind-ui__result-link"
+    ).first.get_attribute("href")
     assert page.errors == []
 
 

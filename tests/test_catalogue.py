@@ -22,8 +22,9 @@ def _front_matter(text: str, lines: str) -> str:
     head, rest = text.split("\n---\n", 1)
     for line in lines.strip("\n").split("\n"):
         key = line.split(":", 1)[0]
-        head, n = re.subn(rf"^{re.escape(key)}:.*$", line.replace("\\", "\\\\"), head,
-                          count=1, flags=re.M)
+        head, n = re.subn(
+            rf"^{re.escape(key)}:.*$", line.replace("\\", "\\\\"), head, count=1, flags=re.M
+        )
         if not n:
             head += "\n" + line
     return head + "\n---\n" + rest
@@ -35,8 +36,9 @@ def _section_bounds(text: str, first: str, last: str) -> tuple[int, int]:
         match = re.search(pattern, text, flags=re.M)
         assert match, f"the complete post-mortem has no section {name}"
         return match
+
     start = heading(first).start()
-    after = re.search(r"^## ", text[heading(last).end():], flags=re.M)
+    after = re.search(r"^## ", text[heading(last).end() :], flags=re.M)
     end = heading(last).end() + after.start() if after else len(text)
     return start, end
 
@@ -85,8 +87,7 @@ def run_example(rule: Rule, example: Example, kb: Path, tmp_path: Path) -> list[
         evidence.mkdir(parents=True)
         (evidence / "manifest.json").write_text('{"files": []}\n', encoding="utf-8")
         start, end = _section_bounds(complete, "2", "2")
-        target.write_text(complete[:start] + example.text + "\n" + complete[end:],
-                          encoding="utf-8")
+        target.write_text(complete[:start] + example.text + "\n" + complete[end:], encoding="utf-8")
     elif where == "archived change":
         return _archived_change(example, kb)
     elif where == "misfiled":
@@ -124,13 +125,17 @@ def _archived_change(example: Example, kb: Path) -> list[dict]:
     return findings_of(kb, "--base", "main")
 
 
-CASES = [pytest.param(rule, kind, id=f"{rule.id}-{kind}")
-         for rule in CATALOGUE for kind in ("bad", "good")]
+CASES = [
+    pytest.param(rule, kind, id=f"{rule.id}-{kind}")
+    for rule in CATALOGUE
+    for kind in ("bad", "good")
+]
 
 
 @pytest.mark.parametrize("rule,kind", CASES)
-def test_every_rule_example(rule: Rule, kind: str, kb: Path, tmp_path: Path,
-                            git_home: Path) -> None:
+def test_every_rule_example(
+    rule: Rule, kind: str, kb: Path, tmp_path: Path, git_home: Path
+) -> None:
     example = rule.bad if kind == "bad" else rule.good
     findings = run_example(rule, example, kb, tmp_path)
     hits = [f for f in findings if f["rule"] == rule.id]
@@ -142,9 +147,13 @@ def test_every_rule_example(rule: Rule, kind: str, kb: Path, tmp_path: Path,
         assert not hits, f"{rule.id}'s good example yields {hits}"
 
 
-GATED = [r for r in CATALOGUE if r.applies_from in ("in-review", "published")
-         and r.bad.where not in ("archived change", "second file", "symlink", "evidence",
-                                 "misfiled", "docs symlink")]
+GATED = [
+    r
+    for r in CATALOGUE
+    if r.applies_from in ("in-review", "published")
+    and r.bad.where
+    not in ("archived change", "second file", "symlink", "evidence", "misfiled", "docs symlink")
+]
 
 
 @pytest.mark.parametrize("rule", GATED, ids=[r.id for r in GATED])
@@ -157,8 +166,9 @@ def test_a_rule_does_not_apply_before_its_status(rule: Rule, kb: Path, tmp_path:
     (kb / PM_PATH).parent.mkdir(parents=True, exist_ok=True)
     (kb / PM_PATH).write_text(text, encoding="utf-8")
     assert rule.id not in {f["rule"] for f in findings_of(kb)}
-    (kb / PM_PATH).write_text(place(rule.bad, complete_postmortem_text(
-        status=rule.applies_from)), encoding="utf-8")
+    (kb / PM_PATH).write_text(
+        place(rule.bad, complete_postmortem_text(status=rule.applies_from)), encoding="utf-8"
+    )
     assert rule.id in {f["rule"] for f in findings_of(kb)}
 
 
@@ -179,8 +189,10 @@ def test_the_catalogue_is_well_formed() -> None:
 def test_readme_rules_table_is_the_catalogue() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     table = catalogue.markdown_table()
-    assert table in readme, ("README's rules table differs from the catalogue: replace it "
-                             "with the output of `postmortem rules --format markdown`")
+    assert table in readme, (
+        "README's rules table differs from the catalogue: replace it "
+        "with the output of `postmortem rules --format markdown`"
+    )
 
 
 def test_no_call_site_chooses_a_severity() -> None:
@@ -210,7 +222,8 @@ def test_rules_marks_what_a_knowledge_base_leaves_out(kb: Path) -> None:
     result = run_cli("-C", str(kb), "rules")
     assert result.exit_code == 0
     assert [line for line in result.output.split("\n") if line.endswith("(off)")] == [
-        line for line in result.output.split("\n") if line.startswith("PM501")]
+        line for line in result.output.split("\n") if line.startswith("PM501")
+    ]
     data = run_cli("-C", str(kb), "rules", "--format", "json").json()
     assert [r["id"] for r in data if not r["enabled"]] == ["PM501"]
 
@@ -218,8 +231,9 @@ def test_rules_marks_what_a_knowledge_base_leaves_out(kb: Path) -> None:
 def test_explain_a_rule() -> None:
     result = run_cli("check", "--explain", "pm302")
     assert result.exit_code == 0
-    assert result.output.startswith("PM302 action-without-owner (error, from status "
-                                    "`published` on)")
+    assert result.output.startswith(
+        "PM302 action-without-owner (error, from status `published` on)"
+    )
     assert "Breaks it (section 11):" in result.output and "| next sprint |" not in result.output
     unknown = run_cli("check", "--explain", "PM999")
     assert unknown.exit_code == 2 and "PM999" in unknown.stderr
@@ -238,8 +252,9 @@ def _configure(kb: Path, settings: str) -> None:
     config = kb / "mkdocs.yml"
     text = config.read_text(encoding="utf-8")
     assert "  - postmortems:\n" in text
-    config.write_text(text.replace("  - postmortems:\n", "  - postmortems:\n" + settings, 1),
-                      encoding="utf-8")
+    config.write_text(
+        text.replace("  - postmortems:\n", "  - postmortems:\n" + settings, 1), encoding="utf-8"
+    )
 
 
 def test_select_and_ignore_on_the_command_line(kb: Path) -> None:
@@ -247,8 +262,9 @@ def test_select_and_ignore_on_the_command_line(kb: Path) -> None:
     assert {f["rule"] for f in findings_of(kb)} == {"PM204", "PM501"}
     assert {f["rule"] for f in findings_of(kb, "--ignore", "PM501")} == {"PM204"}
     assert {f["rule"] for f in findings_of(kb, "--select", "PM5")} == {"PM501"}
-    assert {f["rule"] for f in findings_of(kb, "--select", "PM204,PM501",
-                                           "--ignore", "PM204")} == {"PM501"}
+    assert {f["rule"] for f in findings_of(kb, "--select", "PM204,PM501", "--ignore", "PM204")} == {
+        "PM501"
+    }
     bad = run_cli("-C", str(kb), "check", "--ignore", "PM5010")
     assert bad.exit_code == 2 and "PM5010" in bad.stderr
 
@@ -263,13 +279,17 @@ def test_select_and_ignore_in_mkdocs_yml(kb: Path) -> None:
     assert {f["rule"] for f in findings_of(kb)} == {"PM204"}  # ignore still holds
 
 
-@pytest.mark.parametrize("setting,message", [
-    ("      ignore: [PM999]\n", "no rule 'PM999'"),
-    ("      select: [blame]\n", "is not a rule id"),
-    ("      ignore: {PM501: true}\n", "must be a list of rule ids"),
-])
-def test_a_wrong_rule_setting_is_a_configuration_error(kb: Path, setting: str,
-                                                       message: str) -> None:
+@pytest.mark.parametrize(
+    "setting,message",
+    [
+        ("      ignore: [PM999]\n", "no rule 'PM999'"),
+        ("      select: [blame]\n", "is not a rule id"),
+        ("      ignore: {PM501: true}\n", "must be a list of rule ids"),
+    ],
+)
+def test_a_wrong_rule_setting_is_a_configuration_error(
+    kb: Path, setting: str, message: str
+) -> None:
     _configure(kb, setting)
     result = run_cli("-C", str(kb), "check")
     assert result.exit_code == 2
@@ -285,21 +305,25 @@ def _with_summary_line(kb: Path, line: str) -> None:
     (kb / PM_PATH).write_text(text, encoding="utf-8")
 
 
-@pytest.mark.parametrize("line,silenced", [
-    (f"{SECRET_LINE} <!-- postmortem-ignore PM401 -->", True),
-    (f"{SECRET_LINE} <!-- postmortem-ignore PM501, PM401 -->", True),
-    (f"{SECRET_LINE} <!-- postmortem-ignore PM4010 -->", False),
-    (f"{SECRET_LINE} <!-- postmortem-ignore XPM401 -->", False),
-    (f"{SECRET_LINE} <!-- postmortem-ignore PM40 -->", False),
-    (f"{SECRET_LINE} <!-- postmortem-ignore -->", False),  # a bare marker: warnings only
-    (f"{SECRET_LINE} `<!-- postmortem-ignore PM401 -->`", False),  # shown as code
-    (f"{SECRET_LINE} ``x <!-- postmortem-ignore PM401 --> y``", False),
-    (f"`code` {SECRET_LINE} <!-- postmortem-ignore PM401 --> `more`", True),
-    (f"{SECRET_LINE} <!-- postmortem-ignore\n PM401 -->", True),
-    (f"```\n{SECRET_LINE} <!-- postmortem-ignore PM401 -->\n```", None),  # in a fence
-])
-def test_silencing_markers_name_exact_ids_in_real_comments(kb: Path, line: str,
-                                                           silenced: bool | None) -> None:
+@pytest.mark.parametrize(
+    "line,silenced",
+    [
+        (f"{SECRET_LINE} <!-- postmortem-ignore PM401 -->", True),
+        (f"{SECRET_LINE} <!-- postmortem-ignore PM501, PM401 -->", True),
+        (f"{SECRET_LINE} <!-- postmortem-ignore PM4010 -->", False),
+        (f"{SECRET_LINE} <!-- postmortem-ignore XPM401 -->", False),
+        (f"{SECRET_LINE} <!-- postmortem-ignore PM40 -->", False),
+        (f"{SECRET_LINE} <!-- postmortem-ignore -->", False),  # a bare marker: warnings only
+        (f"{SECRET_LINE} `<!-- postmortem-ignore PM401 -->`", False),  # shown as code
+        (f"{SECRET_LINE} ``x <!-- postmortem-ignore PM401 --> y``", False),
+        (f"`code` {SECRET_LINE} <!-- postmortem-ignore PM401 --> `more`", True),
+        (f"{SECRET_LINE} <!-- postmortem-ignore\n PM401 -->", True),
+        (f"```\n{SECRET_LINE} <!-- postmortem-ignore PM401 -->\n```", None),  # in a fence
+    ],
+)
+def test_silencing_markers_name_exact_ids_in_real_comments(
+    kb: Path, line: str, silenced: bool | None
+) -> None:
     _with_summary_line(kb, line)
     rules = {f["rule"] for f in findings_of(kb)}
     if silenced is None:
@@ -310,12 +334,15 @@ def test_silencing_markers_name_exact_ids_in_real_comments(kb: Path, line: str,
         assert ("PM401" not in rules) is silenced
 
 
-@pytest.mark.parametrize("line,silenced", [
-    ("The root cause was human error. <!-- postmortem-ignore -->", True),
-    ("The root cause was human error. <!-- postmortem-ignore PM501 -->", True),
-    ("The root cause was human error. <!-- postmortem-ignore PM5011 -->", False),
-    ("The root cause was human error. `<!-- postmortem-ignore -->`", False),
-])
+@pytest.mark.parametrize(
+    "line,silenced",
+    [
+        ("The root cause was human error. <!-- postmortem-ignore -->", True),
+        ("The root cause was human error. <!-- postmortem-ignore PM501 -->", True),
+        ("The root cause was human error. <!-- postmortem-ignore PM5011 -->", False),
+        ("The root cause was human error. `<!-- postmortem-ignore -->`", False),
+    ],
+)
 def test_a_bare_marker_silences_warnings(kb: Path, line: str, silenced: bool) -> None:
     _with_summary_line(kb, line)
     assert ("PM501" not in {f["rule"] for f in findings_of(kb)}) is silenced

@@ -7,15 +7,22 @@ import re
 
 from postmortem_kb.core import charts
 
-SERIES = [("Unauthorized access", [1, 0, 3]), ("Service disruption", [2, 1, 0]),
-          ("Data breach", [0, 4, 1]), ("Misconfiguration", [1, 1, 1]),
-          ("Third party", [0, 0, 2]), ("Failed control", [1, 0, 0])]
+SERIES = [
+    ("Unauthorized access", [1, 0, 3]),
+    ("Service disruption", [2, 1, 0]),
+    ("Data breach", [0, 4, 1]),
+    ("Misconfiguration", [1, 1, 1]),
+    ("Third party", [0, 0, 2]),
+    ("Failed control", [1, 0, 0]),
+]
 
 
 def test_text_is_at_least_12_px():
-    for svg in (charts.stacked_bars(["2026-Q1", "2026-Q2", "2026-Q3"], SERIES, "t"),
-                charts.horizontal_bars([("auth-api", 3)], "t"),
-                charts.distributions([("Detect", [1.0, 2.0])], "t")):
+    for svg in (
+        charts.stacked_bars(["2026-Q1", "2026-Q2", "2026-Q3"], SERIES, "t"),
+        charts.horizontal_bars([("auth-api", 3)], "t"),
+        charts.distributions([("Detect", [1.0, 2.0])], "t"),
+    ):
         size = re.search(r'<svg[^>]* font-size="(\d+)"', svg)
         assert size and int(size.group(1)) >= 12
         assert "font-size=" not in svg.split(">", 1)[1]  # nothing smaller inside
@@ -30,8 +37,11 @@ def test_y_axis_has_ticks_between_zero_and_the_top():
 
 def test_legend_entries_do_not_overlap():
     svg = charts.stacked_bars(["2026-Q1", "2026-Q2", "2026-Q3"], SERIES, "t")
-    legend = re.findall(r'<rect x="([\d.]+)" y="([\d.]+)" width="12" height="12" fill="[^"]+"/>'
-                        r'<text x="[\d.]+" y="[\d.]+" fill="currentColor">([^<]+)</text>', svg)
+    legend = re.findall(
+        r'<rect x="([\d.]+)" y="([\d.]+)" width="12" height="12" fill="[^"]+"/>'
+        r'<text x="[\d.]+" y="[\d.]+" fill="currentColor">([^<]+)</text>',
+        svg,
+    )
     assert len(legend) == len(SERIES)
     rows: dict[str, list[tuple[float, str]]] = {}
     for x, y, name in legend:

@@ -17,13 +17,20 @@ from conftest import complete_postmortem_text, run_cli, run_process
 from postmortem_kb.cli.main import cli
 
 SECURITY_STEPS = [
-    "Acknowledge and Categorize the Incident", "Preserve Evidence Immediately",
-    "Assign Roles and Notify Key Parties", "Review Containment and Eradication Measures",
-    "Conduct Root Cause Analysis (RCA)", "Identify Control Failures",
-    "Review Audit Logs and Monitoring Gaps", "Validate Access Control Effectiveness",
-    "Assess Backup and Recovery Function", "Document Customer or User Impact",
-    "Implement Corrective Actions", "Update Policies and Playbooks",
-    "Conduct Awareness Session", "Re-Test Controls and Resilience",
+    "Acknowledge and Categorize the Incident",
+    "Preserve Evidence Immediately",
+    "Assign Roles and Notify Key Parties",
+    "Review Containment and Eradication Measures",
+    "Conduct Root Cause Analysis (RCA)",
+    "Identify Control Failures",
+    "Review Audit Logs and Monitoring Gaps",
+    "Validate Access Control Effectiveness",
+    "Assess Backup and Recovery Function",
+    "Document Customer or User Impact",
+    "Implement Corrective Actions",
+    "Update Policies and Playbooks",
+    "Conduct Awareness Session",
+    "Re-Test Controls and Resilience",
     "Archive the Postmortem",
 ]
 
@@ -35,8 +42,12 @@ def front_matter(path: Path) -> dict:
 def test_init_writes_a_working_knowledge_base(tmp_path: Path) -> None:
     result = run_process("init", str(tmp_path / "kb"), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    for rel in ("mkdocs.yml", "postmortems/templates/security.md",
-                "postmortems/templates/outage.md", "postmortems/index.md"):
+    for rel in (
+        "mkdocs.yml",
+        "postmortems/templates/security.md",
+        "postmortems/templates/outage.md",
+        "postmortems/index.md",
+    ):
         assert (tmp_path / "kb" / rel).is_file(), rel
     check = run_process("check", cwd=tmp_path / "kb")
     assert check.returncode == 0 and "No findings in 0 post-mortems" in check.stdout
@@ -53,8 +64,17 @@ def test_init_refuses_to_overwrite(tmp_path: Path) -> None:
 
 
 def test_new_writes_a_draft_with_every_section(kb: Path) -> None:
-    result = run_process("new", "--type", "data-breach", "--severity", "SEV2", "--no-git",
-                         "--occurred", "2026-08-03T22:15:00+02:00", cwd=kb)
+    result = run_process(
+        "new",
+        "--type",
+        "data-breach",
+        "--severity",
+        "SEV2",
+        "--no-git",
+        "--occurred",
+        "2026-08-03T22:15:00+02:00",
+        cwd=kb,
+    )
     assert result.returncode == 0, result.stderr
     rel = result.stdout.strip().splitlines()[-1]
     assert rel == "postmortems/2026/PM-2026-001-post-mortem-data-breach-2026-q3.md"
@@ -65,15 +85,19 @@ def test_new_writes_a_draft_with_every_section(kb: Path) -> None:
     assert meta["title"] == "Post-mortem – Data breach – 2026-Q3"
     assert meta["occurred_at"] == meta["detected_at"] == "2026-08-03T20:15:00Z"
     headings = [line[3:] for line in path.read_text().splitlines() if line.startswith("## ")]
-    assert headings == ["Summary", "Timeline"] + [f"{i}. {t}" for i, t in
-                                                   enumerate(SECURITY_STEPS, 1)]
+    assert headings == ["Summary", "Timeline"] + [
+        f"{i}. {t}" for i, t in enumerate(SECURITY_STEPS, 1)
+    ]
     assert "incident id PM-2026-001" in path.read_text()  # template variables filled
     assert run_process("check", cwd=kb).returncode == 0
 
 
 def test_new_draft_lists_what_is_missing_once_in_review(kb: Path) -> None:
-    rel = run_process("new", "--type", "phishing", "--severity", "SEV3", "--no-git",
-                      cwd=kb).stdout.strip().splitlines()[-1]
+    rel = (
+        run_process("new", "--type", "phishing", "--severity", "SEV3", "--no-git", cwd=kb)
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     path = kb / rel
     path.write_text(path.read_text().replace("status: draft", "status: in-review"))
     result = run_process("check", "--format", "json", cwd=kb)
@@ -89,49 +113,114 @@ def test_new_draft_lists_what_is_missing_once_in_review(kb: Path) -> None:
 
 
 def test_second_new_takes_the_next_id(kb: Path) -> None:
-    first = run_process("new", "--type", "malware", "--severity", "SEV1", "--no-git",
-                        "--title", "Ransomware on a build agent", cwd=kb)
-    second = run_process("new", "--type", "malware", "--severity", "SEV1", "--no-git",
-                         "--title", "Ransomware on a build agent", cwd=kb)
+    first = run_process(
+        "new",
+        "--type",
+        "malware",
+        "--severity",
+        "SEV1",
+        "--no-git",
+        "--title",
+        "Ransomware on a build agent",
+        cwd=kb,
+    )
+    second = run_process(
+        "new",
+        "--type",
+        "malware",
+        "--severity",
+        "SEV1",
+        "--no-git",
+        "--title",
+        "Ransomware on a build agent",
+        cwd=kb,
+    )
     assert first.stdout.strip().endswith("PM-2026-001-ransomware-on-a-build-agent.md")
     assert second.stdout.strip().endswith("PM-2026-002-ransomware-on-a-build-agent.md")
 
 
 def test_new_never_overwrites(kb: Path) -> None:
-    first = run_process("new", "--type", "malware", "--severity", "SEV1", "--no-git",
-                        "--id", "PM-2026-005", "--occurred", "2026-01-02T00:00:00Z", cwd=kb)
+    first = run_process(
+        "new",
+        "--type",
+        "malware",
+        "--severity",
+        "SEV1",
+        "--no-git",
+        "--id",
+        "PM-2026-005",
+        "--occurred",
+        "2026-01-02T00:00:00Z",
+        cwd=kb,
+    )
     assert first.returncode == 0
     path = kb / first.stdout.strip()
     path.write_text(path.read_text() + "\nMy notes.\n")
-    again = run_process("new", "--type", "malware", "--severity", "SEV1", "--no-git",
-                        "--id", "PM-2026-005", "--occurred", "2026-01-02T00:00:00Z", cwd=kb)
+    again = run_process(
+        "new",
+        "--type",
+        "malware",
+        "--severity",
+        "SEV1",
+        "--no-git",
+        "--id",
+        "PM-2026-005",
+        "--occurred",
+        "2026-01-02T00:00:00Z",
+        cwd=kb,
+    )
     assert again.returncode == 2 and "PM-2026-005" in again.stderr
     assert path.read_text().endswith("My notes.\n")
 
 
 def test_new_user_values_are_text_not_template(kb: Path) -> None:
-    result = run_process("new", "--type", "other", "--severity", "SEV4", "--no-git",
-                         "--title", 'Quote " and {{ id }} and: colon', "--owner", "Team {{ type }}",
-                         cwd=kb)
+    result = run_process(
+        "new",
+        "--type",
+        "other",
+        "--severity",
+        "SEV4",
+        "--no-git",
+        "--title",
+        'Quote " and {{ id }} and: colon',
+        "--owner",
+        "Team {{ type }}",
+        cwd=kb,
+    )
     assert result.returncode == 0, result.stderr
     meta = front_matter(kb / result.stdout.strip())
     assert meta["title"] == 'Quote " and {{ id }} and: colon'
     assert meta["owner"] == "Team {{ type }}"
 
 
-@pytest.mark.parametrize("args, named", [
-    (["--severity", "SEV2"], "--type"),
-    (["--type", "malware"], "--severity"),
-    (["--type", "nope", "--severity", "SEV2"], "nope"),
-    (["--type", "malware", "--severity", "SEV9"], "SEV9"),
-    (["--type", "malware", "--severity", "SEV2", "--occurred", "last tuesday"], "--occurred"),
-    (["--type", "malware", "--severity", "SEV2", "--occurred", "2026-03-01T10:00:00Z",
-      "--detected", "2026-02-01T10:00:00Z"], "detected"),
-    (["--type", "malware", "--severity", "SEV2", "--template", "nope"], "nope"),
-    (["--type", "malware", "--severity", "SEV2", "--id", "pm-1"], "pm-1"),
-])
-def test_new_without_terminal_fails_with_exit_2_naming_it(kb: Path, args: list[str],
-                                                           named: str) -> None:
+@pytest.mark.parametrize(
+    "args, named",
+    [
+        (["--severity", "SEV2"], "--type"),
+        (["--type", "malware"], "--severity"),
+        (["--type", "nope", "--severity", "SEV2"], "nope"),
+        (["--type", "malware", "--severity", "SEV9"], "SEV9"),
+        (["--type", "malware", "--severity", "SEV2", "--occurred", "last tuesday"], "--occurred"),
+        (
+            [
+                "--type",
+                "malware",
+                "--severity",
+                "SEV2",
+                "--occurred",
+                "2026-03-01T10:00:00Z",
+                "--detected",
+                "2026-02-01T10:00:00Z",
+            ],
+            "detected",
+        ),
+        (["--type", "malware", "--severity", "SEV2", "--template", "nope"], "nope"),
+        (["--type", "malware", "--severity", "SEV2", "--id", "pm-1"], "pm-1"),
+    ],
+)
+def test_new_without_terminal_fails_with_exit_2_naming_it(
+    kb: Path, args: list[str], named: str
+) -> None:
     result = run_process("new", "--no-git", *args, cwd=kb, input="")
     assert result.returncode == 2, result.stdout + result.stderr
     assert named in result.stderr and "Traceback" not in result.stderr
@@ -164,14 +253,26 @@ def test_new_asks_on_a_terminal(kb: Path) -> None:
     assert "Incident type" in text and "Severity" in text and "Owner" in text
     (path,) = (kb / "postmortems" / "2026").glob("PM-2026-001-*.md")
     meta = front_matter(path)
-    assert (meta["type"], meta["severity"], meta["owner"]) == ("phishing", "SEV3",
-                                                              "Support Engineering")
+    assert (meta["type"], meta["severity"], meta["owner"]) == (
+        "phishing",
+        "SEV3",
+        "Support Engineering",
+    )
     assert meta["title"] == "Post-mortem – Phishing – 2026-Q1"
 
 
 def test_new_outage_template(kb: Path) -> None:
-    result = run_process("new", "--type", "service-disruption", "--severity", "SEV2",
-                         "--template", "outage", "--no-git", cwd=kb)
+    result = run_process(
+        "new",
+        "--type",
+        "service-disruption",
+        "--severity",
+        "SEV2",
+        "--template",
+        "outage",
+        "--no-git",
+        cwd=kb,
+    )
     path = kb / result.stdout.strip()
     assert front_matter(path)["template"] == "outage"
     assert "## Where We Got Lucky" in path.read_text()
@@ -184,17 +285,23 @@ def test_team_owned_template_is_used(kb: Path) -> None:
     result = run_process("new", "--type", "malware", "--severity", "SEV2", "--no-git", cwd=kb)
     path = kb / result.stdout.strip()
     assert "## Executive Brief" in path.read_text()
-    path.write_text(path.read_text().replace("## Executive Brief\n", "").replace(
-        "status: draft", "status: in-review"))
+    path.write_text(
+        path.read_text()
+        .replace("## Executive Brief\n", "")
+        .replace("status: draft", "status: in-review")
+    )
     findings = json.loads(run_process("check", "--format", "json", cwd=kb).stdout)["findings"]
     assert any(f["rule"] == "PM201" and "Executive Brief" in f["message"] for f in findings)
 
 
 def test_check_text_groups_by_file_with_summary_line(kb: Path, write_pm) -> None:
     write_pm(complete_postmortem_text())
-    write_pm(complete_postmortem_text("PM-2026-002").replace("owner: Security Operations\n", "")
-             .replace("## Summary\n", "## Summary\n\nA case of human error.\n"),
-             name="PM-2026-002-x.md")
+    write_pm(
+        complete_postmortem_text("PM-2026-002")
+        .replace("owner: Security Operations\n", "")
+        .replace("## Summary\n", "## Summary\n\nA case of human error.\n"),
+        name="PM-2026-002-x.md",
+    )
     result = run_process("check", cwd=kb)
     assert result.returncode == 1
     lines = result.stdout.splitlines()
@@ -208,16 +315,24 @@ def test_check_github_annotations(kb: Path, write_pm) -> None:
     result = run_process("check", "--format", "github", cwd=kb)
     assert result.returncode == 1
     first = result.stdout.splitlines()[0]
-    assert first.startswith("::error file=postmortems/2026/PM-2026-001-test.md,line=5,"
-                            "title=PM102::")
+    assert first.startswith(
+        "::error file=postmortems/2026/PM-2026-001-test.md,line=5,title=PM102::"
+    )
 
 
 def test_check_paths_and_folders(kb: Path, write_pm) -> None:
     write_pm(complete_postmortem_text())
-    write_pm(complete_postmortem_text("PM-2025-001").replace("2026-", "2025-"),
-             name="PM-2025-001-x.md", year="2025")
-    assert run_process("check", "--format", "json", "postmortems/2025",
-                       cwd=kb).stdout.count('"files": 1') == 1
+    write_pm(
+        complete_postmortem_text("PM-2025-001").replace("2026-", "2025-"),
+        name="PM-2025-001-x.md",
+        year="2025",
+    )
+    assert (
+        run_process("check", "--format", "json", "postmortems/2025", cwd=kb).stdout.count(
+            '"files": 1'
+        )
+        == 1
+    )
     data = json.loads(run_process("check", "--format", "json", "postmortems", cwd=kb).stdout)
     assert data == {"files": 2, "findings": []}
 
@@ -250,8 +365,9 @@ def test_every_command_has_help() -> None:
         result = run_cli(*path, "--help")
         assert result.exit_code == 0 and "Usage:" in result.output
         if path:
-            assert "-C" in result.output or isinstance(command, click.Group) or \
-                path == ["init"], f"postmortem {' '.join(path)} lacks -C"
+            assert "-C" in result.output or isinstance(command, click.Group) or path == ["init"], (
+                f"postmortem {' '.join(path)} lacks -C"
+            )
 
 
 def test_sample_knowledge_base_passes() -> None:
@@ -270,11 +386,23 @@ def test_sample_knowledge_base_passes() -> None:
 
 def test_title_format_and_id_prefix_from_configuration(kb: Path) -> None:
     config = kb / "mkdocs.yml"
-    config.write_text(config.read_text().replace(
-        "      id_prefix: PM\n",
-        "      id_prefix: SEC\n      title_format: \"{severity} {type_name} in {quarter}\"\n"))
-    result = run_process("new", "--type", "third-party", "--severity", "SEV3", "--no-git",
-                         "--occurred", "2025-12-31T23:30:00-02:00", cwd=kb)
+    config.write_text(
+        config.read_text().replace(
+            "      id_prefix: PM\n",
+            '      id_prefix: SEC\n      title_format: "{severity} {type_name} in {quarter}"\n',
+        )
+    )
+    result = run_process(
+        "new",
+        "--type",
+        "third-party",
+        "--severity",
+        "SEV3",
+        "--no-git",
+        "--occurred",
+        "2025-12-31T23:30:00-02:00",
+        cwd=kb,
+    )
     assert result.returncode == 0, result.stderr
     meta = front_matter(kb / result.stdout.strip())
     assert meta["id"] == "SEC-2026-001"  # 2026-01-01T01:30Z: the year of occurred_at in UTC
@@ -293,5 +421,6 @@ def test_new_files_get_ordinary_permissions(kb: Path) -> None:
 def test_repository_templates_are_the_shipped_ones() -> None:
     repo = Path(__file__).resolve().parent.parent
     for name in ("security", "outage"):
-        assert (repo / "postmortems" / "templates" / f"{name}.md").read_bytes() == \
-            (repo / "tooling" / "postmortem_kb" / "templates" / f"{name}.md").read_bytes(), name
+        assert (repo / "postmortems" / "templates" / f"{name}.md").read_bytes() == (
+            repo / "tooling" / "postmortem_kb" / "templates" / f"{name}.md"
+        ).read_bytes(), name

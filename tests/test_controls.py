@@ -14,31 +14,54 @@ from test_stats import minimal_postmortem, write
 
 @pytest.fixture
 def controls_kb(kb: Path) -> Path:
-    write(kb, "PM-2026-001", minimal_postmortem(
-        "PM-2026-001", controls=("SOC2:CC6.1", "ISO27001:A.8.2"),
-        actions=(("A1", "Enforce MFA on the admin console (SOC2:CC6.1)", "Identity",
-                  "2026-03-01", "open"),
-                 ("A2", "Write the runbook", "SecOps", "2026-02-01", "done")),
-        retest="A red-team exercise re-tested SOC2:CC6.1 on 2026-04-02: blocked."))
+    write(
+        kb,
+        "PM-2026-001",
+        minimal_postmortem(
+            "PM-2026-001",
+            controls=("SOC2:CC6.1", "ISO27001:A.8.2"),
+            actions=(
+                (
+                    "A1",
+                    "Enforce MFA on the admin console (SOC2:CC6.1)",
+                    "Identity",
+                    "2026-03-01",
+                    "open",
+                ),
+                ("A2", "Write the runbook", "SecOps", "2026-02-01", "done"),
+            ),
+            retest="A red-team exercise re-tested SOC2:CC6.1 on 2026-04-02: blocked.",
+        ),
+    )
     # A second spelling of the same control; the fix is named in an extra Control column;
     # section 14 names no control but has every checklist item checked.
     text = minimal_postmortem(
-        "PM-2026-002", occurred="2026-02-01T00:00:00Z",
+        "PM-2026-002",
+        occurred="2026-02-01T00:00:00Z",
         controls=("soc2:cc6.1", "NIST-CSF:PR.AC-1"),
-        actions=(("B1", "Quarterly access review", "IAM", "2026-03-01", "done", "",
-                  "NIST-CSF:PR.AC-1"),),
-        retest="- [x] Failed controls re-tested under real conditions\n- [x] Results recorded")
+        actions=(
+            ("B1", "Quarterly access review", "IAM", "2026-03-01", "done", "", "NIST-CSF:PR.AC-1"),
+        ),
+        retest="- [x] Failed controls re-tested under real conditions\n- [x] Results recorded",
+    )
     text = text.replace(
         "| ID | Action | Owner | Due | Status | Tracking |\n|---|---|---|---|---|---|",
-                        "| ID | Action | Owner | Due | Status | Tracking | Control |\n"
-                        "|---|---|---|---|---|---|---|")
+        "| ID | Action | Owner | Due | Status | Tracking | Control |\n"
+        "|---|---|---|---|---|---|---|",
+    )
     write(kb, "PM-2026-002", text)
     # CC6.10 is not CC6.1; a malformed id is reported, not counted.
-    write(kb, "PM-2026-003", minimal_postmortem(
-        "PM-2026-003", occurred="2026-03-01T00:00:00Z",
-        controls=("SOC2:CC6.10", "not a control"),
-        actions=(("C1", "Tighten SOC2:CC6.10 scoping", "GRC", "2026-03-01", "open"),),
-        retest="- [ ] Failed controls re-tested under real conditions"))
+    write(
+        kb,
+        "PM-2026-003",
+        minimal_postmortem(
+            "PM-2026-003",
+            occurred="2026-03-01T00:00:00Z",
+            controls=("SOC2:CC6.10", "not a control"),
+            actions=(("C1", "Tighten SOC2:CC6.10 scoping", "GRC", "2026-03-01", "open"),),
+            retest="- [ ] Failed controls re-tested under real conditions",
+        ),
+    )
     return kb
 
 
@@ -50,8 +73,12 @@ def rollup_json(kb: Path) -> list[dict]:
 
 def test_rollup_counts_fixes_and_retests(controls_kb: Path) -> None:
     data = rollup_json(controls_kb)
-    assert [c["control"] for c in data] == ["SOC2:CC6.1", "ISO27001:A.8.2", "NIST-CSF:PR.AC-1",
-                                            "SOC2:CC6.10"]
+    assert [c["control"] for c in data] == [
+        "SOC2:CC6.1",
+        "ISO27001:A.8.2",
+        "NIST-CSF:PR.AC-1",
+        "SOC2:CC6.10",
+    ]
     cc61, a82, prac1, cc610 = data
     assert cc61["failures"] == 2 and cc61["incidents"] == ["PM-2026-001", "PM-2026-002"]
     assert [(f["postmortem"], f["id"]) for f in cc61["fixes"]] == [("PM-2026-001", "A1")]
@@ -81,8 +108,11 @@ def test_text_csv_and_markdown(controls_kb: Path) -> None:
     assert "SOC2:CC6.1: failed 2x in PM-2026-001, PM-2026-002" in text
     assert "still open: PM-2026-001/A1" in text
     assert "not re-tested in: PM-2026-001" in text  # ISO27001:A.8.2
-    rows = list(csv.DictReader(io.StringIO(
-        run_cli("-C", str(controls_kb), "controls", "--format", "csv").output)))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(run_cli("-C", str(controls_kb), "controls", "--format", "csv").output)
+        )
+    )
     assert rows[0]["control"] == "SOC2:CC6.1" and rows[0]["failures"] == "2"
     assert rows[0]["re-tested_in"] == "PM-2026-001, PM-2026-002"
     md = run_cli("-C", str(controls_kb), "controls", "--format", "markdown").output
@@ -114,12 +144,12 @@ def test_controls_page_for_the_site_links_what_it_may(controls_kb: Path) -> None
 
     postmortems, _ = load(load_config(controls_kb))
     result, _ = rollup(postmortems, as_of=date(2026, 6, 1))
-    page = controls_markdown(result, link=lambda pm_id: "../a/" if pm_id == "PM-2026-001"
-                             else None)
+    page = controls_markdown(result, link=lambda pm_id: "../a/" if pm_id == "PM-2026-001" else None)
     first = page.splitlines()[2]
     assert first.startswith("| SOC2:CC6.1 | 2 | [PM-2026-001](../a/), PM-2026-002 |")
     assert "[PM-2026-001/A1](../a/)" in first
     assert controls_markdown([]).startswith("No post-mortem names")
-    cli_page = run_cli("-C", str(controls_kb), "controls", "--format", "markdown",
-                       "--as-of", "2026-06-01").output
+    cli_page = run_cli(
+        "-C", str(controls_kb), "controls", "--format", "markdown", "--as-of", "2026-06-01"
+    ).output
     assert cli_page.strip() == controls_markdown(result)

@@ -59,8 +59,9 @@ A session for Developer Experience and Security Operations is booked for 2026-07
 def on_publication(status: str) -> str:
     """The fixture on time: its open action A2 due in two months, not already past."""
     text = complete_postmortem_text(status=status).replace(
-        "| 2026-08-31 | in-progress |", f"| {date.today() + timedelta(days=60)} | in-progress |")
-    return text[:text.index("## 12.")] + ON_PUBLICATION
+        "| 2026-08-31 | in-progress |", f"| {date.today() + timedelta(days=60)} | in-progress |"
+    )
+    return text[: text.index("## 12.")] + ON_PUBLICATION
 
 
 def write(kb: Path, text: str) -> Path:
@@ -79,31 +80,35 @@ def findings(kb: Path, *args: str) -> list[dict[str, object]]:
 
 # --- the template declares ----------------------------------------------------------------
 
+
 def test_the_security_template_defers_what_happens_after_publication() -> None:
-    template = schema_of("security", "security.md",
-                         (SHIPPED / "security.md").read_text(encoding="utf-8"))
+    template = schema_of(
+        "security", "security.md", (SHIPPED / "security.md").read_text(encoding="utf-8")
+    )
     by_title = {s.title.split(". ", 1)[-1]: s for s in template.sections}
     assert by_title["Re-Test Controls and Resilience"].due == "archived"
     assert by_title["Archive the Postmortem"].due == "archived"
     awareness = by_title["Conduct Awareness Session"]
     assert awareness.due == "published"
     assert awareness.due_of("Awareness session scheduled") == "published"
-    assert awareness.due_of("Recording and notes shared — [notes](https://x.example)") == \
-        "archived"
-    for title in ("Preserve Evidence Immediately", "Conduct Root Cause Analysis (RCA)",
-                  "Document Customer or User Impact"):
+    assert awareness.due_of("Recording and notes shared — [notes](https://x.example)") == "archived"
+    for title in (
+        "Preserve Evidence Immediately",
+        "Conduct Root Cause Analysis (RCA)",
+        "Document Customer or User Impact",
+    ):
         section = by_title[title]
         assert section.due == "published" and not section.item_due, title
 
 
 def test_the_outage_template_demands_everything_to_publish() -> None:
-    template = schema_of("outage", "outage.md",
-                         (SHIPPED / "outage.md").read_text(encoding="utf-8"))
+    template = schema_of("outage", "outage.md", (SHIPPED / "outage.md").read_text(encoding="utf-8"))
     assert all(s.due == "published" and not s.item_due for s in template.sections)
 
 
-@pytest.mark.parametrize("marker", ["<!-- due: someday -->", "<!-- due: draft -->",
-                                    "<!-- due: in-review -->"])
+@pytest.mark.parametrize(
+    "marker", ["<!-- due: someday -->", "<!-- due: draft -->", "<!-- due: in-review -->"]
+)
 def test_a_template_with_an_unknown_due_status_is_broken(marker: str) -> None:
     text = f"---\nid: x\n---\n\n## Summary\n\n{marker}\n\n- [ ] Told\n"
     with pytest.raises(PostmortemError, match="is not one of published, archived") as caught:
@@ -115,7 +120,8 @@ def test_a_knowledge_base_template_may_defer_its_own_items(kb: Path) -> None:
     own = kb / "postmortems" / "templates" / "security.md"
     text = own.read_text(encoding="utf-8").replace(
         "- [ ] Incident ticket linked\n\n## 2.",
-        "- [ ] Incident ticket linked <!-- due: archived -->\n\n## 2.")
+        "- [ ] Incident ticket linked <!-- due: archived -->\n\n## 2.",
+    )
     own.write_text(text, encoding="utf-8")
     template = load_template(kb / "postmortems", "security")
     key = section_key("1. Acknowledge and Categorize the Incident")
@@ -124,6 +130,7 @@ def test_a_knowledge_base_template_may_defer_its_own_items(kb: Path) -> None:
 
 
 # --- check and status apply it -------------------------------------------------------------
+
 
 def test_an_on_time_postmortem_is_published_without_marking_future_steps_na(kb: Path) -> None:
     path = write(kb, on_publication("in-review"))
@@ -139,15 +146,22 @@ def test_archiving_demands_what_was_deferred(kb: Path) -> None:
     refused = run_cli("-C", str(kb), "status", "PM-2026-001", "archived")
     assert refused.exit_code == 1
     out = refused.output
-    assert re.search(r"PM301 +checklist item `Failed controls re-tested under real conditions` "
-                     r"is open \(due by `archived`\)", out), out
+    assert re.search(
+        r"PM301 +checklist item `Failed controls re-tested under real conditions` "
+        r"is open \(due by `archived`\)",
+        out,
+    ), out
     assert out.count("PM301") == 9  # 2 + 2 in sections 12-13, 2 in 14, 3 in 15
     assert "PM203" in out and "Re-Test Controls" in out  # section 14 still to be written
 
 
 def test_an_item_due_by_publication_is_still_demanded(kb: Path) -> None:
-    write(kb, on_publication("published").replace("- [x] Awareness session scheduled",
-                                                   "- [ ] Awareness session scheduled"))
+    write(
+        kb,
+        on_publication("published").replace(
+            "- [x] Awareness session scheduled", "- [ ] Awareness session scheduled"
+        ),
+    )
     found = findings(kb)
     assert [(f["rule"], f["severity"]) for f in found] == [("PM301", "error")]
     assert "`Awareness session scheduled` is open: check it" in str(found[0]["message"])
@@ -159,20 +173,34 @@ def test_a_postmortem_section_the_template_lacks_is_due_by_publication(kb: Path)
 
 
 def test_postmortem_new_carries_the_markers(kb: Path) -> None:
-    made = run_cli("-C", str(kb), "new", "--type", "malware", "--severity", "SEV2",
-                   "--occurred", "2026-02-01T10:00:00Z", "--owner", "Security Operations")
+    made = run_cli(
+        "-C",
+        str(kb),
+        "new",
+        "--type",
+        "malware",
+        "--severity",
+        "SEV2",
+        "--occurred",
+        "2026-02-01T10:00:00Z",
+        "--owner",
+        "Security Operations",
+    )
     assert made.exit_code == 0, made.stderr
     text = (kb / made.output.strip().splitlines()[-1]).read_text(encoding="utf-8")
-    section_14 = text[text.index("## 14."):text.index("## 15.")]
+    section_14 = text[text.index("## 14.") : text.index("## 15.")]
     assert "<!-- due: archived -->" in section_14
     assert "- [ ] Recording and notes shared <!-- due: archived -->" in text
 
 
 # --- messages quote items whole, or cut at a word -----------------------------------------
 
+
 def test_long_items_are_cut_at_a_word_with_an_ellipsis() -> None:
-    item = ("Affected customers notified, or the decision not to notify recorded with its "
-            "reason and the approval of the legal and compliance team")
+    item = (
+        "Affected customers notified, or the decision not to notify recorded with its "
+        "reason and the approval of the legal and compliance team"
+    )
     cut = excerpt(item)
     assert cut.endswith("…") and len(cut) <= 101
     assert item.startswith(cut[:-1]) and item[len(cut) - 1] == " "
@@ -181,13 +209,17 @@ def test_long_items_are_cut_at_a_word_with_an_ellipsis() -> None:
 
 def test_checklist_messages_quote_the_item_whole_or_cut_at_a_word(kb: Path) -> None:
     whole = "Affected customers notified, or the decision not to notify recorded with its reason"
-    long = ("Regulators in every jurisdiction where affected customers live notified within "
-            "the statutory deadline, with the notification letters attached as evidence")
-    text = complete_postmortem_text().replace(
-        "## 4.", f"- [ ] {whole}\n- [ ] {long}\n\n## 4.", 1)
+    long = (
+        "Regulators in every jurisdiction where affected customers live notified within "
+        "the statutory deadline, with the notification letters attached as evidence"
+    )
+    text = complete_postmortem_text().replace("## 4.", f"- [ ] {whole}\n- [ ] {long}\n\n## 4.", 1)
     write(kb, text)
-    quoted = [re.search(r"`(.*?)`", str(f["message"])).group(1)  # type: ignore[union-attr]
-              for f in findings(kb) if f["rule"] == "PM301"]
+    quoted = [
+        re.search(r"`(.*?)`", str(f["message"])).group(1)  # type: ignore[union-attr]
+        for f in findings(kb)
+        if f["rule"] == "PM301"
+    ]
     assert quoted[0] == whole
     assert quoted[1].endswith("…") and long.startswith(quoted[1][:-1])
     assert long[len(quoted[1]) - 1] == " "  # cut between words

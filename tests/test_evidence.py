@@ -23,8 +23,7 @@ def repo_kb(kb: Path) -> Path:
     """A knowledge base in a real git repository with a configured user."""
     subprocess.run(["git", "init", "-q", str(kb)], check=True)
     subprocess.run(["git", "-C", str(kb), "config", "user.name", "Ada Analyst"], check=True)
-    subprocess.run(["git", "-C", str(kb), "config", "user.email", "ada@example.com"],
-                   check=True)
+    subprocess.run(["git", "-C", str(kb), "config", "user.email", "ada@example.com"], check=True)
     write(kb, PM, minimal_postmortem(PM))
     return kb
 
@@ -70,8 +69,9 @@ def test_add_copies_and_records_everything(repo_kb: Path, tmp_path: Path) -> Non
     assert f"{PM}/evidence/manifest.json" in result.stderr
 
 
-def test_same_name_twice_gets_a_distinct_name_and_never_overwrites(repo_kb: Path,
-                                                                    tmp_path: Path) -> None:
+def test_same_name_twice_gets_a_distinct_name_and_never_overwrites(
+    repo_kb: Path, tmp_path: Path
+) -> None:
     first, second = tmp_path / "a" / "log.txt", tmp_path / "b" / "log.txt"
     first.parent.mkdir()
     second.parent.mkdir()
@@ -85,8 +85,9 @@ def test_same_name_twice_gets_a_distinct_name_and_never_overwrites(repo_kb: Path
     assert [i["name"] for i in manifest(repo_kb)["evidence"]] == ["log.txt", "log-2.txt"]
 
 
-def test_a_file_named_manifest_json_does_not_take_the_manifest_name(repo_kb: Path,
-                                                                     tmp_path: Path) -> None:
+def test_a_file_named_manifest_json_does_not_take_the_manifest_name(
+    repo_kb: Path, tmp_path: Path
+) -> None:
     source = tmp_path / "manifest.json"
     source.write_text("{}")
     assert add(repo_kb, str(source)).exit_code == 0
@@ -102,12 +103,17 @@ def test_zero_byte_file(repo_kb: Path, tmp_path: Path) -> None:
     assert verify(repo_kb).exit_code == 0
 
 
-def test_over_the_size_limit_is_recorded_by_hash_not_copied(repo_kb: Path,
-                                                            tmp_path: Path) -> None:
+def test_over_the_size_limit_is_recorded_by_hash_not_copied(repo_kb: Path, tmp_path: Path) -> None:
     config = repo_kb / "mkdocs.yml"
-    config.write_text(re.sub(r"^(\s*)- postmortems:?\s*$",
-                             r"\1- postmortems:\n\1    evidence_max_bytes: 100",
-                             config.read_text(), count=1, flags=re.M))
+    config.write_text(
+        re.sub(
+            r"^(\s*)- postmortems:?\s*$",
+            r"\1- postmortems:\n\1    evidence_max_bytes: 100",
+            config.read_text(),
+            count=1,
+            flags=re.M,
+        )
+    )
     big = tmp_path / "memory.dump"
     big.write_bytes(b"x" * 101)
     at_limit = tmp_path / "small.bin"
@@ -121,8 +127,7 @@ def test_over_the_size_limit_is_recorded_by_hash_not_copied(repo_kb: Path,
     assert big_item["sha256"] == sha(b"x" * 101) and big_item["size"] == 101
     assert big_item["location"].endswith(str(big.resolve()))
     assert small_item["kind"] == "file"
-    assert sorted(p.name for p in evidence_dir(repo_kb).iterdir()) == ["manifest.json",
-                                                                       "small.bin"]
+    assert sorted(p.name for p in evidence_dir(repo_kb).iterdir()) == ["manifest.json", "small.bin"]
     assert verify(repo_kb).exit_code == 0  # the external file is still where it was
     big.write_bytes(b"z" * 101)
     result = verify(repo_kb)
@@ -131,12 +136,18 @@ def test_over_the_size_limit_is_recorded_by_hash_not_copied(repo_kb: Path,
 
 def test_url_with_and_without_hash(repo_kb: Path) -> None:
     digest = "a" * 64
-    assert add(repo_kb, "https://logs.example.com/export/123", "--sha256", digest.upper()
-               ).exit_code == 0
+    assert (
+        add(repo_kb, "https://logs.example.com/export/123", "--sha256", digest.upper()).exit_code
+        == 0
+    )
     assert add(repo_kb, "s3://bucket/key.gz").exit_code == 0
     first, second = manifest(repo_kb)["evidence"]
-    assert first == {**first, "kind": "url", "location": "https://logs.example.com/export/123",
-                     "sha256": digest}
+    assert first == {
+        **first,
+        "kind": "url",
+        "location": "https://logs.example.com/export/123",
+        "sha256": digest,
+    }
     assert second["sha256"] == ""
     result = verify(repo_kb)
     assert result.exit_code == 0 and "not fetched" in result.output
@@ -144,8 +155,7 @@ def test_url_with_and_without_hash(repo_kb: Path) -> None:
     assert bad.exit_code == 2 and "64 hexadecimal" in bad.stderr
 
 
-def test_a_given_hash_that_does_not_match_refuses_the_file(repo_kb: Path,
-                                                           tmp_path: Path) -> None:
+def test_a_given_hash_that_does_not_match_refuses_the_file(repo_kb: Path, tmp_path: Path) -> None:
     source = tmp_path / "a.txt"
     source.write_bytes(b"abc")
     result = add(repo_kb, str(source), "--sha256", "0" * 64)
@@ -171,8 +181,7 @@ def test_dotdot_path_is_refused(repo_kb: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("what", ["missing", "folder"])
-def test_missing_file_or_folder_is_a_usage_error(repo_kb: Path, tmp_path: Path,
-                                                 what: str) -> None:
+def test_missing_file_or_folder_is_a_usage_error(repo_kb: Path, tmp_path: Path, what: str) -> None:
     path = tmp_path / "nothing"
     if what == "folder":
         path.mkdir()
@@ -199,8 +208,12 @@ def test_evidence_folder_symlinked_outside_is_refused(repo_kb: Path, tmp_path: P
 def test_without_git_the_adder_is_unknown(kb: Path, tmp_path: Path) -> None:
     write(kb, PM, minimal_postmortem(PM))
     (tmp_path / "x.txt").write_text("x")
-    env = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_SYSTEM": os.devnull,
-           "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(tmp_path)}
+    env = {
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_SYSTEM": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "HOME": str(tmp_path),
+    }
     done = run_process("evidence", "add", PM, str(tmp_path / "x.txt"), cwd=kb, env=env)
     assert done.returncode == 0, done.stderr
     assert manifest(kb)["evidence"][0]["added_by"] == "unknown"
@@ -246,12 +259,10 @@ def test_verify_catches_a_renamed_file(with_evidence: Path) -> None:
     result = verify(with_evidence)
     assert result.exit_code == 1
     assert "FAILED missing: postmortems/2026/PM-2026-001/evidence/a.log" in result.output
-    assert "FAILED unrecorded: postmortems/2026/PM-2026-001/evidence/renamed.log" in \
-        result.output
+    assert "FAILED unrecorded: postmortems/2026/PM-2026-001/evidence/renamed.log" in result.output
 
 
-def test_verify_does_not_follow_a_symlink_swapped_in(with_evidence: Path,
-                                                     tmp_path: Path) -> None:
+def test_verify_does_not_follow_a_symlink_swapped_in(with_evidence: Path, tmp_path: Path) -> None:
     folder = evidence_dir(with_evidence)
     outside = tmp_path / "outside.log"
     outside.write_bytes(b"alpha\n")  # same bytes: only refusing the link catches it
@@ -319,14 +330,24 @@ def test_pm602_warns_when_evidence_is_not_linked(with_evidence: Path) -> None:
 
 
 def test_pm602_silent_when_linked(with_evidence: Path) -> None:
-    write(with_evidence, PM, minimal_postmortem(
-        PM, evidence=f"Hashes are in the [evidence manifest]({PM}/evidence/manifest.json)."))
+    write(
+        with_evidence,
+        PM,
+        minimal_postmortem(
+            PM, evidence=f"Hashes are in the [evidence manifest]({PM}/evidence/manifest.json)."
+        ),
+    )
     assert findings(with_evidence) == []
 
 
 def test_pm602_link_inside_a_comment_does_not_count(with_evidence: Path) -> None:
-    write(with_evidence, PM, minimal_postmortem(
-        PM, evidence=f"<!-- [evidence manifest]({PM}/evidence/manifest.json) -->\nKept."))
+    write(
+        with_evidence,
+        PM,
+        minimal_postmortem(
+            PM, evidence=f"<!-- [evidence manifest]({PM}/evidence/manifest.json) -->\nKept."
+        ),
+    )
     assert len(findings(with_evidence)) == 1
 
 
@@ -361,9 +382,15 @@ def test_concurrent_adds_lose_no_entry(repo_kb: Path, tmp_path: Path) -> None:
         path = tmp_path / f"part{n}.log"
         path.write_bytes(f"part {n}\n".encode())
         sources.append(path)
-    procs = [subprocess.Popen([str(Path(sys.executable).parent / "postmortem"), "evidence",
-                               "add", PM, str(p)], cwd=repo_kb, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE) for p in sources]
+    procs = [
+        subprocess.Popen(
+            [str(Path(sys.executable).parent / "postmortem"), "evidence", "add", PM, str(p)],
+            cwd=repo_kb,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for p in sources
+    ]
     assert all(p.wait(timeout=120) == 0 for p in procs)
     names = sorted(i["name"] for i in manifest(repo_kb)["evidence"])
     assert names == [f"part{n}.log" for n in range(6)]
@@ -377,8 +404,7 @@ def test_a_hidden_file_in_the_evidence_folder_is_reported(with_evidence: Path) -
     assert ".hidden" in result.output
 
 
-def test_a_postmortem_with_a_path_like_id_gets_no_evidence_folder(kb: Path,
-                                                                  tmp_path: Path) -> None:
+def test_a_postmortem_with_a_path_like_id_gets_no_evidence_folder(kb: Path, tmp_path: Path) -> None:
     text = minimal_postmortem(PM).replace(f"id: {PM}", "id: ../../outside")
     write(kb, PM, text)
     (tmp_path / "x.txt").write_text("x")
@@ -392,5 +418,7 @@ def test_list_shows_names_and_hashes(with_evidence: Path) -> None:
     assert "a.log" in table and sha(b"alpha\n") in table and "Ada Analyst" in table
     data = run_cli("-C", str(with_evidence), "evidence", "list", PM, "--format", "json").json()
     assert [(d["postmortem"], d["name"], d["sha256"]) for d in data] == [
-        (PM, "a.log", sha(b"alpha\n")), (PM, "b.log", sha(b"bravo\n"))]
+        (PM, "a.log", sha(b"alpha\n")),
+        (PM, "b.log", sha(b"bravo\n")),
+    ]
     assert run_cli("-C", str(with_evidence), "evidence", "list", "PM-2026-404").exit_code == 2

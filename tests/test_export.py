@@ -17,10 +17,19 @@ from test_stats import build_fixture, minimal_postmortem, write
 def audience_kb(kb: Path) -> Path:
     for number, visibility in (("001", "public"), ("002", "internal"), ("003", "restricted")):
         pm_id = f"PM-2026-{number}"
-        write(kb, pm_id, minimal_postmortem(
-            pm_id, visibility=visibility, occurred="2026-02-01T10:00:00Z",
-            detected="2026-02-01T10:30:00Z", contained="2026-02-01T11:00:00Z",
-            resolved="2026-02-02T10:30:00Z", title=f"{visibility} incident"))
+        write(
+            kb,
+            pm_id,
+            minimal_postmortem(
+                pm_id,
+                visibility=visibility,
+                occurred="2026-02-01T10:00:00Z",
+                detected="2026-02-01T10:30:00Z",
+                contained="2026-02-01T11:00:00Z",
+                resolved="2026-02-02T10:30:00Z",
+                title=f"{visibility} incident",
+            ),
+        )
     return kb
 
 
@@ -39,8 +48,11 @@ def export_ids(kb: Path, *args: str, env: dict[str, str] | None = None) -> list[
 def test_audience_sees_its_visibility_or_lower(audience_kb: Path) -> None:
     assert export_ids(audience_kb, "--audience", "public") == ["PM-2026-001"]
     assert export_ids(audience_kb, "--audience", "internal") == ["PM-2026-001", "PM-2026-002"]
-    assert export_ids(audience_kb, "--audience", "restricted") == ["PM-2026-001", "PM-2026-002",
-                                                                   "PM-2026-003"]
+    assert export_ids(audience_kb, "--audience", "restricted") == [
+        "PM-2026-001",
+        "PM-2026-002",
+        "PM-2026-003",
+    ]
     # Default: the knowledge base's audience (internal), which the environment overrides.
     assert export_ids(audience_kb) == ["PM-2026-001", "PM-2026-002"]
     assert export_ids(audience_kb, env={"POSTMORTEM_AUDIENCE": "public"}) == ["PM-2026-001"]
@@ -48,8 +60,9 @@ def test_audience_sees_its_visibility_or_lower(audience_kb: Path) -> None:
 
 def test_nothing_of_a_hidden_postmortem_leaks_into_an_export(audience_kb: Path) -> None:
     for fmt in ("json", "csv"):
-        out = run_cli("-C", str(audience_kb), "export", "--format", fmt, "--audience",
-                      "public").output
+        out = run_cli(
+            "-C", str(audience_kb), "export", "--format", fmt, "--audience", "public"
+        ).output
         assert "restricted incident" not in out and "PM-2026-003" not in out
         assert "internal incident" not in out and "PM-2026-002" not in out
 
@@ -83,11 +96,20 @@ def test_incomplete_postmortem_shows_its_errors(kb: Path) -> None:
 
 def test_csv_reads_back(kb: Path) -> None:
     write(kb, "PM-2026-001", complete_postmortem_text())
-    write(kb, "PM-2026-002", minimal_postmortem(
-        "PM-2026-002", title='=HYPERLINK("http://evil.example","x"), with "quotes"',
-        services=("api", "web, east"), occurred="2026-06-01T00:00:00Z",
-        actions=(("B1", "Fix", "ops", "2026-01-01", "open"),
-                 ("B2", "Done", "ops", "2026-01-01", "done"))))
+    write(
+        kb,
+        "PM-2026-002",
+        minimal_postmortem(
+            "PM-2026-002",
+            title='=HYPERLINK("http://evil.example","x"), with "quotes"',
+            services=("api", "web, east"),
+            occurred="2026-06-01T00:00:00Z",
+            actions=(
+                ("B1", "Fix", "ops", "2026-01-01", "open"),
+                ("B2", "Done", "ops", "2026-01-01", "done"),
+            ),
+        ),
+    )
     result = run_cli("-C", str(kb), "export", "--format", "csv", "--as-of", "2026-09-01")
     assert result.exit_code == 0
     rows = list(csv.DictReader(io.StringIO(result.output)))
@@ -101,8 +123,11 @@ def test_csv_reads_back(kb: Path) -> None:
     assert second["title"] == '\'=HYPERLINK("http://evil.example","x"), with "quotes"'
     assert second["services"] == "api; web, east"
     assert second["contained_at"] == "" and second["ttc_hours"] == ""
-    assert (second["actions_total"], second["actions_open"], second["actions_overdue"]) == \
-        ("2", "1", "1")
+    assert (second["actions_total"], second["actions_open"], second["actions_overdue"]) == (
+        "2",
+        "1",
+        "1",
+    )
 
 
 # --- the quarterly report ----------------------------------------------------------------
@@ -114,8 +139,9 @@ def fixture_kb(kb: Path) -> Path:
 
 
 def test_report_markdown_with_hand_computed_figures(fixture_kb: Path) -> None:
-    result = run_cli("-C", str(fixture_kb), "report", "--quarter", "2026-Q1", "--as-of",
-                     "2026-07-02")
+    result = run_cli(
+        "-C", str(fixture_kb), "report", "--quarter", "2026-Q1", "--as-of", "2026-07-02"
+    )
     assert result.exit_code == 0, result.stderr
     md = result.output
     assert md.startswith("# Post-mortem report 2026-Q1\n")
@@ -141,8 +167,9 @@ def test_report_follow_through_defaults_to_the_quarter_end(fixture_kb: Path) -> 
 
 
 def test_report_later_quarter_sees_repeats_from_earlier_ones(fixture_kb: Path) -> None:
-    md = run_cli("-C", str(fixture_kb), "report", "--quarter", "2026-Q3", "--as-of",
-                 "2026-09-30").output
+    md = run_cli(
+        "-C", str(fixture_kb), "report", "--quarter", "2026-Q3", "--as-of", "2026-09-30"
+    ).output
     assert "- Incidents: 1" in md  # the Q3 draft is left out
     assert "- web: PM-2026-002, PM-2026-003" in md
     assert "left out" not in md
@@ -177,14 +204,28 @@ class _Collect(HTMLParser):
 
 def test_report_html_escapes_everything(kb: Path) -> None:
     hostile = '<script>alert("x")</script><img src=x onerror=alert(1)> & "q"'
-    write(kb, "PM-2026-001", minimal_postmortem(
-        "PM-2026-001", title=hostile, services=("<b>api</b>",),
-        occurred="2026-08-01T00:00:00Z", controls=("SOC2:CC6.1",),
-        actions=(("A1", hostile, "<i>ops</i>", "2026-08-02", "open"),)))
-    write(kb, "PM-2026-002", minimal_postmortem(
-        "PM-2026-002", occurred="2026-08-03T00:00:00Z", services=("<b>api</b>",)))
-    result = run_cli("-C", str(kb), "report", "--quarter", "2026-Q3", "--format", "html",
-                     "--as-of", "2026-09-01")
+    write(
+        kb,
+        "PM-2026-001",
+        minimal_postmortem(
+            "PM-2026-001",
+            title=hostile,
+            services=("<b>api</b>",),
+            occurred="2026-08-01T00:00:00Z",
+            controls=("SOC2:CC6.1",),
+            actions=(("A1", hostile, "<i>ops</i>", "2026-08-02", "open"),),
+        ),
+    )
+    write(
+        kb,
+        "PM-2026-002",
+        minimal_postmortem(
+            "PM-2026-002", occurred="2026-08-03T00:00:00Z", services=("<b>api</b>",)
+        ),
+    )
+    result = run_cli(
+        "-C", str(kb), "report", "--quarter", "2026-Q3", "--format", "html", "--as-of", "2026-09-01"
+    )
     assert result.exit_code == 0
     page = result.output
     assert page.startswith("<!DOCTYPE html>")
@@ -192,8 +233,25 @@ def test_report_html_escapes_everything(kb: Path) -> None:
     assert "&lt;script&gt;" in page
     parsed = _Collect()
     parsed.feed(page)
-    assert set(parsed.tags) <= {"html", "head", "meta", "title", "style", "body", "h1", "h2",
-                                "p", "ul", "li", "table", "thead", "tbody", "tr", "th", "td"}
+    assert set(parsed.tags) <= {
+        "html",
+        "head",
+        "meta",
+        "title",
+        "style",
+        "body",
+        "h1",
+        "h2",
+        "p",
+        "ul",
+        "li",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+    }
     assert not [a for a in parsed.attrs if a.startswith("on")]
     text = "".join(parsed.text)
     assert hostile in text  # shown to the reader as written, never run
@@ -201,31 +259,70 @@ def test_report_html_escapes_everything(kb: Path) -> None:
 
 
 def test_report_audience_filter(kb: Path) -> None:
-    write(kb, "PM-2026-001", minimal_postmortem("PM-2026-001", visibility="public",
-                                                title="Public one"))
-    write(kb, "PM-2026-002", minimal_postmortem("PM-2026-002", visibility="restricted",
-                                                title="Secret one",
-                                                actions=(("A1", "Hidden fix", "ops",
-                                                          "2026-01-01", "open"),)))
-    md = run_cli("-C", str(kb), "report", "--quarter", "2026-Q1", "--audience", "public",
-                 "--as-of", "2026-06-01").output
+    write(
+        kb,
+        "PM-2026-001",
+        minimal_postmortem("PM-2026-001", visibility="public", title="Public one"),
+    )
+    write(
+        kb,
+        "PM-2026-002",
+        minimal_postmortem(
+            "PM-2026-002",
+            visibility="restricted",
+            title="Secret one",
+            actions=(("A1", "Hidden fix", "ops", "2026-01-01", "open"),),
+        ),
+    )
+    md = run_cli(
+        "-C",
+        str(kb),
+        "report",
+        "--quarter",
+        "2026-Q1",
+        "--audience",
+        "public",
+        "--as-of",
+        "2026-06-01",
+    ).output
     assert "Public one" in md
     assert "Secret one" not in md and "Hidden fix" not in md and "PM-2026-002" not in md
 
 
 def test_report_on_the_sample_knowledge_base() -> None:
     for fmt in ("markdown", "html"):
-        result = run_cli("-C", str(REPO), "report", "--quarter", "2026-Q2", "--format", fmt,
-                         "--audience", "restricted", "--as-of", "2027-01-01")
+        result = run_cli(
+            "-C",
+            str(REPO),
+            "report",
+            "--quarter",
+            "2026-Q2",
+            "--format",
+            fmt,
+            "--audience",
+            "restricted",
+            "--as-of",
+            "2027-01-01",
+        )
         assert result.exit_code == 0, result.stderr
         assert "2026-Q2" in result.output and "Traceback" not in result.output
 
 
-def test_output_file_is_written_once_and_never_overwritten(fixture_kb: Path,
-                                                           tmp_path: Path) -> None:
+def test_output_file_is_written_once_and_never_overwritten(
+    fixture_kb: Path, tmp_path: Path
+) -> None:
     target = tmp_path / "q1.html"
-    args = ("-C", str(fixture_kb), "report", "--quarter", "2026-Q1", "--format", "html",
-            "-o", str(target))
+    args = (
+        "-C",
+        str(fixture_kb),
+        "report",
+        "--quarter",
+        "2026-Q1",
+        "--format",
+        "html",
+        "-o",
+        str(target),
+    )
     assert run_cli(*args).exit_code == 0
     assert target.read_text().startswith("<!DOCTYPE html>")
     target.write_text("auditor's notes")
@@ -233,6 +330,7 @@ def test_output_file_is_written_once_and_never_overwritten(fixture_kb: Path,
     assert again.exit_code == 2 and "not overwritten" in again.stderr
     assert target.read_text() == "auditor's notes"
     out = tmp_path / "all.csv"
-    assert run_cli("-C", str(fixture_kb), "export", "--format", "csv", "-o", str(out)
-                   ).exit_code == 0
+    assert (
+        run_cli("-C", str(fixture_kb), "export", "--format", "csv", "-o", str(out)).exit_code == 0
+    )
     assert next(csv.reader(io.StringIO(out.read_text())))[0] == "id"

@@ -65,8 +65,9 @@ def test_status_refuses_a_file_with_hard_links(kb: Path, write_pm, tmp_path: Pat
 
 
 @pytest.mark.parametrize("command", [["export"], ["report", "--quarter", "2026-Q2"]])
-def test_output_into_a_missing_folder_is_refused(kb: Path, write_pm, tmp_path: Path,
-                                                 command: list[str]) -> None:
+def test_output_into_a_missing_folder_is_refused(
+    kb: Path, write_pm, tmp_path: Path, command: list[str]
+) -> None:
     write_pm(TEXT)
     target = tmp_path / "no-such-folder" / "out.txt"
     result = run_cli("-C", str(kb), *command, "-o", str(target))

@@ -23,15 +23,29 @@ def branch_files(root: Path, branch: str, start: str) -> list[str]:
 
 
 def start_new(root: Path, title: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([POSTMORTEM, "new", "--type", "phishing", "--severity", "SEV2",
-                             "--occurred", "2026-03-14T09:12:00Z", "--title", title],
-                            cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=os.environ.copy())
+    return subprocess.Popen(
+        [
+            POSTMORTEM,
+            "new",
+            "--type",
+            "phishing",
+            "--severity",
+            "SEV2",
+            "--occurred",
+            "2026-03-14T09:12:00Z",
+            "--title",
+            title,
+        ],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=os.environ.copy(),
+    )
 
 
 @pytest.mark.parametrize("runners", [2, 4])
-def test_parallel_new_runs_each_get_their_own_branch_and_file(git_kb: Path, runners: int
-                                                              ) -> None:
+def test_parallel_new_runs_each_get_their_own_branch_and_file(git_kb: Path, runners: int) -> None:
     start = git(git_kb, "rev-parse", "HEAD")
     processes = [start_new(git_kb, f"Parallel incident {n}") for n in range(runners)]
     outputs = [p.communicate(timeout=300) for p in processes]
@@ -73,8 +87,17 @@ def test_stale_index_lock_is_a_clear_error_with_nothing_written(git_kb: Path) ->
     lock = git_kb / ".git" / "index.lock"
     lock.write_text("")
     before = snapshot_without_lock(git_kb)
-    result = run_cli("-C", str(git_kb), "new", "--type", "phishing", "--severity", "SEV2",
-                     "--occurred", "2026-03-14T09:12:00Z")
+    result = run_cli(
+        "-C",
+        str(git_kb),
+        "new",
+        "--type",
+        "phishing",
+        "--severity",
+        "SEV2",
+        "--occurred",
+        "2026-03-14T09:12:00Z",
+    )
     assert result.exit_code == 2
     assert "index.lock" in result.stderr and "delete" in result.stderr
     assert "fatal:" not in result.stderr
@@ -85,9 +108,9 @@ def test_stale_index_lock_is_a_clear_error_with_nothing_written(git_kb: Path) ->
     lock.unlink()
 
 
-def test_lock_taken_during_the_commit_undoes_everything(git_kb: Path,
-                                                        monkeypatch: pytest.MonkeyPatch
-                                                        ) -> None:
+def test_lock_taken_during_the_commit_undoes_everything(
+    git_kb: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from postmortem_kb import git as gitops
 
     real = gitops.scaffold_base
@@ -98,8 +121,17 @@ def test_lock_taken_during_the_commit_undoes_everything(git_kb: Path,
 
     monkeypatch.setattr(gitops, "scaffold_base", foreign_git_starts)
     head = git(git_kb, "rev-parse", "HEAD")
-    result = run_cli("-C", str(git_kb), "new", "--type", "phishing", "--severity", "SEV2",
-                     "--occurred", "2026-03-14T09:12:00Z")
+    result = run_cli(
+        "-C",
+        str(git_kb),
+        "new",
+        "--type",
+        "phishing",
+        "--severity",
+        "SEV2",
+        "--occurred",
+        "2026-03-14T09:12:00Z",
+    )
     (git_kb / ".git" / "index.lock").unlink()
     assert result.exit_code in (1, 2) and "index.lock" in result.stderr
     assert "nothing was" in result.stderr
@@ -112,13 +144,31 @@ def test_lock_taken_during_the_commit_undoes_everything(git_kb: Path,
 
 def test_parallel_intake_runs_take_turns(git_kb: Path) -> None:
     start = git(git_kb, "rev-parse", "HEAD")
-    payloads = [json.dumps({"type": "malware", "severity": "SEV3", "title": f"Intake {n}",
-                            "occurred_at": "2026-04-01T08:00:00Z"}) for n in range(3)]
-    processes = [subprocess.Popen([POSTMORTEM, "intake", "--from", "json"], cwd=git_kb,
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True) for _ in payloads]
-    outputs = [p.communicate(payload, timeout=300) for p, payload in zip(processes, payloads,
-                                                                         strict=True)]
+    payloads = [
+        json.dumps(
+            {
+                "type": "malware",
+                "severity": "SEV3",
+                "title": f"Intake {n}",
+                "occurred_at": "2026-04-01T08:00:00Z",
+            }
+        )
+        for n in range(3)
+    ]
+    processes = [
+        subprocess.Popen(
+            [POSTMORTEM, "intake", "--from", "json"],
+            cwd=git_kb,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in payloads
+    ]
+    outputs = [
+        p.communicate(payload, timeout=300) for p, payload in zip(processes, payloads, strict=True)
+    ]
     paths = sorted(out.strip().splitlines()[-1] for out, _ in outputs)
     assert all(p.returncode == 0 for p in processes), [err for _, err in outputs]
     assert len(set(paths)) == 3

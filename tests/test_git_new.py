@@ -62,8 +62,19 @@ def test_ids_count_remote_tracking_branches(git_kb: Path, tmp_path: Path) -> Non
 def test_id_given_that_another_branch_uses_is_refused(git_kb: Path) -> None:
     new_pm(git_kb)
     git(git_kb, "switch", "-q", "main")
-    result = run_cli("-C", str(git_kb), "new", "--type", "phishing", "--severity", "SEV2",
-                     "--occurred", "2026-03-14T09:12:00Z", "--id", "PM-2026-001")
+    result = run_cli(
+        "-C",
+        str(git_kb),
+        "new",
+        "--type",
+        "phishing",
+        "--severity",
+        "SEV2",
+        "--occurred",
+        "2026-03-14T09:12:00Z",
+        "--id",
+        "PM-2026-001",
+    )
     assert result.exit_code == 2
     assert "PM-2026-001" in result.stderr and "another branch" in result.stderr
 
@@ -71,8 +82,17 @@ def test_id_given_that_another_branch_uses_is_refused(git_kb: Path) -> None:
 def test_existing_branch_stops_before_writing(git_kb: Path) -> None:
     git(git_kb, "branch", "postmortem/PM-2026-001")
     before = snapshot(git_kb)
-    result = run_cli("-C", str(git_kb), "new", "--type", "phishing", "--severity", "SEV2",
-                     "--occurred", "2026-03-14T09:12:00Z")
+    result = run_cli(
+        "-C",
+        str(git_kb),
+        "new",
+        "--type",
+        "phishing",
+        "--severity",
+        "SEV2",
+        "--occurred",
+        "2026-03-14T09:12:00Z",
+    )
     assert result.exit_code == 2
     assert "branch postmortem/PM-2026-001 already exists" in result.stderr
     assert snapshot(git_kb) == before
@@ -98,8 +118,7 @@ def test_detached_head_branches_from_the_current_commit(git_kb: Path) -> None:
     assert git(git_kb, "rev-parse", "HEAD~1") == start != second
 
 
-def test_knowledge_base_in_a_subfolder_of_the_repository(tmp_path: Path,
-                                                         git_home: Path) -> None:
+def test_knowledge_base_in_a_subfolder_of_the_repository(tmp_path: Path, git_home: Path) -> None:
     repo = tmp_path / "repo"
     assert run_cli("init", str(repo / "security" / "kb")).exit_code == 0
     git(repo, "init", "-q", "-b", "main")
@@ -134,8 +153,7 @@ def test_no_git_binary_is_a_clear_error(git_kb: Path, monkeypatch) -> None:  # t
 
 def test_the_configured_prefix_names_ids_and_branches(git_kb: Path) -> None:
     config = git_kb / "mkdocs.yml"
-    config.write_text(config.read_text(encoding="utf-8").replace("id_prefix: PM",
-                                                                 "id_prefix: SEC"))
+    config.write_text(config.read_text(encoding="utf-8").replace("id_prefix: PM", "id_prefix: SEC"))
     commit_all(git_kb, "Our own prefix")
     git(git_kb, "branch", "elsewhere")
     path = new_pm(git_kb)

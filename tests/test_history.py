@@ -24,19 +24,36 @@ def test_history_of_each_postmortem_from_one_log(tmp_path: Path, git_home: Path)
     first = root / "postmortems" / "2026" / "PM-2026-001-a.md"
     first.parent.mkdir(parents=True)
     first.write_text("one\n", encoding="utf-8")
-    commit_all(repo, "Add PM-2026-001", date="2026-02-01T10:00:00Z",
-               author="Grace Writer <grace@example.com>")
+    commit_all(
+        repo,
+        "Add PM-2026-001",
+        date="2026-02-01T10:00:00Z",
+        author="Grace Writer <grace@example.com>",
+    )
     git(repo, "switch", "-q", "-c", "review")
     first.write_text("one\ntwo\n", encoding="utf-8")
     (first.parent / "PM-2026-002-b.md").write_text("b\n", encoding="utf-8")
-    commit_all(repo, "Complete PM-2026-001\n\nReviewed-by: Lin Reviewer <lin@example.com>\n"
-               "Approved-by: Head of Security <head@example.com>",
-               date="2026-02-03T12:00:00Z", author="Ada Responder <ada@example.com>")
+    commit_all(
+        repo,
+        "Complete PM-2026-001\n\nReviewed-by: Lin Reviewer <lin@example.com>\n"
+        "Approved-by: Head of Security <head@example.com>",
+        date="2026-02-03T12:00:00Z",
+        author="Ada Responder <ada@example.com>",
+    )
     git(repo, "switch", "-q", "main")
-    git(repo, "merge", "-q", "--no-ff", "review", "-m",
+    git(
+        repo,
+        "merge",
+        "-q",
+        "--no-ff",
+        "review",
+        "-m",
         "Merge review\n\nReviewed-by: Sam Second <sam@example.com>",
-        env={"GIT_AUTHOR_DATE": "2026-02-04T08:00:00Z",
-             "GIT_COMMITTER_DATE": "2026-02-04T08:00:00Z"})
+        env={
+            "GIT_AUTHOR_DATE": "2026-02-04T08:00:00Z",
+            "GIT_COMMITTER_DATE": "2026-02-04T08:00:00Z",
+        },
+    )
 
     repository = gitops.open_repository(root)
     assert repository is not None and repository.prefix == "kb/"
@@ -73,8 +90,9 @@ def test_history_of_a_large_repository_is_one_pass(tmp_path: Path, git_home: Pat
         for n in range(50):
             number = batch * 50 + n + 1
             (folder / f"PM-2026-{number:03d}-x.md").write_text(f"{number}\n", encoding="utf-8")
-        commit_all(root, f"Batch {batch}",
-                   date=datetime(2026, 1, batch + 1, tzinfo=UTC).isoformat())
+        commit_all(
+            root, f"Batch {batch}", date=datetime(2026, 1, batch + 1, tzinfo=UTC).isoformat()
+        )
     repository = gitops.open_repository(root)
     assert repository is not None
     started = time.perf_counter()

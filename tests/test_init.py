@@ -26,8 +26,7 @@ from postmortem_kb.core.codeowners import teams as codeowner_teams
 from postmortem_kb.core.errors import UsageError
 from postmortem_kb.core.origin import from_direct_url, parse_spec, running_tool
 
-WORKFLOWS = ("overdue-actions.yml", "postmortem-intake.yml", "postmortem-review.yml",
-             "publish.yml")
+WORKFLOWS = ("overdue-actions.yml", "postmortem-intake.yml", "postmortem-review.yml", "publish.yml")
 SHA = "0123456789abcdef0123456789abcdef01234567"
 
 
@@ -36,16 +35,22 @@ def load_yaml(path: Path) -> Any:
 
 
 def installed_requirements(kb: Path) -> set[str]:
-    return {load_yaml(kb / ".github" / "workflows" / name)["env"]["POSTMORTEM_KB"]
-            for name in WORKFLOWS}
+    return {
+        load_yaml(kb / ".github" / "workflows" / name)["env"]["POSTMORTEM_KB"] for name in WORKFLOWS
+    }
 
 
 # --- where the tool came from ------------------------------------------------------------
 
+
 def test_a_git_install_is_pinned_to_its_commit() -> None:
-    tool = from_direct_url({"url": "https://git.example.org/sec/postmortem-kb.git",
-                            "vcs_info": {"vcs": "git", "commit_id": SHA,
-                                         "requested_revision": "v0.1.0"}}, "0.1.0")
+    tool = from_direct_url(
+        {
+            "url": "https://git.example.org/sec/postmortem-kb.git",
+            "vcs_info": {"vcs": "git", "commit_id": SHA, "requested_revision": "v0.1.0"},
+        },
+        "0.1.0",
+    )
     url = "https://git.example.org/sec/postmortem-kb.git"
     assert tool.requirement == f"postmortem-kb @ git+{url}@{SHA}"
     assert tool.usable_in_ci and tool.pinned and not tool.warnings
@@ -53,8 +58,14 @@ def test_a_git_install_is_pinned_to_its_commit() -> None:
 
 
 def test_a_git_install_from_a_subdirectory_keeps_it() -> None:
-    tool = from_direct_url({"url": "https://git.example.org/tools.git", "subdirectory": "pm",
-                            "vcs_info": {"vcs": "git", "commit_id": SHA}}, "0.1.0")
+    tool = from_direct_url(
+        {
+            "url": "https://git.example.org/tools.git",
+            "subdirectory": "pm",
+            "vcs_info": {"vcs": "git", "commit_id": SHA},
+        },
+        "0.1.0",
+    )
     assert tool.requirement.endswith(f"@{SHA}#subdirectory=pm")
 
 
@@ -64,25 +75,36 @@ def test_an_index_install_is_pinned_to_its_version() -> None:
 
 
 def test_an_archive_url_keeps_its_hash() -> None:
-    tool = from_direct_url({"url": "https://files.example.org/postmortem_kb-0.1.0.tar.gz",
-                            "archive_info": {"hashes": {"sha256": "ab" * 32}}}, "0.1.0")
-    assert tool.requirement == ("postmortem-kb @ https://files.example.org/"
-                                f"postmortem_kb-0.1.0.tar.gz#sha256={'ab' * 32}")
+    tool = from_direct_url(
+        {
+            "url": "https://files.example.org/postmortem_kb-0.1.0.tar.gz",
+            "archive_info": {"hashes": {"sha256": "ab" * 32}},
+        },
+        "0.1.0",
+    )
+    assert tool.requirement == (
+        f"postmortem-kb @ https://files.example.org/postmortem_kb-0.1.0.tar.gz#sha256={'ab' * 32}"
+    )
     assert tool.usable_in_ci
 
 
-@pytest.mark.parametrize("info", [
-    {"url": "file:///home/ada/postmortem-kb", "dir_info": {"editable": True}},
-    {"url": "file:///home/ada/postmortem-kb", "dir_info": {}},
-    {"url": "file:///home/ada/dist/postmortem_kb-0.1.0-py3-none-any.whl", "archive_info": {}},
-])
+@pytest.mark.parametrize(
+    "info",
+    [
+        {"url": "file:///home/ada/postmortem-kb", "dir_info": {"editable": True}},
+        {"url": "file:///home/ada/postmortem-kb", "dir_info": {}},
+        {"url": "file:///home/ada/dist/postmortem_kb-0.1.0-py3-none-any.whl", "archive_info": {}},
+    ],
+)
 def test_a_local_install_cannot_work_in_ci(info: dict[str, Any]) -> None:
     assert not from_direct_url(info, "0.1.0").usable_in_ci
 
 
 def test_a_git_repository_on_this_machine_is_written_with_a_warning() -> None:
-    tool = from_direct_url({"url": "file:///srv/git/postmortem-kb.git",
-                            "vcs_info": {"vcs": "git", "commit_id": SHA}}, "0.1.0")
+    tool = from_direct_url(
+        {"url": "file:///srv/git/postmortem-kb.git", "vcs_info": {"vcs": "git", "commit_id": SHA}},
+        "0.1.0",
+    )
     assert tool.usable_in_ci and any("file://" in w for w in tool.warnings)
 
 
@@ -91,22 +113,39 @@ def test_this_test_run_is_an_editable_install() -> None:
     assert not tool.usable_in_ci and "editable" in tool.described
 
 
-@pytest.mark.parametrize(("spec", "requirement", "pinned"), [
-    ("postmortem-kb==0.2.0", "postmortem-kb==0.2.0", True),
-    ("postmortem_kb >= 0.2, <1", "postmortem-kb>=0.2,<1", False),
-    ("git+https://github.com/sec/postmortem-kb@v0.2.0",
-     "postmortem-kb @ git+https://github.com/sec/postmortem-kb@v0.2.0", True),
-    ("postmortem-kb @ git+ssh://git@github.com/sec/postmortem-kb",
-     "postmortem-kb @ git+ssh://git@github.com/sec/postmortem-kb", False),
-])
+@pytest.mark.parametrize(
+    ("spec", "requirement", "pinned"),
+    [
+        ("postmortem-kb==0.2.0", "postmortem-kb==0.2.0", True),
+        ("postmortem_kb >= 0.2, <1", "postmortem-kb>=0.2,<1", False),
+        (
+            "git+https://github.com/sec/postmortem-kb@v0.2.0",
+            "postmortem-kb @ git+https://github.com/sec/postmortem-kb@v0.2.0",
+            True,
+        ),
+        (
+            "postmortem-kb @ git+ssh://git@github.com/sec/postmortem-kb",
+            "postmortem-kb @ git+ssh://git@github.com/sec/postmortem-kb",
+            False,
+        ),
+    ],
+)
 def test_tool_source_spec(spec: str, requirement: str, pinned: bool) -> None:
     tool = parse_spec(spec)
     assert (tool.requirement, tool.pinned) == (requirement, pinned)
     assert bool(tool.warnings) is not pinned
 
 
-@pytest.mark.parametrize("spec", ["mkdocs==1.6", "postmortem-kb", "/home/ada/postmortem-kb",
-                                  "postmortem-kb @ ../postmortem-kb", "pip install x"])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "mkdocs==1.6",
+        "postmortem-kb",
+        "/home/ada/postmortem-kb",
+        "postmortem-kb @ ../postmortem-kb",
+        "pip install x",
+    ],
+)
 def test_tool_source_spec_that_is_not_one(spec: str) -> None:
     with pytest.raises(UsageError, match="--tool-source"):
         parse_spec(spec)
@@ -114,8 +153,10 @@ def test_tool_source_spec_that_is_not_one(spec: str) -> None:
 
 # --- init -------------------------------------------------------------------------------
 
+
 def test_init_refuses_an_editable_origin_without_a_tool_source(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("POSTMORTEM_TOOL_SOURCE", raising=False)
     result = run_cli("init", str(tmp_path / "kb"))
     assert result.exit_code == 2
@@ -124,7 +165,8 @@ def test_init_refuses_an_editable_origin_without_a_tool_source(
 
 
 def test_init_writes_the_tool_source_into_every_workflow(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("POSTMORTEM_TOOL_SOURCE", raising=False)
     spec = "postmortem-kb @ git+https://git.example.org/sec/postmortem-kb@v0.2.0"
     result = run_cli("init", str(tmp_path / "kb"), "--tool-source", spec)
@@ -144,10 +186,13 @@ def test_init_warns_about_an_unpinned_tool_source(tmp_path: Path) -> None:
 
 # --- a new team's first pull request, for real -------------------------------------------
 
-def _run(*args: str | Path, cwd: Path, env: dict[str, str] | None = None,
-         check: bool = True) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=600)
+
+def _run(
+    *args: str | Path, cwd: Path, env: dict[str, str] | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        [str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
+    )
     if check:
         assert done.returncode == 0, f"{args}: {done.stdout}\n{done.stderr}"
     return done
@@ -156,12 +201,22 @@ def _run(*args: str | Path, cwd: Path, env: dict[str, str] | None = None,
 def _clean_env(tmp_path: Path, venv: Path | None = None) -> dict[str, str]:
     """The environment of a user (or runner) with VENV activated, no test settings, and
     its own git identity; pip keeps its usual cache, which is what makes this fast."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("POSTMORTEM_", "GIT_", "VIRTUAL_ENV", "PYTHON"))}
-    env.update({"GIT_CONFIG_GLOBAL": str(tmp_path / "gitconfig"), "GIT_CONFIG_NOSYSTEM": "1",
-                "GIT_AUTHOR_NAME": "Ada Responder", "GIT_AUTHOR_EMAIL": "ada@example.com",
-                "GIT_COMMITTER_NAME": "Ada Responder", "GIT_COMMITTER_EMAIL": "ada@example.com",
-                "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("POSTMORTEM_", "GIT_", "VIRTUAL_ENV", "PYTHON"))
+    }
+    env.update(
+        {
+            "GIT_CONFIG_GLOBAL": str(tmp_path / "gitconfig"),
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_AUTHOR_NAME": "Ada Responder",
+            "GIT_AUTHOR_EMAIL": "ada@example.com",
+            "GIT_COMMITTER_NAME": "Ada Responder",
+            "GIT_COMMITTER_EMAIL": "ada@example.com",
+            "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        }
+    )
     if venv is not None:
         env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
         env["VIRTUAL_ENV"] = str(venv)
@@ -186,8 +241,18 @@ def test_a_new_team_installs_from_git_and_its_first_pull_request_passes(tmp_path
     url = f"git+file://localhost{tool_repo}@{commit}"
     laptop = tmp_path / "laptop-venv"
     _run(sys.executable, "-m", "venv", "--without-pip", laptop, cwd=tmp_path, env=env)
-    _run(sys.executable, "-m", "pip", "--python", laptop / "bin" / "python", "install",
-         "--quiet", url, cwd=tmp_path, env=env)
+    _run(
+        sys.executable,
+        "-m",
+        "pip",
+        "--python",
+        laptop / "bin" / "python",
+        "install",
+        "--quiet",
+        url,
+        cwd=tmp_path,
+        env=env,
+    )
     laptop_env = _clean_env(tmp_path, laptop)
 
     # ... and starts a knowledge base in a fresh repository with an origin.
@@ -208,10 +273,24 @@ def test_a_new_team_installs_from_git_and_its_first_pull_request_passes(tmp_path
     _run("git", "push", "-q", "origin", "main", cwd=team, env=env)
 
     # The first post-mortem, on its own branch, written and pushed.
-    created = _run("postmortem", "new", "--type", "unauthorized-access", "--severity", "SEV2",
-                   "--id", "PM-2026-001", "--occurred", "2026-05-19T10:02:00Z",
-                   "--owner", "Security Operations", "--title", "CI registry token leaked",
-                   cwd=team, env=laptop_env)
+    created = _run(
+        "postmortem",
+        "new",
+        "--type",
+        "unauthorized-access",
+        "--severity",
+        "SEV2",
+        "--id",
+        "PM-2026-001",
+        "--occurred",
+        "2026-05-19T10:02:00Z",
+        "--owner",
+        "Security Operations",
+        "--title",
+        "CI registry token leaked",
+        cwd=team,
+        env=laptop_env,
+    )
     path = team / created.stdout.strip().splitlines()[-1]
     path.write_text(complete_postmortem_text(status="in-review"), encoding="utf-8")
     _run("git", "commit", "-q", "-am", "PM-2026-001: written", cwd=team, env=env)
@@ -219,36 +298,83 @@ def test_a_new_team_installs_from_git_and_its_first_pull_request_passes(tmp_path
 
     # The pull request's checkout (fetch-depth 0), and a fresh runner environment.
     ci = tmp_path / "ci"
-    _run("git", "clone", "-q", "--branch", "postmortem/PM-2026-001", origin, ci, cwd=tmp_path,
-         env=env)
+    _run(
+        "git",
+        "clone",
+        "-q",
+        "--branch",
+        "postmortem/PM-2026-001",
+        origin,
+        ci,
+        cwd=tmp_path,
+        env=env,
+    )
     runner = tmp_path / "runner-venv"
     # Its pip is a current one, as on GitHub's runners, installed from pip's cache (the pip
     # bundled with Python 3.11.7 keeps another cache format and would download everything).
     _run(sys.executable, "-m", "venv", "--without-pip", runner, cwd=tmp_path, env=env)
-    _run(sys.executable, "-m", "pip", "--python", runner / "bin" / "python", "install",
-         "--quiet", f"pip=={metadata.version('pip')}", cwd=tmp_path, env=env)
+    _run(
+        sys.executable,
+        "-m",
+        "pip",
+        "--python",
+        runner / "bin" / "python",
+        "install",
+        "--quiet",
+        f"pip=={metadata.version('pip')}",
+        cwd=tmp_path,
+        env=env,
+    )
     runner_env = _clean_env(tmp_path, runner)
 
     # Every workflow's install line, as written, then the review workflow's check.
     for name in WORKFLOWS:
         workflow = load_yaml(ci / ".github" / "workflows" / name)
-        installs = [s for job in workflow["jobs"].values() for s in job["steps"]
-                    if "pip install" in s.get("run", "")]
+        installs = [
+            s
+            for job in workflow["jobs"].values()
+            for s in job["steps"]
+            if "pip install" in s.get("run", "")
+        ]
         assert installs, name
         for install in installs:
-            done = _run("bash", "--noprofile", "--norc", "-eo", "pipefail", "-c",
-                        install["run"], cwd=ci, env={**runner_env, **workflow["env"]})
+            done = _run(
+                "bash",
+                "--noprofile",
+                "--norc",
+                "-eo",
+                "pipefail",
+                "-c",
+                install["run"],
+                cwd=ci,
+                env={**runner_env, **workflow["env"]},
+            )
             assert done.returncode == 0
-    shown = _run(runner / "bin" / "python", "-m", "pip", "show", "postmortem-kb", cwd=ci,
-                 env=runner_env).stdout
+    shown = _run(
+        runner / "bin" / "python", "-m", "pip", "show", "postmortem-kb", cwd=ci, env=runner_env
+    ).stdout
     assert re.search(r"^Version: ", shown, re.M)
     review = load_yaml(ci / ".github" / "workflows" / "postmortem-review.yml")
-    check = next(s for s in review["jobs"]["check"]["steps"]
-                 if s.get("name") == "Check the changed post-mortems")
-    step_env = {k: v.replace("${{ github.base_ref }}", "main")
-                for k, v in check.get("env", {}).items()}
-    checked = _run("bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", check["run"],
-                   cwd=ci, env={**runner_env, **review["env"], **step_env}, check=False)
+    check = next(
+        s
+        for s in review["jobs"]["check"]["steps"]
+        if s.get("name") == "Check the changed post-mortems"
+    )
+    step_env = {
+        k: v.replace("${{ github.base_ref }}", "main") for k, v in check.get("env", {}).items()
+    }
+    checked = _run(
+        "bash",
+        "--noprofile",
+        "--norc",
+        "-eo",
+        "pipefail",
+        "-c",
+        check["run"],
+        cwd=ci,
+        env={**runner_env, **review["env"], **step_env},
+        check=False,
+    )
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "::error" not in checked.stdout
     whole = _run("postmortem", "check", cwd=ci, env=runner_env, check=False)
@@ -274,6 +400,7 @@ def test_init_elsewhere_says_where_to_go(tmp_path: Path) -> None:
 
 # --- a knowledge base that brings its habits ------------------------------------------------
 
+
 def test_init_writes_a_pre_commit_hook_pinned_like_the_workflows(tmp_path: Path) -> None:
     spec = "postmortem-kb @ git+https://git.example.org/sec/postmortem-kb@v0.2.0"
     assert run_cli("init", str(tmp_path / "kb"), "--tool-source", spec).exit_code == 0
@@ -281,8 +408,9 @@ def test_init_writes_a_pre_commit_hook_pinned_like_the_workflows(tmp_path: Path)
     (repo,) = config["repos"]
     (hook,) = repo["hooks"]
     assert repo["repo"] == "local"
-    assert hook["additional_dependencies"] == [spec] == list(installed_requirements(
-        tmp_path / "kb"))
+    assert (
+        hook["additional_dependencies"] == [spec] == list(installed_requirements(tmp_path / "kb"))
+    )
     (published,) = load_yaml(REPO / ".pre-commit-hooks.yaml")
     for key in ("id", "name", "entry", "language", "files", "require_serial"):
         assert hook[key] == published[key], key
@@ -295,10 +423,18 @@ def test_init_writes_a_pre_commit_hook_pinned_like_the_workflows(tmp_path: Path)
 def test_init_writes_the_guide_and_a_readme(kb: Path) -> None:
     guide = kb / "postmortems" / "guide" / "index.md"
     assert guide.read_text(encoding="utf-8") == (
-        REPO / "postmortems" / "guide" / "index.md").read_text(encoding="utf-8")
+        REPO / "postmortems" / "guide" / "index.md"
+    ).read_text(encoding="utf-8")
     readme = (kb / "README.md").read_text(encoding="utf-8")
-    for words in ("postmortem new", "postmortem check", "pull request", "in-review",
-                  "published", "archived", "postmortems/guide/index.md"):
+    for words in (
+        "postmortem new",
+        "postmortem check",
+        "pull request",
+        "in-review",
+        "published",
+        "archived",
+        "postmortems/guide/index.md",
+    ):
         assert words in readme, words
 
 
@@ -322,17 +458,23 @@ def test_the_initialised_site_builds_strict_with_the_guide(kb: Path) -> None:
 
 # --- the owner offered is a team from CODEOWNERS, never a person ---------------------------
 
+
 def test_codeowners_teams_for_the_docs_come_first(tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
     (tmp_path / ".github").mkdir()
     (tmp_path / ".github" / "CODEOWNERS").write_text(
         "# owners\n*.py  @acme/platform\n/postmortems/  @acme/security-review @jdoe "
         "ada@example.com\n/postmortems/templates/ @acme/security-leads\n"
-        "/.github/ @your-org/security-leads\n", encoding="utf-8")
+        "/.github/ @your-org/security-leads\n",
+        encoding="utf-8",
+    )
     kb = tmp_path / "kb"
     kb.mkdir()
-    assert codeowner_teams(kb) == ["@acme/security-review", "@acme/security-leads",
-                                   "@acme/platform"]
+    assert codeowner_teams(kb) == [
+        "@acme/security-review",
+        "@acme/security-leads",
+        "@acme/platform",
+    ]
 
 
 def test_no_codeowners_offers_no_team(tmp_path: Path) -> None:
@@ -340,11 +482,22 @@ def test_no_codeowners_offers_no_team(tmp_path: Path) -> None:
     assert codeowner_teams(tmp_path) == []
 
 
-def _answer_on_a_terminal(kb: Path, answers: list[str], env: dict[str, str],
-                          git: bool = False) -> str:
+def _answer_on_a_terminal(
+    kb: Path, answers: list[str], env: dict[str, str], git: bool = False
+) -> str:
     exe = Path(sys.executable).parent / "postmortem"
-    args = [str(exe), "new", "--type", "phishing", "--severity", "SEV3", "--title",
-            "Invoice phishing", "--occurred", "2026-02-03T04:05:00Z"]
+    args = [
+        str(exe),
+        "new",
+        "--type",
+        "phishing",
+        "--severity",
+        "SEV3",
+        "--title",
+        "Invoice phishing",
+        "--occurred",
+        "2026-02-03T04:05:00Z",
+    ]
     pid, fd = pty.fork()
     if pid == 0:  # the child: a real terminal on stdin and stdout
         os.chdir(kb)
@@ -369,21 +522,28 @@ def _answer_on_a_terminal(kb: Path, answers: list[str], env: dict[str, str],
 
 
 def test_the_owner_prompt_offers_the_codeowners_team(kb: Path) -> None:
-    (kb / ".github" / "CODEOWNERS").write_text("/postmortems/ @acme/security-review\n",
-                                               encoding="utf-8")
+    (kb / ".github" / "CODEOWNERS").write_text(
+        "/postmortems/ @acme/security-review\n", encoding="utf-8"
+    )
     text = _answer_on_a_terminal(kb, ["\n"], dict(os.environ))
     assert "Owner: the team or role that drives it [@acme/security-review]:" in text
     (path,) = (kb / "postmortems" / "2026").glob("PM-2026-001-*.md")
-    assert "owner: \"@acme/security-review\"" in path.read_text(encoding="utf-8")
+    assert 'owner: "@acme/security-review"' in path.read_text(encoding="utf-8")
 
 
 def test_the_owner_prompt_never_offers_a_person(kb: Path, tmp_path: Path) -> None:
     (kb / ".github" / "CODEOWNERS").unlink()
     config = tmp_path / "gitconfig"
-    config.write_text("[user]\n\tname = Ada Responder\n\temail = ada@example.com\n"
-                      "[init]\n\tdefaultBranch = main\n", encoding="utf-8")
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("GIT_")},
-           "GIT_CONFIG_GLOBAL": str(config), "GIT_CONFIG_NOSYSTEM": "1"}
+    config.write_text(
+        "[user]\n\tname = Ada Responder\n\temail = ada@example.com\n"
+        "[init]\n\tdefaultBranch = main\n",
+        encoding="utf-8",
+    )
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("GIT_")},
+        "GIT_CONFIG_GLOBAL": str(config),
+        "GIT_CONFIG_NOSYSTEM": "1",
+    }
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "Knowledge base"]):
         subprocess.run(["git", *args], cwd=kb, env=env, check=True)
     # git knows the author's name; an empty answer is not taken: there is no default.
@@ -391,4 +551,4 @@ def test_the_owner_prompt_never_offers_a_person(kb: Path, tmp_path: Path) -> Non
     assert "Ada" not in text
     assert text.count("Owner: the team or role that drives it:") == 2
     (path,) = (kb / "postmortems" / "2026").glob("PM-2026-001-*.md")
-    assert "owner: \"Fraud Operations\"" in path.read_text(encoding="utf-8")
+    assert 'owner: "Fraud Operations"' in path.read_text(encoding="utf-8")

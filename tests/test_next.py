@@ -26,17 +26,31 @@ def with_a2_due(text: str, days_from_today: int, status: str = "in-progress") ->
 
 # --- check: what the next status still needs ---------------------------------------------
 
+
 def test_check_on_a_new_draft_says_what_in_review_still_needs(kb: Path) -> None:
-    made = run_cli("-C", str(kb), "new", "--type", "malware", "--severity", "SEV2",
-                   "--occurred", "2026-02-01T10:00:00Z", "--owner", "Security Operations")
+    made = run_cli(
+        "-C",
+        str(kb),
+        "new",
+        "--type",
+        "malware",
+        "--severity",
+        "SEV2",
+        "--occurred",
+        "2026-02-01T10:00:00Z",
+        "--owner",
+        "Security Operations",
+    )
     rel = made.output.strip().splitlines()[-1]
     checked = run_cli("-C", str(kb), "check")
     assert checked.exit_code == 0
     lines = checked.output.strip().splitlines()
     assert lines[0] == "No findings in 1 post-mortem."
-    found = re.fullmatch(r"PM-2026-001 \(draft\): ready for in-review: (\d+) items missing; "
-                         rf"`postmortem check {re.escape(rel)} --for in-review` lists them",
-                         lines[1])
+    found = re.fullmatch(
+        r"PM-2026-001 \(draft\): ready for in-review: (\d+) items missing; "
+        rf"`postmortem check {re.escape(rel)} --for in-review` lists them",
+        lines[1],
+    )
     assert found, lines
     listed = run_cli("check", rel, "--for", "in-review", cwd=kb)
     assert listed.exit_code == 1
@@ -49,12 +63,14 @@ def test_a_draft_that_meets_in_review_is_told_to_move_on(kb: Path) -> None:
     checked = run_cli("-C", str(kb), "check")
     assert checked.output.strip().splitlines()[-1] == (
         "PM-2026-001 (draft): ready for in-review: nothing missing; move it on with "
-        "`postmortem status PM-2026-001 in-review`")
+        "`postmortem status PM-2026-001 in-review`"
+    )
 
 
 def test_in_review_is_told_what_publishing_needs(kb: Path) -> None:
     text = complete_postmortem_text(status="in-review").replace(
-        "- [x] Security team notified", "- [ ] Security team notified")
+        "- [x] Security team notified", "- [ ] Security team notified"
+    )
     assert "- [ ] Security team notified" in text
     write(kb, text)
     last = run_cli("-C", str(kb), "check").output.strip().splitlines()[-1]
@@ -83,12 +99,17 @@ def test_many_drafts_are_summed_up(kb: Path) -> None:
 
 # --- status published: action items past due -----------------------------------------------
 
+
 def test_publishing_warns_about_an_action_item_a_little_overdue(kb: Path) -> None:
     path = write(kb, with_a2_due(complete_postmortem_text(status="in-review"), -10))
     moved = run_cli("-C", str(kb), "status", "PM-2026-001", "published")
     assert moved.exit_code == 0, moved.stderr
-    assert re.search(rf"^{PATH}:\d+: warning: PM-2026-001 action A2 \(Platform Engineering\) "
-                     r"is 10 days overdue \(due \d{4}-\d\d-\d\d\)$", moved.stderr, re.M)
+    assert re.search(
+        rf"^{PATH}:\d+: warning: PM-2026-001 action A2 \(Platform Engineering\) "
+        r"is 10 days overdue \(due \d{4}-\d\d-\d\d\)$",
+        moved.stderr,
+        re.M,
+    )
     assert "status: published" in path.read_text(encoding="utf-8")
 
 
@@ -107,9 +128,12 @@ def test_publishing_refuses_an_action_item_long_overdue(kb: Path) -> None:
 
 def test_the_limit_is_overdue_fail_days(kb: Path) -> None:
     config = kb / "mkdocs.yml"
-    config.write_text(config.read_text(encoding="utf-8").replace(
-        "      audience: internal\n", "      audience: internal\n      overdue_fail_days: 200\n"),
-        encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(
+            "      audience: internal\n", "      audience: internal\n      overdue_fail_days: 200\n"
+        ),
+        encoding="utf-8",
+    )
     assert "overdue_fail_days: 200" in config.read_text(encoding="utf-8")
     write(kb, with_a2_due(complete_postmortem_text(status="in-review"), -137))
     assert run_cli("-C", str(kb), "status", "PM-2026-001", "published").exit_code == 0

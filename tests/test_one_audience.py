@@ -42,11 +42,16 @@ def site_figures(root: Path, site: Path, *args: str) -> dict[str, int]:
     home = (site / "index.html").read_text(encoding="utf-8")
     counted = re.search(r"(\d+) post-mortems? counted", metrics)
     actions = re.search(r"as of " + AS_OF + r": (\d+), of which (\d+) overdue", tracker)
-    listed = re.search(r'class="pm-library-count">(?:The \d+ most recent of )?([\d,]+) post-m',
-                       home)
+    listed = re.search(
+        r'class="pm-library-count">(?:The \d+ most recent of )?([\d,]+) post-m', home
+    )
     assert counted and actions and listed
-    return {"stats": int(counted.group(1)), "open": int(actions.group(1)),
-            "overdue": int(actions.group(2)), "library": int(listed.group(1).replace(",", ""))}
+    return {
+        "stats": int(counted.group(1)),
+        "open": int(actions.group(1)),
+        "overdue": int(actions.group(2)),
+        "library": int(listed.group(1).replace(",", "")),
+    }
 
 
 def command_figures(root: Path, *args: str) -> dict[str, int]:
@@ -54,11 +59,16 @@ def command_figures(root: Path, *args: str) -> dict[str, int]:
         result = run_cli("-C", str(root), *command, *args)
         assert result.exit_code == 0, result.stderr
         return result.json()
+
     stats = data("stats", "--format", "json", "--as-of", AS_OF)
     open_rows = data("actions", "--status", "open", "--format", "json", "--as-of", AS_OF)
     exported = data("export", "--format", "json", "--as-of", AS_OF)
-    return {"stats": stats["count"], "open": len(open_rows),
-            "overdue": sum(bool(r["overdue"]) for r in open_rows), "library": len(exported)}
+    return {
+        "stats": stats["count"],
+        "open": len(open_rows),
+        "overdue": sum(bool(r["overdue"]) for r in open_rows),
+        "library": len(exported),
+    }
 
 
 def test_default_commands_give_the_sites_figures(samples: Path, tmp_path: Path):

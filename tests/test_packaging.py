@@ -20,12 +20,16 @@ PROJECT: dict[str, Any] = PYPROJECT["project"]
 def test_the_version_is_written_once() -> None:
     assert "version" not in PROJECT and "version" in PROJECT["dynamic"]
     assert PYPROJECT["tool"]["setuptools"]["dynamic"]["version"] == {
-        "attr": "postmortem_kb.__version__"}
+        "attr": "postmortem_kb.__version__"
+    }
     assert metadata.version("postmortem-kb") == postmortem_kb.__version__
     shown = run_cli("--version").output
     assert postmortem_kb.__version__ in shown
-    written = [p for p in (REPO / "tooling").rglob("*.py")
-               if re.search(r"^__version__\s*=", p.read_text("utf-8"), re.M)]
+    written = [
+        p
+        for p in (REPO / "tooling").rglob("*.py")
+        if re.search(r"^__version__\s*=", p.read_text("utf-8"), re.M)
+    ]
     assert [p.name for p in written] == ["__init__.py"]
 
 
@@ -42,8 +46,11 @@ def test_python_versions_are_the_ones_ci_tests() -> None:
     workflow = yaml.safe_load((REPO / ".github/workflows/tests.yml").read_text("utf-8"))
     tested = workflow["jobs"]["test"]["strategy"]["matrix"]["python-version"]
     assert PROJECT["requires-python"] == f">={tested[0]}"
-    declared = [c.rsplit(" ", 1)[-1] for c in PROJECT["classifiers"]
-                if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)]
+    declared = [
+        c.rsplit(" ", 1)[-1]
+        for c in PROJECT["classifiers"]
+        if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)
+    ]
     assert declared == tested
     assert PYPROJECT["tool"]["ruff"]["target-version"] == "py" + tested[0].replace(".", "")
     assert PYPROJECT["tool"]["mypy"]["python_version"] == tested[0]

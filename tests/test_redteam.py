@@ -31,11 +31,28 @@ from test_site_support import leaks, output_texts
 
 # --- canaries -----------------------------------------------------------------------------
 
-HIDDEN_PM = ("PM-2026-003", "zzrtslug", "zzrttitle", "zzrtowner", "zzrtservice", "zzrttag",
-             "zzrtbody", "zzctl:canary-1", "zzrtattachment")
-HIDDEN_BLOCK = ("zzblockafterspan", "zzblockafterprose", "zzblockafterjs",
-                "zzblockafterstrike", "zzhiddenaction", "zzhiddencheck", "zzhiddenrow",
-                "zzhiddenfile", "zzhiddenattachcontent")
+HIDDEN_PM = (
+    "PM-2026-003",
+    "zzrtslug",
+    "zzrttitle",
+    "zzrtowner",
+    "zzrtservice",
+    "zzrttag",
+    "zzrtbody",
+    "zzctl:canary-1",
+    "zzrtattachment",
+)
+HIDDEN_BLOCK = (
+    "zzblockafterspan",
+    "zzblockafterprose",
+    "zzblockafterjs",
+    "zzblockafterstrike",
+    "zzhiddenaction",
+    "zzhiddencheck",
+    "zzhiddenrow",
+    "zzhiddenfile",
+    "zzhiddenattachcontent",
+)
 PUBLIC_SHOWN = ("zzpublicvisible", "zzcodeexample", "zzshownattachment")
 
 # Text that merely looks like the start of a comment or a fence, each before a well-formed
@@ -86,19 +103,28 @@ and https://kb.example.com/2026/pm-2026-003-zzrtslug/ for more.
 
 
 def _public(text: str) -> str:
-    text = text.replace("title: CI registry token committed to a public repository and used "
-                        "to download private packages",
-                        "title: Follow-up of PM-2026-003 in the CI fleet")
-    text = text.replace("| A4 | Alert on artifact-registry access",
-                        "| A4 | Close pm-2026-003_x: alert on artifact-registry access")
-    text = text.replace("[SEC-1940](https://tracker.example.com/SEC-1940)",
-                        "<https://kb.example.com/2026/PM-2026-003-zzrtslug/>")
+    text = text.replace(
+        "title: CI registry token committed to a public repository and used "
+        "to download private packages",
+        "title: Follow-up of PM-2026-003 in the CI fleet",
+    )
+    text = text.replace(
+        "| A4 | Alert on artifact-registry access",
+        "| A4 | Close pm-2026-003_x: alert on artifact-registry access",
+    )
+    text = text.replace(
+        "[SEC-1940](https://tracker.example.com/SEC-1940)",
+        "<https://kb.example.com/2026/PM-2026-003-zzrtslug/>",
+    )
     return text.replace("## Timeline\n", LOOK_ALIKES + "\n## Timeline\n", 1)
 
 
 def _hidden(text: str) -> str:
-    text = text.replace("title: CI registry token committed to a public repository and used "
-                        "to download private packages", "title: Incident zzrttitle")
+    text = text.replace(
+        "title: CI registry token committed to a public repository and used "
+        "to download private packages",
+        "title: Incident zzrttitle",
+    )
     text = text.replace("owner: Security Operations", "owner: zzrtowner")
     text = text.replace("services:\n", "services:\n  - zzrtservice\n", 1)
     text = text.replace("tags:\n", "tags:\n  - zzrttag\n", 1)
@@ -112,11 +138,12 @@ def redteam_kb(root: Path) -> Path:
     year = root / "postmortems" / "2026"
     year.mkdir(parents=True, exist_ok=True)
     (year / "PM-2026-001-public.md").write_text(
-        _public(complete_postmortem_text("PM-2026-001", "published", "public")),
-        encoding="utf-8")
+        _public(complete_postmortem_text("PM-2026-001", "published", "public")), encoding="utf-8"
+    )
     (year / "PM-2026-003-zzrtslug.md").write_text(
         _hidden(complete_postmortem_text("PM-2026-003", "published", "restricted")),
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     attachments = year / "PM-2026-003"
     attachments.mkdir()
     (attachments / "diagram.txt").write_text("zzrtattachment\n", encoding="utf-8")
@@ -128,8 +155,7 @@ def redteam_kb(root: Path) -> Path:
 
 
 def site_build(root: Path, site: Path, audience: str, *args: str):  # type: ignore[no-untyped-def]
-    return run_cli("build", "-C", str(root), "--site-dir", str(site), "--audience", audience,
-                   *args)
+    return run_cli("build", "-C", str(root), "--site-dir", str(site), "--audience", audience, *args)
 
 
 @pytest.fixture(scope="module")
@@ -155,8 +181,9 @@ def test_public_site_holds_no_canary_in_any_byte(redteam):
 def test_public_site_shows_what_it_may(redteam):
     texts = redteam["public"]
     assert {f.split(" in ")[0] for f in leaks(texts, PUBLIC_SHOWN)} == set(PUBLIC_SHOWN)
-    page = next(t for rel, t in texts.items()
-                if rel.lower().endswith("pm-2026-001-public/index.html"))
+    page = next(
+        t for rel, t in texts.items() if rel.lower().endswith("pm-2026-001-public/index.html")
+    )
     assert "follow-up of [withheld] in the ci fleet" in page
     assert any(rel.endswith(".pf_fragment") for rel in texts), "Pagefind did not run"
 
@@ -172,17 +199,19 @@ def test_hidden_checklist_items_do_not_count_in_the_public_meter(redteam, tmp_pa
     root = tmp_path / "kb"
     shutil.copytree(redteam["root"], root)
     path = root / "postmortems" / "2026" / "PM-2026-001-public.md"
-    path.write_text(path.read_text(encoding="utf-8").replace("status: published",
-                                                              "status: in-review", 1),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("status: published", "status: in-review", 1),
+        encoding="utf-8",
+    )
 
     def items(audience: str) -> int:
         site = tmp_path / f"site-{audience}"
         assert site_build(root, site, audience).exit_code == 0
         html = (site / "2026" / "PM-2026-001-public" / "index.html").read_text(encoding="utf-8")
-        title = html[html.index('<meter class="pm-meter"'):]
-        title = title[title.index('title="'):]
+        title = html[html.index('<meter class="pm-meter"') :]
+        title = title[title.index('title="') :]
         return int(title.split(",")[1].strip().split("/")[1].split(" ")[0])
+
     # The restricted build counts one more checklist item (the hidden one).
     assert items("restricted") == items("public") + 1
 
@@ -190,28 +219,31 @@ def test_hidden_checklist_items_do_not_count_in_the_public_meter(redteam, tmp_pa
 # --- the CLI's audience outputs ---------------------------------------------------------
 
 
-@pytest.mark.parametrize("args", [
-    ("export", "--audience", "public"),
-    ("export", "--audience", "public", "--format", "csv"),
-    ("actions", "--audience", "public", "--status", "all", "--format", "json"),
-    ("actions", "--audience", "public", "--status", "all"),
-    ("report", "--quarter", "2026-Q2", "--audience", "public"),
-    ("report", "--quarter", "2026-Q2", "--audience", "public", "--format", "html"),
-    ("controls", "--audience", "public", "--format", "json"),
-    ("stats", "--audience", "public", "--format", "json"),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("export", "--audience", "public"),
+        ("export", "--audience", "public", "--format", "csv"),
+        ("actions", "--audience", "public", "--status", "all", "--format", "json"),
+        ("actions", "--audience", "public", "--status", "all"),
+        ("report", "--quarter", "2026-Q2", "--audience", "public"),
+        ("report", "--quarter", "2026-Q2", "--audience", "public", "--format", "html"),
+        ("controls", "--audience", "public", "--format", "json"),
+        ("stats", "--audience", "public", "--format", "json"),
+    ],
+)
 def test_cli_audience_outputs_hold_no_canary(redteam, args):
     result = run_cli(*args, "-C", str(redteam["root"]))
     assert result.exit_code == 0, result.stderr
     text = result.output.casefold()
-    assert [c for c in HIDDEN_PM + HIDDEN_BLOCK + ("zzhiddenowner",) if c.casefold() in text] \
-        == []
+    assert [c for c in HIDDEN_PM + HIDDEN_BLOCK + ("zzhiddenowner",) if c.casefold() in text] == []
     assert "pm-2026-001" in text or args[0] == "stats"
 
 
 def test_cli_outputs_for_the_restricted_audience_hold_the_hidden_action(redteam):
-    result = run_cli("actions", "--audience", "restricted", "--status", "all",
-                     "-C", str(redteam["root"]))
+    result = run_cli(
+        "actions", "--audience", "restricted", "--status", "all", "-C", str(redteam["root"])
+    )
     assert "zzhiddenaction" in result.output and "PM-2026-003" in result.output
     controls = run_cli("controls", "--audience", "restricted", "-C", str(redteam["root"]))
     assert "ZZCTL:CANARY-1" in controls.output
@@ -220,19 +252,29 @@ def test_cli_outputs_for_the_restricted_audience_hold_the_hidden_action(redteam)
 # --- every spelling that is not the canonical one ------------------------------------------
 
 NOT_CANONICAL = [
-    "!!!restricted", "???restricted", "!!! Restricted", "!!! RESTRICTED",
-    "!!! restricted café", "> !!! restricted", '!!! restricted "T" extra', "!!! restricted: T",
-    '<div class="admonition restricted" markdown>', '<details class="restricted">',
-    "- !!! restricted", "    !!! restricted", "??? internal", "???+ restricted",
-    "!!! note restricted", "Text { .restricted }",
+    "!!!restricted",
+    "???restricted",
+    "!!! Restricted",
+    "!!! RESTRICTED",
+    "!!! restricted café",
+    "> !!! restricted",
+    '!!! restricted "T" extra',
+    "!!! restricted: T",
+    '<div class="admonition restricted" markdown>',
+    '<details class="restricted">',
+    "- !!! restricted",
+    "    !!! restricted",
+    "??? internal",
+    "???+ restricted",
+    "!!! note restricted",
+    "Text { .restricted }",
 ]
 
 
 @pytest.mark.parametrize("spelling", NOT_CANONICAL)
 def test_every_other_spelling_is_an_error_with_its_line(kb, write_pm, spelling):
     text = complete_postmortem_text("PM-2026-001", "published", "public")
-    text = text.replace("## Timeline\n",
-                        f"{spelling}\n    zzspellingcanary\n\n## Timeline\n", 1)
+    text = text.replace("## Timeline\n", f"{spelling}\n    zzspellingcanary\n\n## Timeline\n", 1)
     write_pm(text)
     line = text.split("\n").index(spelling) + 1
     result = run_cli("check", "-C", str(kb), "--format", "json")
@@ -242,8 +284,9 @@ def test_every_other_spelling_is_an_error_with_its_line(kb, write_pm, spelling):
     assert '!!! restricted "Title"' in found[0]["message"]
 
 
-@pytest.mark.parametrize("spelling", ['!!! restricted "Forensics"', "!!! internal",
-                                      '!!! note "Internal tooling"'])
+@pytest.mark.parametrize(
+    "spelling", ['!!! restricted "Forensics"', "!!! internal", '!!! note "Internal tooling"']
+)
 def test_the_canonical_spelling_and_ordinary_notes_are_no_error(kb, write_pm, spelling):
     text = complete_postmortem_text("PM-2026-001", "published", "public")
     write_pm(text.replace("## Timeline\n", f"{spelling}\n    fine\n\n## Timeline\n", 1))
@@ -253,8 +296,9 @@ def test_the_canonical_spelling_and_ordinary_notes_are_no_error(kb, write_pm, sp
 
 def test_a_look_alike_inside_fenced_code_is_an_example(kb, write_pm):
     text = complete_postmortem_text("PM-2026-001", "published", "public")
-    write_pm(text.replace("## Timeline\n", "```markdown\n!!!restricted\n    x\n```\n\n"
-                                           "## Timeline\n", 1))
+    write_pm(
+        text.replace("## Timeline\n", "```markdown\n!!!restricted\n    x\n```\n\n## Timeline\n", 1)
+    )
     result = run_cli("check", "-C", str(kb), "--format", "json")
     assert [f for f in result.json()["findings"] if f["rule"] == "PM701"] == []
 
@@ -263,8 +307,10 @@ def test_build_refuses_another_spelling_without_strict_and_writes_nothing(tmp_pa
     root = redteam_kb(tmp_path / "kb")
     path = root / "postmortems" / "2026" / "PM-2026-001-public.md"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("## Timeline\n", "!!! Restricted\n    zzspellingcanary\n\n"
-                                                  "## Timeline\n", 1), encoding="utf-8")
+    path.write_text(
+        text.replace("## Timeline\n", "!!! Restricted\n    zzspellingcanary\n\n## Timeline\n", 1),
+        encoding="utf-8",
+    )
     result = site_build(root, tmp_path / "site", "public")
     assert result.exit_code == 1
     assert "postmortems/2026/PM-2026-001-public.md:" in result.stderr
@@ -279,9 +325,17 @@ def test_the_renderer_drops_what_the_cut_missed_and_says_so(spelling):
     guard = AudienceGuard("public")
     guard.page = "x.md"
     source = f"Before.\n\n{spelling}\n    zzrendercanary\n\n</div>\n</details>\n\nAfter.\n"
-    html = markdown.markdown(source, extensions=["admonition", "attr_list", "md_in_html",
-                                                 "pymdownx.details", "pymdownx.superfences",
-                                                 AudienceExtension(guard)])
+    html = markdown.markdown(
+        source,
+        extensions=[
+            "admonition",
+            "attr_list",
+            "md_in_html",
+            "pymdownx.details",
+            "pymdownx.superfences",
+            AudienceExtension(guard),
+        ],
+    )
     assert "zzrendercanary" not in html
     assert guard.problems and "x.md" in guard.problems[0]
     assert "After." in html
@@ -289,8 +343,9 @@ def test_the_renderer_drops_what_the_cut_missed_and_says_so(spelling):
 
 def test_the_renderer_leaves_canonical_blocks_to_a_higher_audience():
     guard = AudienceGuard("restricted")
-    html = markdown.markdown('!!! restricted "T"\n    shown\n',
-                             extensions=["admonition", AudienceExtension(guard)])
+    html = markdown.markdown(
+        '!!! restricted "T"\n    shown\n', extensions=["admonition", AudienceExtension(guard)]
+    )
     assert "shown" in html and guard.problems == []
 
 
@@ -303,24 +358,29 @@ def test_the_cut_is_not_fooled_by_look_alikes():
 
 
 def test_marker_problems_name_lines():
-    assert marker_problems("ok\n\n!!!restricted\n    x\n", 10) and \
-        marker_problems("ok\n\n!!!restricted\n    x\n", 10)[0][0] == 12
+    assert (
+        marker_problems("ok\n\n!!!restricted\n    x\n", 10)
+        and marker_problems("ok\n\n!!!restricted\n    x\n", 10)[0][0] == 12
+    )
 
 
 # --- hidden ids everywhere ------------------------------------------------------------------
 
 
 def test_withhold_catches_any_case_suffix_and_url():
-    text = ("PM-2026-101_x, pm-2026-101, PM-2026-1010, <https://kb/PM-2026-101-slug/>, "
-            "https://kb/2026/pm-2026-101-slug/ and [t](../2026/PM-2026-101-slug.md)")
+    text = (
+        "PM-2026-101_x, pm-2026-101, PM-2026-1010, <https://kb/PM-2026-101-slug/>, "
+        "https://kb/2026/pm-2026-101-slug/ and [t](../2026/PM-2026-101-slug.md)"
+    )
     out = withhold(text, {"PM-2026-101"})
     assert "2026-101" not in out.replace("2026-1010", "") and "slug" not in out
     assert "PM-2026-1010" in out and out.count("[withheld]") == 4
 
 
 def test_duplicate_id_never_publishes_the_hidden_attachments():
-    assert not site_file_allowed("2026/PM-2026-001/diagram.png", {"2026/PM-2026-001-a.md"},
-                                 {"PM-2026-001"}, {"PM-2026-001"})
+    assert not site_file_allowed(
+        "2026/PM-2026-001/diagram.png", {"2026/PM-2026-001-a.md"}, {"PM-2026-001"}, {"PM-2026-001"}
+    )
 
 
 def test_duplicate_id_refuses_the_build(tmp_path):
@@ -328,7 +388,8 @@ def test_duplicate_id_refuses_the_build(tmp_path):
     year = root / "postmortems" / "2026"
     (year / "PM-2026-001-copy.md").write_text(
         _hidden(complete_postmortem_text("PM-2026-001", "published", "restricted")),
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     result = site_build(root, tmp_path / "site", "public")
     assert result.exit_code == 1 and "PM106" in result.stderr
 
@@ -340,9 +401,10 @@ def test_a_duplicate_visibility_key_never_publishes(tmp_path):
     root = redteam_kb(tmp_path / "kb")
     path = root / "postmortems" / "2026" / "PM-2026-003-zzrtslug.md"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("visibility: restricted",
-                                 "visibility: restricted\nvisibility: public", 1),
-                    encoding="utf-8")
+    path.write_text(
+        text.replace("visibility: restricted", "visibility: restricted\nvisibility: public", 1),
+        encoding="utf-8",
+    )
     result = site_build(root, tmp_path / "site", "public")
     site = tmp_path / "site"
     if result.exit_code == 0:
@@ -356,8 +418,8 @@ def test_a_misfiled_post_mortem_is_an_error_and_never_built(tmp_path):
     drafts = root / "postmortems" / "drafts"
     drafts.mkdir()
     (drafts / "PM-2026-050-misfiled.md").write_text(
-        _hidden(complete_postmortem_text("PM-2026-050", "draft", "restricted")),
-        encoding="utf-8")
+        _hidden(complete_postmortem_text("PM-2026-050", "draft", "restricted")), encoding="utf-8"
+    )
     check = run_cli("check", "-C", str(root), "--format", "json")
     found = [f for f in check.json()["findings"] if f["rule"] == "PM702"]
     assert [f["path"] for f in found] == ["postmortems/drafts/PM-2026-050-misfiled.md"]
@@ -382,8 +444,9 @@ def test_a_symlink_in_the_docs_is_an_error_and_never_built(tmp_path, kind):
         link = docs / "shared"
         link.symlink_to(outside, target_is_directory=True)
     check = run_cli("check", "-C", str(root), "--format", "json")
-    assert [f["path"] for f in check.json()["findings"] if f["rule"] == "PM703"] == \
-        [f"postmortems/{link.name}"]
+    assert [f["path"] for f in check.json()["findings"] if f["rule"] == "PM703"] == [
+        f"postmortems/{link.name}"
+    ]
     result = site_build(root, tmp_path / "site", "public")
     assert result.exit_code == 1 and "PM703" in result.stderr
     actions = run_cli("actions", "-C", str(root), "--audience", "public")
@@ -421,24 +484,29 @@ def test_the_scan_reads_pagefind_fragments(redteam, tmp_path):
     texts = [readable(f.read_bytes()) for f in fragments]
     assert all(t.startswith("pagefind_dcd") for t in texts)
     assert any("zzrtbody" in t for t in texts)
-    hidden = parse_text("postmortems/2026/PM-2026-003-zzrtslug.md",
-                        (root / "postmortems/2026/PM-2026-003-zzrtslug.md").read_text())
+    hidden = parse_text(
+        "postmortems/2026/PM-2026-003-zzrtslug.md",
+        (root / "postmortems/2026/PM-2026-003-zzrtslug.md").read_text(),
+    )
     scan = LeakScan.for_build([hidden], [], [], "public")
     assert scan.scan_tree(site)  # the restricted site, scanned as if it were public, leaks
 
 
 def test_terms_a_visible_post_mortem_shares_are_no_leak():
-    shown = parse_text("postmortems/2026/a.md", complete_postmortem_text(
-        "PM-2026-001", "published", "public"))
-    hidden = parse_text("postmortems/2026/b.md", complete_postmortem_text(
-        "PM-2026-002", "published", "restricted"))
+    shown = parse_text(
+        "postmortems/2026/a.md", complete_postmortem_text("PM-2026-001", "published", "public")
+    )
+    hidden = parse_text(
+        "postmortems/2026/b.md", complete_postmortem_text("PM-2026-002", "published", "restricted")
+    )
     scan = LeakScan.for_build([hidden], [shown], [shown], "public")
     assert "pm-2026-002" in scan.needles
     # Same template, owner, services and tags: all common, so only the id and slug remain.
     assert "security operations" not in scan.needles and "ci-runner" not in scan.needles
     assert scan.scan_text("PM-2026-0021 and Security Operations", "x") == []
     assert scan.scan_text("PM-2026-002.", "out.json") == [
-        'the id of PM-2026-002 ("pm-2026-002") in out.json']
+        'the id of PM-2026-002 ("pm-2026-002") in out.json'
+    ]
 
 
 def test_export_json_is_refused_when_the_scan_finds_a_leak(redteam, monkeypatch):
@@ -467,17 +535,24 @@ def test_the_quick_view_equals_a_parse_of_the_cut_text():
     text = complete_postmortem_text("PM-2026-001", "published", "public")
     start = text.index("## 14. Re-Test Controls and Resilience\n")
     end = text.index("\n## 15.")
-    only_hidden = ("## 14. Re-Test Controls and Resilience\n\n!!! restricted \"Re-test\"\n"
-                   "    Re-tested `SOC2:CC6.1` with a red-team exercise on 2026-06-02.\n")
+    only_hidden = (
+        '## 14. Re-Test Controls and Resilience\n\n!!! restricted "Re-test"\n'
+        "    Re-tested `SOC2:CC6.1` with a red-team exercise on 2026-06-02.\n"
+    )
     text = text[:start] + only_hidden + text[end:]
-    text = text.replace("## Summary\n", "## Summary\n\n!!! internal\n    Plain internal "
-                                        "prose, nothing else.\n\n", 1)
+    text = text.replace(
+        "## Summary\n", "## Summary\n\n!!! internal\n    Plain internal prose, nothing else.\n\n", 1
+    )
     pm = parse_text("postmortems/2026/PM-2026-001-x.md", text)
     view = audience_view(pm, "public")
     reparsed = parse_text(pm.path, view.text)
     assert view.text == cut_marked_blocks(text, "public")
-    assert [(s.key, s.has_content, s.text) for s in view.sections] == \
-        [(s.key, s.has_content, s.text) for s in reparsed.sections]
+    assert [(s.key, s.has_content, s.text) for s in view.sections] == [
+        (s.key, s.has_content, s.text) for s in reparsed.sections
+    ]
     assert not next(s for s in view.sections if s.key.startswith("re-test")).has_content
-    assert (view.checklist, view.actions, view.timeline) == \
-        (reparsed.checklist, reparsed.actions, reparsed.timeline)
+    assert (view.checklist, view.actions, view.timeline) == (
+        reparsed.checklist,
+        reparsed.actions,
+        reparsed.timeline,
+    )

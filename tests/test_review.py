@@ -31,9 +31,11 @@ detected_at: 2026-04-02T08:05:00Z
 The token cache expired early because of human error.
 """
 
-INCOMPLETE_IN_REVIEW = BROKEN_DRAFT.replace("PM-2026-002", "PM-2026-009").replace(
-    "status: draft", "status: in-review").replace("visibility: internal",
-                                                   "visibility: internal\nowner: Platform")
+INCOMPLETE_IN_REVIEW = (
+    BROKEN_DRAFT.replace("PM-2026-002", "PM-2026-009")
+    .replace("status: draft", "status: in-review")
+    .replace("visibility: internal", "visibility: internal\nowner: Platform")
+)
 
 
 def write(root: Path, rel: str, text: str) -> Path:
@@ -64,7 +66,8 @@ def test_only_the_changed_postmortems_are_reported(pr: Path) -> None:
     report = result.json()
     assert report["files"] == 1
     assert {f["path"] for f in report["findings"]} == {
-        "postmortems/2026/PM-2026-002-login-outage.md"}
+        "postmortems/2026/PM-2026-002-login-outage.md"
+    }
     assert {f["rule"] for f in report["findings"]} == {"PM101", "PM501"}
     whole = run_cli("-C", str(pr), "check", "--format", "json").json()
     assert any(f["path"].endswith("PM-2026-009-old.md") for f in whole["findings"])
@@ -85,8 +88,11 @@ def test_uncommitted_and_untracked_work_counts_as_changed(pr: Path) -> None:
 
 
 def test_duplicate_ids_are_sought_across_the_whole_knowledge_base(pr: Path) -> None:
-    write(pr, "postmortems/2026/PM-2026-009-copy.md", INCOMPLETE_IN_REVIEW.replace(
-        "status: in-review", "status: draft"))
+    write(
+        pr,
+        "postmortems/2026/PM-2026-009-copy.md",
+        INCOMPLETE_IN_REVIEW.replace("status: in-review", "status: draft"),
+    )
     commit_all(pr, "Copy")
     findings = [f for f in check_base(pr).json()["findings"] if f["rule"] == "PM106"]
     assert [f["path"] for f in findings] == ["postmortems/2026/PM-2026-009-copy.md"]
@@ -95,15 +101,19 @@ def test_duplicate_ids_are_sought_across_the_whole_knowledge_base(pr: Path) -> N
 
 def test_only_the_merge_base_counts_not_later_work_on_base(pr: Path) -> None:
     git(pr, "switch", "-q", "main")
-    write(pr, "postmortems/2026/PM-2026-003-on-main.md", BROKEN_DRAFT.replace(
-        "PM-2026-002", "PM-2026-003"))
+    write(
+        pr,
+        "postmortems/2026/PM-2026-003-on-main.md",
+        BROKEN_DRAFT.replace("PM-2026-002", "PM-2026-003"),
+    )
     commit_all(pr, "Later on main")
     git(pr, "switch", "-q", "review")
     assert check_base(pr).json()["files"] == 0  # three dots: main's own changes are not ours
 
 
 def test_a_race_for_the_same_id_is_caught_by_the_pull_request_check(
-        git_kb: Path, tmp_path: Path) -> None:
+    git_kb: Path, tmp_path: Path
+) -> None:
     alice, bob = tmp_path / "alice", tmp_path / "bob"
     git(tmp_path, "clone", "-q", str(git_kb), str(alice))
     git(tmp_path, "clone", "-q", str(git_kb), str(bob))
@@ -144,8 +154,18 @@ def test_shallow_clone_says_fetch_depth_0(pr: Path, tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "shallow clone" in result.stderr and "fetch-depth: 0" in result.stderr
     both = tmp_path / "both"
-    git(tmp_path, "clone", "-q", "--depth", "1", "--no-single-branch", "-b", "review", url,
-        str(both))
+    git(
+        tmp_path,
+        "clone",
+        "-q",
+        "--depth",
+        "1",
+        "--no-single-branch",
+        "-b",
+        "review",
+        url,
+        str(both),
+    )
     result = check_base(both, "origin/main")
     assert result.exit_code == 2
     assert "no merge base" in result.stderr and "fetch-depth: 0" in result.stderr
@@ -166,6 +186,7 @@ def test_base_outside_git_is_a_usage_error(tmp_path: Path, git_home: Path) -> No
 
 
 # --- the pull request's annotations and job summary, against golden files -----------------
+
 
 def golden(name: str, text: str) -> None:
     path = GOLDEN / name
@@ -228,16 +249,19 @@ def test_editing_an_archived_postmortem_is_an_error(archived: Path) -> None:
     commit_all(archived, "Rewrite history")
     found = frozen(archived)
     assert [(f["path"], f["line"], f["severity"]) for f in found] == [
-        (ARCHIVED, summary + 1, "error")]
+        (ARCHIVED, summary + 1, "error")
+    ]
     assert "## Amendments" in str(found[0]["message"])
     assert check_base(archived).exit_code == 1
 
 
 def test_a_dated_amendment_is_allowed(archived: Path) -> None:
     path = archived / ARCHIVED
-    path.write_text(path.read_text(encoding="utf-8")
-                    + "\n## Amendments\n\n- 2026-07-01: corrected the detection time.\n",
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        + "\n## Amendments\n\n- 2026-07-01: corrected the detection time.\n",
+        encoding="utf-8",
+    )
     assert frozen(archived) == []
     assert run_cli("-C", str(archived), "check").exit_code == 0  # the section is welcome
     commit_all(archived, "First amendment")
@@ -253,8 +277,9 @@ def test_a_dated_amendment_is_allowed(archived: Path) -> None:
 
 def test_an_amendment_without_a_date_is_an_error(archived: Path) -> None:
     path = archived / ARCHIVED
-    path.write_text(path.read_text(encoding="utf-8") + "\n## Amendments\n\nFixed a typo.\n",
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\n## Amendments\n\nFixed a typo.\n", encoding="utf-8"
+    )
     assert len(frozen(archived)) == 1
 
 
@@ -269,8 +294,9 @@ def test_reopening_with_the_status_command_is_allowed_alone(archived: Path) -> N
     assert result.exit_code == 0, result.output + result.stderr
     assert frozen(archived) == []
     path = archived / ARCHIVED
-    path.write_text(path.read_text(encoding="utf-8").replace("## Summary\n",
-                                                             "## Summary\n\nReopened.\n"))
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("## Summary\n", "## Summary\n\nReopened.\n")
+    )
     assert len(frozen(archived)) == 1
 
 
@@ -279,8 +305,9 @@ def test_changes_to_other_statuses_are_free(git_kb: Path) -> None:
     commit_all(git_kb, "Published post-mortem")
     git(git_kb, "switch", "-q", "-c", "edit")
     path = git_kb / ARCHIVED
-    path.write_text(path.read_text(encoding="utf-8").replace("## Summary\n",
-                                                             "## Summary\n\nMore.\n"))
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("## Summary\n", "## Summary\n\nMore.\n")
+    )
     assert frozen(git_kb) == []
     git(git_kb, "rm", "-q", "-f", ARCHIVED)
     assert frozen(git_kb) == []
@@ -288,16 +315,19 @@ def test_changes_to_other_statuses_are_free(git_kb: Path) -> None:
 
 def test_a_new_amendments_section_after_blank_lines_is_allowed(archived: Path) -> None:
     path = archived / ARCHIVED
-    path.write_text(path.read_text(encoding="utf-8")
-                    + "\n\n\n## Amendments\n\n\n### 2026-07-01\n\nCorrected the time.\n\n",
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        + "\n\n\n## Amendments\n\n\n### 2026-07-01\n\nCorrected the time.\n\n",
+        encoding="utf-8",
+    )
     assert frozen(archived) == []
 
 
 def test_hand_editing_archived_to_published_is_an_error(archived: Path) -> None:
     path = archived / ARCHIVED
-    path.write_text(path.read_text(encoding="utf-8").replace("status: archived",
-                                                             "status: published"))
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("status: archived", "status: published")
+    )
     assert len(frozen(archived)) == 1
 
 
@@ -309,8 +339,13 @@ def test_job_summary_lists_a_deleted_archived_postmortem(archived: Path) -> None
 
 
 def test_job_summary_never_passes_html_through(pr: Path) -> None:
-    write(pr, "postmortems/2026/PM-2026-002-x.md", BROKEN_DRAFT.replace(
-        "Login API outage | token cache <b>expired</b>", "Odd ` <img src=x onerror=alert(1)>"))
+    write(
+        pr,
+        "postmortems/2026/PM-2026-002-x.md",
+        BROKEN_DRAFT.replace(
+            "Login API outage | token cache <b>expired</b>", "Odd ` <img src=x onerror=alert(1)>"
+        ),
+    )
     output = check_base(pr, fmt="summary").output
     assert "<img" not in output and "&lt;img src=x onerror=alert(1)&gt;" in output
 
@@ -329,15 +364,18 @@ def test_knowledge_base_in_a_subfolder(tmp_path: Path, git_home: Path) -> None:
     report = check_base(root).json()
     assert report["files"] == 1
     assert {f["path"] for f in report["findings"]} == {
-        "postmortems/2026/PM-2026-002-login-outage.md"}
+        "postmortems/2026/PM-2026-002-login-outage.md"
+    }
 
 
 @pytest.mark.parametrize("changed", ["template", "mkdocs.yml"])
 def test_a_change_to_the_schema_checks_every_postmortem(pr: Path, changed: str) -> None:
     if changed == "template":
         template = pr / "postmortems" / "templates" / "security.md"
-        template.write_text(template.read_text(encoding="utf-8")
-                            + "\n## 16. Report to the Board\n\n- [ ] Board informed\n")
+        template.write_text(
+            template.read_text(encoding="utf-8")
+            + "\n## 16. Report to the Board\n\n- [ ] Board informed\n"
+        )
     else:
         config = pr / "mkdocs.yml"
         config.write_text(config.read_text(encoding="utf-8") + "\n# a comment\n")

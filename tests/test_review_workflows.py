@@ -38,21 +38,29 @@ def step(workflow: dict[str, Any], name: str) -> dict[str, Any]:
     raise AssertionError(f"no step {name!r}")
 
 
-def run_step(item: dict[str, Any], cwd: Path, values: dict[str, str],
-             extra_env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def run_step(
+    item: dict[str, Any], cwd: Path, values: dict[str, str], extra_env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
     """A `run:` step as GitHub runs it: bash -eo pipefail, expressions substituted in env."""
+
     def substitute(text: str) -> str:
         return re.sub(r"\$\{\{\s*(.+?)\s*\}\}", lambda m: values[m.group(1)], text)
 
     env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}", **extra_env}
     env.update({k: substitute(str(v)) for k, v in (item.get("env") or {}).items()})
     assert "${{" not in item["run"], "expressions go through env, never into the script"
-    return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c",
-                           item["run"]], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", item["run"]],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 # --- what init writes, and this repository's own copy -----------------------------------
+
 
 def test_init_writes_the_review_machinery(kb: Path) -> None:
     github = kb / ".github"
@@ -87,6 +95,7 @@ def test_this_repository_ships_the_same_workflows(tmp_path: Path) -> None:
 
 # --- the pull-request workflow, run -------------------------------------------------------
 
+
 @pytest.fixture
 def pull_request(git_kb: Path, tmp_path: Path) -> Path:
     """A CI checkout of a pull request that adds an incomplete post-mortem."""
@@ -112,12 +121,14 @@ def test_review_workflow_annotates_and_summarises(pull_request: Path, tmp_path: 
     values = {"github.base_ref": "main"}
     env = {"GITHUB_STEP_SUMMARY": str(summary)}
 
-    checked = run_step(step(workflow, "Check the changed post-mortems"), pull_request,
-                       values, env)
+    checked = run_step(step(workflow, "Check the changed post-mortems"), pull_request, values, env)
     assert checked.returncode == 1, checked.stderr
     lines = checked.stdout.splitlines()
-    assert any(line.startswith("::error file=postmortems/2026/PM-2026-001-ci-token.md,")
-               and "contained_at" in line for line in lines)
+    assert any(
+        line.startswith("::error file=postmortems/2026/PM-2026-001-ci-token.md,")
+        and "contained_at" in line
+        for line in lines
+    )
     assert all("file=" not in line or "PM-2026-001-ci-token.md" in line for line in lines)
 
     summarised = run_step(step(workflow, "Job summary"), pull_request, values, env)
@@ -143,15 +154,24 @@ def test_publish_workflow_builds_strict_and_deploys_to_pages(kb: Path) -> None:
 def test_publish_workflow_build_step_runs(git_kb: Path) -> None:
     (git_kb / "postmortems" / "2026").mkdir(parents=True)
     (git_kb / "postmortems" / "2026" / "PM-2026-001-public.md").write_text(
-        complete_postmortem_text(visibility="public"), encoding="utf-8")
+        complete_postmortem_text(visibility="public"), encoding="utf-8"
+    )
     (git_kb / "postmortems" / "2026" / "PM-2026-002-internal.md").write_text(
-        complete_postmortem_text("PM-2026-002"), encoding="utf-8")
+        complete_postmortem_text("PM-2026-002"), encoding="utf-8"
+    )
     commit_all(git_kb, "Two published post-mortems")
     workflow = load_yaml(git_kb / ".github" / "workflows" / "publish.yml")
-    upload = next(s for s in workflow["jobs"]["build"]["steps"]
-                  if s.get("uses", "").startswith("actions/upload-pages-artifact@"))
-    built = run_step(step(workflow, "Build the site"), git_kb,
-                     {"vars.POSTMORTEM_AUDIENCE || 'public'": "public"}, {})
+    upload = next(
+        s
+        for s in workflow["jobs"]["build"]["steps"]
+        if s.get("uses", "").startswith("actions/upload-pages-artifact@")
+    )
+    built = run_step(
+        step(workflow, "Build the site"),
+        git_kb,
+        {"vars.POSTMORTEM_AUDIENCE || 'public'": "public"},
+        {},
+    )
     assert built.returncode == 0, built.stderr
     site = git_kb / upload["with"]["path"]
     pages = {p.relative_to(site).as_posix() for p in site.rglob("*.html")}
@@ -160,6 +180,7 @@ def test_publish_workflow_build_step_runs(git_kb: Path) -> None:
 
 
 # --- creation without a terminal ----------------------------------------------------------
+
 
 def issue_body(answers: dict[str, str], form: dict[str, Any]) -> str:
     """An issue body as GitHub renders a filled form: `### Label`, blank line, answer."""
@@ -180,19 +201,34 @@ def form(kb: Path) -> dict[str, Any]:
 def test_issue_form_fields_are_what_intake_reads(form: dict[str, Any]) -> None:
     ids = [f["id"] for f in form["body"] if f["type"] != "markdown"]
     assert ids == ["type", "severity", "title", "occurred", "detected", "owner", "visibility"]
-    answers = {"type": "phishing", "severity": "SEV2", "title": "Mailbox | phish",
-               "occurred": "2026-03-14T09:12:00Z", "owner": "SecOps", "visibility": "public"}
+    answers = {
+        "type": "phishing",
+        "severity": "SEV2",
+        "title": "Mailbox | phish",
+        "occurred": "2026-03-14T09:12:00Z",
+        "owner": "SecOps",
+        "visibility": "public",
+    }
     assert from_issue_form(issue_body(answers, form)) == answers
     types = next(f for f in form["body"] if f.get("id") == "type")["attributes"]["options"]
     from postmortem_kb.core.model import DEFAULT_TYPES
+
     assert types == list(DEFAULT_TYPES)
 
 
-def test_intake_from_an_issue_commits_on_a_branch(git_kb: Path, form: dict[str, Any],
-                                                  tmp_path: Path) -> None:
-    body = issue_body({"type": "phishing", "severity": "SEV2",
-                       "title": "Invoice $(touch pwned) `touch pwned2`",
-                       "occurred": "2026-03-14T09:12:00Z", "owner": "Finance Security"}, form)
+def test_intake_from_an_issue_commits_on_a_branch(
+    git_kb: Path, form: dict[str, Any], tmp_path: Path
+) -> None:
+    body = issue_body(
+        {
+            "type": "phishing",
+            "severity": "SEV2",
+            "title": "Invoice $(touch pwned) `touch pwned2`",
+            "occurred": "2026-03-14T09:12:00Z",
+            "owner": "Finance Security",
+        },
+        form,
+    )
     source = tmp_path / "issue.md"
     source.write_text(body, encoding="utf-8")
     result = run_cli("-C", str(git_kb), "intake", str(source))
@@ -201,63 +237,82 @@ def test_intake_from_an_issue_commits_on_a_branch(git_kb: Path, form: dict[str, 
     assert git(git_kb, "branch", "--show-current") == "postmortem/PM-2026-001"
     text = (git_kb / rel).read_text(encoding="utf-8")
     assert 'title: "Invoice $(touch pwned) `touch pwned2`"' in text
-    assert "owner: \"Finance Security\"" in text and "occurred_at: \"2026-03-14T09:12:00Z\"" in text
+    assert 'owner: "Finance Security"' in text and 'occurred_at: "2026-03-14T09:12:00Z"' in text
 
 
 @pytest.mark.parametrize("event", ["issues", "repository_dispatch"])
-def test_intake_workflow_step_runs_without_a_terminal(git_kb: Path, form: dict[str, Any],
-                                                      tmp_path: Path, event: str) -> None:
+def test_intake_workflow_step_runs_without_a_terminal(
+    git_kb: Path, form: dict[str, Any], tmp_path: Path, event: str
+) -> None:
     ci = tmp_path / "ci"
     git(tmp_path, "clone", "-q", str(git_kb), str(ci))
     workflow = load_yaml(ci / ".github" / "workflows" / "postmortem-intake.yml")
     assert "author_association" in workflow["jobs"]["scaffold"]["if"]
     runner_temp, output = tmp_path / "runner", tmp_path / "output"
     runner_temp.mkdir()
-    answers = {"type": "malware", "severity": "SEV1", "title": "$(touch pwned) `touch pwned`",
-               "occurred": "2026-05-02T07:00:00Z", "owner": "IR"}
-    values = {"github.event_name": event, "github.event.issue.body": "",
-              "toJSON(github.event.client_payload)": "null"}
+    answers = {
+        "type": "malware",
+        "severity": "SEV1",
+        "title": "$(touch pwned) `touch pwned`",
+        "occurred": "2026-05-02T07:00:00Z",
+        "owner": "IR",
+    }
+    values = {
+        "github.event_name": event,
+        "github.event.issue.body": "",
+        "toJSON(github.event.client_payload)": "null",
+    }
     if event == "issues":
         values["github.event.issue.body"] = issue_body(answers, form)
     else:
         values["toJSON(github.event.client_payload)"] = json.dumps(answers, indent=2)
-    done = run_step(step(workflow, "scaffold"), ci, values,
-                    {"RUNNER_TEMP": str(runner_temp), "GITHUB_OUTPUT": str(output)})
+    done = run_step(
+        step(workflow, "scaffold"),
+        ci,
+        values,
+        {"RUNNER_TEMP": str(runner_temp), "GITHUB_OUTPUT": str(output)},
+    )
     assert done.returncode == 0, done.stderr
     outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())
     assert outputs["branch"] == "postmortem/PM-2026-001"
     assert outputs["path"].startswith("postmortems/2026/PM-2026-001-")
     assert git(ci, "log", "-1", "--format=%an") == "github-actions[bot]"
-    assert "severity: \"SEV1\"" in (ci / outputs["path"]).read_text(encoding="utf-8")
+    assert 'severity: "SEV1"' in (ci / outputs["path"]).read_text(encoding="utf-8")
     assert not (ci / "pwned").exists()
 
 
-@pytest.mark.parametrize("text, words", [
-    ("### Incident type\n\nphishing\n", "lacks severity"),
-    ('{"severity": "SEV1"}', "lacks type"),
-    ("{not json", "not JSON"),
-    ('["type"]', "JSON object"),
-    ('{"type": "phishing", "severity": "SEV2", "owner": {"a": 1}}', "`owner` must be text"),
-])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("### Incident type\n\nphishing\n", "lacks severity"),
+        ('{"severity": "SEV1"}', "lacks type"),
+        ("{not json", "not JSON"),
+        ('["type"]', "JSON object"),
+        ('{"type": "phishing", "severity": "SEV2", "owner": {"a": 1}}', "`owner` must be text"),
+    ],
+)
 def test_intake_refuses_what_it_cannot_use(text: str, words: str) -> None:
     with pytest.raises(UsageError, match=re.escape(words)):
         parse_report(text, "auto")
 
 
 def test_intake_json_from_an_incident_tool(kb: Path) -> None:
-    payload = ('{"type": "data-breach", "severity": "sev1", "occurred_at": '
-               '"2026-06-01T12:00:00Z", "detected_at": "2026-06-01T12:30:00Z", '
-               '"owner": "IR", "incident_url": "https://tool.example/inc/42"}')
+    payload = (
+        '{"type": "data-breach", "severity": "sev1", "occurred_at": '
+        '"2026-06-01T12:00:00Z", "detected_at": "2026-06-01T12:30:00Z", '
+        '"owner": "IR", "incident_url": "https://tool.example/inc/42"}'
+    )
     assert from_json(payload)["severity"] == "SEV1"
     result = run_cli("-C", str(kb), "intake", "-", input=payload)
     assert result.exit_code == 0, result.stderr
     text = (kb / result.output.strip().splitlines()[-1]).read_text(encoding="utf-8")
-    assert "detected_at: \"2026-06-01T12:30:00Z\"" in text and "PM-2026-001" in text
+    assert 'detected_at: "2026-06-01T12:30:00Z"' in text and "PM-2026-001" in text
     missing = run_cli("-C", str(kb), "intake", "-", input='{"type": "malware"}')
     assert missing.exit_code == 2 and "lacks severity" in missing.stderr
 
 
 # --- pre-commit ---------------------------------------------------------------------------
+
 
 def test_pre_commit_hook_checks_the_postmortems_a_commit_touches(kb: Path, write_pm) -> None:
     hooks = load_yaml(REPO / ".pre-commit-hooks.yaml")
@@ -265,18 +320,29 @@ def test_pre_commit_hook_checks_the_postmortems_a_commit_touches(kb: Path, write
     files = re.compile(hook["files"])
     assert files.search("postmortems/2026/PM-2026-001-a.md")
     assert files.search("kb/postmortems/2026/PM-2026-001-a.md")
-    for other in ("postmortems/index.md", "postmortems/templates/security.md",
-                  "postmortems/2026/PM-2026-001/evidence.md"):
+    for other in (
+        "postmortems/index.md",
+        "postmortems/templates/security.md",
+        "postmortems/2026/PM-2026-001/evidence.md",
+    ):
         assert not files.search(other), other
     good = write_pm(complete_postmortem_text())
-    bad = write_pm(complete_postmortem_text("PM-2026-002").replace("resolved_at:", "x:"),
-                   name="PM-2026-002-bad.md")
+    bad = write_pm(
+        complete_postmortem_text("PM-2026-002").replace("resolved_at:", "x:"),
+        name="PM-2026-002-bad.md",
+    )
     env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}"}
 
     def run(*paths: Path) -> subprocess.CompletedProcess[str]:
         args = [p.relative_to(kb).as_posix() for p in paths]
-        return subprocess.run([*hook["entry"].split(), *args], cwd=kb, env=env,
-                              capture_output=True, text=True, timeout=300)
+        return subprocess.run(
+            [*hook["entry"].split(), *args],
+            cwd=kb,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
 
     assert run(good).returncode == 0
     failed = run(good, bad)

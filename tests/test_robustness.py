@@ -17,6 +17,7 @@ def check(kb: Path) -> dict:
     assert "Traceback" not in result.stderr, result.stderr
     assert result.returncode in (0, 1), result.stderr
     import json
+
     return json.loads(result.stdout)
 
 
@@ -24,18 +25,25 @@ def rules_for(data: dict, name: str) -> list[tuple[str, int]]:
     return [(f["rule"], f["line"]) for f in data["findings"] if f["path"].endswith(name)]
 
 
-@pytest.mark.parametrize("name, content, expected", [
-    ("PM-2026-002-empty.md", b"", [("PM002", 1)]),
-    ("PM-2026-002-blank.md", b"\n\n  \n", [("PM002", 1)]),
-    ("PM-2026-002-nofm.md", b"# Title\n\nJust text\n", [("PM002", 1)]),
-    ("PM-2026-002-unclosed.md", b"---\nid: PM-2026-002\ntitle: x\n", [("PM002", 1)]),
-    ("PM-2026-002-yaml.md", b"---\nid: PM-2026-002\ntitle: [unclosed\nowner: x\n---\n", None),
-    ("PM-2026-002-list.md", b"---\n- a\n- b\n---\nbody\n", [("PM003", 2)]),
-    ("PM-2026-002-latin1.md", "---\nid: PM-2026-002\ntitle: caf\u00e9\n---\n".encode("latin-1"),
-     [("PM001", 3)]),
-])
-def test_broken_files_get_one_clear_finding(kb: Path, write_pm, name: str, content: bytes,
-                                            expected) -> None:
+@pytest.mark.parametrize(
+    "name, content, expected",
+    [
+        ("PM-2026-002-empty.md", b"", [("PM002", 1)]),
+        ("PM-2026-002-blank.md", b"\n\n  \n", [("PM002", 1)]),
+        ("PM-2026-002-nofm.md", b"# Title\n\nJust text\n", [("PM002", 1)]),
+        ("PM-2026-002-unclosed.md", b"---\nid: PM-2026-002\ntitle: x\n", [("PM002", 1)]),
+        ("PM-2026-002-yaml.md", b"---\nid: PM-2026-002\ntitle: [unclosed\nowner: x\n---\n", None),
+        ("PM-2026-002-list.md", b"---\n- a\n- b\n---\nbody\n", [("PM003", 2)]),
+        (
+            "PM-2026-002-latin1.md",
+            "---\nid: PM-2026-002\ntitle: caf\u00e9\n---\n".encode("latin-1"),
+            [("PM001", 3)],
+        ),
+    ],
+)
+def test_broken_files_get_one_clear_finding(
+    kb: Path, write_pm, name: str, content: bytes, expected
+) -> None:
     write_pm(GOOD)
     path = kb / "postmortems" / "2026" / name
     path.write_bytes(content)
@@ -71,7 +79,7 @@ def test_unknown_key_is_a_warning(kb: Path, write_pm) -> None:
 
 
 def test_five_megabyte_file(kb: Path, write_pm) -> None:
-    filler = ("Log excerpt line with details of the containment step.\n" * 95000)
+    filler = "Log excerpt line with details of the containment step.\n" * 95000
     write_pm(GOOD.replace("## 1. Acknowledge", filler + "\n## 1. Acknowledge", 1))
     assert (kb / "postmortems/2026/PM-2026-001-test.md").stat().st_size > 5_000_000
     assert check(kb)["findings"] == []
@@ -104,9 +112,11 @@ def test_directory_named_like_a_postmortem_is_ignored(kb: Path, write_pm) -> Non
 
 
 def test_front_matter_types_are_checked(kb: Path, write_pm) -> None:
-    write_pm(GOOD.replace("title: CI registry", "title:\n  nested: CI registry", 1)
-                 .replace("services:\n  - ci-runner",
-                          "services: ci-runner\nx_services:\n  - ci-runner"))
+    write_pm(
+        GOOD.replace("title: CI registry", "title:\n  nested: CI registry", 1).replace(
+            "services:\n  - ci-runner", "services: ci-runner\nx_services:\n  - ci-runner"
+        )
+    )
     data = check(kb)
     assert {f["rule"] for f in data["findings"]} >= {"PM102"}
 
@@ -120,8 +130,11 @@ def test_broken_mkdocs_yml_is_exit_2_with_file_and_line(kb: Path) -> None:
 
 def test_unknown_plugin_setting_is_exit_2(kb: Path) -> None:
     config = kb / "mkdocs.yml"
-    config.write_text(config.read_text().replace("      id_prefix: PM\n",
-                                                 "      id_prefix: PM\n      id_prefx: X\n"))
+    config.write_text(
+        config.read_text().replace(
+            "      id_prefix: PM\n", "      id_prefix: PM\n      id_prefx: X\n"
+        )
+    )
     result = run_process("check", cwd=kb)
     assert result.returncode == 2 and "id_prefx" in result.stderr
 

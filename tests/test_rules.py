@@ -16,6 +16,7 @@ def sub(pattern: str, repl: str, count: int = 1) -> Callable[[str], str]:
         changed, n = re.subn(pattern, repl, text, count=count, flags=re.M)
         assert n, f"fixture lacks {pattern!r}"
         return changed
+
     return mutate
 
 
@@ -28,6 +29,7 @@ def both(*mutations: Callable[[str], str]) -> Callable[[str], str]:
         for m in mutations:
             text = m(text)
         return text
+
     return mutate
 
 
@@ -42,8 +44,10 @@ BREAKS: dict[str, Callable[[str], str]] = {
     "PM110": sub(r"^status:", "template: nonexistent\nstatus:"),
     "PM201": sub(r"^## 9\. Assess Backup and Recovery Function$", "## Backups"),
     "PM202": lambda t: _swap_sections(t, "## 12. Update Policies", "## 13. Conduct Awareness"),
-    "PM203": sub(r"(## 10\. Document Customer or User Impact\n)(?:.*\n)*?(?=## 11)",
-                 r"\1\n<!-- to be written -->\n\n"),
+    "PM203": sub(
+        r"(## 10\. Document Customer or User Impact\n)(?:.*\n)*?(?=## 11)",
+        r"\1\n<!-- to be written -->\n\n",
+    ),
     "PM204": sub(r"^## Summary\n", "## Summary\n\nImpact: TBD.\n"),
     "PM205": sub(r"^\| 2026-\d\d-\d\d \d\d:\d\d \|.*\n", "", count=0),
     "PM206": sub(r"^\| 2026-05-19 10:09 \|", "| yesterday |"),
@@ -63,7 +67,7 @@ def _swap_sections(text: str, first: str, second: str) -> str:
     a = text.index(first)
     b = text.index(second)
     c = text.index("\n## ", b + 1)
-    return text[:a] + text[b:c + 1] + text[a:b] + text[c + 1:]
+    return text[:a] + text[b : c + 1] + text[a:b] + text[c + 1 :]
 
 
 def check_json(kb: Path) -> dict:
@@ -135,9 +139,10 @@ def test_status_decides_what_is_demanded(kb: Path, write_pm) -> None:
 
 
 def test_not_applicable_with_reason_resolves_an_item(kb: Path, write_pm) -> None:
-    text = sub(r"^- \[x\] Security team notified",
-               "- [ ] Security team notified — N/A: the security team led the response")(
-        complete_postmortem_text())
+    text = sub(
+        r"^- \[x\] Security team notified",
+        "- [ ] Security team notified — N/A: the security team led the response",
+    )(complete_postmortem_text())
     write_pm(text)
     assert check_json(kb)["findings"] == []
     write_pm(sub(r"N/A: the security team led the response", "N/A:")(text))
@@ -145,73 +150,108 @@ def test_not_applicable_with_reason_resolves_an_item(kb: Path, write_pm) -> None
 
 
 def test_headings_match_ignoring_case_and_number(kb: Path, write_pm) -> None:
-    text = sub(r"^## 9\. Assess Backup and Recovery Function$",
-               "##   assess backup and recovery function  ")(complete_postmortem_text())
+    text = sub(
+        r"^## 9\. Assess Backup and Recovery Function$",
+        "##   assess backup and recovery function  ",
+    )(complete_postmortem_text())
     write_pm(text)
     assert check_json(kb)["findings"] == []
 
 
 def test_headings_in_code_blocks_and_comments_do_not_count(kb: Path, write_pm) -> None:
-    text = sub(r"^## 9\. Assess Backup and Recovery Function$",
-               "```\n## 9. Assess Backup and Recovery Function\n```\n"
-               "<!--\n## 9. Assess Backup and Recovery Function\n-->")(complete_postmortem_text())
+    text = sub(
+        r"^## 9\. Assess Backup and Recovery Function$",
+        "```\n## 9. Assess Backup and Recovery Function\n```\n"
+        "<!--\n## 9. Assess Backup and Recovery Function\n-->",
+    )(complete_postmortem_text())
     write_pm(text)
     assert "PM201" in {f["rule"] for f in check_json(kb)["findings"]}
 
 
 def test_placeholders_in_comments_are_guidance(kb: Path, write_pm) -> None:
-    write_pm(sub(r"^## Summary\n", "## Summary\n\n<!-- TODO: {{ summary }} -->\n")(
-        complete_postmortem_text()))
+    write_pm(
+        sub(r"^## Summary\n", "## Summary\n\n<!-- TODO: {{ summary }} -->\n")(
+            complete_postmortem_text()
+        )
+    )
     assert check_json(kb)["findings"] == []
 
 
 def test_redacted_secrets_pass(kb: Path, write_pm) -> None:
-    write_pm(sub(r"^## Summary\n",
-                 "## Summary\n\nThe key AKIA[REDACTED] and `password = [REDACTED]` were "
-                 "rotated; token: ghp_[REDACTED].\n")(complete_postmortem_text()))
+    write_pm(
+        sub(
+            r"^## Summary\n",
+            "## Summary\n\nThe key AKIA[REDACTED] and `password = [REDACTED]` were "
+            "rotated; token: ghp_[REDACTED].\n",
+        )(complete_postmortem_text())
+    )
     assert check_json(kb)["findings"] == []
 
 
-@pytest.mark.parametrize("secret", [
-    "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYzq8Mv2Tk1",
-    "-----BEGIN RSA PRIVATE KEY-----",
-    "-----BEGIN OPENSSH PRIVATE KEY-----",
-    "token: ghp_" + "a1B2" * 9,
-    "password: Hunter2024!",
-    "DB_PASSWORD=s3cr3tP4ss",
-    "slack xoxb-1234567890-abcdefghij",
-])
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYzq8Mv2Tk1",
+        "-----BEGIN RSA PRIVATE KEY-----",
+        "-----BEGIN OPENSSH PRIVATE KEY-----",
+        "token: ghp_" + "a1B2" * 9,
+        "password: Hunter2024!",
+        "DB_PASSWORD=s3cr3tP4ss",
+        "slack xoxb-1234567890-abcdefghij",
+    ],
+)
 def test_secrets_are_errors_at_every_status(kb: Path, write_pm, secret: str) -> None:
-    write_pm(status("draft")(sub(r"^## Summary\n", f"## Summary\n\n```\n{secret}\n```\n")(
-        complete_postmortem_text())))
+    write_pm(
+        status("draft")(
+            sub(r"^## Summary\n", f"## Summary\n\n```\n{secret}\n```\n")(complete_postmortem_text())
+        )
+    )
     findings = check_json(kb)["findings"]
     assert [f["rule"] for f in findings] == ["PM401"]
     assert secret.split()[-1] not in findings[0]["message"]
 
 
-@pytest.mark.parametrize("html", [
-    "<script>alert(1)</script>",
-    '<a href="#" onclick="steal()">x</a>',
-    "[click](javascript:alert(1))",
-    '<iframe src="https://example.com"></iframe>',
-])
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<script>alert(1)</script>",
+        '<a href="#" onclick="steal()">x</a>',
+        "[click](javascript:alert(1))",
+        '<iframe src="https://example.com"></iframe>',
+    ],
+)
 def test_active_html_is_an_error(kb: Path, write_pm, html: str) -> None:
     write_pm(sub(r"^## Summary\n", f"## Summary\n\n{html}\n")(complete_postmortem_text()))
     assert [f["rule"] for f in check_json(kb)["findings"]] == ["PM402"]
 
 
 def test_html_shown_as_code_is_harmless(kb: Path, write_pm) -> None:
-    write_pm(sub(r"^## Summary\n", "## Summary\n\nThe payload was `<script>alert(1)</script>`."
-                 "\n\n```html\n<img src=x onerror=alert(1)>\n```\n")(complete_postmortem_text()))
+    write_pm(
+        sub(
+            r"^## Summary\n",
+            "## Summary\n\nThe payload was `<script>alert(1)</script>`."
+            "\n\n```html\n<img src=x onerror=alert(1)>\n```\n",
+        )(complete_postmortem_text())
+    )
     assert check_json(kb)["findings"] == []
 
 
-@pytest.mark.parametrize("phrase", ["human error", "was careless", "should have known",
-                                    "was negligent", "it was Bob's fault", "we blame the vendor",
-                                    "forgot to rotate"])
+@pytest.mark.parametrize(
+    "phrase",
+    [
+        "human error",
+        "was careless",
+        "should have known",
+        "was negligent",
+        "it was Bob's fault",
+        "we blame the vendor",
+        "forgot to rotate",
+    ],
+)
 def test_blame_language_warns_with_a_rewording(kb: Path, write_pm, phrase: str) -> None:
-    write_pm(sub(r"^## Summary\n", f"## Summary\n\nNote: {phrase} here.\n")(
-        complete_postmortem_text()))
+    write_pm(
+        sub(r"^## Summary\n", f"## Summary\n\nNote: {phrase} here.\n")(complete_postmortem_text())
+    )
     result = run_cli("-C", str(kb), "check", "--format", "json")
     assert result.exit_code == 0  # warnings do not fail
     (finding,) = result.json()["findings"]
@@ -220,9 +260,13 @@ def test_blame_language_warns_with_a_rewording(kb: Path, write_pm, phrase: str) 
 
 
 def test_blame_language_can_be_silenced_on_one_line(kb: Path, write_pm) -> None:
-    write_pm(sub(r"^## Summary\n", "## Summary\n\nThe root cause was human error. "
-                 "<!-- postmortem-ignore PM501 -->\n\nIt was human error again.\n")(
-        complete_postmortem_text()))
+    write_pm(
+        sub(
+            r"^## Summary\n",
+            "## Summary\n\nThe root cause was human error. "
+            "<!-- postmortem-ignore PM501 -->\n\nIt was human error again.\n",
+        )(complete_postmortem_text())
+    )
     findings = check_json(kb)["findings"]
     assert [f["rule"] for f in findings] == ["PM501"]
     assert findings[0]["message"].startswith('blame-laden wording "human error"')
@@ -230,10 +274,13 @@ def test_blame_language_can_be_silenced_on_one_line(kb: Path, write_pm) -> None:
 
 def test_blame_terms_extend_from_configuration(kb: Path, write_pm) -> None:
     config = kb / "mkdocs.yml"
-    config.write_text(config.read_text().replace(
-        "      id_prefix: PM\n",
-        "      id_prefix: PM\n      blame_terms:\n        rookie mistake: describe the missing "
-        "onboarding step\n"))
+    config.write_text(
+        config.read_text().replace(
+            "      id_prefix: PM\n",
+            "      id_prefix: PM\n      blame_terms:\n        rookie mistake: describe the missing "
+            "onboarding step\n",
+        )
+    )
     write_pm(sub(r"^## Summary\n", "## Summary\n\nA rookie mistake.\n")(complete_postmortem_text()))
     (finding,) = check_json(kb)["findings"]
     assert "missing onboarding step" in finding["message"]
@@ -241,26 +288,33 @@ def test_blame_terms_extend_from_configuration(kb: Path, write_pm) -> None:
 
 def test_custom_incident_types_from_configuration(kb: Path, write_pm) -> None:
     config = kb / "mkdocs.yml"
-    config.write_text(config.read_text().replace(
-        "      id_prefix: PM\n", "      id_prefix: PM\n      types: [insider-threat]\n"))
+    config.write_text(
+        config.read_text().replace(
+            "      id_prefix: PM\n", "      id_prefix: PM\n      types: [insider-threat]\n"
+        )
+    )
     write_pm(complete_postmortem_text())
     (finding,) = check_json(kb)["findings"]
     assert finding["rule"] == "PM102" and "insider-threat" in finding["message"]
 
 
-@pytest.mark.parametrize("rule, expected_line_start", [
-    ("PM102", "severity:"),
-    ("PM105", "contained_at:"),
-    ("PM202", "## 12. Update Policies"),
-    ("PM203", "## 10. Document Customer"),
-    ("PM206", "| yesterday |"),
-    ("PM207", "| 2026-05-19 09:09 |"),
-    ("PM302", "| A1 |"),
-    ("PM401", "The key was AKIA"),
-    ("PM501", "The root cause was human error"),
-])
-def test_findings_name_the_line_of_the_problem(kb: Path, write_pm, rule: str,
-                                               expected_line_start: str) -> None:
+@pytest.mark.parametrize(
+    "rule, expected_line_start",
+    [
+        ("PM102", "severity:"),
+        ("PM105", "contained_at:"),
+        ("PM202", "## 12. Update Policies"),
+        ("PM203", "## 10. Document Customer"),
+        ("PM206", "| yesterday |"),
+        ("PM207", "| 2026-05-19 09:09 |"),
+        ("PM302", "| A1 |"),
+        ("PM401", "The key was AKIA"),
+        ("PM501", "The root cause was human error"),
+    ],
+)
+def test_findings_name_the_line_of_the_problem(
+    kb: Path, write_pm, rule: str, expected_line_start: str
+) -> None:
     text = BREAKS[rule](complete_postmortem_text())
     write_pm(text)
     finding = next(f for f in check_json(kb)["findings"] if f["rule"] == rule)
@@ -276,9 +330,18 @@ def test_crlf_keeps_line_numbers(kb: Path, write_pm) -> None:
 
 
 def test_a_bare_ignore_marker_silences_warnings_but_not_errors(kb: Path, write_pm) -> None:
-    write_pm(sub(r"^## Summary\n", "## Summary\n\nhuman error AKIAQYLPMN3ZR7WXJ2KD "
-                 "<!-- postmortem-ignore -->\n")(complete_postmortem_text()))
+    write_pm(
+        sub(
+            r"^## Summary\n",
+            "## Summary\n\nhuman error AKIAQYLPMN3ZR7WXJ2KD <!-- postmortem-ignore -->\n",
+        )(complete_postmortem_text())
+    )
     assert [f["rule"] for f in check_json(kb)["findings"]] == ["PM401"]
-    write_pm(sub(r"^## Summary\n", "## Summary\n\nhuman error AKIAQYLPMN3ZR7WXJ2KD "
-                 "<!-- postmortem-ignore PM401 PM501 -->\n")(complete_postmortem_text()))
+    write_pm(
+        sub(
+            r"^## Summary\n",
+            "## Summary\n\nhuman error AKIAQYLPMN3ZR7WXJ2KD "
+            "<!-- postmortem-ignore PM401 PM501 -->\n",
+        )(complete_postmortem_text())
+    )
     assert check_json(kb)["findings"] == []

@@ -28,7 +28,7 @@ FIELD_PAYLOADS = {
     "service": "<script>__hit(3)</script>",
     "tag": '"><svg onload=__hit(4)>',
     "title2": "</title><script>__hit(5)</script>"
-              "&lt;/title&gt;&lt;script&gt;__hit(6)&lt;/script&gt;",
+    "&lt;/title&gt;&lt;script&gt;__hit(6)&lt;/script&gt;",
 }
 # Markdown body; each block is separated by blank lines.
 BODY_PAYLOADS = [
@@ -51,8 +51,10 @@ BODY_PAYLOADS = [
     "## Heading <img src=x onerror=__hit(25)>",
     '## Label {: data-toc-label="<img src=x onerror=__hit(26)>" }',
 ]
-ACTION_PAYLOAD = ("| A9 | <img src=x onerror=__hit(30)> | <svg/onload=__hit(31)> | 2026-06-01 "
-                  "| open | <script>__hit(32)</script> |")
+ACTION_PAYLOAD = (
+    "| A9 | <img src=x onerror=__hit(30)> | <svg/onload=__hit(31)> | 2026-06-01 "
+    "| open | <script>__hit(32)</script> |"
+)
 TIMELINE_PAYLOAD = "| 2026-05-23 16:30 | <img src=x onerror=__hit(33)> closed |"
 
 
@@ -64,20 +66,36 @@ def _payload_kb(root: Path) -> Path:
         text = complete_postmortem_text(f"PM-2026-00{n}", "published", "internal")
         old_title = next(line for line in text.split("\n") if line.startswith("title: "))
         text = text.replace(old_title, f"title: '{title}'", 1)
-        text = text.replace("owner: Security Operations",
-                            f"owner: '{FIELD_PAYLOADS['owner']}'", 1)
+        text = text.replace("owner: Security Operations", f"owner: '{FIELD_PAYLOADS['owner']}'", 1)
         text = text.replace("services:\n", f"services:\n  - '{FIELD_PAYLOADS['service']}'\n", 1)
         text = text.replace("tags:\n", f"tags:\n  - '{FIELD_PAYLOADS['tag']}'\n", 1)
-        text = text.replace("## Summary\n", "## Summary\n\n" + "\n\n".join(BODY_PAYLOADS)
-                            + "\n\n", 1)
+        text = text.replace(
+            "## Summary\n", "## Summary\n\n" + "\n\n".join(BODY_PAYLOADS) + "\n\n", 1
+        )
         text = re.sub(r"(\| A4 \|.*\n)", lambda m: m.group(1) + ACTION_PAYLOAD + "\n", text)
-        text = re.sub(r"(\| 2026-05-23 16:00 \|.*\n)",
-                      lambda m: m.group(1) + TIMELINE_PAYLOAD + "\n", text)
+        text = re.sub(
+            r"(\| 2026-05-23 16:00 \|.*\n)", lambda m: m.group(1) + TIMELINE_PAYLOAD + "\n", text
+        )
         (year / f"PM-2026-00{n}-payload.md").write_text(text, encoding="utf-8")
     # The title of a draft made the way an intake issue makes one.
-    made = run_cli("-C", str(root), "new", "--no-git", "--type", "phishing", "--severity",
-                   "SEV3", "--owner", "SecOps", "--occurred", "2026-03-01 10:00",
-                   "--id", "PM-2026-003", "--title", "<svg/onload=__hit(40)>")
+    made = run_cli(
+        "-C",
+        str(root),
+        "new",
+        "--no-git",
+        "--type",
+        "phishing",
+        "--severity",
+        "SEV3",
+        "--owner",
+        "SecOps",
+        "--occurred",
+        "2026-03-01 10:00",
+        "--id",
+        "PM-2026-003",
+        "--title",
+        "<svg/onload=__hit(40)>",
+    )
     assert made.exit_code == 0, made.output + made.stderr
     return root
 
@@ -162,8 +180,9 @@ DANGER = """() => {
 
 
 def _pages(site: Path) -> list[str]:
-    paths = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html")
-                   if "pagefind" not in p.parts)
+    paths = sorted(
+        p.relative_to(site).as_posix() for p in site.rglob("*.html") if "pagefind" not in p.parts
+    )
     return [p[: -len("index.html")] if p.endswith("index.html") else p for p in paths]
 
 
@@ -171,21 +190,28 @@ def _visit(chromium, url: str, strip_policy: bool) -> dict[str, object]:
     context = chromium.new_context()
     context.add_init_script(WATCH)
     if strip_policy:
+
         def without_policy(route):  # type: ignore[no-untyped-def]
             response = route.fetch()
             body = response.text()
             if "text/html" in response.headers.get("content-type", ""):
                 body = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", body)
             route.fulfill(response=response, body=body)
+
         context.route("**/*", without_policy)
     tab = context.new_page()
     try:
         tab.goto(url)
         tab.wait_for_load_state("networkidle")
         tab.wait_for_timeout(300)  # a meta refresh of 0 s or a late handler would fire now
-        return {"hits": tab.evaluate("window.__hits"), "csp": tab.evaluate("window.__csp"),
-                "danger": tab.evaluate(DANGER), "url": tab.url, "title": tab.title(),
-                "text": tab.inner_text("body")}
+        return {
+            "hits": tab.evaluate("window.__hits"),
+            "csp": tab.evaluate("window.__csp"),
+            "danger": tab.evaluate(DANGER),
+            "url": tab.url,
+            "title": tab.title(),
+            "text": tab.inner_text("body"),
+        }
     finally:
         context.close()
 
@@ -193,8 +219,9 @@ def _visit(chromium, url: str, strip_policy: bool) -> dict[str, object]:
 def test_no_payload_runs_on_any_page_with_or_without_the_policy(chromium, payload_site):
     site, base = payload_site
     pages = _pages(site)
-    assert "2026/PM-2026-001-payload/" in pages and "2026/PM-2026-003-svg-onload-hit-40/" \
-        in pages, pages
+    assert (
+        "2026/PM-2026-001-payload/" in pages and "2026/PM-2026-003-svg-onload-hit-40/" in pages
+    ), pages
     problems = []
     for path in pages:
         for strip in (False, True):
@@ -250,8 +277,9 @@ def test_the_sites_own_scripts_work_under_the_policy(chromium, normal_site):
     site, base = normal_site
     page_html = (site / "index.html").read_text(encoding="utf-8")
     assert page_html.count('http-equiv="Content-Security-Policy"') == 1
-    assert "script-src 'self'" in page_html and "'unsafe-inline'" not in \
-        re.search(r"script-src[^;]*", page_html).group(0)  # type: ignore[union-attr]
+    assert "script-src 'self'" in page_html and "'unsafe-inline'" not in re.search(
+        r"script-src[^;]*", page_html
+    ).group(0)  # type: ignore[union-attr]
     headers = (site / "_headers").read_text(encoding="utf-8")
     assert "Content-Security-Policy: default-src 'self'" in headers
     assert "frame-ancestors 'none'" in headers

@@ -29,8 +29,12 @@ SECRETS = [
     ("GCP private key in JSON", '  "private_key": "-----BEGIN PRIVATE KEY-----\\nMIIEvQ...",'),
     ("Google API key", "maps key AIzaSyD8fK2mQ9xLw3RzT7vNp1YbC4dHs6JgE0a"),
     ("Google OAuth client secret", "GOCSPX-" + R20 + "Hd3JfA6s"),
-    ("Azure storage key", "DefaultEndpointsProtocol=https;AccountName=prodlogs;AccountKey="
-     + R40 * 2 + "Ab12Cd==;EndpointSuffix=core.windows.net"),
+    (
+        "Azure storage key",
+        "DefaultEndpointsProtocol=https;AccountName=prodlogs;AccountKey="
+        + R40 * 2
+        + "Ab12Cd==;EndpointSuffix=core.windows.net",
+    ),
     ("Azure AD client secret", "client secret abc8Q~" + R20 + "Hd3JfA6sG1qW5"),
     ("Azure SAS", "https://prodlogs.blob.core.windows.net/c?sv=2022-11-02&sig=" + R40 + "%3D"),
     ("GitHub ghp_", "token ghp_" + R20 + "Hd3JfA6sG1qW5eE0"),
@@ -72,8 +76,11 @@ SECRETS = [
     ("Twilio API key", "SK" + HEX32),
     ("private key block", "-----BEGIN RSA PRIVATE KEY-----"),
     ("OpenSSH private key", "-----BEGIN OPENSSH PRIVATE KEY-----"),
-    ("JWT", "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0."
-     "dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"),
+    (
+        "JWT",
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0."
+        "dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+    ),
     ("URL password https", "cloned from https://deploy:Tr0ub4dor3x@git.example.com/repo.git"),
     ("URL password postgres", "DATABASE_URL postgres://app:Tr0ub4dor3x@db.internal:5432/ledger"),
     ("URL password mongodb+srv", "mongodb+srv://svc:9xK2mQpL7w@cluster0.abc.mongodb.net/app"),
@@ -82,8 +89,10 @@ SECRETS = [
     ("curl --user", "curl --user 'svc-backup:Vx9!rT2#pL' https://backup.example.com"),
     ("Authorization Basic", "Authorization: Basic YWRtaW46UzNjcmV0UGFzczk5"),
     ("Authorization Bearer", '-H "Authorization: Bearer ' + R20 + 'Hd3J"'),
-    ("generic high entropy",
-     "The value found in the CI log was " + R20 + "Hd3JfA6s (now revoked)."),
+    (
+        "generic high entropy",
+        "The value found in the CI log was " + R20 + "Hd3JfA6s (now revoked).",
+    ),
     ("password assignment", "password: Hunter2024!"),
     ("env password", "DB_PASSWORD=s3cr3tP4ss"),
     ("secret access key", "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYzq8Mv2Tk1"),
@@ -126,8 +135,10 @@ NOT_SECRETS = [
     ("curl -u without password", "curl -u admin https://api.example.com"),
     ("URL with placeholder password", "postgres://app:<password>@db.internal:5432/ledger"),
     ("URL with variable password", "postgres://app:${DB_PASS}@db.internal/ledger"),
-    ("SRI hash",
-     "integrity sha512-9Hx2mQpL7wZ4vN8cT1rY5bK3jD6fS0aG2hE4uI7oP9qW1eR3tY5uI7oP9aS2dF=="),
+    (
+        "SRI hash",
+        "integrity sha512-9Hx2mQpL7wZ4vN8cT1rY5bK3jD6fS0aG2hE4uI7oP9qW1eR3tY5uI7oP9aS2dF==",
+    ),
     ("image digest", "registry.example.com/api@sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b"),
     ("camel-case name", "policy AWSReadOnlyAccessPolicyForBackups2024 was attached"),
     ("token ttl", "token_ttl: 3600"),
@@ -139,12 +150,16 @@ NOT_SECRETS = [
     ("workflow secret reference", "secret: secrets.DEPLOY_KEY"),
     ("SSH host key fingerprint", "fingerprint SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU"),
     ("Stripe object ids", "charge ch_3MmlLrLkdIwHu7ix0snN0B15 for cus_NffrFeUfNV2Hib"),
-    ("labelled request id",
-     "x-amz-cf-id: x3n6KY8hW2GhXxz5fJZ0rGf6OMRqVWvE5bqKQxTDJ1Wm0hM9aNqYtQ=="),
+    (
+        "labelled request id",
+        "x-amz-cf-id: x3n6KY8hW2GhXxz5fJZ0rGf6OMRqVWvE5bqKQxTDJ1Wm0hM9aNqYtQ==",
+    ),
     ("camel-case policy name", "AWSReadOnlyAccessPolicyForBackups2024"),
     ("host name", "ip-10-42-7-19.eu-west-1.compute.internal"),
-    ("AWS resource id",
-     "volume vol-0123456789abcdef0 and key mrk-1234abcd12ab34cd56ef1234567890ab"),
+    (
+        "AWS resource id",
+        "volume vol-0123456789abcdef0 and key mrk-1234abcd12ab34cd56ef1234567890ab",
+    ),
 ]
 
 
@@ -182,8 +197,12 @@ def test_a_key_split_by_markdown_is_found_as_the_page_shows_it(what: str, line: 
 
 
 def test_markdown_around_a_placeholder_does_not_make_it_a_secret() -> None:
-    assert find_secrets("The key **AKIA[REDACTED]** and `ghp_[REDACTED]` and "
-                        "AKIA&#88;XXXXXXXXXXXXXXX\n") == []
+    assert (
+        find_secrets(
+            "The key **AKIA[REDACTED]** and `ghp_[REDACTED]` and AKIA&#88;XXXXXXXXXXXXXXX\n"
+        )
+        == []
+    )
 
 
 # --- end to end: `postmortem check` on a real knowledge base -----------------------------
@@ -196,20 +215,29 @@ def check_json(kb: Path) -> dict:
 
 
 def _with_summary(extra: str) -> str:
-    return re.sub(r"^## Summary\n", f"## Summary\n\n{extra}\n", complete_postmortem_text(),
-                  count=1, flags=re.M)
+    return re.sub(
+        r"^## Summary\n",
+        f"## Summary\n\n{extra}\n",
+        complete_postmortem_text(),
+        count=1,
+        flags=re.M,
+    )
 
 
-@pytest.mark.parametrize("where, extra", [
-    ("prose", "The leaked key was AKIAQYLPMN3ZR7WXJ2KD; it is revoked."),
-    ("table", "| Kind | Value |\n|---|---|\n| key | AKIAQYLPMN3ZR7WXJ2KD |"),
-    ("code", "```\nexport AWS_ACCESS_KEY_ID=AKIAQYLPMN3ZR7WXJ2KD\n```"),
-    ("inline code", "The key `AKIAQYLPMN3ZR7WXJ2KD` was used."),
-    ("comment", "<!-- AKIAQYLPMN3ZR7WXJ2KD -->"),
-    ("split", "The key AKIA**QYLPMN3ZR7WXJ2KD** was used."),
-])
-def test_check_reports_the_line_and_never_the_secret(kb: Path, write_pm, where: str,
-                                                     extra: str) -> None:
+@pytest.mark.parametrize(
+    "where, extra",
+    [
+        ("prose", "The leaked key was AKIAQYLPMN3ZR7WXJ2KD; it is revoked."),
+        ("table", "| Kind | Value |\n|---|---|\n| key | AKIAQYLPMN3ZR7WXJ2KD |"),
+        ("code", "```\nexport AWS_ACCESS_KEY_ID=AKIAQYLPMN3ZR7WXJ2KD\n```"),
+        ("inline code", "The key `AKIAQYLPMN3ZR7WXJ2KD` was used."),
+        ("comment", "<!-- AKIAQYLPMN3ZR7WXJ2KD -->"),
+        ("split", "The key AKIA**QYLPMN3ZR7WXJ2KD** was used."),
+    ],
+)
+def test_check_reports_the_line_and_never_the_secret(
+    kb: Path, write_pm, where: str, extra: str
+) -> None:
     text = _with_summary(extra)
     write_pm(text)
     findings = check_json(kb)["findings"]
@@ -223,8 +251,10 @@ def test_check_reports_the_line_and_never_the_secret(kb: Path, write_pm, where: 
 
 def test_check_finds_a_secret_in_the_front_matter(kb: Path, write_pm) -> None:
     text = complete_postmortem_text().replace(
-        "owner: Security Operations", "owner: Security Operations xoxb-2847592011-8302918475-"
-        + R20, 1)
+        "owner: Security Operations",
+        "owner: Security Operations xoxb-2847592011-8302918475-" + R20,
+        1,
+    )
     write_pm(text)
     findings = check_json(kb)["findings"]
     assert [(f["rule"], f["line"]) for f in findings] == [("PM401", 8)]
@@ -264,8 +294,9 @@ def test_evidence_note_with_a_secret_is_refused(pm_kb: Path, tmp_path: Path) -> 
     source = tmp_path / "ci.log"
     source.write_text("build ok\n", encoding="utf-8")
     note = "CI log; the token was ghp_" + R20 + "Hd3JfA6sG1qW5eE0"
-    result = run_cli("-C", str(pm_kb), "evidence", "add", "PM-2026-001", str(source),
-                     "--note", note)
+    result = run_cli(
+        "-C", str(pm_kb), "evidence", "add", "PM-2026-001", str(source), "--note", note
+    )
     assert result.exit_code == 2
     assert "GitHub token" in result.stderr and "--force" in result.stderr
     assert R20 not in result.stderr + result.output
@@ -273,8 +304,14 @@ def test_evidence_note_with_a_secret_is_refused(pm_kb: Path, tmp_path: Path) -> 
 
 
 def test_evidence_url_with_a_password_is_refused(pm_kb: Path) -> None:
-    result = run_cli("-C", str(pm_kb), "evidence", "add", "PM-2026-001",
-                     "https://deploy:Tr0ub4dor3x@logs.example.com/export.json")
+    result = run_cli(
+        "-C",
+        str(pm_kb),
+        "evidence",
+        "add",
+        "PM-2026-001",
+        "https://deploy:Tr0ub4dor3x@logs.example.com/export.json",
+    )
     assert result.exit_code == 2 and "password in a URL" in result.stderr
     assert "Tr0ub4dor3x" not in result.stderr
 
@@ -282,24 +319,40 @@ def test_evidence_url_with_a_password_is_refused(pm_kb: Path) -> None:
 def test_evidence_note_without_a_secret_is_recorded(pm_kb: Path, tmp_path: Path) -> None:
     source = tmp_path / "ci.log"
     source.write_text("build ok\n", encoding="utf-8")
-    result = run_cli("-C", str(pm_kb), "evidence", "add", "PM-2026-001", str(source),
-                     "--note", "CI log of run 4411; token ghp_[REDACTED] revoked")
+    result = run_cli(
+        "-C",
+        str(pm_kb),
+        "evidence",
+        "add",
+        "PM-2026-001",
+        str(source),
+        "--note",
+        "CI log of run 4411; token ghp_[REDACTED] revoked",
+    )
     assert result.exit_code == 0, result.stderr
     assert check_json(pm_kb)["findings"] == [] or all(
-        f["rule"] == "PM602" for f in check_json(pm_kb)["findings"])
+        f["rule"] == "PM602" for f in check_json(pm_kb)["findings"]
+    )
 
 
-def test_forced_note_is_recorded_and_check_still_reports_it(pm_kb: Path,
-                                                           tmp_path: Path) -> None:
+def test_forced_note_is_recorded_and_check_still_reports_it(pm_kb: Path, tmp_path: Path) -> None:
     source = tmp_path / "ci.log"
     source.write_text("build ok\n", encoding="utf-8")
-    result = run_cli("-C", str(pm_kb), "evidence", "add", "PM-2026-001", str(source),
-                     "--note", "key AKIAQYLPMN3ZR7WXJ2KD", "--force")
+    result = run_cli(
+        "-C",
+        str(pm_kb),
+        "evidence",
+        "add",
+        "PM-2026-001",
+        str(source),
+        "--note",
+        "key AKIAQYLPMN3ZR7WXJ2KD",
+        "--force",
+    )
     assert result.exit_code == 0, result.stderr
     manifest = evidence_folder(pm_kb) / "manifest.json"
     findings = [f for f in check_json(pm_kb)["findings"] if f["rule"] == "PM401"]
-    assert [f["path"] for f in findings] == [
-        "postmortems/2026/PM-2026-001/evidence/manifest.json"]
+    assert [f["path"] for f in findings] == ["postmortems/2026/PM-2026-001/evidence/manifest.json"]
     lines = manifest.read_text(encoding="utf-8").split("\n")
     assert lines[findings[0]["line"] - 1].strip().startswith('"note":')
     assert "QYLPMN3ZR7WXJ2KD" not in findings[0]["message"]
@@ -307,28 +360,31 @@ def test_forced_note_is_recorded_and_check_still_reports_it(pm_kb: Path,
 
 def test_check_reports_a_secret_in_a_copied_text_file(pm_kb: Path, tmp_path: Path) -> None:
     source = tmp_path / "runner.log"
-    source.write_text("step 1 ok\nstep 2 ok\nexport NPM_TOKEN=npm_" + R20
-                      + "Hd3JfA6sG1qW5eE0\nstep 4 ok\n", encoding="utf-8")
-    assert run_cli("-C", str(pm_kb), "evidence", "add", "PM-2026-001", str(source)
-                   ).exit_code == 0
+    source.write_text(
+        "step 1 ok\nstep 2 ok\nexport NPM_TOKEN=npm_" + R20 + "Hd3JfA6sG1qW5eE0\nstep 4 ok\n",
+        encoding="utf-8",
+    )
+    assert run_cli("-C", str(pm_kb), "evidence", "add", "PM-2026-001", str(source)).exit_code == 0
     findings = [f for f in check_json(pm_kb)["findings"] if f["rule"] == "PM401"]
     assert [(f["path"], f["line"]) for f in findings] == [
-        ("postmortems/2026/PM-2026-001/evidence/runner.log", 3)]
+        ("postmortems/2026/PM-2026-001/evidence/runner.log", 3)
+    ]
     assert "npm token" in findings[0]["message"] and R20 not in findings[0]["message"]
     result = run_cli("-C", str(pm_kb), "check")
     assert result.exit_code == 1
-    assert "postmortems/2026/PM-2026-001/evidence/runner.log\n     3  error    PM401" in \
-        result.output
+    assert (
+        "postmortems/2026/PM-2026-001/evidence/runner.log\n     3  error    PM401" in result.output
+    )
     assert "in 1 of 1 post-mortem" in result.output
 
 
 def test_check_passes_clean_and_binary_evidence(pm_kb: Path, tmp_path: Path) -> None:
     clean = tmp_path / "timeline.txt"
-    clean.write_text("10:02 commit pushed\n10:48 token revoked ([REDACTED])\n",
-                     encoding="utf-8")
+    clean.write_text("10:02 commit pushed\n10:48 token revoked ([REDACTED])\n", encoding="utf-8")
     binary = tmp_path / "capture.pcap"
     binary.write_bytes(b"\xd4\xc3\xb2\xa1\x00\x00AKIAQYLPMN3ZR7WXJ2KD\x00")
     for source in (clean, binary):
-        assert run_cli("-C", str(pm_kb), "evidence", "add", "PM-2026-001", str(source)
-                       ).exit_code == 0
+        assert (
+            run_cli("-C", str(pm_kb), "evidence", "add", "PM-2026-001", str(source)).exit_code == 0
+        )
     assert [f for f in check_json(pm_kb)["findings"] if f["rule"] == "PM401"] == []

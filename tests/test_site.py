@@ -43,8 +43,9 @@ def kb_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def site(kb_root: Path, epoch: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The fixture knowledge base built for the restricted audience (everything visible)."""
-    return build(kb_root, tmp_path_factory.mktemp("out") / "site", "--strict",
-                 "--audience", "restricted")
+    return build(
+        kb_root, tmp_path_factory.mktemp("out") / "site", "--strict", "--audience", "restricted"
+    )
 
 
 def page(site: Path, rel: str) -> str:
@@ -96,21 +97,22 @@ def test_public_build_of_samples_holds_nothing_of_the_others(samples: Path, tmp_
 @pytest.fixture
 def broken_kb(kb: Path) -> Path:
     text = complete_postmortem_text("PM-2026-001", "published", "public")
-    text = re.sub(r"## 9\. Assess Backup and Recovery Function\n.*?(?=\n## 10\.)", "", text,
-                  flags=re.S)
+    text = re.sub(
+        r"## 9\. Assess Backup and Recovery Function\n.*?(?=\n## 10\.)", "", text, flags=re.S
+    )
     text = text.replace("- [x] ", "- [ ] ", 1)
     (kb / "postmortems" / "2026").mkdir(parents=True, exist_ok=True)
     (kb / "postmortems" / "2026" / "PM-2026-001-broken.md").write_text(text, encoding="utf-8")
     return kb
 
 
-def test_strict_build_of_broken_post_mortem_fails_naming_file_and_line(broken_kb: Path,
-                                                                        tmp_path: Path):
+def test_strict_build_of_broken_post_mortem_fails_naming_file_and_line(
+    broken_kb: Path, tmp_path: Path
+):
     check = run_cli("check", "--format", "json", "-C", str(broken_kb)).json()["findings"]
     errors = [f for f in check if f["severity"] == "error"]
     assert len(errors) >= 2
-    result = run_cli("build", "--strict", "-C", str(broken_kb), "--site-dir",
-                     str(tmp_path / "s"))
+    result = run_cli("build", "--strict", "-C", str(broken_kb), "--site-dir", str(tmp_path / "s"))
     assert result.exit_code == 1
     for f in errors:  # every error listed before failing, with file, line and message
         assert f"{f['path']}:{f['line']}: {f['rule']} {f['message']}" in result.stderr
@@ -136,8 +138,13 @@ def test_checker_warnings_do_not_fail_strict(kb: Path, tmp_path: Path):
 
 def test_plain_mkdocs_strict_fails_too(broken_kb: Path, tmp_path: Path):
     mkdocs = Path(sys.executable).parent / "mkdocs"
-    done = subprocess.run([str(mkdocs), "build", "--strict", "-d", str(tmp_path / "s")],
-                          cwd=broken_kb, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [str(mkdocs), "build", "--strict", "-d", str(tmp_path / "s")],
+        cwd=broken_kb,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 1
     assert "postmortems/2026/PM-2026-001-broken.md:" in done.stderr
 
@@ -147,16 +154,16 @@ def test_plain_mkdocs_strict_fails_too(broken_kb: Path, tmp_path: Path):
 
 def test_plugin_settings_are_the_core_settings():
     for name, option in PostmortemsConfig._schema:
-        config_from_options(Path("."), {name: option.default} if option.default is not None
-                            else {})
+        config_from_options(Path("."), {name: option.default} if option.default is not None else {})
     with pytest.raises(ConfigError, match="unknown"):
         config_from_options(Path("."), {"no_such_setting": 1})
 
 
 def test_bad_plugin_setting_exits_2(kb: Path):
     text = (kb / "mkdocs.yml").read_text(encoding="utf-8")
-    (kb / "mkdocs.yml").write_text(text.replace("audience: internal", "audience: secret"),
-                                   encoding="utf-8")
+    (kb / "mkdocs.yml").write_text(
+        text.replace("audience: internal", "audience: secret"), encoding="utf-8"
+    )
     result = run_cli("build", "-C", str(kb))
     assert result.exit_code == 2
     assert "audience" in result.stderr and "Traceback" not in result.stderr
@@ -164,8 +171,9 @@ def test_bad_plugin_setting_exits_2(kb: Path):
 
 def test_broken_theme_exits_2(kb: Path):
     text = (kb / "mkdocs.yml").read_text(encoding="utf-8")
-    (kb / "mkdocs.yml").write_text(text.replace("name: material", "name: no-such-theme"),
-                                   encoding="utf-8")
+    (kb / "mkdocs.yml").write_text(
+        text.replace("name: material", "name: no-such-theme"), encoding="utf-8"
+    )
     result = run_cli("build", "-C", str(kb))
     assert result.exit_code == 2
     assert "mkdocs.yml" in result.stderr
@@ -179,17 +187,21 @@ def test_fresh_knowledge_base_builds_strict(kb: Path, tmp_path: Path):
 
 def test_skeleton_overrides_match_the_repository():
     skeleton = REPO / "tooling" / "postmortem_kb" / "templates" / "skeleton"
-    ours = sorted(p.relative_to(REPO / "overrides") for p in (REPO / "overrides").rglob("*")
-                  if p.is_file())
-    theirs = sorted(p.relative_to(skeleton / "overrides")
-                    for p in (skeleton / "overrides").rglob("*") if p.is_file())
+    ours = sorted(
+        p.relative_to(REPO / "overrides") for p in (REPO / "overrides").rglob("*") if p.is_file()
+    )
+    theirs = sorted(
+        p.relative_to(skeleton / "overrides")
+        for p in (skeleton / "overrides").rglob("*")
+        if p.is_file()
+    )
     assert ours == theirs
     for rel in ours:
-        assert (REPO / "overrides" / rel).read_bytes() == \
-            (skeleton / "overrides" / rel).read_bytes(), rel
+        assert (REPO / "overrides" / rel).read_bytes() == (
+            skeleton / "overrides" / rel
+        ).read_bytes(), rel
     repo_yml = yaml.safe_load((REPO / "mkdocs.yml").read_text().replace("!!python/name:", ""))
-    skel_yml = yaml.safe_load((skeleton / "mkdocs.yml").read_text()
-                              .replace("!!python/name:", ""))
+    skel_yml = yaml.safe_load((skeleton / "mkdocs.yml").read_text().replace("!!python/name:", ""))
     repo_yml.pop("site_name"), skel_yml.pop("site_name")
     # the samples' open actions are fictional: the repository's weekly workflow reports them
     # without failing (see mkdocs.yml); everything else is the same as a new knowledge base
@@ -214,10 +226,16 @@ def test_templates_are_not_in_the_site(site: Path):
 
 
 def test_generated_pages(site: Path):
-    for rel in ("index.html", "library/types/index.html", "library/quarters/index.html",
-                "library/severities/index.html", "library/services/index.html",
-                "library/tags/index.html", "library/actions/index.html",
-                "library/metrics/index.html"):
+    for rel in (
+        "index.html",
+        "library/types/index.html",
+        "library/quarters/index.html",
+        "library/severities/index.html",
+        "library/services/index.html",
+        "library/tags/index.html",
+        "library/actions/index.html",
+        "library/metrics/index.html",
+    ):
         assert (site / rel).is_file(), rel
     types = page(site, "library/types/index.html")
     assert 'id="unauthorized-access"' in types
@@ -228,23 +246,22 @@ def test_generated_pages(site: Path):
 
 def test_home_table_is_a_plain_table_with_filter_data(site: Path):
     home = page(site, "index.html")
-    table = home[home.index('<table class="pm-library'):home.index("</table>")]
+    table = home[home.index('<table class="pm-library') : home.index("</table>")]
     assert table.count("<tr data-type=") == 3
     assert 'data-severity="SEV2"' in table and 'data-status="published"' in table
     assert '<a href="2026/PM-2026-001-zzpublicslug/">PM-2026-001</a>' in table
     assert "library.js" in home
-    for column in ("ID", "Title", "Date", "Quarter", "Type", "Severity", "Status",
-                   "Services"):
+    for column in ("ID", "Title", "Date", "Quarter", "Type", "Severity", "Status", "Services"):
         assert f">{column}</th>" in table
 
 
 def test_tracker_lists_overdue_and_open_items_by_owner(site: Path):
     tracker = page(site, "library/actions/index.html")
-    overdue = tracker[tracker.index('id="overdue"'):tracker.index('id="by-owner"')]
+    overdue = tracker[tracker.index('id="overdue"') : tracker.index('id="by-owner"')]
     assert "A2 Replace long-lived registry tokens" in overdue
     assert "days overdue" in overdue
     assert "A4 Alert on artifact-registry access" not in overdue
-    by_owner = tracker[tracker.index('id="by-owner"'):]
+    by_owner = tracker[tracker.index('id="by-owner"') :]
     assert 'id="owner-security-operations"' in by_owner
     assert "A4 Alert on artifact-registry access" in by_owner
     assert "A1 Enable secret scanning" not in tracker  # done
@@ -260,16 +277,23 @@ def test_metrics_page_has_inline_svg_charts_each_with_a_table(site: Path):
         assert '<svg class="pm-chart" role="img"' in figure
         assert '<table class="pm-figures">' in figure
     assert "Median" in metrics and "Closure rate" in metrics
-    assert not re.search(r'(src|href)="https?://[^"]*\.(js|css|svg)', metrics.split(
-        '<div class="pm-figure">', 1)[1].split("</article>")[0])
+    assert not re.search(
+        r'(src|href)="https?://[^"]*\.(js|css|svg)',
+        metrics.split('<div class="pm-figure">', 1)[1].split("</article>")[0],
+    )
 
 
 def test_incident_page_header_timeline_and_footer(site: Path):
     html = pm_page(site, "PM-2026-001")
-    header = html[html.index('<div class="pm-header"'):]
+    header = html[html.index('<div class="pm-header"') :]
     assert html.index("</h1>") < html.index('<div class="pm-header"')
-    for badge in ("pm-badge--id", "pm-badge--type", "pm-badge--severity",
-                  "pm-badge--status", "pm-badge--visibility"):
+    for badge in (
+        "pm-badge--id",
+        "pm-badge--type",
+        "pm-badge--severity",
+        "pm-badge--status",
+        "pm-badge--visibility",
+    ):
         assert badge in header
     assert "Occurred" in header and "Resolved" in header
     assert "to detect" in header and "to contain" in header and "to resolve" in header
@@ -286,8 +310,9 @@ def test_in_review_post_mortem_has_a_banner(kb_root: Path, epoch: str, tmp_path:
     path = kb_root / "postmortems" / "2026" / "PM-2026-002-zzinternalslug.md"
     original = path.read_text(encoding="utf-8")
     try:
-        path.write_text(original.replace("status: published", "status: in-review"),
-                        encoding="utf-8")
+        path.write_text(
+            original.replace("status: published", "status: in-review"), encoding="utf-8"
+        )
         site = build(kb_root, tmp_path / "s", "--audience", "internal")
     finally:
         path.write_text(original, encoding="utf-8")
@@ -302,13 +327,14 @@ def test_nav_holds_no_post_mortem_and_page_weight_does_not_grow(tmp_path: Path, 
     base = complete_postmortem_text("PM-2026-100", "published", "public")
     for n in range(100, 140):
         (big / "postmortems" / "2026" / f"PM-2026-{n}-extra-{n}.md").write_text(
-            base.replace("PM-2026-100", f"PM-2026-{n}"), encoding="utf-8")
+            base.replace("PM-2026-100", f"PM-2026-{n}"), encoding="utf-8"
+        )
     sizes = []
     for root in (small, big):
         site = build(root, tmp_path / f"site-{root.name}", "--audience", "public")
         html = pm_page(site, "PM-2026-001")
         sizes.append(len(html))
-        nav = html[html.index('<nav class="md-tabs"'):html.index('md-nav--secondary')]
+        nav = html[html.index('<nav class="md-tabs"') : html.index("md-nav--secondary")]
         assert "Action tracker" in nav
         assert "PM-2026-" not in nav
     assert abs(sizes[1] - sizes[0]) < 3000, sizes  # at most the few related incidents
@@ -322,14 +348,19 @@ def test_same_input_same_output(kb_root: Path, site: Path, epoch: str, tmp_path:
     assert [k for k in first if first[k] != second[k]] == []
 
 
-def test_plain_mkdocs_build_with_audience_variable_matches(kb_root: Path, epoch: str,
-                                                           tmp_path: Path):
+def test_plain_mkdocs_build_with_audience_variable_matches(
+    kb_root: Path, epoch: str, tmp_path: Path
+):
     ours = build(kb_root, tmp_path / "ours", "--audience", "public")
     mkdocs = Path(sys.executable).parent / "mkdocs"
-    done = subprocess.run([str(mkdocs), "build", "-q", "-d", str(tmp_path / "plain")],
-                          cwd=kb_root, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "POSTMORTEM_AUDIENCE": "public",
-                               "SOURCE_DATE_EPOCH": EPOCH})
+    done = subprocess.run(
+        [str(mkdocs), "build", "-q", "-d", str(tmp_path / "plain")],
+        cwd=kb_root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "POSTMORTEM_AUDIENCE": "public", "SOURCE_DATE_EPOCH": EPOCH},
+    )
     assert done.returncode == 0, done.stderr
     plain = tmp_path / "plain"
     a = {p.relative_to(ours): p.read_bytes() for p in ours.rglob("*") if p.is_file()}
@@ -375,9 +406,13 @@ def test_serve_shows_drafts_and_reloads_on_change(tmp_path: Path):
     root = write_kb(tmp_path / "kb")
     port = _free_port()
     exe = Path(sys.executable).parent / "postmortem"
-    process = subprocess.Popen([str(exe), "serve", "--dev-addr", f"127.0.0.1:{port}"],
-                               cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               text=True)
+    process = subprocess.Popen(
+        [str(exe), "serve", "--dev-addr", f"127.0.0.1:{port}"],
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         base = f"http://127.0.0.1:{port}/"
         home = _wait_for(base, "pm-library")
@@ -385,8 +420,12 @@ def test_serve_shows_drafts_and_reloads_on_change(tmp_path: Path):
         draft = _wait_for(base + "2026/PM-2026-004-zzdraftslug/", "pm-banner--draft")
         assert "livereload" in draft
         path = root / "postmortems" / "2026" / "PM-2026-001-zzpublicslug.md"
-        path.write_text(path.read_text(encoding="utf-8").replace(
-            "title: Incident public", "title: Renamed zzlivereload"), encoding="utf-8")
+        path.write_text(
+            path.read_text(encoding="utf-8").replace(
+                "title: Incident public", "title: Renamed zzlivereload"
+            ),
+            encoding="utf-8",
+        )
         _wait_for(base, "zzlivereload")
     finally:
         process.terminate()
@@ -400,9 +439,15 @@ def test_serve_shows_drafts_and_reloads_on_change(tmp_path: Path):
 
 def test_incident_page_shows_git_history(tmp_path: Path, epoch: str):
     root = write_kb(tmp_path / "kb")
-    env = {**os.environ, "GIT_AUTHOR_NAME": "Ada Responder", "GIT_AUTHOR_EMAIL": "ada@x.test",
-           "GIT_COMMITTER_NAME": "Ada Responder", "GIT_COMMITTER_EMAIL": "ada@x.test",
-           "GIT_AUTHOR_DATE": "2026-06-01T10:00:00Z", "GIT_COMMITTER_DATE": "2026-06-01T10:00:00Z"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "Ada Responder",
+        "GIT_AUTHOR_EMAIL": "ada@x.test",
+        "GIT_COMMITTER_NAME": "Ada Responder",
+        "GIT_COMMITTER_EMAIL": "ada@x.test",
+        "GIT_AUTHOR_DATE": "2026-06-01T10:00:00Z",
+        "GIT_COMMITTER_DATE": "2026-06-01T10:00:00Z",
+    }
 
     def git(*args: str) -> None:
         subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
@@ -412,7 +457,7 @@ def test_incident_page_shows_git_history(tmp_path: Path, epoch: str):
     git("commit", "-q", "-m", "Add post-mortems\n\nReviewed-by: Grace Lead <grace@x.test>")
     site = build(root, tmp_path / "s", "--audience", "public")
     html = pm_page(site, "PM-2026-001")
-    history = html[html.index('id="history"'):]
+    history = html[html.index('id="history"') :]
     assert "2026-06-01 by Ada Responder" in history
     assert "Grace Lead" in history
 
@@ -442,7 +487,8 @@ def test_guide_pages_lose_blocks_above_the_audience_too(tmp_path: Path, epoch: s
     root = write_kb(tmp_path / "kb")
     (root / "postmortems" / "handbook.md").write_text(  # init writes guide/ itself
         "# Guide\n\nFor all.\n\n!!! restricted\n    zzguiderestricted\n\nAgain for all.\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     site = build(root, tmp_path / "s", "--strict", "--audience", "internal")
     guide = (site / "handbook" / "index.html").read_text(encoding="utf-8")
     assert "Again for all." in guide and "zzguiderestricted" not in guide
@@ -451,7 +497,8 @@ def test_guide_pages_lose_blocks_above_the_audience_too(tmp_path: Path, epoch: s
 
 
 def test_audience_option_wins_over_the_variable_and_is_not_left_behind(
-        tmp_path: Path, epoch: str, monkeypatch: pytest.MonkeyPatch):
+    tmp_path: Path, epoch: str, monkeypatch: pytest.MonkeyPatch
+):
     root = write_kb(tmp_path / "kb")
     monkeypatch.setenv("POSTMORTEM_AUDIENCE", "restricted")
     site = build(root, tmp_path / "s", "--audience", "public")

@@ -47,8 +47,9 @@ def test_header_shows_impact_roles_and_follow_ups():
     assert '<p class="pm-impact"><strong>Impact:</strong> Private packages downloaded' in html
     assert "<dt>Incident commander</dt><dd>Dana Ruiz</dd>" in html
     assert "<dt>Scribe</dt><dd>Lee Park</dd>" in html
-    assert ('<a href="#pm-follow-ups">2 open, <span class="pm-overdue">1 overdue</span>, '
-            "2 done</a>") in html
+    assert (
+        '<a href="#pm-follow-ups">2 open, <span class="pm-overdue">1 overdue</span>, 2 done</a>'
+    ) in html
     assert '<span class="pm-label">Duration</span>' in html
 
 
@@ -63,8 +64,10 @@ def test_header_without_impact_or_roles_shows_neither():
     assert "pm-impact" not in html and "Incident commander" not in html
 
 
-@pytest.mark.parametrize("status, shown", [("draft", True), ("in-review", True),
-                                           ("published", False), ("archived", False)])
+@pytest.mark.parametrize(
+    "status, shown",
+    [("draft", True), ("in-review", True), ("published", False), ("archived", False)],
+)
 def test_completeness_only_while_the_post_mortem_is_written(status: str, shown: bool):
     html = header(complete_postmortem_text(status=status))
     assert ("<dt>Complete</dt>" in html) is shown
@@ -83,16 +86,19 @@ def test_incident_page_marks_overdue_items_as_the_tracker_does():
     assert "pm-overdue" not in early
 
 
-@pytest.mark.parametrize("front, fine", [
-    ('impact: "Checkout down for 20 minutes"\n', True),
-    ("impact: [a, b]\n", False),
-    ("roles:\n  incident_commander: Dana\n  scribe: [Lee, Ana]\n", True),
-    ('roles:\n  - "Incident commander: Dana"\n', True),
-    ("roles:\n  - Incident commander: Dana\n", True),
-    ("roles:\n  - Dana\n", False),
-    ("roles: [Dana]\n", False),
-    ("roles:\n  incident_commander: {name: Dana}\n", False),
-])
+@pytest.mark.parametrize(
+    "front, fine",
+    [
+        ('impact: "Checkout down for 20 minutes"\n', True),
+        ("impact: [a, b]\n", False),
+        ("roles:\n  incident_commander: Dana\n  scribe: [Lee, Ana]\n", True),
+        ('roles:\n  - "Incident commander: Dana"\n', True),
+        ("roles:\n  - Incident commander: Dana\n", True),
+        ("roles:\n  - Dana\n", False),
+        ("roles: [Dana]\n", False),
+        ("roles:\n  incident_commander: {name: Dana}\n", False),
+    ],
+)
 def test_impact_and_roles_are_checked(write_pm, kb: Path, front: str, fine: bool):
     write_pm(with_front(complete_postmortem_text(), front))
     findings = run_cli("check", "--format", "json", "-C", str(kb)).json()["findings"]
@@ -101,9 +107,11 @@ def test_impact_and_roles_are_checked(write_pm, kb: Path, front: str, fine: bool
 
 
 def test_checklist_boxes_get_a_label():
-    html = ('<li class="task-list-item"><label class="task-list-control"><input '
-            'type="checkbox" disabled checked/><span class="task-list-indicator"></span>'
-            '</label> A</li><li><label><input type="checkbox" disabled/></label> B</li>')
+    html = (
+        '<li class="task-list-item"><label class="task-list-control"><input '
+        'type="checkbox" disabled checked/><span class="task-list-indicator"></span>'
+        '</label> A</li><li><label><input type="checkbox" disabled/></label> B</li>'
+    )
     out = library.label_checkboxes(html)
     assert out.count('aria-label="Done"') == 1 and out.count('aria-label="Not done"') == 1
     sanitized = '<input type="checkbox" disabled="" checked=""><input type="checkbox" disabled="">'
@@ -118,8 +126,7 @@ def test_home_page_holds_the_first_page_and_the_json_holds_all(kb: Path, tmp_pat
     text = complete_postmortem_text(status="published", visibility="internal")
     for n in range(1, library.HOME_FIRST + 6):
         pm_id = f"PM-2026-{n:03d}"
-        (year / f"{pm_id}-x{n}.md").write_text(text.replace("PM-2026-001", pm_id),
-                                               encoding="utf-8")
+        (year / f"{pm_id}-x{n}.md").write_text(text.replace("PM-2026-001", pm_id), encoding="utf-8")
     guide = kb / "postmortems" / "guide" / "index.md"
     if not guide.exists():  # `init` ships the guide (firstweek); the page links it when there
         guide.parent.mkdir(parents=True, exist_ok=True)
@@ -142,8 +149,9 @@ def test_home_page_holds_the_first_page_and_the_json_holds_all(kb: Path, tmp_pat
 
 
 def test_blame_warning_points_to_the_guide(write_pm, kb: Path):
-    write_pm(complete_postmortem_text().replace("## Summary\n", "## Summary\n\nIt was "
-                                                "human error.\n", 1))
+    write_pm(
+        complete_postmortem_text().replace("## Summary\n", "## Summary\n\nIt was human error.\n", 1)
+    )
     findings = run_cli("check", "--format", "json", "-C", str(kb)).json()["findings"]
     blame = [f for f in findings if f["rule"] == "PM501"]
     assert blame and "postmortems/guide/index.md" in blame[0]["message"]

@@ -48,12 +48,16 @@ def test_completeness_counts_sections_and_checklist_items():
 def test_titles_services_and_tags_are_escaped_everywhere():
     nasty = "<img src=x onerror=alert(1)>"
     text = re.sub(r"(?m)^title: .*$", f'title: "{nasty} title"', complete_postmortem_text())
-    p = parse_text("postmortems/2026/PM-2026-001-x.md",
-                   text.replace("  - ci-runner", f'  - "{nasty}"'))
+    p = parse_text(
+        "postmortems/2026/PM-2026-001-x.md", text.replace("  - ci-runner", f'  - "{nasty}"')
+    )
     assert nasty in p.title and nasty in p.services
     e = entry(p)
-    for html in (library.library_table([e], link), library.header_html(e, CONFIG, link),
-                 library.entry_list([e], link)):
+    for html in (
+        library.library_table([e], link),
+        library.header_html(e, CONFIG, link),
+        library.entry_list([e], link),
+    ):
         assert "<img" not in html and "&lt;img" in html
     page = library.index_page([e], "service", CONFIG, link)
     assert "<img" not in page.markdown and "<img" not in "".join(page.slots.values())
@@ -89,10 +93,14 @@ def test_timeline_table_gets_its_class_only():
 
 def test_charts_are_deterministic_self_contained_svg():
     a = charts.stacked_bars(["2026-Q1", "2026-Q2"], [("SEV1", [1, 0]), ("SEV2", [2, 3])], "t")
-    assert a == charts.stacked_bars(["2026-Q1", "2026-Q2"], [("SEV1", [1, 0]),
-                                                             ("SEV2", [2, 3])], "t")
-    for svg in (a, charts.horizontal_bars([("api", 3)], "t"),
-                charts.distributions([("Detect", [0.5, 2.0, 30.0]), ("Contain", [])], "t")):
+    assert a == charts.stacked_bars(
+        ["2026-Q1", "2026-Q2"], [("SEV1", [1, 0]), ("SEV2", [2, 3])], "t"
+    )
+    for svg in (
+        a,
+        charts.horizontal_bars([("api", 3)], "t"),
+        charts.distributions([("Detect", [0.5, 2.0, 30.0]), ("Contain", [])], "t"),
+    ):
         assert svg.startswith('<svg class="pm-chart" role="img"') and "<title>" in svg
         assert "http" not in svg.replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert "&lt;b&gt;" in charts.horizontal_bars([("<b>", 1)], "t")
@@ -109,8 +117,11 @@ def broken_links(site: Path) -> list[str]:
         for target in _HREF.findall(page.read_text(encoding="utf-8")):
             if not target or re.match(r"^[a-z]+:", target) or target.startswith("//"):
                 continue
-            path = (site / target.lstrip("/")) if target.startswith("/") else \
-                (page.parent / unquote(target))
+            path = (
+                (site / target.lstrip("/"))
+                if target.startswith("/")
+                else (page.parent / unquote(target))
+            )
             if target.endswith("/") or path.is_dir():
                 path = path / "index.html"
             if not path.exists():
@@ -123,8 +134,9 @@ def test_every_internal_link_resolves(tmp_path: Path, directory_urls: bool):
     root = use_material_search(write_kb(tmp_path / "kb"))
     if not directory_urls:
         config = root / "mkdocs.yml"
-        config.write_text(config.read_text(encoding="utf-8") + "use_directory_urls: false\n",
-                          encoding="utf-8")
+        config.write_text(
+            config.read_text(encoding="utf-8") + "use_directory_urls: false\n", encoding="utf-8"
+        )
     site = build(root, tmp_path / "site", "--strict", "--audience", "restricted")
     assert broken_links(site) == []
     assert len(list(site.rglob("*.html"))) > 10
@@ -192,10 +204,15 @@ Text.
 
 
 def golden_entries():
-    made = [parse_text(f"postmortems/{day[:4]}/{pm_id}-golden.md",
-                       GOLDEN_PM.format(id=pm_id, sev=sev, day=day))
-            for pm_id, sev, day in (("PM-2026-001", "SEV2", "2026-05-19"),
-                                    ("PM-2025-002", "SEV1", "2025-11-02"))]
+    made = [
+        parse_text(
+            f"postmortems/{day[:4]}/{pm_id}-golden.md", GOLDEN_PM.format(id=pm_id, sev=sev, day=day)
+        )
+        for pm_id, sev, day in (
+            ("PM-2026-001", "SEV2", "2026-05-19"),
+            ("PM-2025-002", "SEV1", "2025-11-02"),
+        )
+    ]
     return library.entries(made, CONFIG, lambda _: None)
 
 
@@ -205,13 +222,16 @@ def test_rendered_output_matches_golden_files():
     from postmortem_kb.core.metrics import compute_stats
 
     items = golden_entries()
-    _golden("header.html",
-            library.header_html(items[0], CONFIG, link, date(2026, 10, 1)) + "\n")
+    _golden("header.html", library.header_html(items[0], CONFIG, link, date(2026, 10, 1)) + "\n")
     _golden("library_table.html", library.library_table(items, link) + "\n")
     pms = [e.pm for e in items]
-    page = library.metrics_page(compute_stats(pms, as_of=date(2026, 10, 1)),
-                                library.cross_counts(pms, "type"),
-                                library.cross_counts(pms, "severity"), CONFIG, link)
+    page = library.metrics_page(
+        compute_stats(pms, as_of=date(2026, 10, 1)),
+        library.cross_counts(pms, "type"),
+        library.cross_counts(pms, "severity"),
+        CONFIG,
+        link,
+    )
     rendered = page.markdown
     for key, html in page.slots.items():
         rendered = rendered.replace(key, html)

@@ -12,10 +12,24 @@ from pathlib import Path
 from conftest import complete_postmortem_text, run_cli
 
 # Markers: lower-case, unique, found only where the audience may see them.
-INTERNAL = ("PM-2026-002", "zzinternalslug", "zzinternaltitle", "zzinternaltag",
-            "zzinternalservice", "zzinternalbody", "zzinternalattachment")
-RESTRICTED = ("PM-2026-003", "zzrestrictedslug", "zzrestrictedtitle", "zzrestrictedtag",
-              "zzrestrictedservice", "zzrestrictedbody", "zzrestrictedattachment")
+INTERNAL = (
+    "PM-2026-002",
+    "zzinternalslug",
+    "zzinternaltitle",
+    "zzinternaltag",
+    "zzinternalservice",
+    "zzinternalbody",
+    "zzinternalattachment",
+)
+RESTRICTED = (
+    "PM-2026-003",
+    "zzrestrictedslug",
+    "zzrestrictedtitle",
+    "zzrestrictedtag",
+    "zzrestrictedservice",
+    "zzrestrictedbody",
+    "zzrestrictedattachment",
+)
 INTERNAL_BLOCK = ("zzinternalblock",)
 RESTRICTED_BLOCK = ("zzrestrictedblock",)
 DRAFT = ("PM-2026-004", "zzdraftslug", "zzdrafttitle")
@@ -24,8 +38,11 @@ PUBLIC = ("PM-2026-001", "zzpublicslug", "zzpublicbody", "zzpublicattachment")
 
 
 def _with(text: str, title: str, tag: str, service: str, body: str) -> str:
-    text = text.replace("title: CI registry token committed to a public repository and used "
-                        "to download private packages", f"title: Incident {title}")
+    text = text.replace(
+        "title: CI registry token committed to a public repository and used "
+        "to download private packages",
+        f"title: Incident {title}",
+    )
     text = text.replace("tags:\n", f"tags:\n  - {tag}\n", 1)
     text = text.replace("services:\n", f"services:\n  - {service}\n", 1)
     return text.replace("## Summary\n", f"## Summary\n\nMarker {body} here.\n", 1)
@@ -57,8 +74,7 @@ def use_material_search(root: Path) -> Path:
     config = root / "mkdocs.yml"
     text = config.read_text(encoding="utf-8")
     assert "plugins:\n" in text and "  - search\n" not in text
-    config.write_text(text.replace("plugins:\n", "plugins:\n  - search\n", 1),
-                      encoding="utf-8")
+    config.write_text(text.replace("plugins:\n", "plugins:\n  - search\n", 1), encoding="utf-8")
     return root
 
 
@@ -68,32 +84,60 @@ def write_kb(root: Path) -> Path:
     assert result.exit_code == 0, result.output + result.stderr
     year = root / "postmortems" / "2026"
     year.mkdir(parents=True, exist_ok=True)
-    public = _with(complete_postmortem_text("PM-2026-001", "published", "public"),
-                   "public zzpublictitle", "publictag", "publicservice", "zzpublicbody")
+    public = _with(
+        complete_postmortem_text("PM-2026-001", "published", "public"),
+        "public zzpublictitle",
+        "publictag",
+        "publicservice",
+        "zzpublicbody",
+    )
     public = public.replace("## Timeline\n", PUBLIC_EXTRA + "\n## Timeline\n", 1)
     (year / "PM-2026-001-zzpublicslug.md").write_text(public, encoding="utf-8")
-    (year / "PM-2026-002-zzinternalslug.md").write_text(_with(
-        complete_postmortem_text("PM-2026-002", "published", "internal"),
-        "zzinternaltitle", "zzinternaltag", "zzinternalservice", "zzinternalbody"),
-        encoding="utf-8")
-    (year / "PM-2026-003-zzrestrictedslug.md").write_text(_with(
-        complete_postmortem_text("PM-2026-003", "published", "restricted"),
-        "zzrestrictedtitle", "zzrestrictedtag", "zzrestrictedservice", "zzrestrictedbody"),
-        encoding="utf-8")
-    (year / "PM-2026-004-zzdraftslug.md").write_text(_with(
-        complete_postmortem_text("PM-2026-004", "draft", "public"),
-        "zzdrafttitle", "drafttag", "draftservice", "zzdraftbody"), encoding="utf-8")
-    for pm_id, marker in (("PM-2026-001", "zzpublicattachment"),
-                          ("PM-2026-002", "zzinternalattachment"),
-                          ("PM-2026-003", "zzrestrictedattachment")):
+    (year / "PM-2026-002-zzinternalslug.md").write_text(
+        _with(
+            complete_postmortem_text("PM-2026-002", "published", "internal"),
+            "zzinternaltitle",
+            "zzinternaltag",
+            "zzinternalservice",
+            "zzinternalbody",
+        ),
+        encoding="utf-8",
+    )
+    (year / "PM-2026-003-zzrestrictedslug.md").write_text(
+        _with(
+            complete_postmortem_text("PM-2026-003", "published", "restricted"),
+            "zzrestrictedtitle",
+            "zzrestrictedtag",
+            "zzrestrictedservice",
+            "zzrestrictedbody",
+        ),
+        encoding="utf-8",
+    )
+    (year / "PM-2026-004-zzdraftslug.md").write_text(
+        _with(
+            complete_postmortem_text("PM-2026-004", "draft", "public"),
+            "zzdrafttitle",
+            "drafttag",
+            "draftservice",
+            "zzdraftbody",
+        ),
+        encoding="utf-8",
+    )
+    for pm_id, marker in (
+        ("PM-2026-001", "zzpublicattachment"),
+        ("PM-2026-002", "zzinternalattachment"),
+        ("PM-2026-003", "zzrestrictedattachment"),
+    ):
         folder = year / pm_id
         (folder / "evidence").mkdir(parents=True)
         (folder / "diagram.txt").write_text(f"attachment {marker}\n", encoding="utf-8")
-        (folder / "evidence" / "zzevidencename.log").write_text("zzevidencecontent\n",
-                                                                encoding="utf-8")
+        (folder / "evidence" / "zzevidencename.log").write_text(
+            "zzevidencecontent\n", encoding="utf-8"
+        )
         (folder / "evidence" / "manifest.json").write_text(
             '{"files": [{"name": "zzevidencename.log", "note": "zzevidencecontent"}]}\n',
-            encoding="utf-8")
+            encoding="utf-8",
+        )
     return root
 
 
@@ -115,8 +159,9 @@ def output_texts(site: Path) -> dict[str, str]:
 
 
 def leaks(texts: dict[str, str], markers: tuple[str, ...]) -> list[str]:
-    return sorted(f"{m} in {rel}" for rel, text in texts.items() for m in markers
-                  if m.casefold() in text)
+    return sorted(
+        f"{m} in {rel}" for rel, text in texts.items() for m in markers if m.casefold() in text
+    )
 
 
 def build(root: Path, site: Path, *args: str) -> Path:

@@ -23,19 +23,38 @@ from postmortem_kb.core.knowledge_base import load
 from postmortem_kb.core.metrics import compute_stats, format_hours, quarter_bounds
 
 
-def minimal_postmortem(pm_id: str, *, status: str = "published", type_: str = "malware",
-                       severity: str = "SEV2", visibility: str = "internal",
-                       occurred: str = "2026-01-10T10:00:00Z", detected: str | None = None,
-                       contained: str | None = None, resolved: str | None = None,
-                       services: tuple[str, ...] = (), controls: tuple[str, ...] = (),
-                       actions: tuple[tuple[str, ...], ...] = (), title: str | None = None,
-                       retest: str = "", evidence: str = "") -> str:
+def minimal_postmortem(
+    pm_id: str,
+    *,
+    status: str = "published",
+    type_: str = "malware",
+    severity: str = "SEV2",
+    visibility: str = "internal",
+    occurred: str = "2026-01-10T10:00:00Z",
+    detected: str | None = None,
+    contained: str | None = None,
+    resolved: str | None = None,
+    services: tuple[str, ...] = (),
+    controls: tuple[str, ...] = (),
+    actions: tuple[tuple[str, ...], ...] = (),
+    title: str | None = None,
+    retest: str = "",
+    evidence: str = "",
+) -> str:
     """A small post-mortem: front matter, a summary, the evidence, action and re-test
     sections. Enough for the tracker and the figures (not for `check` at in-review)."""
-    lines = ["---", f"id: {pm_id}", f"title: {title or 'Incident ' + pm_id}",
-             f"type: {type_}", f"severity: {severity}", f"status: {status}",
-             f"visibility: {visibility}", "owner: Security Operations",
-             f"occurred_at: {occurred}", f"detected_at: {detected or occurred}"]
+    lines = [
+        "---",
+        f"id: {pm_id}",
+        f"title: {title or 'Incident ' + pm_id}",
+        f"type: {type_}",
+        f"severity: {severity}",
+        f"status: {status}",
+        f"visibility: {visibility}",
+        "owner: Security Operations",
+        f"occurred_at: {occurred}",
+        f"detected_at: {detected or occurred}",
+    ]
     if contained:
         lines.append(f"contained_at: {contained}")
     if resolved:
@@ -44,10 +63,24 @@ def minimal_postmortem(pm_id: str, *, status: str = "published", type_: str = "m
         lines += ["services:"] + [f"  - {s}" for s in services]
     if controls:
         lines += ["controls:"] + [f"  - {c}" for c in controls]
-    lines += ["---", "", f"# {pm_id}", "", "## Summary", "", "What happened.", "",
-              "## 2. Preserve Evidence Immediately", "", evidence or "Logs were kept.", "",
-              "## 11. Implement Corrective Actions", "",
-              "| ID | Action | Owner | Due | Status | Tracking |", "|---|---|---|---|---|---|"]
+    lines += [
+        "---",
+        "",
+        f"# {pm_id}",
+        "",
+        "## Summary",
+        "",
+        "What happened.",
+        "",
+        "## 2. Preserve Evidence Immediately",
+        "",
+        evidence or "Logs were kept.",
+        "",
+        "## 11. Implement Corrective Actions",
+        "",
+        "| ID | Action | Owner | Due | Status | Tracking |",
+        "|---|---|---|---|---|---|",
+    ]
     lines += ["| " + " | ".join(row + ("",) * (6 - len(row))) + " |" for row in actions]
     lines += ["", "## 14. Re-Test Controls and Resilience", "", retest or "Not yet.", ""]
     return "\n".join(lines)
@@ -62,30 +95,65 @@ def write(kb: Path, pm_id: str, text: str) -> Path:
 
 
 def build_fixture(kb: Path) -> Path:
-    write(kb, "PM-2026-001", minimal_postmortem(
-        "PM-2026-001", occurred="2026-01-10T10:00:00Z", detected="2026-01-10T11:00:00Z",
-        contained="2026-01-10T13:00:00Z", resolved="2026-01-11T11:00:00Z",
-        services=("api",),
-        actions=(("A1", "Patch the API gateway", "Team X", "2026-02-01", "done"),
-                 ("A2", "Rotate the signing keys", "Team Y", "2026-06-30", "open"),
-                 ("A3", "Alert on token reuse", "team x", "2026-12-31", "in-progress"),
-                 ("A4", "Rewrite the gateway", "Team Y", "2026-01-05", "wont-do"))))
+    write(
+        kb,
+        "PM-2026-001",
+        minimal_postmortem(
+            "PM-2026-001",
+            occurred="2026-01-10T10:00:00Z",
+            detected="2026-01-10T11:00:00Z",
+            contained="2026-01-10T13:00:00Z",
+            resolved="2026-01-11T11:00:00Z",
+            services=("api",),
+            actions=(
+                ("A1", "Patch the API gateway", "Team X", "2026-02-01", "done"),
+                ("A2", "Rotate the signing keys", "Team Y", "2026-06-30", "open"),
+                ("A3", "Alert on token reuse", "team x", "2026-12-31", "in-progress"),
+                ("A4", "Rewrite the gateway", "Team Y", "2026-01-05", "wont-do"),
+            ),
+        ),
+    )
     # Occurred late on 31 March in New York (Q1 as written, Q2 in UTC); detected in Berlin.
-    write(kb, "PM-2026-002", minimal_postmortem(
-        "PM-2026-002", type_="phishing", severity="SEV1",
-        occurred="2026-03-31T22:00:00-05:00", detected="2026-04-01T05:30:00+02:00",
-        contained="2026-04-01T04:00:00Z", resolved="2026-04-01T07:30:00Z",
-        services=("api", "web"),
-        actions=(("B1", "Phishing-resistant MFA for support", "Team X", "2026-07-01",
-                  "open"),)))
-    write(kb, "PM-2026-003", minimal_postmortem(
-        "PM-2026-003", occurred="2026-07-01T00:00:00Z", detected="2026-07-01T04:00:00Z",
-        resolved="2026-07-02T04:00:00Z", services=("web",)))
-    write(kb, "PM-2026-004", minimal_postmortem(
-        "PM-2026-004", status="draft", type_="other", severity="SEV4",
-        occurred="2026-08-01T00:00:00Z", detected="2026-08-01T10:00:00Z",
-        services=("batch",),
-        actions=(("D1", "Draft idea", "Team Z", "2026-01-01", "open"),)))
+    write(
+        kb,
+        "PM-2026-002",
+        minimal_postmortem(
+            "PM-2026-002",
+            type_="phishing",
+            severity="SEV1",
+            occurred="2026-03-31T22:00:00-05:00",
+            detected="2026-04-01T05:30:00+02:00",
+            contained="2026-04-01T04:00:00Z",
+            resolved="2026-04-01T07:30:00Z",
+            services=("api", "web"),
+            actions=(("B1", "Phishing-resistant MFA for support", "Team X", "2026-07-01", "open"),),
+        ),
+    )
+    write(
+        kb,
+        "PM-2026-003",
+        minimal_postmortem(
+            "PM-2026-003",
+            occurred="2026-07-01T00:00:00Z",
+            detected="2026-07-01T04:00:00Z",
+            resolved="2026-07-02T04:00:00Z",
+            services=("web",),
+        ),
+    )
+    write(
+        kb,
+        "PM-2026-004",
+        minimal_postmortem(
+            "PM-2026-004",
+            status="draft",
+            type_="other",
+            severity="SEV4",
+            occurred="2026-08-01T00:00:00Z",
+            detected="2026-08-01T10:00:00Z",
+            services=("batch",),
+            actions=(("D1", "Draft idea", "Team Z", "2026-01-01", "open"),),
+        ),
+    )
     return kb
 
 
@@ -95,16 +163,22 @@ def fixture_kb(kb: Path) -> Path:
 
 
 def stats_json(kb: Path, *extra: str) -> dict:
-    result = run_cli("-C", str(kb), "stats", "--format", "json", "--as-of", "2026-07-01",
-                     *extra)
+    result = run_cli("-C", str(kb), "stats", "--format", "json", "--as-of", "2026-07-01", *extra)
     assert result.exit_code == 0, result.stderr
     return result.json()
 
 
 def test_stats_json_has_the_contract_keys_and_hand_computed_figures(fixture_kb: Path) -> None:
     data = stats_json(fixture_kb)
-    assert list(data)[:7] == ["count", "by_quarter", "by_type", "by_severity", "mttd_hours",
-                              "mttc_hours", "mttr_hours"]
+    assert list(data)[:7] == [
+        "count",
+        "by_quarter",
+        "by_type",
+        "by_severity",
+        "mttd_hours",
+        "mttc_hours",
+        "mttr_hours",
+    ]
     assert data["count"] == 3
     # B counts in 2026-Q1, the quarter of occurred_at as written, though UTC says Q2.
     assert data["by_quarter"] == {"2026-Q1": 2, "2026-Q3": 1}
@@ -115,16 +189,27 @@ def test_stats_json_has_the_contract_keys_and_hand_computed_figures(fixture_kb: 
     assert data["mttr_hours"] == 24.0  # [4, 24, 24]
     assert data["left_out"]["mttc_hours"] == ["PM-2026-003"]
     assert data["left_out"]["mttd_hours"] == []
-    assert data["durations_hours"]["mttd_hours"] == {"PM-2026-001": 1.0, "PM-2026-002": 0.5,
-                                                     "PM-2026-003": 4.0}
+    assert data["durations_hours"]["mttd_hours"] == {
+        "PM-2026-001": 1.0,
+        "PM-2026-002": 0.5,
+        "PM-2026-003": 4.0,
+    }
     # Inclusive quartiles: [0.5, 1, 4] -> 0.75, 1, 2.5; [0.5, 2] -> 0.875, 1.25, 1.625.
     assert data["quartiles_hours"]["mttd_hours"] == [0.75, 1.0, 2.5]
     assert data["quartiles_hours"]["mttc_hours"] == [0.875, 1.25, 1.625]
-    assert data["repeated_services"] == {"api": ["PM-2026-001", "PM-2026-002"],
-                                         "web": ["PM-2026-002", "PM-2026-003"]}
+    assert data["repeated_services"] == {
+        "api": ["PM-2026-001", "PM-2026-002"],
+        "web": ["PM-2026-002", "PM-2026-003"],
+    }
     # Five action items in scope (the draft's left out): A1 done and A4 wont-do closed.
-    assert data["actions"] == {"total": 5, "closed": 2, "open": 3, "overdue": 1,
-                               "closure_rate": 0.4, "as_of": "2026-07-01"}
+    assert data["actions"] == {
+        "total": 5,
+        "closed": 2,
+        "open": 3,
+        "overdue": 1,
+        "closure_rate": 0.4,
+        "as_of": "2026-07-01",
+    }
 
 
 def test_drafts_count_only_when_asked(fixture_kb: Path) -> None:
@@ -156,8 +241,13 @@ def test_markdown_output_is_a_list(fixture_kb: Path) -> None:
 
 
 def test_times_out_of_order_are_no_figure(kb: Path) -> None:
-    write(kb, "PM-2026-001", minimal_postmortem(
-        "PM-2026-001", occurred="2026-01-10T10:00:00Z", detected="2026-01-10T09:00:00Z"))
+    write(
+        kb,
+        "PM-2026-001",
+        minimal_postmortem(
+            "PM-2026-001", occurred="2026-01-10T10:00:00Z", detected="2026-01-10T09:00:00Z"
+        ),
+    )
     data = stats_json(kb)
     assert data["mttd_hours"] is None
     assert data["left_out"]["mttd_hours"] == ["PM-2026-001"]
@@ -165,8 +255,13 @@ def test_times_out_of_order_are_no_figure(kb: Path) -> None:
 
 
 def test_single_incident_is_its_own_quartiles(kb: Path) -> None:
-    write(kb, "PM-2026-001", minimal_postmortem(
-        "PM-2026-001", occurred="2026-01-10T10:00:00Z", detected="2026-01-10T10:45:00Z"))
+    write(
+        kb,
+        "PM-2026-001",
+        minimal_postmortem(
+            "PM-2026-001", occurred="2026-01-10T10:00:00Z", detected="2026-01-10T10:45:00Z"
+        ),
+    )
     data = stats_json(kb)
     assert data["mttd_hours"] == 0.75
     assert data["quartiles_hours"]["mttd_hours"] == [0.75, 0.75, 0.75]
@@ -183,7 +278,8 @@ def test_empty_knowledge_base(kb: Path) -> None:
 
 def test_unparseable_file_is_named_and_skipped(fixture_kb: Path) -> None:
     (fixture_kb / "postmortems" / "2026" / "PM-2026-009-broken.md").write_text(
-        "---\nid: [\n---\n", encoding="utf-8")
+        "---\nid: [\n---\n", encoding="utf-8"
+    )
     result = run_cli("-C", str(fixture_kb), "stats", "--format", "json")
     assert result.exit_code == 0
     assert result.json()["count"] == 3
@@ -204,8 +300,9 @@ def test_core_function_matches_the_command(fixture_kb: Path) -> None:
     assert stats.mttc_hours == 1.25 and stats.closure_rate == 0.4
 
 
-@pytest.mark.parametrize("hours,text", [(None, "n/a"), (0.5, "30m"), (3.25, "3.2h"),
-                                        (49.5, "2d 1.5h")])
+@pytest.mark.parametrize(
+    "hours,text", [(None, "n/a"), (0.5, "30m"), (3.25, "3.2h"), (49.5, "2d 1.5h")]
+)
 def test_format_hours(hours: float | None, text: str) -> None:
     assert format_hours(hours) == text
 
@@ -226,8 +323,9 @@ def test_audience_filter_counts_only_what_that_site_shows(fixture_kb: Path) -> N
     assert internal["count"] == 2 and internal["by_severity"] == {"SEV2": 2}
     assert internal["mttd_hours"] == 2.5  # [1, 4]
     assert stats_json(fixture_kb, "--audience", "public")["count"] == 0
-    rows = run_cli("-C", str(fixture_kb), "actions", "--format", "json", "--audience",
-                   "internal").json()
+    rows = run_cli(
+        "-C", str(fixture_kb), "actions", "--format", "json", "--audience", "internal"
+    ).json()
     assert "PM-2026-002" not in {r["postmortem"] for r in rows}
 
 
@@ -248,9 +346,11 @@ def test_sample_knowledge_base_medians_match_an_independent_computation() -> Non
         return None
 
     spans: dict[str, list[float]] = {"mttd_hours": [], "mttc_hours": [], "mttr_hours": []}
-    pairs = {"mttd_hours": ("occurred_at", "detected_at"),
-             "mttc_hours": ("detected_at", "contained_at"),
-             "mttr_hours": ("detected_at", "resolved_at")}
+    pairs = {
+        "mttd_hours": ("occurred_at", "detected_at"),
+        "mttc_hours": ("detected_at", "contained_at"),
+        "mttr_hours": ("detected_at", "resolved_at"),
+    }
     count = 0
     for path in sorted((REPO / "postmortems").glob("[0-9][0-9][0-9][0-9]/*.md")):
         meta = yaml.safe_load(path.read_text(encoding="utf-8").split("---")[1])

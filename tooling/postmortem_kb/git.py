@@ -18,8 +18,10 @@ from typing import Any
 
 from .core.errors import PostmortemError, UsageError
 
-SHALLOW_HINT = ("in GitHub Actions check out with `actions/checkout` and `fetch-depth: 0`; "
-                "elsewhere run `git fetch --unshallow`")
+SHALLOW_HINT = (
+    "in GitHub Actions check out with `actions/checkout` and `fetch-depth: 0`; "
+    "elsewhere run `git fetch --unshallow`"
+)
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,7 @@ class Repository:
     def kb_path(self, repo_relative: str) -> str | None:
         if not repo_relative.startswith(self.prefix):
             return None
-        return repo_relative[len(self.prefix):]
+        return repo_relative[len(self.prefix) :]
 
 
 @dataclass(frozen=True)
@@ -89,18 +91,19 @@ def open_repository(root: Path) -> Repository | None:
     return Repository(repo, "" if rel == "." else f"{rel}/")
 
 
-def _run(repository: Repository, *args: str, env: dict[str, str] | None = None,
-         strip: bool = True) -> str:
+def _run(
+    repository: Repository, *args: str, env: dict[str, str] | None = None, strip: bool = True
+) -> str:
     """One git command; its failure becomes a PostmortemError with git's own words."""
     gitpython = _gitpython()
     try:
         program = repository.git.GIT_PYTHON_GIT_EXECUTABLE or "git"  # gitpython's choice
-        out: str = repository.git.execute([program, *args], env=env,
-                                          strip_newline_in_stdout=strip)
+        out: str = repository.git.execute([program, *args], env=env, strip_newline_in_stdout=strip)
         return out
     except gitpython.GitCommandNotFound:
-        raise GitMissing("git is not installed (or not on PATH): install it, or pass "
-                         "--no-git") from None
+        raise GitMissing(
+            "git is not installed (or not on PATH): install it, or pass --no-git"
+        ) from None
     except gitpython.GitCommandError as exc:
         detail = (exc.stderr or "").strip().removeprefix("stderr:").strip(" '\n")
         raise PostmortemError(f"git {args[0]} failed: {detail or exc}") from None
@@ -144,12 +147,12 @@ def has_commit(repository: Repository) -> bool:
 
 # --- ids across branches ---------------------------------------------------------------
 
+
 def postmortem_names(repository: Repository, docs_dir: str) -> list[str]:
     """File names under DOCS_DIR on every local and remote-tracking branch."""
     if not has_commit(repository):
         return []
-    refs = _run(repository, "for-each-ref", "--format=%(objectname)",
-                "refs/heads", "refs/remotes")
+    refs = _run(repository, "for-each-ref", "--format=%(objectname)", "refs/heads", "refs/remotes")
     commits = sorted(set(refs.split()))
     folder = repository.repo_path(docs_dir.strip("/") + "/")
     names: set[str] = set()
@@ -161,9 +164,14 @@ def postmortem_names(repository: Repository, docs_dir: str) -> list[str]:
 
 # --- a new post-mortem on its own branch ------------------------------------------------
 
-_BUSY = {"MERGE_HEAD": "a merge", "CHERRY_PICK_HEAD": "a cherry-pick",
-         "REVERT_HEAD": "a revert", "rebase-merge": "a rebase", "rebase-apply": "a rebase",
-         "BISECT_LOG": "a bisect"}
+_BUSY = {
+    "MERGE_HEAD": "a merge",
+    "CHERRY_PICK_HEAD": "a cherry-pick",
+    "REVERT_HEAD": "a revert",
+    "rebase-merge": "a rebase",
+    "rebase-apply": "a rebase",
+    "BISECT_LOG": "a bisect",
+}
 
 
 SCAFFOLD_TRAILER = "Postmortem-Scaffold"
@@ -174,34 +182,44 @@ def index_lock_problem(repository: Repository) -> str | None:
     lock = Path(repository.repo.git_dir) / "index.lock"
     if not lock.exists():
         return None
-    return (f"git's index is locked ({lock} exists): another git command is running in this "
-            "repository, or one stopped without cleaning up. Wait for it to finish; if no git "
-            f"command is running, delete {lock} and run this again (nothing was written)")
+    return (
+        f"git's index is locked ({lock} exists): another git command is running in this "
+        "repository, or one stopped without cleaning up. Wait for it to finish; if no git "
+        f"command is running, delete {lock} and run this again (nothing was written)"
+    )
 
 
 def prepare_branch(repository: Repository, branch: str) -> None:
     """Refuse, before anything is written, when the branch cannot be made here."""
     top = repository.repo.working_tree_dir
     if not has_commit(repository):
-        raise UsageError(f"the git repository at {top} has no commit yet: make a first commit "
-                         "(the branch postmortem/<ID> starts from it), or pass --no-git")
+        raise UsageError(
+            f"the git repository at {top} has no commit yet: make a first commit "
+            "(the branch postmortem/<ID> starts from it), or pass --no-git"
+        )
     if not _ok(repository, "check-ref-format", f"refs/heads/{branch}"):
         raise UsageError(f"{branch!r} is not a valid git branch name")
     if _ok(repository, "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}"):
-        raise UsageError(f"the branch {branch} already exists: another post-mortem uses this "
-                         "id; pass another --id, or delete the branch if it is left over")
+        raise UsageError(
+            f"the branch {branch} already exists: another post-mortem uses this "
+            "id; pass another --id, or delete the branch if it is left over"
+        )
     git_dir = Path(repository.repo.git_dir)
     for marker, what in _BUSY.items():
         if (git_dir / marker).exists():
-            raise UsageError(f"git is in the middle of {what} in {top}: finish or abort it "
-                             "first, or pass --no-git")
+            raise UsageError(
+                f"git is in the middle of {what} in {top}: finish or abort it "
+                "first, or pass --no-git"
+            )
     problem = index_lock_problem(repository)
     if problem:
         raise UsageError(problem)
     if not _ok(repository, "var", "GIT_AUTHOR_IDENT"):
-        raise UsageError("git does not know who you are: run `git config user.name "
-                         "\"Your Name\"` and `git config user.email you@example.com`, "
-                         "or pass --no-git")
+        raise UsageError(
+            "git does not know who you are: run `git config user.name "
+            '"Your Name"` and `git config user.email you@example.com`, '
+            "or pass --no-git"
+        )
 
 
 def scaffold_base(repository: Repository) -> tuple[str, list[str]]:
@@ -215,8 +233,13 @@ def scaffold_base(repository: Repository) -> tuple[str, list[str]]:
     skipped: list[str] = []
     base = head
     for _ in range(1000):
-        info = _run(repository, "log", "-1", "--format=%P%x1f%(trailers:key="
-                    f"{SCAFFOLD_TRAILER},valueonly,separator=%x20)", base)
+        info = _run(
+            repository,
+            "log",
+            "-1",
+            f"--format=%P%x1f%(trailers:key={SCAFFOLD_TRAILER},valueonly,separator=%x20)",
+            base,
+        )
         parents, _, trailer = info.partition("\x1f")
         if not trailer.strip() or len(parents.split()) != 1:
             break
@@ -225,8 +248,9 @@ def scaffold_base(repository: Repository) -> tuple[str, list[str]]:
     return base, skipped
 
 
-def commit_new_postmortem(repository: Repository, path: Path, branch: str, message: str,
-                          pm_id: str = "") -> str:
+def commit_new_postmortem(
+    repository: Repository, path: Path, branch: str, message: str, pm_id: str = ""
+) -> str:
     """Commit PATH alone on a new BRANCH and make it the current branch.
 
     The commit is built on a temporary index; the user's index only learns of the new file
@@ -265,20 +289,37 @@ def commit_new_postmortem(repository: Repository, path: Path, branch: str, messa
         undo.append(("update-index", "--force-remove", "--", rel))
         if leaving:
             _run(repository, "update-index", "--force-remove", "--", *leaving)
-            back = [arg for entry in _index_entries(repository, skipped, leaving)
-                    for arg in ("--cacheinfo", entry)]
+            back = [
+                arg
+                for entry in _index_entries(repository, skipped, leaving)
+                for arg in ("--cacheinfo", entry)
+            ]
             undo.append(("update-index", "--add", *back))
-        _run(repository, "update-ref", "-m", f"branch: Created from {base[:12]}",
-             f"refs/heads/{branch}", commit, "0" * 40)
+        _run(
+            repository,
+            "update-ref",
+            "-m",
+            f"branch: Created from {base[:12]}",
+            f"refs/heads/{branch}",
+            commit,
+            "0" * 40,
+        )
         undo.append(("update-ref", "-d", f"refs/heads/{branch}", commit))
-        _run(repository, "symbolic-ref", "-m", f"postmortem new: moving to {branch}",
-             "HEAD", f"refs/heads/{branch}")
+        _run(
+            repository,
+            "symbolic-ref",
+            "-m",
+            f"postmortem new: moving to {branch}",
+            "HEAD",
+            f"refs/heads/{branch}",
+        )
     except PostmortemError as exc:
         for step in reversed(undo):
             with contextlib.suppress(PostmortemError):
                 _run(repository, *step)
-        raise PostmortemError(f"the commit on {branch} could not be made, so nothing was "
-                              f"kept: {exc.message}") from None
+        raise PostmortemError(
+            f"the commit on {branch} could not be made, so nothing was kept: {exc.message}"
+        ) from None
     return branch
 
 
@@ -288,8 +329,17 @@ def _scaffolded_entries(repository: Repository, skipped: list[str], rel: str) ->
         return []
     leaving = []
     for commit in skipped:
-        added = _run(repository, "diff-tree", "--no-commit-id", "-r", "-z", "--name-only",
-                     "--diff-filter=A", commit, strip=False)
+        added = _run(
+            repository,
+            "diff-tree",
+            "--no-commit-id",
+            "-r",
+            "-z",
+            "--name-only",
+            "--diff-filter=A",
+            commit,
+            strip=False,
+        )
         for name in filter(None, added.split("\0")):
             if name == rel:
                 continue
@@ -300,8 +350,7 @@ def _scaffolded_entries(repository: Repository, skipped: list[str], rel: str) ->
     return leaving
 
 
-def _index_entries(repository: Repository, skipped: list[str], leaving: list[str]
-                    ) -> list[str]:
+def _index_entries(repository: Repository, skipped: list[str], leaving: list[str]) -> list[str]:
     """`--cacheinfo` arguments that put LEAVING back into the index as the scaffolds had
     them (to undo their removal)."""
     entries = []
@@ -317,22 +366,32 @@ def _index_entries(repository: Repository, skipped: list[str], leaving: list[str
 
 # --- what a pull request changes ----------------------------------------------------------
 
+
 def merge_base(repository: Repository, ref: str) -> str:
     """The merge base of REF and HEAD, with the fix in the message when there is none."""
     if not has_commit(repository):
         raise UsageError("the repository has no commit yet: nothing to compare with --base")
     shallow = _run(repository, "rev-parse", "--is-shallow-repository") == "true"
-    if ref.startswith("-") or not _ok(repository, "rev-parse", "--verify", "--quiet",
-                                      f"{ref}^{{commit}}"):
-        hint = f"; this is a shallow clone: {SHALLOW_HINT}" if shallow else (
-            f": fetch it first (e.g. `git fetch origin {ref.split('/')[-1]}`), or "
-            f"{SHALLOW_HINT}")
+    if ref.startswith("-") or not _ok(
+        repository, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"
+    ):
+        hint = (
+            f"; this is a shallow clone: {SHALLOW_HINT}"
+            if shallow
+            else (
+                f": fetch it first (e.g. `git fetch origin {ref.split('/')[-1]}`), or "
+                f"{SHALLOW_HINT}"
+            )
+        )
         raise UsageError(f"--base {ref}: no such branch, tag or commit in this repository{hint}")
     try:
         return _run(repository, "merge-base", ref, "HEAD")
     except PostmortemError:
-        why = (f"this is a shallow clone, so the history is cut: {SHALLOW_HINT}" if shallow
-               else "the two have no history in common")
+        why = (
+            f"this is a shallow clone, so the history is cut: {SHALLOW_HINT}"
+            if shallow
+            else "the two have no history in common"
+        )
         raise UsageError(f"--base {ref}: no merge base between {ref} and HEAD; {why}") from None
 
 
@@ -340,8 +399,19 @@ def changed_files(repository: Repository, since: str, *paths: str) -> list[Chang
     """Files under PATHS (folders end with `/`) changed from commit SINCE to the working tree
     (committed, staged, unstaged and untracked alike), renames followed."""
     specs = [repository.repo_path(path) for path in paths]
-    raw = _run(repository, "-c", "core.quotepath=off", "diff", "--name-status", "-z",
-               "--find-renames", since, "--", *specs, strip=False)
+    raw = _run(
+        repository,
+        "-c",
+        "core.quotepath=off",
+        "diff",
+        "--name-status",
+        "-z",
+        "--find-renames",
+        since,
+        "--",
+        *specs,
+        strip=False,
+    )
     fields = raw.split("\0")
     changes: list[Change] = []
     i = 0
@@ -355,10 +425,12 @@ def changed_files(repository: Repository, since: str, *paths: str) -> list[Chang
             i += 2
         kb_new, kb_old = repository.kb_path(new), repository.kb_path(old)
         if kb_new is not None and kb_old is not None:
-            changes.append(Change("R" if status == "R" else ("A" if status == "C" else status),
-                                  kb_new, kb_old))
-    untracked = _run(repository, "ls-files", "-z", "--others", "--exclude-standard", "--",
-                     *specs, strip=False)
+            changes.append(
+                Change("R" if status == "R" else ("A" if status == "C" else status), kb_new, kb_old)
+            )
+    untracked = _run(
+        repository, "ls-files", "-z", "--others", "--exclude-standard", "--", *specs, strip=False
+    )
     for name in untracked.split("\0"):
         kb_name = repository.kb_path(name) if name else None
         if kb_name is not None:
@@ -404,11 +476,24 @@ def history(repository: Repository, folder: str) -> dict[str, FileHistory]:
     if not has_commit(repository):
         return {}
     spec = repository.repo_path(folder.strip("/") + "/")
-    fmt = (f"{_RECORD}%H{_FIELD}%P{_FIELD}%an{_FIELD}%aI{_FIELD}"
-           f"%(trailers:key=Reviewed-by,key=Approved-by,separator=%x1d){_FIELD}")
-    raw = _run(repository, "-c", "core.quotepath=off", "log", f"--format={fmt}",
-               "--name-only", "--diff-merges=first-parent", "--no-renames", "HEAD", "--", spec,
-               strip=False)
+    fmt = (
+        f"{_RECORD}%H{_FIELD}%P{_FIELD}%an{_FIELD}%aI{_FIELD}"
+        f"%(trailers:key=Reviewed-by,key=Approved-by,separator=%x1d){_FIELD}"
+    )
+    raw = _run(
+        repository,
+        "-c",
+        "core.quotepath=off",
+        "log",
+        f"--format={fmt}",
+        "--name-only",
+        "--diff-merges=first-parent",
+        "--no-renames",
+        "HEAD",
+        "--",
+        spec,
+        strip=False,
+    )
     collected: dict[str, dict[str, Any]] = {}
     for seq, record in enumerate(raw.split(_RECORD)[1:]):
         parts = record.split(_FIELD)
@@ -427,8 +512,9 @@ def history(repository: Repository, folder: str) -> dict[str, FileHistory]:
             kb_name = repository.kb_path(name.strip()) if name.strip() else None
             if kb_name is None:
                 continue
-            entry = collected.setdefault(kb_name, {"dates": [], "authors": [],
-                                                   "reviewers": [], "approvers": []})
+            entry = collected.setdefault(
+                kb_name, {"dates": [], "authors": [], "reviewers": [], "approvers": []}
+            )
             if not is_merge:
                 entry["dates"].append((moment, -seq, author))
                 entry["authors"].append(author)
@@ -442,7 +528,13 @@ def history(repository: Repository, folder: str) -> dict[str, FileHistory]:
         first = min(entry["dates"], key=lambda d: (d[0], d[1]))
         last = max(entry["dates"], key=lambda d: (d[0], d[1]))
         result[name] = FileHistory(
-            first[0], first[2], last[0], last[2], len(entry["dates"]),
+            first[0],
+            first[2],
+            last[0],
+            last[2],
+            len(entry["dates"]),
             tuple(dict.fromkeys(reversed(entry["authors"]))),
-            _oldest_first(entry["reviewers"]), _oldest_first(entry["approvers"]))
+            _oldest_first(entry["reviewers"]),
+            _oldest_first(entry["approvers"]),
+        )
     return result

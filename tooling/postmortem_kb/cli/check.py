@@ -30,9 +30,11 @@ def resolve_paths(config: Config, given: tuple[Path, ...]) -> list[Path]:
             base = path.resolve()
             chosen += [p for p in every if p.resolve().is_relative_to(base)]
         elif path.suffix.lower() != ".md":
-            raise UsageError(f"{path}: not a post-mortem (post-mortems are Markdown files, "
-                             f"{config.docs_dir}/<YYYY>/<ID>-<slug>.md): give post-mortem "
-                             "files or folders, or nothing to check them all")
+            raise UsageError(
+                f"{path}: not a post-mortem (post-mortems are Markdown files, "
+                f"{config.docs_dir}/<YYYY>/<ID>-<slug>.md): give post-mortem "
+                "files or folders, or nothing to check them all"
+            )
         else:
             chosen.append(path)
     seen: set[Path] = set()
@@ -47,27 +49,61 @@ def resolve_paths(config: Config, given: tuple[Path, ...]) -> list[Path]:
 
 @cli.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--base", "base", metavar="REF",
-              help="Check only the post-mortems changed since the merge base with REF.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-              help="text for people, json for scripts, github for workflow annotations, "
-                   "summary for a Markdown job summary.")
-@click.option("--select", "select", metavar="IDS", multiple=True,
-              help="Apply only these rules (ids or prefixes such as PM5; comma-separated or "
-                   "repeated); replaces `select` in mkdocs.yml.")
-@click.option("--ignore", "ignore", metavar="IDS", multiple=True,
-              help="Leave out these rules (ids or prefixes), in addition to `ignore` in "
-                   "mkdocs.yml.")
-@click.option("--for", "for_status", type=click.Choice(STATUSES), metavar="STATUS",
-              help="Check against what STATUS demands instead of each file's own status: "
-                   "`--for in-review` lists what a draft still needs.")
-@click.option("--explain", "explain", metavar="PMnnn",
-              help="Explain one rule (what it finds, how to fix it, examples) and exit.")
+@click.option(
+    "--base",
+    "base",
+    metavar="REF",
+    help="Check only the post-mortems changed since the merge base with REF.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="text for people, json for scripts, github for workflow annotations, "
+    "summary for a Markdown job summary.",
+)
+@click.option(
+    "--select",
+    "select",
+    metavar="IDS",
+    multiple=True,
+    help="Apply only these rules (ids or prefixes such as PM5; comma-separated or "
+    "repeated); replaces `select` in mkdocs.yml.",
+)
+@click.option(
+    "--ignore",
+    "ignore",
+    metavar="IDS",
+    multiple=True,
+    help="Leave out these rules (ids or prefixes), in addition to `ignore` in mkdocs.yml.",
+)
+@click.option(
+    "--for",
+    "for_status",
+    type=click.Choice(STATUSES),
+    metavar="STATUS",
+    help="Check against what STATUS demands instead of each file's own status: "
+    "`--for in-review` lists what a draft still needs.",
+)
+@click.option(
+    "--explain",
+    "explain",
+    metavar="PMnnn",
+    help="Explain one rule (what it finds, how to fix it, examples) and exit.",
+)
 @root_option
 @handle_errors
-def check_command(paths: tuple[Path, ...], base: str | None, fmt: str,
-                  select: tuple[str, ...], ignore: tuple[str, ...], explain: str | None,
-                  for_status: str | None) -> None:
+def check_command(
+    paths: tuple[Path, ...],
+    base: str | None,
+    fmt: str,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    explain: str | None,
+    for_status: str | None,
+) -> None:
     """Check the whole knowledge base, or PATHS, against what each status demands.
 
     Exit status: 0 when there is no error (warnings allowed), 1 when there is any error,
@@ -90,8 +126,7 @@ def check_command(paths: tuple[Path, ...], base: str | None, fmt: str,
         report = check(config, targets, status=for_status)
         report.findings = selected(config, report.findings + extra)
     else:
-        report = check(config, resolve_paths(config, paths) if paths else None,
-                       status=for_status)
+        report = check(config, resolve_paths(config, paths) if paths else None, status=for_status)
     output(config, report, fmt)
     sys.exit(1 if report.errors else 0)
 
@@ -107,8 +142,14 @@ def _ids(values: tuple[str, ...]) -> tuple[str, ...]:
 
 
 @cli.command("rules")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
-              show_default=True, help="text for people, json for scripts, markdown for docs.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for scripts, markdown for docs.",
+)
 @root_option
 @handle_errors
 def rules_command(fmt: str) -> None:
@@ -121,14 +162,26 @@ def rules_command(fmt: str) -> None:
     if fmt == "markdown":
         click.echo(catalogue.markdown_table(), nl=False)
     elif fmt == "json":
-        emit_json([{"id": r.id, "name": r.name, "severity": r.severity,
-                    "applies_from": r.applies_from, "summary": r.summary, "fix": r.fix,
-                    "enabled": r.id in enabled} for r in catalogue.CATALOGUE])
+        emit_json(
+            [
+                {
+                    "id": r.id,
+                    "name": r.name,
+                    "severity": r.severity,
+                    "applies_from": r.applies_from,
+                    "summary": r.summary,
+                    "fix": r.fix,
+                    "enabled": r.id in enabled,
+                }
+                for r in catalogue.CATALOGUE
+            ]
+        )
     else:
         for r in catalogue.CATALOGUE:
             off = "" if r.id in enabled else "  (off)"
-            click.echo(f"{r.id}  {r.severity:<7}  {r.applies_from:<9}  {r.name:<24}  "
-                       f"{r.summary}{off}")
+            click.echo(
+                f"{r.id}  {r.severity:<7}  {r.applies_from:<9}  {r.name:<24}  {r.summary}{off}"
+            )
 
 
 def _enabled_here() -> frozenset[str]:

@@ -24,13 +24,18 @@ class KBContext:
 
 def root_option(func: F) -> F:
     """`-C DIR` on every command (also accepted before the command name)."""
+
     def remember(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
         if value is not None:
             ctx.ensure_object(KBContext).directory = value
 
     return click.option(
-        "-C", "directory", type=click.Path(file_okay=False, path_type=Path),
-        expose_value=False, callback=remember, is_eager=True,
+        "-C",
+        "directory",
+        type=click.Path(file_okay=False, path_type=Path),
+        expose_value=False,
+        callback=remember,
+        is_eager=True,
         help="The knowledge base root (default: the nearest folder upward with mkdocs.yml).",
     )(func)
 
@@ -47,6 +52,7 @@ def load_kb(ctx: click.Context | None = None) -> Config:
 
 def handle_errors(func: F) -> F:
     """Core errors become clean messages with exit 2 (usage/config) or 1 (anything else)."""
+
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
@@ -61,6 +67,7 @@ def handle_errors(func: F) -> F:
             where = f"{exc.filename}: " if exc.filename else ""
             click.echo(f"Error: {where}{exc.strerror or exc}", err=True)
             sys.exit(1)
+
     return wrapper  # type: ignore[return-value]
 
 

@@ -34,10 +34,17 @@ def evidence() -> None:
 @click.argument("pm_id", metavar="ID")
 @click.argument("source", metavar="FILE|URL")
 @click.option("--note", default="", help="What this is and where it came from.")
-@click.option("--sha256", "sha256", metavar="HEX",
-              help="The expected SHA-256: recorded for a URL, checked for a file.")
-@click.option("--force", is_flag=True,
-              help="Record a note or URL even though it looks like it holds a secret.")
+@click.option(
+    "--sha256",
+    "sha256",
+    metavar="HEX",
+    help="The expected SHA-256: recorded for a URL, checked for a file.",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Record a note or URL even though it looks like it holds a secret.",
+)
 @root_option
 @handle_errors
 def add(pm_id: str, source: str, note: str, sha256: str | None, force: bool) -> None:
@@ -58,24 +65,36 @@ def add(pm_id: str, source: str, note: str, sha256: str | None, force: bool) -> 
     pm = find_postmortem(config, pm_id)
     item = add_evidence(config, pm, source, note=note, sha256=sha256, force=force)
     if item.kind == "file":
-        click.echo(f"Copied to {pm.id}/evidence/{item.name} ({item.size} bytes, "
-                   f"SHA-256 {item.sha256}).")
+        click.echo(
+            f"Copied to {pm.id}/evidence/{item.name} ({item.size} bytes, SHA-256 {item.sha256})."
+        )
     elif item.kind == "external":
-        click.echo(f"Too large to copy ({item.size} bytes > {config.evidence_max_bytes}): "
-                   f"recorded by hash at {item.location} (SHA-256 {item.sha256}).")
+        click.echo(
+            f"Too large to copy ({item.size} bytes > {config.evidence_max_bytes}): "
+            f"recorded by hash at {item.location} (SHA-256 {item.sha256})."
+        )
     else:
-        click.echo(f"Recorded URL {item.location}"
-                   + (f" (SHA-256 {item.sha256})." if item.sha256 else "."))
+        click.echo(
+            f"Recorded URL {item.location}" + (f" (SHA-256 {item.sha256})." if item.sha256 else ".")
+        )
     pm_link = manifest_link(pm)
     if pm_link not in pm.text:
-        click.echo(f"Link the manifest from section 2 of {pm.path}: [evidence manifest]"
-                   f"({pm_link})", err=True)
+        click.echo(
+            f"Link the manifest from section 2 of {pm.path}: [evidence manifest]({pm_link})",
+            err=True,
+        )
 
 
 @evidence.command("list")
 @click.argument("pm_id", metavar="[ID]", required=False)
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True, help="table for people, json for scripts.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="table for people, json for scripts.",
+)
 @root_option
 @handle_errors
 def list_command(pm_id: str | None, fmt: str) -> None:
@@ -83,19 +102,36 @@ def list_command(pm_id: str | None, fmt: str) -> None:
     when and by whom it was added. Reads the manifests only; `verify` re-hashes."""
     config = load_kb()
     postmortems = [find_postmortem(config, pm_id)] if pm_id else load_postmortems(config)
-    entries = [(pm, item) for pm in postmortems if ID_PATTERN.match(pm.id)
-               for item in read_manifest(config, pm)]
+    entries = [
+        (pm, item)
+        for pm in postmortems
+        if ID_PATTERN.match(pm.id)
+        for item in read_manifest(config, pm)
+    ]
     if fmt == "json":
         emit_json([{"postmortem": pm.id, **item.as_dict()} for pm, item in entries])
     elif not entries:
         click.echo("No evidence recorded.")
     else:
-        click.echo(text_table(("POSTMORTEM", "EVIDENCE", "KIND", "BYTES", "SHA-256", "ADDED",
-                               "BY", "NOTE"),
-                              ([pm.id, item.label, item.kind,
-                                "" if item.size is None else item.size, item.sha256,
-                                item.added_at, item.added_by, item.note]
-                               for pm, item in entries), wrap=64))
+        click.echo(
+            text_table(
+                ("POSTMORTEM", "EVIDENCE", "KIND", "BYTES", "SHA-256", "ADDED", "BY", "NOTE"),
+                (
+                    [
+                        pm.id,
+                        item.label,
+                        item.kind,
+                        "" if item.size is None else item.size,
+                        item.sha256,
+                        item.added_at,
+                        item.added_by,
+                        item.note,
+                    ]
+                    for pm, item in entries
+                ),
+                wrap=64,
+            )
+        )
 
 
 @evidence.command("verify")
@@ -117,8 +153,11 @@ def verify_command(pm_id: str | None, quiet: bool) -> None:
     results = verify(config, postmortems)
     if not pm_id:
         for folder in orphan_folders(config, postmortems):
-            click.echo(f"Warning: {config.relative(folder)}: no post-mortem has this id; "
-                       "its evidence is not verified", err=True)
+            click.echo(
+                f"Warning: {config.relative(folder)}: no post-mortem has this id; "
+                "its evidence is not verified",
+                err=True,
+            )
     failed = [r for r in results if r.failed]
     for r in results:
         if r.failed:
@@ -132,5 +171,3 @@ def verify_command(pm_id: str | None, quiet: bool) -> None:
         sys.exit(1)
     if not quiet:
         click.echo(summary if results else "No evidence recorded.")
-
-

@@ -25,10 +25,13 @@ from .main import cli
 
 
 def output_option(func: F) -> F:
-    return click.option("--output", "-o", "output", type=click.Path(dir_okay=False,
-                                                                     path_type=Path),
-                        help="Write to this file (never over an existing one) instead of "
-                             "standard output.")(func)
+    return click.option(
+        "--output",
+        "-o",
+        "output",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Write to this file (never over an existing one) instead of standard output.",
+    )(func)
 
 
 def deliver(text: str, output: Path | None) -> None:
@@ -39,23 +42,31 @@ def deliver(text: str, output: Path | None) -> None:
     click.echo(f"Written to {output}", err=True)
 
 
-AUDIENCE_HELP = ("Include only post-mortems this audience may see (public < internal < "
-                 "restricted). Default: the knowledge base's audience (mkdocs.yml `audience`, "
-                 "or POSTMORTEM_AUDIENCE).")
+AUDIENCE_HELP = (
+    "Include only post-mortems this audience may see (public < internal < "
+    "restricted). Default: the knowledge base's audience (mkdocs.yml `audience`, "
+    "or POSTMORTEM_AUDIENCE)."
+)
 
 
 @cli.command(epilog=SCOPE_HELP)
-@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json",
-              show_default=True, help="json: every record in full; csv: one row per "
-                                      "post-mortem, lists joined with '; '.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "csv"]),
+    default="json",
+    show_default=True,
+    help="json: every record in full; csv: one row per post-mortem, lists joined with '; '.",
+)
 @click.option("--audience", type=click.Choice(VISIBILITIES), help=AUDIENCE_HELP)
 @as_of_option
 @drafts_option
 @output_option
 @root_option
 @handle_errors
-def export(fmt: str, audience: str | None, as_of: str | None, include_drafts: bool,
-           output: Path | None) -> None:
+def export(
+    fmt: str, audience: str | None, as_of: str | None, include_drafts: bool, output: Path | None
+) -> None:
     """Export every post-mortem with its metadata, durations, completeness and action items.
 
     \b
@@ -70,28 +81,56 @@ def export(fmt: str, audience: str | None, as_of: str | None, include_drafts: bo
     audience = audience or config.audience
     postmortems = load_postmortems(config)
     refuse_unsafe(config, postmortems)
-    records = export_records(config, postmortems, audience, parse_as_of(as_of),
-                             include_drafts=include_drafts or config.include_drafts)
-    text = (json.dumps(records, indent=2, ensure_ascii=False) + "\n" if fmt == "json"
-            else export_csv(records))
+    records = export_records(
+        config,
+        postmortems,
+        audience,
+        parse_as_of(as_of),
+        include_drafts=include_drafts or config.include_drafts,
+    )
+    text = (
+        json.dumps(records, indent=2, ensure_ascii=False) + "\n"
+        if fmt == "json"
+        else export_csv(records)
+    )
     deliver(guard_output(config, audience, text, "export"), output)
 
 
 @cli.command(epilog=SCOPE_HELP)
-@click.option("--quarter", required=True, metavar="YYYY-Qn",
-              help="The quarter to report on, e.g. 2026-Q3 (by occurred_at).")
-@click.option("--format", "fmt", type=click.Choice(["markdown", "html"]), default="markdown",
-              show_default=True, help="markdown, or a standalone HTML page.")
+@click.option(
+    "--quarter",
+    required=True,
+    metavar="YYYY-Qn",
+    help="The quarter to report on, e.g. 2026-Q3 (by occurred_at).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "html"]),
+    default="markdown",
+    show_default=True,
+    help="markdown, or a standalone HTML page.",
+)
 @click.option("--audience", type=click.Choice(VISIBILITIES), help=AUDIENCE_HELP)
-@click.option("--as-of", "as_of", metavar="DATE",
-              help="Date for follow-through (overdue actions), YYYY-MM-DD. Default: the "
-                   "quarter's last day, or today while the quarter is running.")
+@click.option(
+    "--as-of",
+    "as_of",
+    metavar="DATE",
+    help="Date for follow-through (overdue actions), YYYY-MM-DD. Default: the "
+    "quarter's last day, or today while the quarter is running.",
+)
 @drafts_option
 @output_option
 @root_option
 @handle_errors
-def report(quarter: str, fmt: str, audience: str | None, as_of: str | None,
-           include_drafts: bool, output: Path | None) -> None:
+def report(
+    quarter: str,
+    fmt: str,
+    audience: str | None,
+    as_of: str | None,
+    include_drafts: bool,
+    output: Path | None,
+) -> None:
     """The quarterly summary for leadership and auditors.
 
     \b
@@ -108,8 +147,12 @@ def report(quarter: str, fmt: str, audience: str | None, as_of: str | None,
     audience = audience or config.audience
     postmortems = load_postmortems(config)
     refuse_unsafe(config, postmortems)
-    result = quarter_report(postmortems, quarter, audience,
-                            as_of=parse_as_of(as_of) if as_of else None,
-                            include_drafts=include_drafts or config.include_drafts)
+    result = quarter_report(
+        postmortems,
+        quarter,
+        audience,
+        as_of=parse_as_of(as_of) if as_of else None,
+        include_drafts=include_drafts or config.include_drafts,
+    )
     text = report_html(result) if fmt == "html" else report_markdown(result)
     deliver(guard_output(config, audience, text, "report"), output)

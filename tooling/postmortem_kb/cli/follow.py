@@ -49,25 +49,34 @@ def parse_as_of(value: str | None) -> date:
 
 
 def as_of_option(func: F) -> F:
-    return click.option("--as-of", "as_of", metavar="DATE",
-                        help="Take DATE (YYYY-MM-DD) as today, so a report can be reproduced "
-                             "(default: today in UTC).")(func)
+    return click.option(
+        "--as-of",
+        "as_of",
+        metavar="DATE",
+        help="Take DATE (YYYY-MM-DD) as today, so a report can be reproduced "
+        "(default: today in UTC).",
+    )(func)
 
 
 def drafts_option(func: F) -> F:
-    return click.option("--include-drafts", is_flag=True,
-                        help="Count draft post-mortems too (default: the include_drafts "
-                             "setting in mkdocs.yml).")(func)
+    return click.option(
+        "--include-drafts",
+        is_flag=True,
+        help="Count draft post-mortems too (default: the include_drafts setting in mkdocs.yml).",
+    )(func)
 
 
 def audience_option(func: F) -> F:
-    return click.option("--audience", type=click.Choice(VISIBILITIES),
-                        help="Count only post-mortems this audience may see (public < "
-                             "internal < restricted), as the site for that audience does. "
-                             "Default: the site's audience (mkdocs.yml `audience`, or "
-                             "POSTMORTEM_AUDIENCE), so the same question gets the same "
-                             "number here and on the site; `--audience restricted` counts "
-                             "every post-mortem.")(func)
+    return click.option(
+        "--audience",
+        type=click.Choice(VISIBILITIES),
+        help="Count only post-mortems this audience may see (public < "
+        "internal < restricted), as the site for that audience does. "
+        "Default: the site's audience (mkdocs.yml `audience`, or "
+        "POSTMORTEM_AUDIENCE), so the same question gets the same "
+        "number here and on the site; `--audience restricted` counts "
+        "every post-mortem.",
+    )(func)
 
 
 def load_postmortems(config: Config, audience: str | None = None) -> list[Postmortem]:
@@ -76,8 +85,7 @@ def load_postmortems(config: Config, audience: str | None = None) -> list[Postmo
     in full). With an audience, errors that put it at risk refuse the command."""
     postmortems, problems = load(config)
     for problem in problems:
-        click.echo(f"Warning: {problem.path}:{problem.line}: skipped: {problem.message}",
-                   err=True)
+        click.echo(f"Warning: {problem.path}:{problem.line}: skipped: {problem.message}", err=True)
     click.get_current_context().meta[_EVERY] = postmortems
     if not audience:
         return postmortems
@@ -94,8 +102,9 @@ def refuse_unsafe(config: Config, postmortems: list[Postmortem]) -> None:
     found = audience_safety_findings(config, postmortems)
     if found:
         lines = "\n".join(f"  {f.path}:{f.line}: {f.rule} {f.message}" for f in found)
-        raise PostmortemError(f"nothing written for an audience: {len(found)} error(s) would "
-                              f"put it at risk:\n{lines}")
+        raise PostmortemError(
+            f"nothing written for an audience: {len(found)} error(s) would put it at risk:\n{lines}"
+        )
 
 
 def guard_output(config: Config, audience: str | None, text: str, where: str) -> str:
@@ -108,8 +117,10 @@ def guard_output(config: Config, audience: str | None, text: str, where: str) ->
         every, _ = load(config)
     hits = scan_output(text, where, every, audience, other_pages(config))
     if hits:
-        raise PostmortemError(f"nothing written: the {audience} output holds what it "
-                              f"withholds: {'; '.join(hits[:10])}")
+        raise PostmortemError(
+            f"nothing written: the {audience} output holds what it "
+            f"withholds: {'; '.join(hits[:10])}"
+        )
     return text
 
 
@@ -126,8 +137,10 @@ def render_actions(rows: list[ActionRow], fmt: str, status: str, as_of: date) ->
 
         return json.dumps([r.as_dict() for r in rows], indent=2, ensure_ascii=False)
     if fmt == "csv":
-        return csv_text(ACTION_KEYS, ([r.postmortem, r.id, r.action, r.owner, _due(r), r.status,
-                                       r.overdue] for r in rows)).rstrip("\n")
+        return csv_text(
+            ACTION_KEYS,
+            ([r.postmortem, r.id, r.action, r.owner, _due(r), r.status, r.overdue] for r in rows),
+        ).rstrip("\n")
     label = {"open": "Open", "overdue": "Overdue", "all": "All"}[status]
     if fmt == "markdown":
         head = f"### {label} action items as of {as_of.isoformat()}: {len(rows)}"
@@ -135,38 +148,87 @@ def render_actions(rows: list[ActionRow], fmt: str, status: str, as_of: date) ->
             return head + "\n\nNone."
         table = markdown_table(
             ("Post-mortem", "ID", "Action", "Owner", "Due", "Status", "Days overdue"),
-            ([r.postmortem, r.id, r.action, r.owner, _due(r), r.status,
-              r.days_overdue if r.overdue else ""] for r in rows))
+            (
+                [
+                    r.postmortem,
+                    r.id,
+                    r.action,
+                    r.owner,
+                    _due(r),
+                    r.status,
+                    r.days_overdue if r.overdue else "",
+                ]
+                for r in rows
+            ),
+        )
         return f"{head}\n\n{table}"
     if not rows:
         return f"No {label.lower()} action items as of {as_of.isoformat()}."
-    table = text_table(("POSTMORTEM", "ID", "ACTION", "OWNER", "DUE", "STATUS", "OVERDUE"),
-                       ([r.postmortem, r.id, r.action, r.owner, _due(r), r.status,
-                         f"{r.days_overdue}d" if r.overdue else ""] for r in rows))
+    table = text_table(
+        ("POSTMORTEM", "ID", "ACTION", "OWNER", "DUE", "STATUS", "OVERDUE"),
+        (
+            [
+                r.postmortem,
+                r.id,
+                r.action,
+                r.owner,
+                _due(r),
+                r.status,
+                f"{r.days_overdue}d" if r.overdue else "",
+            ]
+            for r in rows
+        ),
+    )
     return f"{table}\n\n{len(rows)} {label.lower()} action item(s) as of {as_of.isoformat()}."
 
 
 @cli.command(epilog=SCOPE_HELP)
-@click.option("--status", "status", type=click.Choice(["open", "overdue", "all"]),
-              default="open", show_default=True,
-              help="open: open and in-progress; overdue: open or in-progress with a due date "
-                   "before today; all: every action item.")
+@click.option(
+    "--status",
+    "status",
+    type=click.Choice(["open", "overdue", "all"]),
+    default="open",
+    show_default=True,
+    help="open: open and in-progress; overdue: open or in-progress with a due date "
+    "before today; all: every action item.",
+)
 @click.option("--owner", metavar="O", help="Only items whose Owner is O (ignoring case).")
 @as_of_option
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown"]),
-              default="table", show_default=True,
-              help="table for people, json/csv for scripts, markdown for job summaries and chat.")
-@click.option("--fail-after-days", "fail_days", type=click.IntRange(min=0), metavar="N",
-              help="Exit 1 when any open item is more than N days overdue.")
-@click.option("--fail-overdue", is_flag=True,
-              help="Exit 1 when any open item is more than `overdue_fail_days` (mkdocs.yml, "
-                   "default 30) days overdue.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv", "markdown"]),
+    default="table",
+    show_default=True,
+    help="table for people, json/csv for scripts, markdown for job summaries and chat.",
+)
+@click.option(
+    "--fail-after-days",
+    "fail_days",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="Exit 1 when any open item is more than N days overdue.",
+)
+@click.option(
+    "--fail-overdue",
+    is_flag=True,
+    help="Exit 1 when any open item is more than `overdue_fail_days` (mkdocs.yml, "
+    "default 30) days overdue.",
+)
 @drafts_option
 @audience_option
 @root_option
 @handle_errors
-def actions(status: str, owner: str | None, as_of: str | None, fmt: str, fail_days: int | None,
-            fail_overdue: bool, include_drafts: bool, audience: str | None) -> None:
+def actions(
+    status: str,
+    owner: str | None,
+    as_of: str | None,
+    fmt: str,
+    fail_days: int | None,
+    fail_overdue: bool,
+    include_drafts: bool,
+    audience: str | None,
+) -> None:
     """Action items across the knowledge base, soonest due first.
 
     \b
@@ -182,21 +244,24 @@ def actions(status: str, owner: str | None, as_of: str | None, fmt: str, fail_da
     drafts = include_drafts or config.include_drafts
     audience = audience or config.audience  # the site's audience: one answer everywhere
     postmortems = load_postmortems(config, audience)
-    rows = action_rows(postmortems, status=status, owner=owner, as_of=today,
-                       include_drafts=drafts)
-    click.echo(guard_output(config, audience, render_actions(rows, fmt, status, today),
-                            "actions"))
-    limit = fail_days if fail_days is not None else (
-        config.overdue_fail_days if fail_overdue else None)
+    rows = action_rows(postmortems, status=status, owner=owner, as_of=today, include_drafts=drafts)
+    click.echo(guard_output(config, audience, render_actions(rows, fmt, status, today), "actions"))
+    limit = (
+        fail_days if fail_days is not None else (config.overdue_fail_days if fail_overdue else None)
+    )
     if limit is not None:
-        overdue = action_rows(postmortems, status="overdue", owner=owner, as_of=today,
-                              include_drafts=drafts)
+        overdue = action_rows(
+            postmortems, status="overdue", owner=owner, as_of=today, include_drafts=drafts
+        )
         late = [r for r in overdue if r.days_overdue > limit]
         if late:
             for r in late:
-                click.echo(f"Error: {r.postmortem_path}:{r.line}: {r.postmortem} {r.id} "
-                           f"({r.owner or 'no owner'}) is {r.days_overdue} days overdue "
-                           f"(due {_due(r)}; limit {limit} days)", err=True)
+                click.echo(
+                    f"Error: {r.postmortem_path}:{r.line}: {r.postmortem} {r.id} "
+                    f"({r.owner or 'no owner'}) is {r.days_overdue} days overdue "
+                    f"(due {_due(r)}; limit {limit} days)",
+                    err=True,
+                )
             sys.exit(1)
 
 
@@ -209,36 +274,47 @@ def _counts_line(counts: dict[str, int]) -> str:
 
 def stats_lines(stats: Stats) -> list[str]:
     """The figures as label/value lines, shared by the text and markdown formats."""
-    lines = [f"Post-mortems: {stats.count}",
-             f"By quarter: {_counts_line(stats.by_quarter)}",
-             f"By type: {_counts_line(stats.by_type)}",
-             f"By severity: {_counts_line(stats.by_severity)}"]
+    lines = [
+        f"Post-mortems: {stats.count}",
+        f"By quarter: {_counts_line(stats.by_quarter)}",
+        f"By type: {_counts_line(stats.by_type)}",
+        f"By severity: {_counts_line(stats.by_severity)}",
+    ]
     for name, spread in stats.spreads.items():
         label = DURATION_NAMES[name].capitalize()
         q = spread.quartiles
         if q is None:
             lines.append(f"{label}: n/a (no post-mortem has both times)")
             continue
-        text = (f"{label}: median {format_hours(spread.median)} "
-                f"(quartiles {format_hours(q[0])} – {format_hours(q[2])}; "
-                f"{len(spread.hours)} post-mortem{'' if len(spread.hours) == 1 else 's'}")
+        text = (
+            f"{label}: median {format_hours(spread.median)} "
+            f"(quartiles {format_hours(q[0])} – {format_hours(q[2])}; "
+            f"{len(spread.hours)} post-mortem{'' if len(spread.hours) == 1 else 's'}"
+        )
         if spread.left_out:
             text += f"; left out, lacking a time: {', '.join(spread.left_out)}"
         lines.append(text + ")")
     repeated = "; ".join(f"{s} ({', '.join(ids)})" for s, ids in stats.repeated_services.items())
     lines.append(f"Services with repeated incidents: {repeated or 'none'}")
     rate = stats.closure_rate
-    lines.append(f"Action items: {stats.actions_total}; closed {stats.actions_closed}"
-                 + (f" ({rate:.0%})" if rate is not None else "")
-                 + f"; open {stats.actions_open}; overdue {stats.actions_overdue} as of "
-                 f"{stats.as_of.isoformat()}")
+    lines.append(
+        f"Action items: {stats.actions_total}; closed {stats.actions_closed}"
+        + (f" ({rate:.0%})" if rate is not None else "")
+        + f"; open {stats.actions_open}; overdue {stats.actions_overdue} as of "
+        f"{stats.as_of.isoformat()}"
+    )
     return lines
 
 
 @cli.command(epilog=SCOPE_HELP)
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
-              default="text", show_default=True, help="text for people, json for scripts, "
-                                                      "markdown for job summaries and chat.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for scripts, markdown for job summaries and chat.",
+)
 @as_of_option
 @drafts_option
 @audience_option
@@ -258,16 +334,19 @@ def stats(fmt: str, as_of: str | None, include_drafts: bool, audience: str | Non
     """
     config = load_kb()
     audience = audience or config.audience  # the site's audience: one answer everywhere
-    figures = compute_stats(load_postmortems(config, audience),
-                            include_drafts=include_drafts or config.include_drafts,
-                            as_of=parse_as_of(as_of))
+    figures = compute_stats(
+        load_postmortems(config, audience),
+        include_drafts=include_drafts or config.include_drafts,
+        as_of=parse_as_of(as_of),
+    )
     if fmt == "json":
         import json
 
         text = json.dumps(figures.as_dict(), indent=2, ensure_ascii=False, default=str)
     elif fmt == "markdown":
         text = "### Post-mortem statistics\n\n" + "\n".join(
-            f"- {markdown_cell(line)}" for line in stats_lines(figures))
+            f"- {markdown_cell(line)}" for line in stats_lines(figures)
+        )
     else:
         text = "\n".join(stats_lines(figures))
     click.echo(guard_output(config, audience, text, "stats"))
@@ -277,8 +356,14 @@ def stats(fmt: str, as_of: str | None, include_drafts: bool, audience: str | Non
 
 
 @cli.command(epilog=SCOPE_HELP)
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown"]),
-              default="table", show_default=True, help="Output format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv", "markdown"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
 @as_of_option
 @drafts_option
 @audience_option
@@ -296,26 +381,54 @@ def controls(fmt: str, as_of: str | None, include_drafts: bool, audience: str | 
     """
     config = load_kb()
     audience = audience or config.audience  # the site's audience: one answer everywhere
-    result, problems = rollup(load_postmortems(config, audience), as_of=parse_as_of(as_of),
-                              include_drafts=include_drafts or config.include_drafts)
+    result, problems = rollup(
+        load_postmortems(config, audience),
+        as_of=parse_as_of(as_of),
+        include_drafts=include_drafts or config.include_drafts,
+    )
     for problem in problems:
         click.echo(f"Warning: {problem.path}:{problem.line}: {problem.message}", err=True)
     if fmt == "json":
         import json
 
-        click.echo(guard_output(config, audience, json.dumps(
-            [c.as_dict() for c in result], indent=2, ensure_ascii=False, default=str),
-            "controls"))
+        click.echo(
+            guard_output(
+                config,
+                audience,
+                json.dumps(
+                    [c.as_dict() for c in result], indent=2, ensure_ascii=False, default=str
+                ),
+                "controls",
+            )
+        )
         return
-    header = ("Control", "Failures", "Incidents", "Fixes", "Open fixes", "Open actions in "
-              "incidents", "Re-tested in", "Not re-tested in")
+    header = (
+        "Control",
+        "Failures",
+        "Incidents",
+        "Fixes",
+        "Open fixes",
+        "Open actions in incidents",
+        "Re-tested in",
+        "Not re-tested in",
+    )
 
     def ids(rows: tuple[ActionRow, ...]) -> str:
         return ", ".join(f"{r.postmortem}/{r.id}" for r in rows)
 
-    rows = [[c.control, c.failures, ", ".join(c.incidents), ids(c.fixes), ids(c.open_fixes),
-             ids(c.open_in_incidents), ", ".join(c.retested_in), ", ".join(c.not_retested)]
-            for c in result]
+    rows = [
+        [
+            c.control,
+            c.failures,
+            ", ".join(c.incidents),
+            ids(c.fixes),
+            ids(c.open_fixes),
+            ids(c.open_in_incidents),
+            ", ".join(c.retested_in),
+            ", ".join(c.not_retested),
+        ]
+        for c in result
+    ]
     out: list[str] = []
     if fmt == "csv":
         out.append(csv_text([h.lower().replace(" ", "_") for h in header], rows).rstrip("\n"))
@@ -326,12 +439,14 @@ def controls(fmt: str, as_of: str | None, include_drafts: bool, audience: str | 
     else:
         for c in result:
             out.append(f"{c.control}: failed {c.failures}x in {', '.join(c.incidents)}")
-            out.append(f"    fixes: {ids(c.fixes) or 'none name it'}"
-                       + (f"; still open: {ids(c.open_fixes)}" if c.open_fixes else ""))
+            out.append(
+                f"    fixes: {ids(c.fixes) or 'none name it'}"
+                + (f"; still open: {ids(c.open_fixes)}" if c.open_fixes else "")
+            )
             if c.open_in_incidents:
-                out.append(f"    open action items in those incidents: "
-                           f"{ids(c.open_in_incidents)}")
-            out.append(f"    re-tested in: {', '.join(c.retested_in) or 'none'}"
-                       + (f"; not re-tested in: {', '.join(c.not_retested)}"
-                          if c.not_retested else ""))
+                out.append(f"    open action items in those incidents: {ids(c.open_in_incidents)}")
+            out.append(
+                f"    re-tested in: {', '.join(c.retested_in) or 'none'}"
+                + (f"; not re-tested in: {', '.join(c.not_retested)}" if c.not_retested else "")
+            )
     click.echo(guard_output(config, audience, "\n".join(out), "controls"))

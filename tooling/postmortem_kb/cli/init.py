@@ -15,15 +15,24 @@ from .main import cli
 
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--tool-source", "spec", metavar="SPEC", envvar="POSTMORTEM_TOOL_SOURCE",
-              help="What the generated workflows and pre-commit hook install: a pip requirement "
-                   "such as 'postmortem-kb==0.1.0' or 'postmortem-kb @ git+https://…@v0.1.0'. "
-                   "Default: where this postmortem-kb was installed from, pinned (required "
-                   "when that is a local folder or an editable install).")
-@click.option("--site-url", default="", metavar="URL",
-              help="Where the site will be published, e.g. https://example.github.io/"
-                   "incident-kb/ (written to mkdocs.yml as site_url; the 404 page and its "
-                   "links need it when the site lives under a sub-path).")
+@click.option(
+    "--tool-source",
+    "spec",
+    metavar="SPEC",
+    envvar="POSTMORTEM_TOOL_SOURCE",
+    help="What the generated workflows and pre-commit hook install: a pip requirement "
+    "such as 'postmortem-kb==0.1.0' or 'postmortem-kb @ git+https://…@v0.1.0'. "
+    "Default: where this postmortem-kb was installed from, pinned (required "
+    "when that is a local folder or an editable install).",
+)
+@click.option(
+    "--site-url",
+    default="",
+    metavar="URL",
+    help="Where the site will be published, e.g. https://example.github.io/"
+    "incident-kb/ (written to mkdocs.yml as site_url; the 404 page and its "
+    "links need it when the site lives under a sub-path).",
+)
 @handle_errors
 def init(directory: Path, spec: str | None, site_url: str) -> None:
     """Write a new knowledge base into DIRECTORY (mkdocs.yml, templates, home page,
@@ -41,9 +50,11 @@ def init(directory: Path, spec: str | None, site_url: str) -> None:
     here = directory.resolve() == Path.cwd().resolve()
     go = "" if here else f"cd {shlex.quote(str(directory))} && "
     start = "" if _in_a_git_repository(directory) else "git init && "
-    click.echo(f"Knowledge base ready in {'this folder' if here else directory}. Next: "
-               f"{go}{start}git add -A && git commit -m 'Post-mortem knowledge base', then "
-               "postmortem new --type <type> --severity <SEV1-4>")
+    click.echo(
+        f"Knowledge base ready in {'this folder' if here else directory}. Next: "
+        f"{go}{start}git add -A && git commit -m 'Post-mortem knowledge base', then "
+        "postmortem new --type <type> --severity <SEV1-4>"
+    )
 
 
 def _in_a_git_repository(directory: Path) -> bool:

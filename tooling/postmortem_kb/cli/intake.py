@@ -16,13 +16,22 @@ from .new import new
 
 
 @cli.command()
-@click.argument("source", metavar="FILE", type=click.Path(allow_dash=True, dir_okay=False,
-                                                          path_type=Path), default="-")
-@click.option("--from", "kind", type=click.Choice(["auto", "issue-form", "json"]),
-              default="auto", show_default=True,
-              help="issue-form: the body of an issue from the post-mortem issue form; "
-                   "json: {\"type\", \"severity\", \"title\", \"occurred_at\", "
-                   "\"detected_at\", \"owner\", \"visibility\"}.")
+@click.argument(
+    "source",
+    metavar="FILE",
+    type=click.Path(allow_dash=True, dir_okay=False, path_type=Path),
+    default="-",
+)
+@click.option(
+    "--from",
+    "kind",
+    type=click.Choice(["auto", "issue-form", "json"]),
+    default="auto",
+    show_default=True,
+    help="issue-form: the body of an issue from the post-mortem issue form; "
+    'json: {"type", "severity", "title", "occurred_at", '
+    '"detected_at", "owner", "visibility"}.',
+)
 @click.option("--no-git", is_flag=True, help="Only write the file: no branch, no commit.")
 @root_option
 @handle_errors
@@ -46,9 +55,16 @@ def intake(source: Path, kind: str, no_git: bool) -> None:
     # `new` asks on a terminal; an intake never does, so it sees no terminal.
     terminal, sys.stdin = sys.stdin, io.StringIO("")
     try:
-        ctx.invoke(new, type_slug=report["type"], severity=report["severity"],
-                   title=report.get("title"), occurred=report.get("occurred"),
-                   detected=report.get("detected"), owner=report.get("owner"),
-                   visibility=report.get("visibility", "internal"), no_git=no_git)
+        ctx.invoke(
+            new,
+            type_slug=report["type"],
+            severity=report["severity"],
+            title=report.get("title"),
+            occurred=report.get("occurred"),
+            detected=report.get("detected"),
+            owner=report.get("owner"),
+            visibility=report.get("visibility", "internal"),
+            no_git=no_git,
+        )
     finally:
         sys.stdin = terminal

@@ -14,10 +14,20 @@ from .common import KBContext
 # `build`, git for `new`) is loaded only when that command runs, so `postmortem check`
 # starts in a fraction of the time.
 COMMAND_MODULES = {
-    "init": "init", "new": "new", "check": "check", "rules": "check",
-    "status": "status", "intake": "intake",
-    "actions": "follow", "stats": "follow", "controls": "follow", "evidence": "evidence",
-    "build": "site", "serve": "site", "export": "export", "report": "export",
+    "init": "init",
+    "new": "new",
+    "check": "check",
+    "rules": "check",
+    "status": "status",
+    "intake": "intake",
+    "actions": "follow",
+    "stats": "follow",
+    "controls": "follow",
+    "evidence": "evidence",
+    "build": "site",
+    "serve": "site",
+    "export": "export",
+    "report": "export",
 }
 
 
@@ -35,8 +45,12 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="postmortem")
-@click.option("-C", "directory", type=click.Path(file_okay=False, path_type=Path),
-              help="The knowledge base root (default: the nearest folder upward with mkdocs.yml).")
+@click.option(
+    "-C",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The knowledge base root (default: the nearest folder upward with mkdocs.yml).",
+)
 @click.pass_context
 def cli(ctx: click.Context, directory: Path | None) -> None:
     """Blameless, security-focused incident post-mortems as Markdown in git.

@@ -25,8 +25,10 @@ def parse_moment(value: str | None, option: str) -> datetime | None:
     if moment is None and out_of_range(value):
         raise UsageError(f"{option} {value!r} is out of range: use {RANGE_HINT}")
     if moment is None:
-        raise UsageError(f"{option} {value!r} is not a time: use ISO-8601 with a zone "
-                         "(2026-03-14T09:12:00Z) or 'YYYY-MM-DD HH:MM' in UTC")
+        raise UsageError(
+            f"{option} {value!r} is not a time: use ISO-8601 with a zone "
+            "(2026-03-14T09:12:00Z) or 'YYYY-MM-DD HH:MM' in UTC"
+        )
     return moment
 
 
@@ -41,16 +43,30 @@ def _interactive() -> bool:
 @click.option("--occurred", metavar="DT", help="When it began (ISO-8601 with zone; default now).")
 @click.option("--detected", metavar="DT", help="When it was detected (default: --occurred).")
 @click.option("--owner", metavar="O", help="Who drives the post-mortem: a role or team.")
-@click.option("--visibility", type=click.Choice(VISIBILITIES), default="internal",
-              show_default=True, help="Who may read it once published.")
+@click.option(
+    "--visibility",
+    type=click.Choice(VISIBILITIES),
+    default="internal",
+    show_default=True,
+    help="Who may read it once published.",
+)
 @click.option("--template", metavar="NAME", help="Template name (default from mkdocs.yml).")
 @click.option("--id", "pm_id", metavar="ID", help="Use this id instead of the next free one.")
 @click.option("--no-git", is_flag=True, help="Only write the file: no branch, no commit.")
 @root_option
 @handle_errors
-def new(type_slug: str | None, severity: str | None, title: str | None, occurred: str | None,
-        detected: str | None, owner: str | None, visibility: str, template: str | None,
-        pm_id: str | None, no_git: bool) -> None:
+def new(
+    type_slug: str | None,
+    severity: str | None,
+    title: str | None,
+    occurred: str | None,
+    detected: str | None,
+    owner: str | None,
+    visibility: str,
+    template: str | None,
+    pm_id: str | None,
+    no_git: bool,
+) -> None:
     """Scaffold a post-mortem (status draft) and print its path as the last line.
 
     In a git repository the file is committed on a new branch `postmortem/<ID>`;
@@ -75,8 +91,10 @@ def new(type_slug: str | None, severity: str | None, title: str | None, occurred
         offered = codeowner_teams(config.root, config.docs_dir)
         if interactive:
             hint = f" [{', '.join(offered)}]" if len(offered) > 1 else ""
-            owner = click.prompt(f"Owner: the team or role that drives it{hint}",
-                                 default=offered[0] if offered else None)
+            owner = click.prompt(
+                f"Owner: the team or role that drives it{hint}",
+                default=offered[0] if offered else None,
+            )
         else:
             owner = offered[0] if offered else "Security Operations"
 
@@ -94,8 +112,17 @@ def new(type_slug: str | None, severity: str | None, title: str | None, occurred
             if interactive:
                 title = click.prompt("Title", default=title)
 
-        request = NewPostmortem(pm_id, title, type_slug, severity, visibility, owner,
-                                occurred_at, detected_at, template or config.default_template)
+        request = NewPostmortem(
+            pm_id,
+            title,
+            type_slug,
+            severity,
+            visibility,
+            owner,
+            occurred_at,
+            detected_at,
+            template or config.default_template,
+        )
         check_new(config, request)
         if repo is not None:
             gitops.prepare_branch(repo, f"postmortem/{pm_id}")
@@ -103,9 +130,9 @@ def new(type_slug: str | None, severity: str | None, title: str | None, occurred
         rel = config.relative(path)
         if repo is not None:
             try:
-                branch = gitops.commit_new_postmortem(repo, path, f"postmortem/{pm_id}",
-                                                      f"Add post-mortem {pm_id}: {title}",
-                                                      pm_id)
+                branch = gitops.commit_new_postmortem(
+                    repo, path, f"postmortem/{pm_id}", f"Add post-mortem {pm_id}: {title}", pm_id
+                )
             except BaseException:
                 path.unlink(missing_ok=True)  # written by this run a moment ago: not kept
                 raise

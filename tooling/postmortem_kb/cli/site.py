@@ -25,9 +25,12 @@ from .main import cli
 DRAFTS_ENV = "POSTMORTEM_DRAFTS"  # "1": drafts in, "0": drafts out (read by the plugin)
 
 audience_option = click.option(
-    "--audience", type=click.Choice(VISIBILITIES), default=None,
+    "--audience",
+    type=click.Choice(VISIBILITIES),
+    default=None,
     help="Who the site is for: it shows only post-mortems of this visibility or lower "
-         "(default: POSTMORTEM_AUDIENCE, else the `audience` setting in mkdocs.yml).")
+    "(default: POSTMORTEM_AUDIENCE, else the `audience` setting in mkdocs.yml).",
+)
 
 
 class _EchoHandler(logging.Handler):
@@ -89,17 +92,25 @@ def _check_site_dir(docs: Path, site_dir: Path) -> None:
         why = "holds the post-mortems folder"
     else:
         return
-    raise UsageError(f"--site-dir {site_dir} {why} ({docs}): the build empties the site folder "
-                     "and writes pages into it; choose a folder of its own, e.g. site")
+    raise UsageError(
+        f"--site-dir {site_dir} {why} ({docs}): the build empties the site folder "
+        "and writes pages into it; choose a folder of its own, e.g. site"
+    )
 
 
 @cli.command()
 @audience_option
-@click.option("--site-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where to write the site (default: site/ next to mkdocs.yml).")
-@click.option("--strict", is_flag=True,
-              help="Fail (exit 1) when any post-mortem has an error or MkDocs warns, after "
-                   "listing them all.")
+@click.option(
+    "--site-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the site (default: site/ next to mkdocs.yml).",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Fail (exit 1) when any post-mortem has an error or MkDocs warns, after listing them all.",
+)
 @click.option("--drafts", is_flag=True, help="Include draft post-mortems (with a banner).")
 @root_option
 @handle_errors
@@ -123,12 +134,16 @@ def build(audience: str | None, site_dir: Path | None, strict: bool, drafts: boo
         try:
             config = load_config(**options)
         except MkDocsException as exc:
-            raise ConfigError(f"{CONFIG_FILE} is not a valid MkDocs configuration: {exc}",
-                              path=str(kb.root / CONFIG_FILE)) from None
+            raise ConfigError(
+                f"{CONFIG_FILE} is not a valid MkDocs configuration: {exc}",
+                path=str(kb.root / CONFIG_FILE),
+            ) from None
         if "postmortems" not in config.plugins:
-            click.echo(f"Warning: the `postmortems` plugin is not listed in {CONFIG_FILE}: "
-                       "post-mortems are neither checked nor kept from other audiences",
-                       err=True)
+            click.echo(
+                f"Warning: the `postmortems` plugin is not listed in {CONFIG_FILE}: "
+                "post-mortems are neither checked nor kept from other audiences",
+                err=True,
+            )
         try:
             config.plugins.on_startup(command="build", dirty=False)
             try:
@@ -142,8 +157,14 @@ def build(audience: str | None, site_dir: Path | None, strict: bool, drafts: boo
 
 @cli.command()
 @audience_option
-@click.option("--dev-addr", "-a", metavar="IP:PORT", default="127.0.0.1:8000",
-              show_default=True, help="Where to serve the preview.")
+@click.option(
+    "--dev-addr",
+    "-a",
+    metavar="IP:PORT",
+    default="127.0.0.1:8000",
+    show_default=True,
+    help="Where to serve the preview.",
+)
 @click.option("--no-drafts", is_flag=True, help="Leave drafts out of the preview too.")
 @root_option
 @handle_errors
@@ -158,8 +179,7 @@ def serve(audience: str | None, dev_addr: str, no_drafts: bool) -> None:
     kb = load_kb()
     with _mkdocs_session(audience, False if no_drafts else None):
         try:
-            mkdocs_serve(config_file=str(kb.root / CONFIG_FILE), livereload=True,
-                         dev_addr=dev_addr)
+            mkdocs_serve(config_file=str(kb.root / CONFIG_FILE), livereload=True, dev_addr=dev_addr)
         except MkDocsException as exc:
             raise _mkdocs_errors(exc) from None
         except KeyboardInterrupt:  # pragma: no cover - the user stopped the preview

@@ -17,11 +17,20 @@ from .main import cli
 @cli.command("status")
 @click.argument("pm_id", metavar="ID")
 @click.argument("status", metavar="STATUS", type=click.Choice(STATUSES))
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text",
-              show_default=True, help="How to print the findings when the move is refused.")
-@click.option("--allow-overdue", is_flag=True,
-              help="Publish or archive even with open action items more than "
-                   "`overdue_fail_days` (mkdocs.yml, default 30) days overdue.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="How to print the findings when the move is refused.",
+)
+@click.option(
+    "--allow-overdue",
+    is_flag=True,
+    help="Publish or archive even with open action items more than "
+    "`overdue_fail_days` (mkdocs.yml, default 30) days overdue.",
+)
 @root_option
 @handle_errors
 def status_command(pm_id: str, status: str, fmt: str, allow_overdue: bool) -> None:
@@ -40,10 +49,13 @@ def status_command(pm_id: str, status: str, fmt: str, allow_overdue: bool) -> No
         line = late.action.line
         click.echo(f"{rel}:{line}: warning: {pm_id} {late.describe()}", err=True)
     if change.too_late and not change.done:
-        click.echo(f"Error: {pm_id} stays {change.old}: {len(change.too_late)} open action "
-                   f"item(s) more than {config.overdue_fail_days} days overdue "
-                   "(`overdue_fail_days`). Close them, or agree and write a new due date in "
-                   "the action table; --allow-overdue moves it anyway.", err=True)
+        click.echo(
+            f"Error: {pm_id} stays {change.old}: {len(change.too_late)} open action "
+            f"item(s) more than {config.overdue_fail_days} days overdue "
+            "(`overdue_fail_days`). Close them, or agree and write a new due date in "
+            "the action table; --allow-overdue moves it anyway.",
+            err=True,
+        )
         sys.exit(1)
     if not change.done and not change.errors:
         click.echo(f"{pm_id} is already {status}: nothing changed ({rel})")
@@ -51,8 +63,11 @@ def status_command(pm_id: str, status: str, fmt: str, allow_overdue: bool) -> No
     report = CheckReport(1, list(change.findings), [rel])
     if not change.done:
         click.echo(render_findings(config, report, fmt))
-        click.echo(f"Error: {pm_id} stays {change.old}: fix the {len(change.errors)} "
-                   f"error(s) above that `{status}` demands, then run this again.", err=True)
+        click.echo(
+            f"Error: {pm_id} stays {change.old}: fix the {len(change.errors)} "
+            f"error(s) above that `{status}` demands, then run this again.",
+            err=True,
+        )
         sys.exit(1)
     if change.findings:
         click.echo(render_findings(config, report, fmt))

@@ -56,22 +56,29 @@ _CANONICAL = re.compile(r'^!!! (restricted|internal)(?: "[^"\n]*")?[ \t]*$')
 # list prefixes, with `restricted`/`internal` among its words before any title, any case.
 _LOOKS_LIKE = re.compile(
     r"^[ \t>]*(?:(?:[-*+]|\d+[.)])[ \t]+[ \t>]*)?(?:!!!|\?\?\?)\+?[^\"'\n]*?"
-    r"(?<![A-Za-z0-9])(?:restricted|internal)(?![A-Za-z0-9])", re.I)
+    r"(?<![A-Za-z0-9])(?:restricted|internal)(?![A-Za-z0-9])",
+    re.I,
+)
 # HTML or attribute-list classes naming an audience: `class="admonition restricted"`,
 # `{ .restricted }`.
 _HTML_CLASS = re.compile(
     r"<[A-Za-z][^>]*?\bclass\s*=\s*(?:\"[^\"]*|'[^']*|[^\s>]*)"
-    r"(?<![A-Za-z0-9])(?:restricted|internal)(?![A-Za-z0-9])", re.I)
+    r"(?<![A-Za-z0-9])(?:restricted|internal)(?![A-Za-z0-9])",
+    re.I,
+)
 _ATTR_CLASS = re.compile(r"\{[^}\n]*\.(?:restricted|internal)(?![A-Za-z0-9_-])[^}\n]*\}", re.I)
 # A fenced code block as the renderer (pymdownx.superfences) opens one at the start of a line:
 # the fence, an optional language, optional `{attributes}` or `key="value"` options.
 _FENCE_OPEN = re.compile(
     r"^(`{3,}|~{3,})[ \t]*(?:\.?[\w#.+-]+(?=[ \t]|$))?"
     r"(?:[ \t]*\{[^\n]*\}|(?:[ \t]*[A-Za-z][A-Za-z0-9_]*(?:=(?:\"[^\"\n]*\"|'[^'\n]*'))?"
-    r"(?=[ \t]|$))*)[ \t]*$")
+    r"(?=[ \t]|$))*)[ \t]*$"
+)
 # Inline links and images, `[text](target "title")`, reference definitions, autolinks and
 # bare URLs.
-_LINK = re.compile(r"(!?)\[((?:[^\[\]]|\[[^\]]*\])*)\]\(\s*<?([^)\s>]*)>?(?:\s+[\"'][^)]*[\"'])?\s*\)")  # noqa: E501
+_LINK = re.compile(
+    r"(!?)\[((?:[^\[\]]|\[[^\]]*\])*)\]\(\s*<?([^)\s>]*)>?(?:\s+[\"'][^)]*[\"'])?\s*\)"
+)  # noqa: E501
 _REF_DEF = re.compile(r"^[ \t]{0,3}\[[^\]]+\]:[ \t]*<?(\S+?)>?(?:[ \t].*)?$", re.M)
 _HTML_SRC = re.compile(r"""\b(?:src|href)\s*=\s*["']([^"'>\s]+)""", re.I)
 _AUTOLINK = re.compile(r"<[A-Za-z][A-Za-z0-9+.-]*:[^<>\s]*>")
@@ -91,8 +98,9 @@ def in_build(pm: Postmortem, audience: str, include_drafts: bool) -> bool:
     return include_drafts or pm.status != "draft"
 
 
-def site_file_allowed(src_uri: str, shown_pages: set[str], shown_ids: set[str],
-                      hidden_ids: set[str] | None = None) -> bool:
+def site_file_allowed(
+    src_uri: str, shown_pages: set[str], shown_ids: set[str], hidden_ids: set[str] | None = None
+) -> bool:
     """Whether a file of the docs folder (path relative to it) may be copied into the site.
 
     Year folders hold only post-mortems and their attachment folders; anything there that
@@ -108,8 +116,11 @@ def site_file_allowed(src_uri: str, shown_pages: set[str], shown_ids: set[str],
         return True
     if len(parts) == 2:
         return src_uri in shown_pages
-    return (parts[1] in shown_ids and parts[1].upper() not in (hidden_ids or ())
-            and EVIDENCE_FOLDER not in parts[2:-1])
+    return (
+        parts[1] in shown_ids
+        and parts[1].upper() not in (hidden_ids or ())
+        and EVIDENCE_FOLDER not in parts[2:-1]
+    )
 
 
 # --- the lines of audience blocks ---------------------------------------------------------
@@ -127,8 +138,7 @@ def _fenced_lines(lines: list[str]) -> list[bool]:
             if opening:
                 fence = opening.group(1)
                 close = re.compile(re.escape(fence[0]) + "{" + str(len(fence)) + r",}[ \t]*$")
-                end = next((j for j in range(index + 1, len(lines)) if close.match(lines[j])),
-                           None)
+                end = next((j for j in range(index + 1, len(lines)) if close.match(lines[j])), None)
                 if end is not None:
                     for j in range(index, end + 1):
                         fenced[j] = True
@@ -210,19 +220,26 @@ def marker_problems(markdown: str, first_line: int = 1) -> list[tuple[int, str]]
         end = markdown.find("\n", at)
         line = markdown[at:] if end < 0 else markdown[at:end]
         if _LOOKS_LIKE.match(line) and not _CANONICAL.match(line):
-            found.setdefault(at, (
-                f"`{line.strip()[:60]}` looks like an audience block but is not "
-                f"written `{CANONICAL}` (or `!!! internal \"Title\"`) at the start of a "
-                "line, with the content indented by four spaces: write it that way (a "
-                "block inside a list or quote cannot be cut; move it out)"))
+            found.setdefault(
+                at,
+                (
+                    f"`{line.strip()[:60]}` looks like an audience block but is not "
+                    f'written `{CANONICAL}` (or `!!! internal "Title"`) at the start of a '
+                    "line, with the content indented by four spaces: write it that way (a "
+                    "block inside a list or quote cannot be cut; move it out)"
+                ),
+            )
     for first, pattern in (("<", _HTML_CLASS), ("{", _ATTR_CLASS)):
         if first not in markdown:
             continue
         for match in pattern.finditer(markdown):
             at = markdown.rfind("\n", 0, match.start()) + 1
-            found.setdefault(at, "an HTML or attribute-list class naming an audience cannot "
-                                 f"be cut: write the block as `{CANONICAL}` with its content "
-                                 "indented")
+            found.setdefault(
+                at,
+                "an HTML or attribute-list class naming an audience cannot "
+                f"be cut: write the block as `{CANONICAL}` with its content "
+                "indented",
+            )
     if not found:
         return []
     lines = markdown.split("\n")
@@ -238,8 +255,10 @@ def marker_problems(markdown: str, first_line: int = 1) -> list[tuple[int, str]]
 def marker_findings(pm: Postmortem) -> list[Finding]:
     """PM701 findings for one post-mortem's body."""
     body = pm.text.split("\n", pm.body_line - 1)[-1] if pm.body_line > 1 else pm.text
-    return [finding(pm.path, line, "PM701", message)
-            for line, message in marker_problems(body, pm.body_line)]
+    return [
+        finding(pm.path, line, "PM701", message)
+        for line, message in marker_problems(body, pm.body_line)
+    ]
 
 
 def hidden_attachments(pm: Postmortem, audience: str, uri: str) -> set[str]:
@@ -313,8 +332,11 @@ def names_hidden(text: str, hidden: set[str]) -> bool:
         start = tail.start()
         while start > 0 and text[start - 1].isascii() and text[start - 1].isalnum():
             start -= 1
-        if start < tail.start() and text[start].isalpha() \
-                and text[start:tail.end()].upper() in hidden:
+        if (
+            start < tail.start()
+            and text[start].isalpha()
+            and text[start : tail.end()].upper() in hidden
+        ):
             return True
     return False
 
@@ -339,12 +361,11 @@ def withhold(markdown: str, hidden: set[str]) -> str:
 
     markdown = _LINK.sub(unlink, markdown)
     markdown = _REF_DEF.sub(lambda m: "" if target_hidden(m.group(1)) else m.group(0), markdown)
-    markdown = _AUTOLINK.sub(lambda m: WITHHELD if target_hidden(m.group(0)) else m.group(0),
-                             markdown)
-    markdown = _URL.sub(lambda m: WITHHELD if target_hidden(m.group(0)) else m.group(0),
-                        markdown)
-    return _ANY_ID.sub(lambda m: WITHHELD if m.group(1).upper() in hidden else m.group(0),
-                       markdown)
+    markdown = _AUTOLINK.sub(
+        lambda m: WITHHELD if target_hidden(m.group(0)) else m.group(0), markdown
+    )
+    markdown = _URL.sub(lambda m: WITHHELD if target_hidden(m.group(0)) else m.group(0), markdown)
+    return _ANY_ID.sub(lambda m: WITHHELD if m.group(1).upper() in hidden else m.group(0), markdown)
 
 
 def _withhold_value(value: Any, hidden: set[str]) -> Any:
@@ -357,8 +378,7 @@ def _withhold_value(value: Any, hidden: set[str]) -> Any:
     return value
 
 
-def audience_view(pm: Postmortem, audience: str, hidden: set[str] | None = None
-                  ) -> Postmortem:
+def audience_view(pm: Postmortem, audience: str, hidden: set[str] | None = None) -> Postmortem:
     """The post-mortem as AUDIENCE sees it: blocks above the audience blanked out (line
     numbers kept) and hidden post-mortems withheld, so that its sections, checklist,
     timeline and action items are the visible ones. Unchanged when nothing is cut or
@@ -380,8 +400,7 @@ def audience_view(pm: Postmortem, audience: str, hidden: set[str] | None = None
     if cut:
         # Cut lines are indented (never a heading); only tables, tasks, fences and comments
         # in them could change what the scanner finds elsewhere.
-        plain = not any(c in lines[i] for i in cut for c in ("|", "[", "```", "~~~", "<!--",
-                                                             "-->"))
+        plain = not any(c in lines[i] for i in cut for c in ("|", "[", "```", "~~~", "<!--", "-->"))
         for index in cut:
             lines[index] = ""
         cut_body = "\n".join(lines)
@@ -393,8 +412,12 @@ def audience_view(pm: Postmortem, audience: str, hidden: set[str] | None = None
         return _with_lines_blanked(pm, front + cut_body, cut)
     view = parse_text(pm.path, front + new_body)
     if meta_hidden:
-        view = dataclasses.replace(view, meta={k: (v if k == "id" else _withhold_value(v, hidden))
-                                               for k, v in view.meta.items()})
+        view = dataclasses.replace(
+            view,
+            meta={
+                k: (v if k == "id" else _withhold_value(v, hidden)) for k, v in view.meta.items()
+            },
+        )
     return view
 
 
@@ -416,8 +439,9 @@ def _with_lines_blanked(pm: Postmortem, text: str, cut: list[int]) -> Postmortem
         chunk = "".join("\n" + masked[i] for i in range(lo, min(hi, len(masked) - 1) + 1))
         has_content = bool(_CONTENT_LINE.search(chunk)) or any(t.rows for t in section.tables)
         sections.append(dataclasses.replace(section, text=chunk, has_content=has_content))
-    return dataclasses.replace(pm, text=text, masked_body="\n".join(masked),
-                               sections=tuple(sections))
+    return dataclasses.replace(
+        pm, text=text, masked_body="\n".join(masked), sections=tuple(sections)
+    )
 
 
 def _body_offset(text: str, body_line: int) -> int:
@@ -429,6 +453,7 @@ def _body_offset(text: str, body_line: int) -> int:
     return offset
 
 
-def audience_views(postmortems: Iterable[Postmortem], audience: str,
-                   hidden: set[str]) -> list[Postmortem]:
+def audience_views(
+    postmortems: Iterable[Postmortem], audience: str, hidden: set[str]
+) -> list[Postmortem]:
     return [audience_view(pm, audience, hidden) for pm in postmortems]

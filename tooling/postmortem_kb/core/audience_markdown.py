@@ -23,8 +23,11 @@ from .audience import LEVELS, may_see
 
 _CLASS_WORD = re.compile(r"(?<![A-Za-z0-9])(restricted|internal)(?![A-Za-z0-9])", re.I)
 _RAW_CLASS = re.compile(r"\bclass\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>]+)", re.I)
-_MARKER_TEXT = re.compile(r"^\s*(?:!!!|\?\?\?)\+?[^\"'\n]*?(?<![A-Za-z0-9])"
-                          r"(?:restricted|internal)(?![A-Za-z0-9])", re.I)
+_MARKER_TEXT = re.compile(
+    r"^\s*(?:!!!|\?\?\?)\+?[^\"'\n]*?(?<![A-Za-z0-9])"
+    r"(?:restricted|internal)(?![A-Za-z0-9])",
+    re.I,
+)
 
 
 class AudienceGuard:
@@ -56,27 +59,35 @@ class _Cut(Treeprocessor):
         for parent in root.iter():
             for child in parent:
                 level = guard.above(child.get("class", ""))
-                if level is None and child.tag == "p" and child.text \
-                        and _MARKER_TEXT.match(child.text):
+                if (
+                    level is None
+                    and child.tag == "p"
+                    and child.text
+                    and _MARKER_TEXT.match(child.text)
+                ):
                     level = "restricted"
                 if level is not None:
                     drop.append((parent, child))
         for parent, child in drop:
             title = " ".join("".join(child.itertext()).split())[:60]
-            guard.problems.append(f"{guard.page}: a block marked `{child.get('class') or title}`"
-                                  f" reached the renderer of the {guard.audience} build "
-                                  f"(\"{title}\"): write it as `!!! restricted \"Title\"` at "
-                                  "the start of a line with its content indented; it was "
-                                  "not published")
+            guard.problems.append(
+                f"{guard.page}: a block marked `{child.get('class') or title}`"
+                f" reached the renderer of the {guard.audience} build "
+                f'("{title}"): write it as `!!! restricted "Title"` at '
+                "the start of a line with its content indented; it was "
+                "not published"
+            )
             parent.remove(child)
         stash = self.md.htmlStash
         for index, raw in enumerate(stash.rawHtmlBlocks):
             text = raw if isinstance(raw, str) else etree.tostring(raw, encoding="unicode")
             for value in _RAW_CLASS.findall(text):
                 if guard.above(value):
-                    guard.problems.append(f"{guard.page}: raw HTML with class {value} cannot "
-                                          "be cut for an audience: write the block as "
-                                          "`!!! restricted \"Title\"`; it was not published")
+                    guard.problems.append(
+                        f"{guard.page}: raw HTML with class {value} cannot "
+                        "be cut for an audience: write the block as "
+                        '`!!! restricted "Title"`; it was not published'
+                    )
                     stash.rawHtmlBlocks[index] = ""
                     break
 

@@ -38,94 +38,170 @@ from .names import FIRST_NAMES
 
 PATTERNS: dict[str, str] = {
     "person-act": "name the action and what allowed it, not the person: e.g. 'a "
-                  "configuration change deleted the directory; the tool asked for no "
-                  "confirmation'",
+    "configuration change deleted the directory; the tool asked for no "
+    "confirmation'",
     "negated-duty": "say which step was not part of the checklist, runbook, automation or "
-                    "review, e.g. 'the upgrade was not in the patching runbook'",
+    "review, e.g. 'the upgrade was not in the patching runbook'",
     "mistake": "describe what made the action easy to get wrong (similar names, no "
-               "confirmation step, no validation) rather than the slip itself",
+    "confirmation step, no validation) rather than the slip itself",
     "judgement": "describe the conditions instead of a person's character or state: "
-                 "workload, time pressure, alert fatigue, staffing, missing guardrails",
+    "workload, time pressure, alert fatigue, staffing, missing guardrails",
     "hindsight": "say what was known at the time and what would have surfaced it, e.g. "
-                 "'the review checklist did not cover certificate expiry'",
+    "'the review checklist did not cover certificate expiry'",
     "human-error": "describe the conditions that made the action possible (a missing "
-                   "guardrail, an unclear runbook, a confusing interface)",
+    "guardrail, an unclear runbook, a confusing interface)",
     "fault": "describe contributing factors rather than whose fault it was",
 }
 TERM_SUGGESTION = "describe the system and conditions instead"
 
 # --- vocabulary ---------------------------------------------------------------------
 
+
 def _words(text: str) -> list[str]:
     return text.split()
 
 
-ROLES = frozenset(_words("""
+ROLES = frozenset(
+    _words("""
 engineer developer programmer coder admin administrator sysadmin operator employee
 staffer contractor consultant intern trainee newcomer junior on-call oncall sre dba
 technician analyst agent user person individual colleague coworker co-worker teammate
 member manager reviewer approver maintainer committer architect tester insider hire
 ceo cto cio ciso boss director executive supervisor clerk accountant assistant
-"""))
+""")
+)
 PRONOUNS = frozenset({"he", "she", "someone", "somebody", "who"})
-GROUPS = frozenset({"team", "we", "they", "reviewers", "engineers", "developers", "admins",
-                    "operators", "staff", "employees"})
-DETERMINERS = frozenset({"a", "an", "the", "our", "one", "another", "their", "that", "this",
-                         "his", "her", "some", "single", "your", "my", "its"})
+GROUPS = frozenset(
+    {
+        "team",
+        "we",
+        "they",
+        "reviewers",
+        "engineers",
+        "developers",
+        "admins",
+        "operators",
+        "staff",
+        "employees",
+    }
+)
+DETERMINERS = frozenset(
+    {
+        "a",
+        "an",
+        "the",
+        "our",
+        "one",
+        "another",
+        "their",
+        "that",
+        "this",
+        "his",
+        "her",
+        "some",
+        "single",
+        "your",
+        "my",
+        "its",
+    }
+)
 # a role word after these is an account or an attacker, not a colleague
-NOT_A_COLLEAGUE = frozenset(_words("""
+NOT_A_COLLEAGUE = frozenset(
+    _words("""
 service iam system root bot ci api deploy machine technical database db test dummy anonymous
 malicious compromised external unauthorized unauthorised unknown fake hostile remote
 end admin-level guest default shared
-"""))
+""")
+)
 _QUICK_EXTRA = frozenset({"call", "duty", "involved", "responsible"})
-ADVERBS = frozenset({"then", "also", "just", "had", "has", "have", "later", "still",
-                     "again", "once", "simply", "allegedly", "apparently", "actually"})
+ADVERBS = frozenset(
+    {
+        "then",
+        "also",
+        "just",
+        "had",
+        "has",
+        "have",
+        "later",
+        "still",
+        "again",
+        "once",
+        "simply",
+        "allegedly",
+        "apparently",
+        "actually",
+    }
+)
 _QUICK = ROLES | PRONOUNS | GROUPS | _QUICK_EXTRA
 # person-act verbs: acts that harm, said of a person
-ACTS = frozenset(_words("""
+ACTS = frozenset(
+    _words("""
 broke deleted dropped pushed merged clicked typed wiped erased overwrote truncated
 misconfigured ignored skipped missed overlooked botched messed screwed misread misunderstood
 mistyped destroyed corrupted nuked fell
-"""))
+""")
+)
 # acts that are also how responders clean up: "deleted the malicious app", "pushed a fix"
-REMOVALS = frozenset({"deleted", "dropped", "wiped", "erased", "truncated", "destroyed",
-                      "nuked", "pushed", "merged", "overwrote"})
+REMOVALS = frozenset(
+    {
+        "deleted",
+        "dropped",
+        "wiped",
+        "erased",
+        "truncated",
+        "destroyed",
+        "nuked",
+        "pushed",
+        "merged",
+        "overwrote",
+    }
+)
 # acts a group can be blamed for too: "the QA team missed the bug"
 OMISSIONS = frozenset({"ignored", "skipped", "missed", "overlooked", "fell"})
 # ordinary acts that blame only with a fault in what follows: "John deployed faulty code
 # without proper review", "ran a destructive command"
 NEUTRAL_ACTS = frozenset({"deployed", "executed", "entered", "released", "shipped"})
-_FAULT_BEFORE = re.compile(r"\b(?:faulty|bad|broken|buggy|untested|wrong|incorrect|erroneous|"
-                           r"destructive)\b(?:\s+[\w-]+){0,3}\s+\Z", re.I)
+_FAULT_BEFORE = re.compile(
+    r"\b(?:faulty|bad|broken|buggy|untested|wrong|incorrect|erroneous|"
+    r"destructive)\b(?:\s+[\w-]+){0,3}\s+\Z",
+    re.I,
+)
 _FAULT_AFTER = re.compile(
     r"(?:\s+[\w'’./-]+){0,6}?\s+(?:faulty|bad|broken|buggy|untested|wrong|incorrect|"
     r"erroneous|destructive|without\s+(?:\w+\s+)?(?:review|reviews|testing|tests|approval|"
-    r"checking|checks|a\s+backup|confirmation))\b", re.I)
+    r"checking|checks|a\s+backup|confirmation))\b",
+    re.I,
+)
 # what a responder does to fix things: "the engineer deleted the malicious app"
 REMEDIATION = re.compile(
     r"\s+(?:(?:a|an|the|their|our|its|that|this|every|all)\s+)?(?:[\w-]+\s+){0,2}?"
     r"(?:fix|fixes|hotfix|patch|revert|rollback|roll-back|mitigation|workaround|canary|"
     r"malicious|compromised|suspicious|phishing|attacker\w*|rogue|temporary|stale|leaked|"
     r"exposed|affected|offending|bad|backdoor\w*|token|tokens|key|keys|session|sessions)\b",
-    re.I)
-WRONG_THINGS = (r"button|key|command|server|host|machine|directory|folder|database|db|"
-                r"environment|env|cluster|terminal|window|tab|branch|account|region|table|"
-                r"console|checkbox|option|link|file|instance|node|box|config|configuration|"
-                r"script|project|bucket|namespace|schema|field|menu|switch|version|attachment|"
-                r"e-?mail|recipient|address|target|password|credentials|channel|repo|"
-                r"repository|row|record|customer|user|list|sheet|page")
-HINDSIGHT_VERBS = frozenset(_words("""
+    re.I,
+)
+WRONG_THINGS = (
+    r"button|key|command|server|host|machine|directory|folder|database|db|"
+    r"environment|env|cluster|terminal|window|tab|branch|account|region|table|"
+    r"console|checkbox|option|link|file|instance|node|box|config|configuration|"
+    r"script|project|bucket|namespace|schema|field|menu|switch|version|attachment|"
+    r"e-?mail|recipient|address|target|password|credentials|channel|repo|"
+    r"repository|row|record|customer|user|list|sheet|page"
+)
+HINDSIGHT_VERBS = frozenset(
+    _words("""
 known noticed caught checked realised realized seen tested reviewed double-checked verified
 asked escalated followed read spotted paid thought been looked anticipated foreseen
 predicted questioned confirmed validated
-"""))
+""")
+)
 LAZY_TECH = re.compile(
     r"[-\s]+(?:load\w*|eval\w*|init\w*|import\w*|instantiat\w*|iterat\w*|fetch\w*|mode|"
     r"propert\w*|list|lists|sequence|val|binding|compil\w*|delet\w*|queue|allocat\w*|"
     r"reference|seq|stream\w*|hydrat\w*|render\w*|mount\w*|component|module|route|"
     r"pointer|value|variable|object|collection|approach|strategy|parsing|expansion)\b",
-    re.I)
+    re.I,
+)
 
 _TOKEN = re.compile(r"[\w'’-]+")
 # where a clause ends: punctuation, a table cell, a blank line, a list item or heading start
@@ -143,6 +219,7 @@ Handler = Callable[[str, int, int], "Hit | None"]
 
 
 # --- the words before a trigger ---------------------------------------------------------
+
 
 def _words_before(text: str, start: int, limit: int = 80) -> list[tuple[str, int]]:
     """The words of the clause before START (nearest last), with their offsets."""
@@ -162,16 +239,16 @@ def _previous_word(text: str, end: int) -> tuple[str, int]:
     j = i
     while j >= 0 and (text[j].isalnum() or text[j] in "'’-"):
         j -= 1
-    return text[j + 1:i + 1], j + 1
+    return text[j + 1 : i + 1], j + 1
 
 
-_PUNCTUATION = ".,;:!?()[]{}\"“”`*|<>"
+_PUNCTUATION = '.,;:!?()[]{}"“”`*|<>'
 
 
 def _could_be_a_person(text: str, start: int) -> bool:
     """A quick look at the words before START (past adverbs): can they end a person's name
     or role? Most trigger words fail here, before any list of words is built."""
-    words = text[max(0, start - 48):start].split()[-5:]
+    words = text[max(0, start - 48) : start].split()[-5:]
     while words:
         word = words.pop()
         if word[-1] in _PUNCTUATION:
@@ -198,8 +275,7 @@ def _person_before(text: str, start: int, groups: bool = False) -> int | None:
     while words and (words[-1][0].lower() in ADVERBS or words[-1][0].lower().endswith("ly")):
         words.pop()
     # "the engineer on call", "the admin involved", "the developer responsible"
-    if len(words) >= 2 and [w.lower() for w, _ in words[-2:]] in (["on", "call"],
-                                                                   ["on", "duty"]):
+    if len(words) >= 2 and [w.lower() for w, _ in words[-2:]] in (["on", "call"], ["on", "duty"]):
         words = words[:-2]
     elif words and words[-1][0].lower() in ("involved", "responsible"):
         words.pop()
@@ -217,8 +293,12 @@ def _person_before(text: str, start: int, groups: bool = False) -> int | None:
         if previous in NOT_A_COLLEAGUE:
             return None
         first = len(words) - 1
-        while first > 0 and len(words) - first <= 3 and words[first - 1][0].lower() not in \
-                DETERMINERS and not words[first - 1][0][:1].isupper():
+        while (
+            first > 0
+            and len(words) - first <= 3
+            and words[first - 1][0].lower() not in DETERMINERS
+            and not words[first - 1][0][:1].isupper()
+        ):
             first -= 1  # adjectives: "a tired junior admin"
         if first > 0 and words[first - 1][0].lower() in DETERMINERS:
             first -= 1
@@ -227,8 +307,13 @@ def _person_before(text: str, start: int, groups: bool = False) -> int | None:
         if len(words) >= 2 and words[-2][0] in FIRST_NAMES:
             return words[-2][1]  # "Sergei Ivanov" is written "Sergei" + a surname
         return at
-    if len(words) >= 2 and words[-2][0] in FIRST_NAMES and word[:1].isupper() \
-            and word not in FIRST_NAMES and previous not in DETERMINERS:
+    if (
+        len(words) >= 2
+        and words[-2][0] in FIRST_NAMES
+        and word[:1].isupper()
+        and word not in FIRST_NAMES
+        and previous not in DETERMINERS
+    ):
         return words[-2][1]  # "Sergei Ivanov broke"
     return None
 
@@ -239,8 +324,7 @@ def _person_after(text: str, end: int) -> bool:
     if not words:
         return False
     for index, word in enumerate(words):
-        low = word.lower().rstrip("'’s") if word.lower().endswith(("'s", "’s")) else \
-            word.lower()
+        low = word.lower().rstrip("'’s") if word.lower().endswith(("'s", "’s")) else word.lower()
         if index == 0 and word in FIRST_NAMES:
             return True
         if low in PRONOUNS or low in ("him", "her", "them"):
@@ -266,8 +350,11 @@ def _starts_word(text: str, start: int) -> bool:
 
 _BALL = re.compile(r"\s+the\s+ball\b", re.I)
 _UP = re.compile(r"\s+up\b")
-_ALERT = re.compile(r"\s+(?:the|an?|all|every|our)\s+(?:\w+\s+)?(?:alert|alarm|page|warning|"
-                    r"notification)s?\b", re.I)
+_ALERT = re.compile(
+    r"\s+(?:the|an?|all|every|our)\s+(?:\w+\s+)?(?:alert|alarm|page|warning|"
+    r"notification)s?\b",
+    re.I,
+)
 _BY = re.compile(r"\s+by\b")
 
 
@@ -282,9 +369,11 @@ def _act(text: str, start: int, end: int) -> Hit | None:
     if low == "fell" and not text.startswith(" for ", end):
         return None  # "fell for a phishing e-mail", not "traffic fell"
     if low in NEUTRAL_ACTS:
-        if text.startswith(" by ", end) and _FAULT_BEFORE.search(text, max(0, start - 50),
-                                                                  start) \
-                and _person_after(text, end + 4):
+        if (
+            text.startswith(" by ", end)
+            and _FAULT_BEFORE.search(text, max(0, start - 50), start)
+            and _person_after(text, end + 4)
+        ):
             return Hit("person-act", start, end + 3)  # "an incorrect command entered by …"
         if not _could_be_a_person(text, start) or not _FAULT_AFTER.match(text, end, end + 90):
             return None
@@ -294,15 +383,18 @@ def _act(text: str, start: int, end: int) -> Hit | None:
         return Hit("judgement", start, _BALL.match(text, end).end())  # type: ignore[union-attr]
     if low in ("messed", "screwed") and not _UP.match(text, end):
         return None
-    passive = _BY.match(text, end) if text.startswith(" by", end) or \
-        text.startswith("\nby", end) else None
+    passive = (
+        _BY.match(text, end)
+        if text.startswith(" by", end) or text.startswith("\nby", end)
+        else None
+    )
     if passive is None and not _could_be_a_person(text, start):
         return None
     if low == "ignored" and _ALERT.match(text, end):
         who = _person_before(text, start, groups=True)
         return Hit("negated-duty", who if who is not None else start, end)
     who = _person_before(text, start, groups=low in OMISSIONS)
-    if who is not None and low in OMISSIONS and text[who:who + 3].lower() in ("we ", "we\n"):
+    if who is not None and low in OMISSIONS and text[who : who + 3].lower() in ("we ", "we\n"):
         return None  # "a sign we missed": a team's own lesson, not blame
     if who is not None:
         if low in REMOVALS and REMEDIATION.match(text, end):
@@ -341,7 +433,7 @@ def _negation(text: str, start: int, end: int) -> Hit | None:
 
 def _clause_start(text: str, start: int) -> bool:
     """Nothing but a sentence end, a line start or a list or table marker before START."""
-    lead = text[max(0, start - 12):start].rstrip(" \t")
+    lead = text[max(0, start - 12) : start].rstrip(" \t")
     return not lead or lead[-1] in ".!?\n|:" or lead.endswith(("- ", "* ", "-", "*"))
 
 
@@ -351,8 +443,11 @@ _NEVER = re.compile(r"never\b", re.I)
 def _forgot(text: str, start: int, end: int) -> Hit | None:
     word = _word_at(text, start).lower()
     if word in ("forgot", "neglected"):
-        if word == "neglected" and not re.match(r"neglected\s+to\b", text[start:start + 20], re.I) \
-                and _person_before(text, start, groups=True) is None:
+        if (
+            word == "neglected"
+            and not re.match(r"neglected\s+to\b", text[start : start + 20], re.I)
+            and _person_before(text, start, groups=True) is None
+        ):
             return None  # "a neglected server"
         who = _person_before(text, start, groups=True)
         return Hit("negated-duty", who if who is not None else start, start + len(word))
@@ -360,10 +455,12 @@ def _forgot(text: str, start: int, end: int) -> Hit | None:
 
 
 # subjects and verbs that make a mistake general, or something to avoid, not someone's
-GENERIC = frozenset(_words("""
+GENERIC = frozenset(
+    _words("""
 anyone anybody everyone everybody any people humans we you avoid avoiding prevent
 preventing never not without learn learning
-"""))
+""")
+)
 
 
 def _mistake(text: str, start: int, end: int) -> Hit | None:
@@ -378,15 +475,20 @@ def _mistake(text: str, start: int, end: int) -> Hit | None:
     if GENERIC.intersection(words[-8:]):
         return None  # "anyone could have made the same mistake", "avoid making mistakes"
     before = " ".join(words[-4:])
-    if re.search(r"\b(?:made|make|makes|making)\s+(?:an?\s+|the\s+|this\s+|that\s+)?"
-                 r"(?:[\w-]+\s+)?$", before + " ") or before.endswith(("by", "honest", "rookie",
-                                                                        "silly", "stupid",
-                                                                        "careless", "human",
-                                                                        "simple", "'s", "’s")):
+    if re.search(
+        r"\b(?:made|make|makes|making)\s+(?:an?\s+|the\s+|this\s+|that\s+)?"
+        r"(?:[\w-]+\s+)?$",
+        before + " ",
+    ) or before.endswith(
+        ("by", "honest", "rookie", "silly", "stupid", "careless", "human", "simple", "'s", "’s")
+    ):
         who = _person_before(text, start)
         return Hit("mistake", who if who is not None else start, stop)
-    if re.match(r"s?\s+(?:were|was)\s+made\b|\s+(?:by|on\s+the\s+part\s+of)\b",
-                text[stop - (1 if word.endswith("s") else 0):stop + 24], re.I):
+    if re.match(
+        r"s?\s+(?:were|was)\s+made\b|\s+(?:by|on\s+the\s+part\s+of)\b",
+        text[stop - (1 if word.endswith("s") else 0) : stop + 24],
+        re.I,
+    ):
         return Hit("mistake", start, stop)
     return None
 
@@ -394,13 +496,15 @@ def _mistake(text: str, start: int, end: int) -> Hit | None:
 def _accident(text: str, start: int, end: int) -> Hit | None:
     word = _word_at(text, start).lower()
     if word == "accidentally":
-        following = _word_at(text, start + len(word) + 1) if text[start + len(word):
-                                                                   start + len(word) + 1] == " " \
+        following = (
+            _word_at(text, start + len(word) + 1)
+            if text[start + len(word) : start + len(word) + 1] == " "
             else ""
+        )
         if following.lower().endswith("ing"):
             return None  # a side effect: "modified, accidentally overwriting the annotations"
         return Hit("mistake", start, start + len(word))
-    if word == "accident" and text[max(0, start - 3):start].lower() == "by ":
+    if word == "accident" and text[max(0, start - 3) : start].lower() == "by ":
         return Hit("mistake", start - 3, start + len(word))
     if word == "accidental":
         act = _ACCIDENTAL_ACT.match(text, start + len(word))
@@ -409,9 +513,12 @@ def _accident(text: str, start: int, end: int) -> Hit | None:
     return None
 
 
-_ACCIDENTAL_ACT = re.compile(r"\s+(?:execution|deletion|removal|run|push|merge|commit|change|"
-                             r"click|overwrite|revert|reboot|restart|shutdown|drop|exposure|"
-                             r"disclosure|misconfiguration)\b", re.I)
+_ACCIDENTAL_ACT = re.compile(
+    r"\s+(?:execution|deletion|removal|run|push|merge|commit|change|"
+    r"click|overwrite|revert|reboot|restart|shutdown|drop|exposure|"
+    r"disclosure|misconfiguration)\b",
+    re.I,
+)
 
 
 _WRONG = re.compile(rf"wrong\s+(?:[\w-]+\s+)?(?:{WRONG_THINGS})s?\b", re.I)
@@ -423,7 +530,7 @@ def _wrong(text: str, start: int, end: int) -> Hit | None:
 
 
 def _fat(text: str, start: int, end: int) -> Hit | None:
-    match = re.match(r"fat[\s-]?finger\w*", text[start:start + 20], re.I)
+    match = re.match(r"fat[\s-]?finger\w*", text[start : start + 20], re.I)
     return Hit("mistake", start, start + match.end()) if match else None
 
 
@@ -437,7 +544,9 @@ def _misc_mistake(text: str, start: int, end: int) -> Hit | None:
 _ALWAYS_JUDGEMENT = re.compile(
     r"(?:careless\w*|sloppy|sloppiness|sloppily|tired|disgruntled|irresponsib\w+|"
     r"incompeten\w+|reckless\w*|hasty|negligen\w+|stupid\w*|idiot\w*|clumsy|"
-    r"inattentive|lazy|laziness|rushed|exhausted|rogue)\b", re.I)
+    r"inattentive|lazy|laziness|rushed|exhausted|rogue)\b",
+    re.I,
+)
 
 
 def _judgement(text: str, start: int, end: int) -> Hit | None:
@@ -446,16 +555,19 @@ def _judgement(text: str, start: int, end: int) -> Hit | None:
         return None
     word = match.group(0).lower()
     stop = match.end()
-    after = text[stop:stop + 30]
+    after = text[stop : stop + 30]
     if word == "lazy" and LAZY_TECH.match(text, stop):
         return None
     if word == "lazy" and start and text[start - 1] == "-":
         return None  # "non-lazy"
     if word == "sloppy" and re.match(r"\s+quorum", after, re.I):
         return None
-    if word == "rushed" and re.match(r"\s+(?:to|in|out|back|over|into|through)\b", after,
-                                     re.I) and text[max(0, start - 6):start].lower().strip() \
-            not in ("was", "were", "been", "being", "is", "are"):
+    if (
+        word == "rushed"
+        and re.match(r"\s+(?:to|in|out|back|over|into|through)\b", after, re.I)
+        and text[max(0, start - 6) : start].lower().strip()
+        not in ("was", "were", "been", "being", "is", "are")
+    ):
         return None  # "engineers rushed to restore service"; "was rushed to production" is
     if word in ("exhausted", "rogue"):
         # of a person only: "an exhausted engineer", "the admin was exhausted", "a rogue
@@ -465,8 +577,12 @@ def _judgement(text: str, start: int, end: int) -> Hit | None:
         before = [w.lower() for w, _ in _words_before(text, start)[-3:]]
         if word == "rogue" and before and before[-1] in ("went", "gone", "going", "go"):
             return Hit("judgement", start, stop)
-        if word == "exhausted" and before and before[-1] in ("was", "were", "felt", "got") \
-                and _person_before(text, start - len(before[-1]) - 1) is not None:
+        if (
+            word == "exhausted"
+            and before
+            and before[-1] in ("was", "were", "felt", "got")
+            and _person_before(text, start - len(before[-1]) - 1) is not None
+        ):
             return Hit("judgement", start, stop)
         return None
     return Hit("judgement", start, stop)
@@ -482,19 +598,24 @@ def _person_after_adjective(text: str, end: int) -> bool:
     return False
 
 
-_IRREGULAR = frozenset(_words("""
+_IRREGULAR = frozenset(
+    _words("""
 been known seen done run made taken thought kept sent set put read written gone had told let
 found held built caught understood spoken given shown chosen brought
-"""))
+""")
+)
 
 
 def _participle(verb: str) -> bool:
-    return verb in _IRREGULAR or verb in HINDSIGHT_VERBS or (
-        len(verb) > 3 and verb.endswith(("ed", "en", "wn")))
+    return (
+        verb in _IRREGULAR
+        or verb in HINDSIGHT_VERBS
+        or (len(verb) > 3 and verb.endswith(("ed", "en", "wn")))
+    )
 
 
 def _should(text: str, start: int, end: int) -> Hit | None:
-    match = re.match(r"should\s*(?:have|['’]ve)\b\s*([\w-]+)?", text[start:start + 40], re.I)
+    match = re.match(r"should\s*(?:have|['’]ve)\b\s*([\w-]+)?", text[start : start + 40], re.I)
     if match is None:
         return None
     verb = (match.group(1) or "").lower()
@@ -505,9 +626,12 @@ def _should(text: str, start: int, end: int) -> Hit | None:
         return Hit("hindsight", who, start + match.end())
     if verb in HINDSIGHT_VERBS and verb != "been":
         return Hit("hindsight", start, start + match.end())
-    if verb == "been" and re.match(r"\s*(?:more\s+)?(?:careful|aware|obvious|caught|noticed|"
-                                   r"spotted|prevented|avoided)\b",
-                                   text[start + match.end():start + match.end() + 24], re.I):
+    if verb == "been" and re.match(
+        r"\s*(?:more\s+)?(?:careful|aware|obvious|caught|noticed|"
+        r"spotted|prevented|avoided)\b",
+        text[start + match.end() : start + match.end() + 24],
+        re.I,
+    ):
         return Hit("hindsight", start, start + match.end())
     return None
 
@@ -516,28 +640,52 @@ def _had(text: str, start: int, end: int) -> Hit | None:
     """Hindsight by inversion or condition: "Had he checked …", "if the engineer had run …"."""
     if not _whole_word(text, end):
         return None
-    lead = text[max(0, start - 60):start].rstrip()
-    if not (text[start] == "H" or lead.endswith((",", ";", "—", "(")) or not lead
-            or "if" in lead.lower().split()[-6:]):
+    lead = text[max(0, start - 60) : start].rstrip()
+    if not (
+        text[start] == "H"
+        or lead.endswith((",", ";", "—", "("))
+        or not lead
+        or "if" in lead.lower().split()[-6:]
+    ):
         return None
-    inverted = re.match(r"had\s+(?:he|she|they|we|someone|the\s+[\w-]+|[A-Z][a-z]+)\s+"
-                        r"(?:only\s+|just\s+)?([a-z-]+)", text[start:start + 50], re.I)
-    if inverted and text[start:start + 3] in ("Had", "had"):
+    inverted = re.match(
+        r"had\s+(?:he|she|they|we|someone|the\s+[\w-]+|[A-Z][a-z]+)\s+"
+        r"(?:only\s+|just\s+)?([a-z-]+)",
+        text[start : start + 50],
+        re.I,
+    )
+    if inverted and text[start : start + 3] in ("Had", "had"):
         verb = inverted.group(1).lower()
-        before = text[max(0, start - 3):start]
-        sentence_start = start == 0 or before.rstrip(" \t")[-1:] in (".", "!", "?", "\n", ",",
-                                                                      ";", "", "—", "(")
-        if sentence_start and (verb.endswith("ed") or verb in HINDSIGHT_VERBS or verb in (
-                "run", "done", "taken", "written", "gone", "made")):
-            subject = text[start + 4:start + 4 + 40].split()[0:2]
-            if subject and (subject[0].lower() in ("he", "she", "someone")
-                            or subject[0] in FIRST_NAMES
-                            or (subject[0].lower() == "the" and len(subject) > 1 and
-                                subject[1].lower() in ROLES | GROUPS)
-                            or subject[0].lower() in ("they", "we")):
+        before = text[max(0, start - 3) : start]
+        sentence_start = start == 0 or before.rstrip(" \t")[-1:] in (
+            ".",
+            "!",
+            "?",
+            "\n",
+            ",",
+            ";",
+            "",
+            "—",
+            "(",
+        )
+        if sentence_start and (
+            verb.endswith("ed")
+            or verb in HINDSIGHT_VERBS
+            or verb in ("run", "done", "taken", "written", "gone", "made")
+        ):
+            subject = text[start + 4 : start + 4 + 40].split()[0:2]
+            if subject and (
+                subject[0].lower() in ("he", "she", "someone")
+                or subject[0] in FIRST_NAMES
+                or (
+                    subject[0].lower() == "the"
+                    and len(subject) > 1
+                    and subject[1].lower() in ROLES | GROUPS
+                )
+                or subject[0].lower() in ("they", "we")
+            ):
                 return Hit("hindsight", start, start + inverted.end())
-    conditional = re.match(r"had\s+(?:only\s+|just\s+)?([a-z-]+)", text[start:start + 30],
-                           re.I)
+    conditional = re.match(r"had\s+(?:only\s+|just\s+)?([a-z-]+)", text[start : start + 30], re.I)
     if conditional:
         verb = conditional.group(1).lower()
         if verb.endswith("ed") or verb in HINDSIGHT_VERBS:
@@ -549,23 +697,32 @@ def _had(text: str, start: int, end: int) -> Hit | None:
 
 
 # words that make "human error" a cause of this incident, not a topic
-ATTRIBUTING = frozenset(_words("""
+ATTRIBUTING = frozenset(
+    _words("""
 due caused because result cause was were is attributed blamed blames blame chalked put down
 classified
 case simple pure plain assumed suspected likely probably by from through a an it's its
 another mostly primarily partly largely
-"""))
+""")
+)
 
 
 def _error(text: str, start: int, end: int) -> Hit | None:
     word = _word_at(text, start).lower()
     if word not in ("error", "errors"):
         return None
-    if re.match(r"s?\s*(?:handl\w*|budget|rate|message|code|page|log|class|\(?4xx)",
-                text[start + 5:start + 20], re.I):
+    if re.match(
+        r"s?\s*(?:handl\w*|budget|rate|message|code|page|log|class|\(?4xx)",
+        text[start + 5 : start + 20],
+        re.I,
+    ):
         return None  # "user error rate", "user errors (4xx)"
-    before = re.search(r"(?:human|user|operator|pilot|people|personnel|manual|operational)"
-                       r"[\s-]+\Z", text[max(0, start - 16):start], re.I)
+    before = re.search(
+        r"(?:human|user|operator|pilot|people|personnel|manual|operational)"
+        r"[\s-]+\Z",
+        text[max(0, start - 16) : start],
+        re.I,
+    )
     if before is None:
         return None
     begin = start - (before.end() - before.start())
@@ -576,13 +733,16 @@ def _error(text: str, start: int, end: int) -> Hit | None:
 
 
 def _slang(text: str, start: int, end: int) -> Hit | None:
-    match = re.match(r"(?:pebkac|pebcak|id10t|layer[\s-]?8)\b", text[start:start + 10], re.I)
+    match = re.match(r"(?:pebkac|pebcak|id10t|layer[\s-]?8)\b", text[start : start + 10], re.I)
     return Hit("human-error", start, start + match.end()) if match else None
 
 
-_EXONERATING = re.compile(r"(?:\bno|\bnot|n['’]t|\bnobody|\bno[\s-]?one|\bnever|\bwithout|"
-                          r"\bavoid\w*|\brather\s+than|\binstead\s+of)(?:['’]s)?\b"
-                          r"(?:\s+[\w'’-]+){0,3}\s*\Z", re.I)
+_EXONERATING = re.compile(
+    r"(?:\bno|\bnot|n['’]t|\bnobody|\bno[\s-]?one|\bnever|\bwithout|"
+    r"\bavoid\w*|\brather\s+than|\binstead\s+of)(?:['’]s)?\b"
+    r"(?:\s+[\w'’-]+){0,3}\s*\Z",
+    re.I,
+)
 
 
 def _fault(text: str, start: int, end: int) -> Hit | None:
@@ -590,27 +750,42 @@ def _fault(text: str, start: int, end: int) -> Hit | None:
     if word not in ("fault", "faults"):
         return None
     stop = start + len(word)
-    lead = text[max(0, start - 40):start]
+    lead = text[max(0, start - 40) : start]
     if re.search(r"\bwhose\s+\Z", lead, re.I):
-        return Hit("fault", start - len(re.search(r"whose\s+\Z", lead, re.I).group(0)),  # type: ignore[union-attr]
-                   stop)
+        return Hit(
+            "fault",
+            start - len(re.search(r"whose\s+\Z", lead, re.I).group(0)),  # type: ignore[union-attr]
+            stop,
+        )
     if _EXONERATING.search(lead):
         return None  # "through no fault of the operator", "nobody's fault", "not at fault"
     possessive = re.search(r"([\w-]+)['’]s\s+\Z|\b(his|her|their|my|your|our)\s+\Z", lead, re.I)
     if possessive:
         owner = possessive.group(1) or possessive.group(2)
-        if owner.lower() in ("nobody", "anyone", "anybody", "no-one", "noone", "everyone",
-                             "everybody", "one"):
+        if owner.lower() in (
+            "nobody",
+            "anyone",
+            "anybody",
+            "no-one",
+            "noone",
+            "everyone",
+            "everybody",
+            "one",
+        ):
             return None
         if owner.lower() == "who":
             return Hit("fault", start - (len(lead) - possessive.start()), stop)
-        if possessive.group(2) or owner in FIRST_NAMES or owner.lower() in ROLES | GROUPS \
-                or owner[:1].isupper():
+        if (
+            possessive.group(2)
+            or owner in FIRST_NAMES
+            or owner.lower() in ROLES | GROUPS
+            or owner[:1].isupper()
+        ):
             return Hit("fault", start - (len(lead) - possessive.start()), stop)
         return None
     if re.search(r"\bat\s+\Z", lead, re.I):
         return Hit("fault", start - 3, stop)
-    after = re.match(r"\s+(?:of|lies\s+with|was\s+with)\s+", text[stop:stop + 20], re.I)
+    after = re.match(r"\s+(?:of|lies\s+with|was\s+with)\s+", text[stop : stop + 20], re.I)
     if after and _person_after(text, stop + after.end() - 1):
         return Hit("fault", start, stop + after.end())
     return None
@@ -618,7 +793,9 @@ def _fault(text: str, start: int, end: int) -> Hit | None:
 
 _BLAME_ACT = re.compile(
     r"(?:\s+(?:it|this|that|him|her|them|the\s+\w+|us|me|you)\s+on\b|\s+(?:on|lies?\s+with|"
-    r"rests?\s+with|fell\s+on|falls\s+on)\b)", re.I)
+    r"rests?\s+with|fell\s+on|falls\s+on)\b)",
+    re.I,
+)
 
 
 def _blame_word(text: str, start: int, end: int) -> Hit | None:
@@ -631,21 +808,27 @@ def _blame_word(text: str, start: int, end: int) -> Hit | None:
     if start and text[start - 1] in "/-.":
         return None  # a /blame/ URL path, "non-blame"
     stop = start + len(word)
-    lead = text[max(0, start - 40):start]
+    lead = text[max(0, start - 40) : start]
     if re.search(r"\bgit\s+\Z", lead, re.I) or _EXONERATING.search(lead):
         return None  # "git blame", "not to blame", "avoid assigning blame"
     before = [w.lower().replace("’", "'") for w, _ in _words_before(text, start)[-2:]]
     if _BLAME_ACT.match(text, stop):
         return Hit("fault", start, stop)
-    if low == "blame" and before[-1:] == ["to"] and len(before) == 2 and before[0] in (
-            "is", "was", "are", "were", "be", "who's", "whos", "partly", "partially"):
+    if (
+        low == "blame"
+        and before[-1:] == ["to"]
+        and len(before) == 2
+        and before[0] in ("is", "was", "are", "were", "be", "who's", "whos", "partly", "partially")
+    ):
         return Hit("fault", start, stop)
-    if low in ("blamed", "blames", "blaming") or (low == "blame" and before and before[-1] in (
-            "we", "i", "they", "management", "leadership")):
+    if low in ("blamed", "blames", "blaming") or (
+        low == "blame" and before and before[-1] in ("we", "i", "they", "management", "leadership")
+    ):
         if before and before[-1] in ("was", "were", "been", "be", "got", "is", "are"):
             return Hit("fault", start, stop)  # "the engineer was blamed"
-        if _person_after(text, stop) or re.match(r"\s+(?:the|a|an|our|their)\s+\w+",
-                                                  text[stop:stop + 30]):
+        if _person_after(text, stop) or re.match(
+            r"\s+(?:the|a|an|our|their)\s+\w+", text[stop : stop + 30]
+        ):
             who = _person_before(text, start, groups=True)
             return Hit("fault", who if who is not None else start, stop)
     return None
@@ -660,24 +843,63 @@ for _word in ("forgot", "neglected"):
     HANDLERS[_word] = _forgot
 for _word in ("mistake", "typo"):
     HANDLERS[_word] = _mistake
-HANDLERS.update({
-    "accident": _accident, "wrong": _wrong, "fat": _fat, "mistyp": _misc_mistake,
-    "misclick": _misc_mistake, "should": _should, "had": _had,
-    "error": _error, "pebkac": _slang, "pebcak": _slang, "id10t": _slang, "layer": _slang,
-    "fault": _fault, "blam": _blame_word,
-})
-for _word in ("careless", "sloppy", "sloppi", "tired", "disgruntled", "irresponsib",
-              "incompeten", "reckless", "hast", "negligen", "stupid", "idiot", "clumsy",
-              "inattentive", "lazy", "lazi", "rushed", "exhausted", "rogue"):
+HANDLERS.update(
+    {
+        "accident": _accident,
+        "wrong": _wrong,
+        "fat": _fat,
+        "mistyp": _misc_mistake,
+        "misclick": _misc_mistake,
+        "should": _should,
+        "had": _had,
+        "error": _error,
+        "pebkac": _slang,
+        "pebcak": _slang,
+        "id10t": _slang,
+        "layer": _slang,
+        "fault": _fault,
+        "blam": _blame_word,
+    }
+)
+for _word in (
+    "careless",
+    "sloppy",
+    "sloppi",
+    "tired",
+    "disgruntled",
+    "irresponsib",
+    "incompeten",
+    "reckless",
+    "hast",
+    "negligen",
+    "stupid",
+    "idiot",
+    "clumsy",
+    "inattentive",
+    "lazy",
+    "lazi",
+    "rushed",
+    "exhausted",
+    "rogue",
+):
     HANDLERS[_word] = _judgement
 
 PATTERN_OF: dict[Handler, tuple[str, ...]] = {
-    _act: ("person-act", "judgement", "negated-duty"), _negation: ("negated-duty",),
-    _forgot: ("negated-duty",), _mistake: ("mistake",), _accident: ("mistake",),
-    _wrong: ("mistake",), _fat: ("mistake",), _misc_mistake: ("mistake",),
-    _should: ("hindsight",), _had: ("hindsight",),
-    _error: ("human-error",), _slang: ("human-error",), _fault: ("fault",),
-    _blame_word: ("fault",), _judgement: ("judgement",),
+    _act: ("person-act", "judgement", "negated-duty"),
+    _negation: ("negated-duty",),
+    _forgot: ("negated-duty",),
+    _mistake: ("mistake",),
+    _accident: ("mistake",),
+    _wrong: ("mistake",),
+    _fat: ("mistake",),
+    _misc_mistake: ("mistake",),
+    _should: ("hindsight",),
+    _had: ("hindsight",),
+    _error: ("human-error",),
+    _slang: ("human-error",),
+    _fault: ("fault",),
+    _blame_word: ("fault",),
+    _judgement: ("judgement",),
 }
 
 # Characters that hide a word from the trigger scan: invisible ones inside a word and
@@ -696,7 +918,8 @@ def _hides_words(text: str) -> bool:
 # --- sentences ------------------------------------------------------------------------
 
 _SENTENCE_BREAK = re.compile(
-    r"[.!?][\"'”’)\]*_]*\s+|\n[ \t]*\n|\n(?=[ \t]*(?:[-*+][ \t]|\d+[.)][ \t]|#|>|\|))|\|")
+    r"[.!?][\"'”’)\]*_]*\s+|\n[ \t]*\n|\n(?=[ \t]*(?:[-*+][ \t]|\d+[.)][ \t]|#|>|\|))|\|"
+)
 _BLAMELESS = re.compile(
     r"blameless|blame[\s-]*(?:free|aware)|finger[\s-]*pointing|fault[\s-]*finding|"
     r"blame\s+culture|culture\s+of\s+blame|(?:avoid|avoiding|without|\bno|\bnot|\bnever|"
@@ -708,7 +931,9 @@ _BLAMELESS = re.compile(
     r"bad\s+apple|attribution\s+error|psychological\s+safety|scapegoat|\bviews?\b|"
     r"\bassumption\b|"
     r"(?:suggest\w*|attach\w*|assign\w*|impl(?:y|ies)|apportion\w*|observe\w*|acknowledg\w*|"
-    r"minimi[sz]e\w*|about|of)\s+(?:\w+\s+)?blame\b", re.I)
+    r"minimi[sz]e\w*|about|of)\s+(?:\w+\s+)?blame\b",
+    re.I,
+)
 _URL_TOKEN = re.compile(r"\S*(?:://|www\.|/)\S*")
 
 
@@ -732,9 +957,9 @@ def _in_quoted_title(text: str, begin: int, start: int, end: int) -> bool:
             continue
         if opener != closer and text.find(closer, left, start) >= 0:
             continue
-        if opener == "*" and text[left + 1:left + 2].isspace():
+        if opener == "*" and text[left + 1 : left + 2].isspace():
             continue
-        inner = text[left + 1:right].split()
+        inner = text[left + 1 : right].split()
         long_words = [w for w in inner if len(w) > 3]
         capitals = sum(1 for w in long_words if w[:1].isupper())
         if long_words and capitals * 2 >= len(long_words):
@@ -745,10 +970,13 @@ def _in_quoted_title(text: str, begin: int, start: int, end: int) -> bool:
 def _mentioned(text: str, hit: Hit) -> bool:
     """The phrase in quotes on its own, talked about rather than used: 'never write
     "human error"'."""
-    before = text[max(0, hit.start - 1):hit.start]
-    after = text[hit.end:hit.end + 2]
-    return before in ('"', "“", "'", "‘") and after[:1] in ('"', "”", "'", "’", ".", ",") \
+    before = text[max(0, hit.start - 1) : hit.start]
+    after = text[hit.end : hit.end + 2]
+    return (
+        before in ('"', "“", "'", "‘")
+        and after[:1] in ('"', "”", "'", "’", ".", ",")
         and any(q in after for q in ('"', "”", "'", "’"))
+    )
 
 
 @dataclass
@@ -763,14 +991,16 @@ class _Body:
         if self._masked is None:
             from .parse import comment_and_fence_spans  # the scanner's own, linear
 
-            self._masked = [(self.start + lo, self.start + hi) for lo, hi, _ in
-                            comment_and_fence_spans(self.text[self.start:])]
+            self._masked = [
+                (self.start + lo, self.start + hi)
+                for lo, hi, _ in comment_and_fence_spans(self.text[self.start :])
+            ]
         return any(lo <= position < hi for lo, hi in self._masked)
 
 
 def _in_code_span(text: str, line_start: int, start: int, end: int) -> bool:
     line_end = text.find("\n", end)
-    line = text[line_start:line_end if line_end >= 0 else len(text)]
+    line = text[line_start : line_end if line_end >= 0 else len(text)]
     runs = list(re.finditer(r"`+", line))
     i = 0
     start -= line_start
@@ -779,8 +1009,10 @@ def _in_code_span(text: str, line_start: int, start: int, end: int) -> bool:
         opener = runs[i]
         if opener.start() >= start:
             return False
-        closer = next((j for j in range(i + 1, len(runs))
-                       if len(runs[j].group(0)) == len(opener.group(0))), None)
+        closer = next(
+            (j for j in range(i + 1, len(runs)) if len(runs[j].group(0)) == len(opener.group(0))),
+            None,
+        )
         if closer is None:
             i += 1
             continue
@@ -795,8 +1027,9 @@ def _not_prose(body: _Body, hit: Hit, trigger_at: int) -> bool:
     if body.masked(trigger_at):
         return True
     line_start = text.rfind("\n", 0, trigger_at) + 1
-    if "`" in text[line_start:trigger_at] and _in_code_span(text, line_start, trigger_at,
-                                                             trigger_at + 1):
+    if "`" in text[line_start:trigger_at] and _in_code_span(
+        text, line_start, trigger_at, trigger_at + 1
+    ):
         return True
     token_start = trigger_at
     while token_start > 0 and not text[token_start - 1].isspace():
@@ -805,15 +1038,18 @@ def _not_prose(body: _Body, hit: Hit, trigger_at: int) -> bool:
     while token_end < len(text) and not text[token_end].isspace():
         token_end += 1
     token = text[token_start:token_end]
-    if "/" in token or "://" in token or "www." in token or "](" in token or \
-            token.startswith("<"):
+    if "/" in token or "://" in token or "www." in token or "](" in token or token.startswith("<"):
         return True
     tag_open = text.rfind("<", line_start, trigger_at)
-    return tag_open >= 0 and text.find(">", tag_open, trigger_at) < 0 and \
-        re.match(r"</?[A-Za-z]", text[tag_open:tag_open + 3]) is not None
+    return (
+        tag_open >= 0
+        and text.find(">", tag_open, trigger_at) < 0
+        and re.match(r"</?[A-Za-z]", text[tag_open : tag_open + 3]) is not None
+    )
 
 
 # --- the scan ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class BlameFinding:
@@ -823,9 +1059,13 @@ class BlameFinding:
     suggestion: str
 
 
-def find(text: str, body_start: int, hits: dict[str, list[int]],
-         terms: dict[str, str] | None = None, disabled: Iterable[str] = ()
-         ) -> list[BlameFinding]:
+def find(
+    text: str,
+    body_start: int,
+    hits: dict[str, list[int]],
+    terms: dict[str, str] | None = None,
+    disabled: Iterable[str] = (),
+) -> list[BlameFinding]:
     """Blame-laden sentences in TEXT's body (from BODY_START), one finding per sentence.
 
     HITS: where each trigger word occurs in TEXT lower-cased (rules.py's one scan), for
@@ -857,12 +1097,18 @@ def find(text: str, body_start: int, hits: dict[str, list[int]],
         if begin in found:
             continue
         sentence = text[begin:finish]
-        if _BLAMELESS.search(sentence) or _in_quoted_title(text, begin, hit.start, hit.end) \
-                or _mentioned(text, hit):
+        if (
+            _BLAMELESS.search(sentence)
+            or _in_quoted_title(text, begin, hit.start, hit.end)
+            or _mentioned(text, hit)
+        ):
             continue
-        phrase = " ".join(text[hit.start:hit.end].split())
-        suggestion = terms.get(hit.pattern[5:], TERM_SUGGESTION) \
-            if hit.pattern.startswith("term:") else PATTERNS[hit.pattern]
+        phrase = " ".join(text[hit.start : hit.end].split())
+        suggestion = (
+            terms.get(hit.pattern[5:], TERM_SUGGESTION)
+            if hit.pattern.startswith("term:")
+            else PATTERNS[hit.pattern]
+        )
         found[begin] = BlameFinding(hit.start, phrase, hit.pattern, suggestion)
     return sorted(found.values(), key=lambda f: f.offset)
 
@@ -886,8 +1132,9 @@ def _term_pattern(term: str) -> re.Pattern[str]:
     return re.compile(lead + body + tail, re.I)
 
 
-def _term_hits(text: str, body_start: int, hits: dict[str, list[int]],
-               terms: dict[str, str]) -> Iterable[tuple[int, Hit, int]]:
+def _term_hits(
+    text: str, body_start: int, hits: dict[str, list[int]], terms: dict[str, str]
+) -> Iterable[tuple[int, Hit, int]]:
     for term in terms:
         first = _first_word(term)
         for position in [*hits.get(first, ()), *hits.get(first.replace("'", "’"), ())]:
@@ -923,8 +1170,9 @@ def _trigger_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
 
 
-def _find_hidden(text: str, body_start: int, terms: dict[str, str],
-                 off: frozenset[str]) -> list[BlameFinding]:
+def _find_hidden(
+    text: str, body_start: int, terms: dict[str, str], off: frozenset[str]
+) -> list[BlameFinding]:
     clean, origin = normalise(text)
     lowered = clean.lower()
     if len(lowered) != len(clean):

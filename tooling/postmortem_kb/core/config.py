@@ -26,7 +26,6 @@ DEFAULT_TITLE_FORMAT = "Post-mortem – {type_name} – {quarter}"
 AUDIENCE_ENV = "POSTMORTEM_AUDIENCE"
 
 
-
 class _TolerantLoader(yaml.SafeLoader):
     """SafeLoader that reads MkDocs' python tags as plain strings instead of failing, and
     refuses a key written twice in one mapping (YAML would keep the last one silently: a
@@ -39,9 +38,12 @@ class _TolerantLoader(yaml.SafeLoader):
                 line = key_node.start_mark.line + 1
                 if key_node.value in seen:
                     raise yaml.constructor.ConstructorError(
-                        None, None, f"the key `{key_node.value}` appears twice (first on line "
+                        None,
+                        None,
+                        f"the key `{key_node.value}` appears twice (first on line "
                         f"{seen[key_node.value]}): keep the value you mean and delete the other",
-                        key_node.start_mark)
+                        key_node.start_mark,
+                    )
                 seen[key_node.value] = line
         return super().construct_mapping(node, deep=deep)
 
@@ -110,19 +112,21 @@ class Config:
         text = os.fspath(path)
         prefixes = self._root_prefixes()
         if text.startswith(prefixes[0]) and "/." not in text:  # already absolute and normal
-            return text[len(prefixes[0]):].replace(os.sep, "/")
+            return text[len(prefixes[0]) :].replace(os.sep, "/")
         absolute = os.path.abspath(text)
         for prefix in prefixes:
             if absolute.startswith(prefix):
-                return absolute[len(prefix):].replace(os.sep, "/")
+                return absolute[len(prefix) :].replace(os.sep, "/")
         return Path(path).as_posix()
 
     def _root_prefixes(self) -> tuple[str, str]:
         """The root as written and as resolved, each ending in a separator (cached)."""
         cached = self.__dict__.get("_prefixes")
         if cached is None or cached[0] != self.root:
-            prefixes = (os.path.join(os.path.abspath(self.root), ""),
-                        os.path.join(os.path.realpath(self.root), ""))
+            prefixes = (
+                os.path.join(os.path.abspath(self.root), ""),
+                os.path.join(os.path.realpath(self.root), ""),
+            )
             cached = (self.root, prefixes)
             self.__dict__["_prefixes"] = cached
         return cached[1]
@@ -169,8 +173,11 @@ def load_config(root: Path) -> Config:
         raise ConfigError("not valid UTF-8", path=CONFIG_FILE) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise ConfigError(f"malformed YAML: {getattr(exc, 'problem', exc)}", path=CONFIG_FILE,
-                          line=mark.line + 1 if mark else None) from None
+        raise ConfigError(
+            f"malformed YAML: {getattr(exc, 'problem', exc)}",
+            path=CONFIG_FILE,
+            line=mark.line + 1 if mark else None,
+        ) from None
     if not isinstance(raw, dict):
         raise ConfigError("must be a mapping of settings", path=CONFIG_FILE, line=1)
     options = plugin_options(raw) or {}
@@ -190,8 +197,11 @@ _TITLE_SPEC = re.compile(r"(?:.?[<>^])?\d{0,3}")
 
 def _shown(value: Any) -> str:
     """A value for an error message: short, whatever it is."""
-    text = repr(value) if isinstance(value, (str, int, float, bool)) or value is None \
+    text = (
+        repr(value)
+        if isinstance(value, (str, int, float, bool)) or value is None
         else type(value).__name__
+    )
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -199,8 +209,10 @@ def _text(key: str, value: Any, what: str) -> str:
     """VALUE when it is non-empty text; an error naming KEY otherwise (null, a number, a
     list...)."""
     if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"{key}: each entry must be {what} as non-empty text "
-                          f"(got {_shown(value)})", path=CONFIG_FILE)
+        raise ConfigError(
+            f"{key}: each entry must be {what} as non-empty text (got {_shown(value)})",
+            path=CONFIG_FILE,
+        )
     return value
 
 
@@ -210,42 +222,72 @@ def _check_title_format(title_format: str) -> None:
     try:
         parsed = list(string.Formatter().parse(title_format))
     except ValueError as exc:
-        raise ConfigError(f"title_format is not a valid format ({exc}); write text with "
-                          f"fields among {fields}, e.g. \"{DEFAULT_TITLE_FORMAT}\"; "
-                          "a literal brace is written twice: {{ }}", path=CONFIG_FILE) from None
+        raise ConfigError(
+            f"title_format is not a valid format ({exc}); write text with "
+            f'fields among {fields}, e.g. "{DEFAULT_TITLE_FORMAT}"; '
+            "a literal brace is written twice: {{ }}",
+            path=CONFIG_FILE,
+        ) from None
     for _literal, name, spec, conversion in parsed:
         if name is None:
             continue
         if name not in TITLE_FIELDS:
-            raise ConfigError(f"title_format has an unknown field {{{name}}}: use {fields}",
-                              path=CONFIG_FILE)
+            raise ConfigError(
+                f"title_format has an unknown field {{{name}}}: use {fields}", path=CONFIG_FILE
+            )
         if conversion or not _TITLE_SPEC.fullmatch(spec or ""):
-            raise ConfigError(f"title_format: {{{name}{'!' + conversion if conversion else ''}"
-                              f"{':' + spec if spec else ''}}} is not allowed: write the field "
-                              f"plainly, or with an alignment and a width up to 999 "
-                              f"(e.g. {{{name}:<20}})", path=CONFIG_FILE)
+            raise ConfigError(
+                f"title_format: {{{name}{'!' + conversion if conversion else ''}"
+                f"{':' + spec if spec else ''}}} is not allowed: write the field "
+                f"plainly, or with an alignment and a width up to 999 "
+                f"(e.g. {{{name}:<20}})",
+                path=CONFIG_FILE,
+            )
 
 
-def config_from_options(root: Path, options: dict[str, Any], docs_dir: str = "postmortems",
-                        site_url: str = "") -> Config:
+def config_from_options(
+    root: Path, options: dict[str, Any], docs_dir: str = "postmortems", site_url: str = ""
+) -> Config:
     """Build a Config from the plugin's settings, checking each one."""
     if not isinstance(options, dict):
-        raise ConfigError(f"the `{PLUGIN_NAME}` plugin settings must be a mapping",
-                          path=CONFIG_FILE)
+        raise ConfigError(
+            f"the `{PLUGIN_NAME}` plugin settings must be a mapping", path=CONFIG_FILE
+        )
     config = Config(root=root, docs_dir=str(docs_dir), site_url=site_url)
-    known = {"id_prefix", "default_template", "title_format", "types", "blame_terms",
-             "audience", "include_drafts", "evidence_max_bytes", "overdue_fail_days",
-             "select", "ignore", "blame_disable"}
+    known = {
+        "id_prefix",
+        "default_template",
+        "title_format",
+        "types",
+        "blame_terms",
+        "audience",
+        "include_drafts",
+        "evidence_max_bytes",
+        "overdue_fail_days",
+        "select",
+        "ignore",
+        "blame_disable",
+    }
     unknown = sorted(set(options) - known)
     if unknown:
-        raise ConfigError(f"unknown `{PLUGIN_NAME}` setting(s): {', '.join(unknown)}; "
-                          f"known: {', '.join(sorted(known))}", path=CONFIG_FILE)
+        raise ConfigError(
+            f"unknown `{PLUGIN_NAME}` setting(s): {', '.join(unknown)}; "
+            f"known: {', '.join(sorted(known))}",
+            path=CONFIG_FILE,
+        )
 
     prefix = options.get("id_prefix", config.id_prefix)
-    if not isinstance(prefix, str) or not prefix.isalnum() or not prefix[:1].isupper() \
-            or prefix.upper() != prefix:
-        raise ConfigError(f"id_prefix must be upper-case letters and digits starting with a "
-                          f"letter, e.g. PM (got {prefix!r})", path=CONFIG_FILE)
+    if (
+        not isinstance(prefix, str)
+        or not prefix.isalnum()
+        or not prefix[:1].isupper()
+        or prefix.upper() != prefix
+    ):
+        raise ConfigError(
+            f"id_prefix must be upper-case letters and digits starting with a "
+            f"letter, e.g. PM (got {prefix!r})",
+            path=CONFIG_FILE,
+        )
     config.id_prefix = prefix
 
     for name in ("default_template", "title_format"):
@@ -259,45 +301,64 @@ def config_from_options(root: Path, options: dict[str, Any], docs_dir: str = "po
     if types is not None:
         if isinstance(types, list):
             slugs = [_text("types", t, "a slug") for t in types]
-            config.types = {t: DEFAULT_TYPES.get(t, t.replace("-", " ").capitalize())
-                            for t in slugs}
+            config.types = {
+                t: DEFAULT_TYPES.get(t, t.replace("-", " ").capitalize()) for t in slugs
+            }
         elif isinstance(types, dict):
-            config.types = {_text("types", k, "a slug"): _text(f"types: {k}", v, "a name")
-                            for k, v in types.items()}
+            config.types = {
+                _text("types", k, "a slug"): _text(f"types: {k}", v, "a name")
+                for k, v in types.items()
+            }
         else:
-            raise ConfigError("types must be a list of slugs or a mapping slug: name",
-                              path=CONFIG_FILE)
+            raise ConfigError(
+                "types must be a list of slugs or a mapping slug: name", path=CONFIG_FILE
+            )
         if not config.types:
             raise ConfigError("types must name at least one incident type", path=CONFIG_FILE)
         for slug in config.types:
             if not _SLUG.fullmatch(slug):
-                raise ConfigError(f"types: {slug!r} is not a slug: lower-case letters, digits "
-                                  "and hyphens, e.g. data-breach", path=CONFIG_FILE)
+                raise ConfigError(
+                    f"types: {slug!r} is not a slug: lower-case letters, digits "
+                    "and hyphens, e.g. data-breach",
+                    path=CONFIG_FILE,
+                )
 
     terms = options.get("blame_terms")
     if terms is not None:
         if isinstance(terms, list):
-            extra = {_text("blame_terms", t, "a term"):
-                     "describe the system and conditions instead" for t in terms}
+            extra = {
+                _text("blame_terms", t, "a term"): "describe the system and conditions instead"
+                for t in terms
+            }
         elif isinstance(terms, dict):
-            extra = {_text("blame_terms", k, "a term"): _text(f"blame_terms: {k}", v,
-                                                             "a suggested rewording")
-                     for k, v in terms.items()}
+            extra = {
+                _text("blame_terms", k, "a term"): _text(
+                    f"blame_terms: {k}", v, "a suggested rewording"
+                )
+                for k, v in terms.items()
+            }
         else:
-            raise ConfigError("blame_terms must be a list of terms or a mapping term: "
-                              "suggested rewording", path=CONFIG_FILE)
+            raise ConfigError(
+                "blame_terms must be a list of terms or a mapping term: suggested rewording",
+                path=CONFIG_FILE,
+            )
         config.blame_terms.update(extra)
     disable = options.get("blame_disable")
     if disable is not None:
         if isinstance(disable, str):
             disable = [disable]
-        unknown_patterns = [str(p) for p in disable if p not in BLAME_PATTERNS] \
-            if isinstance(disable, list) else None
+        unknown_patterns = (
+            [str(p) for p in disable if p not in BLAME_PATTERNS]
+            if isinstance(disable, list)
+            else None
+        )
         if unknown_patterns is None or unknown_patterns:
-            raise ConfigError(f"blame_disable must list built-in PM501 patterns: "
-                              f"{', '.join(BLAME_PATTERNS)}"
-                              + (f" (not {', '.join(unknown_patterns)})" if unknown_patterns
-                                 else ""), path=CONFIG_FILE)
+            raise ConfigError(
+                f"blame_disable must list built-in PM501 patterns: "
+                f"{', '.join(BLAME_PATTERNS)}"
+                + (f" (not {', '.join(unknown_patterns)})" if unknown_patterns else ""),
+                path=CONFIG_FILE,
+            )
         config.blame_disable = tuple(disable)
 
     for name in ("select", "ignore"):
@@ -307,8 +368,7 @@ def config_from_options(root: Path, options: dict[str, Any], docs_dir: str = "po
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"{name} must be a list of rule ids, e.g. [PM501]",
-                              path=CONFIG_FILE)
+            raise ConfigError(f"{name} must be a list of rule ids, e.g. [PM501]", path=CONFIG_FILE)
         setattr(config, name, tuple(value))
     try:
         enabled_rules(config.select, config.ignore)
@@ -317,18 +377,22 @@ def config_from_options(root: Path, options: dict[str, Any], docs_dir: str = "po
 
     audience = os.environ.get(AUDIENCE_ENV) or options.get("audience", config.audience)
     if audience not in ("public", "internal", "restricted"):
-        raise ConfigError(f"audience must be public, internal or restricted (got {audience!r})",
-                          path=CONFIG_FILE)
+        raise ConfigError(
+            f"audience must be public, internal or restricted (got {audience!r})", path=CONFIG_FILE
+        )
     config.audience = audience
     drafts = options.get("include_drafts", config.include_drafts)
     if not isinstance(drafts, bool):
-        raise ConfigError(f"include_drafts must be true or false (got {drafts!r})",
-                          path=CONFIG_FILE)
+        raise ConfigError(
+            f"include_drafts must be true or false (got {drafts!r})", path=CONFIG_FILE
+        )
     config.include_drafts = drafts
     for name, most in (("evidence_max_bytes", 1 << 40), ("overdue_fail_days", 36_500)):
         value = options.get(name, getattr(config, name))
         if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= most:
-            raise ConfigError(f"{name} must be a whole number from 0 to {most} "
-                              f"(got {_shown(value)})", path=CONFIG_FILE)
+            raise ConfigError(
+                f"{name} must be a whole number from 0 to {most} (got {_shown(value)})",
+                path=CONFIG_FILE,
+            )
         setattr(config, name, value)
     return config

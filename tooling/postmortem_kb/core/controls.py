@@ -115,13 +115,10 @@ class ControlRollup:
             "incidents": list(self.incidents),
             "fixes": [r.as_dict() for r in self.fixes],
             "open_fixes": [f"{r.postmortem}/{r.id}" for r in self.open_fixes],
-            "open_actions_in_incidents": [f"{r.postmortem}/{r.id}"
-                                          for r in self.open_in_incidents],
+            "open_actions_in_incidents": [f"{r.postmortem}/{r.id}" for r in self.open_in_incidents],
             "retested_in": list(self.retested_in),
             "not_retested": list(self.not_retested),
         }
-
-
 
 
 @dataclass(frozen=True)
@@ -133,12 +130,15 @@ class ControlProblem:
 
     @property
     def message(self) -> str:
-        return (f"{self.value!r} is not a control id: write FRAMEWORK:CONTROL, "
-                "e.g. SOC2:CC6.1, ISO27001:A.8.2, NIST-CSF:PR.AC-1")
+        return (
+            f"{self.value!r} is not a control id: write FRAMEWORK:CONTROL, "
+            "e.g. SOC2:CC6.1, ISO27001:A.8.2, NIST-CSF:PR.AC-1"
+        )
 
 
-def rollup(postmortems: Iterable[Postmortem], as_of: date | None = None,
-           include_drafts: bool = False) -> tuple[list[ControlRollup], list[ControlProblem]]:
+def rollup(
+    postmortems: Iterable[Postmortem], as_of: date | None = None, include_drafts: bool = False
+) -> tuple[list[ControlRollup], list[ControlProblem]]:
     """Every control named across the post-mortems, most often failed first."""
     chosen = in_scope(postmortems, include_drafts)
     today = as_of or today_utc()
@@ -149,8 +149,9 @@ def rollup(postmortems: Iterable[Postmortem], as_of: date | None = None,
         for value in pm.controls:
             value = value.strip()
             if not is_control_id(value):
-                problems.append(ControlProblem(pm.id, pm.path, pm.meta_lines.get("controls", 1),
-                                               value))
+                problems.append(
+                    ControlProblem(pm.id, pm.path, pm.meta_lines.get("controls", 1), value)
+                )
                 continue
             key = spelled.setdefault(value.casefold(), value)
             incidents.setdefault(key, {})[pm.id] = None
@@ -164,8 +165,13 @@ def rollup(postmortems: Iterable[Postmortem], as_of: date | None = None,
     open_in: dict[str, list[ActionRow]] = {c: [] for c in incidents}
     for pm in chosen:
         rows = rows_by_pm.get(pm.path, [])
-        own = list(dict.fromkeys(spelled[v.strip().casefold()] for v in pm.controls
-                                 if v.strip().casefold() in spelled))
+        own = list(
+            dict.fromkeys(
+                spelled[v.strip().casefold()]
+                for v in pm.controls
+                if v.strip().casefold() in spelled
+            )
+        )
         for control in retested_controls(pm, own):
             retested[control].append(pm.id)
         texts = _row_texts(pm) if rows else {}
@@ -176,8 +182,11 @@ def rollup(postmortems: Iterable[Postmortem], as_of: date | None = None,
                 for control in own:
                     open_in[control].append(row)
 
-    result = [ControlRollup(c, framework_of(c), tuple(ids), tuple(fixes[c]), tuple(open_in[c]),
-                            tuple(retested[c]))
-              for c, ids in incidents.items()]
+    result = [
+        ControlRollup(
+            c, framework_of(c), tuple(ids), tuple(fixes[c]), tuple(open_in[c]), tuple(retested[c])
+        )
+        for c, ids in incidents.items()
+    ]
     result.sort(key=lambda r: (-r.failures, r.control.casefold()))
     return result, problems

@@ -40,8 +40,10 @@ MANIFEST_VERSION = 1
 KINDS = ("file", "external", "url")
 # A Markdown link to a post-mortem's manifest, as PM602 asks section 2 to hold. Evidence never
 # reaches a site, so the site rewrites these links (see `link_manifest_in_page`).
-MANIFEST_LINK = re.compile(r"\[(?P<text>[^\]\n]*)\]\(<?(?:\./)?(?P<id>[A-Z][A-Z0-9]*-\d{4}-\d{3,})"
-                           r"/evidence/manifest\.json>?\)")
+MANIFEST_LINK = re.compile(
+    r"\[(?P<text>[^\]\n]*)\]\(<?(?:\./)?(?P<id>[A-Z][A-Z0-9]*-\d{4}-\d{3,})"
+    r"/evidence/manifest\.json>?\)"
+)
 EVIDENCE_ANCHOR = "evidence-manifest"
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
@@ -66,9 +68,17 @@ class EvidenceItem:
     note: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "name": self.name, "original_name": self.original_name,
-                "sha256": self.sha256, "size": self.size, "location": self.location,
-                "added_at": self.added_at, "added_by": self.added_by, "note": self.note}
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "original_name": self.original_name,
+            "sha256": self.sha256,
+            "size": self.size,
+            "location": self.location,
+            "added_at": self.added_at,
+            "added_by": self.added_by,
+            "note": self.note,
+        }
 
     @property
     def label(self) -> str:
@@ -78,9 +88,12 @@ class EvidenceItem:
 def evidence_dir(config: Config, pm: Postmortem) -> Path:
     """`postmortems/<YYYY>/<ID>/evidence/`, beside the post-mortem file."""
     if not ID_PATTERN.match(pm.id):
-        raise UsageError(f"the id {pm.id!r} is not valid (e.g. PM-2026-007): fix it first, "
-                         "`postmortem check` says how", path=pm.path,
-                         line=pm.meta_lines.get("id", 1))
+        raise UsageError(
+            f"the id {pm.id!r} is not valid (e.g. PM-2026-007): fix it first, "
+            "`postmortem check` says how",
+            path=pm.path,
+            line=pm.meta_lines.get("id", 1),
+        )
     return config.root / Path(pm.path).parent / pm.id / EVIDENCE_FOLDER
 
 
@@ -113,24 +126,39 @@ def _item(raw: Any, where: str, index: int) -> EvidenceItem:
         raise PostmortemError(f"entry {index + 1} is not an object", path=where)
     size = raw.get("size")
     if size is not None and whole_number(size) is None:
-        raise PostmortemError(f"entry {index + 1}: `size` must be a whole number of bytes "
-                              f"(got {str(size)[:40]})", path=where)
-    for key in ("kind", "name", "original_name", "sha256", "location", "added_at", "added_by",
-                "note"):
+        raise PostmortemError(
+            f"entry {index + 1}: `size` must be a whole number of bytes (got {str(size)[:40]})",
+            path=where,
+        )
+    for key in (
+        "kind",
+        "name",
+        "original_name",
+        "sha256",
+        "location",
+        "added_at",
+        "added_by",
+        "note",
+    ):
         value = raw.get(key)
         if value is not None and not isinstance(value, str):
             raise PostmortemError(f"entry {index + 1}: `{key}` must be text", path=where)
     try:
         return EvidenceItem(
-            kind=str(raw["kind"]), name=str(raw.get("name") or ""),
+            kind=str(raw["kind"]),
+            name=str(raw.get("name") or ""),
             original_name=str(raw.get("original_name") or ""),
             sha256=str(raw.get("sha256") or "").lower(),
             size=size,
-            location=str(raw.get("location") or ""), added_at=str(raw.get("added_at") or ""),
-            added_by=str(raw.get("added_by") or ""), note=str(raw.get("note") or ""))
+            location=str(raw.get("location") or ""),
+            added_at=str(raw.get("added_at") or ""),
+            added_by=str(raw.get("added_by") or ""),
+            note=str(raw.get("note") or ""),
+        )
     except (KeyError, TypeError, ValueError):
-        raise PostmortemError(f"entry {index + 1} lacks `kind` or has a malformed size",
-                              path=where) from None
+        raise PostmortemError(
+            f"entry {index + 1} lacks `kind` or has a malformed size", path=where
+        ) from None
 
 
 def read_manifest(config: Config, pm: Postmortem) -> list[EvidenceItem]:
@@ -142,16 +170,18 @@ def read_manifest(config: Config, pm: Postmortem) -> list[EvidenceItem]:
         raise PostmortemError("the manifest is a symlink: refused", path=where)
     try:
         if path.stat().st_size > MAX_MANIFEST:
-            raise PostmortemError(f"the manifest is over {MAX_MANIFEST // (1024 * 1024)} MB: "
-                                  "not read", path=where)
+            raise PostmortemError(
+                f"the manifest is over {MAX_MANIFEST // (1024 * 1024)} MB: not read", path=where
+            )
         data = safejson.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return []
     except UnicodeDecodeError:
         raise PostmortemError("the manifest is not valid UTF-8", path=where) from None
     except safejson.BadJson as exc:
-        raise PostmortemError(f"the manifest is not valid JSON: {exc.message}", path=where,
-                              line=exc.line) from None
+        raise PostmortemError(
+            f"the manifest is not valid JSON: {exc.message}", path=where, line=exc.line
+        ) from None
     items = data.get("evidence") if isinstance(data, dict) else None
     if not isinstance(items, list):
         raise PostmortemError("the manifest has no `evidence` list", path=where)
@@ -159,25 +189,48 @@ def read_manifest(config: Config, pm: Postmortem) -> list[EvidenceItem]:
 
 
 def manifest_text(pm: Postmortem, items: list[EvidenceItem]) -> str:
-    data = {"version": MANIFEST_VERSION, "postmortem": pm.id,
-            "evidence": [item.as_dict() for item in items]}
+    data = {
+        "version": MANIFEST_VERSION,
+        "postmortem": pm.id,
+        "evidence": [item.as_dict() for item in items],
+    }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 def evidence_table(items: list[EvidenceItem]) -> str:
     """The manifest as a Markdown table of names and hashes (never the files themselves):
     what the restricted audience's page shows."""
-    def cell(text: str) -> str:
-        return (text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;")
-                .replace(">", "&gt;").replace("\n", " "))
 
-    lines = ["| Evidence | SHA-256 | Bytes | Added (UTC) | By | Note |",
-             "|---|---|---|---|---|---|"]
+    def cell(text: str) -> str:
+        return (
+            text.replace("\\", "\\\\")
+            .replace("|", "\\|")
+            .replace("<", "&lt;")
+            .replace(">", "&gt;")
+            .replace("\n", " ")
+        )
+
+    lines = [
+        "| Evidence | SHA-256 | Bytes | Added (UTC) | By | Note |",
+        "|---|---|---|---|---|---|",
+    ]
     for item in items:
         where = item.name if item.kind == "file" else f"{item.label} ({item.kind})"
-        lines.append("| " + " | ".join(cell(v) for v in (
-            where, f"`{item.sha256}`" if item.sha256 else "", "" if item.size is None
-            else str(item.size), item.added_at, item.added_by, item.note)) + " |")
+        lines.append(
+            "| "
+            + " | ".join(
+                cell(v)
+                for v in (
+                    where,
+                    f"`{item.sha256}`" if item.sha256 else "",
+                    "" if item.size is None else str(item.size),
+                    item.added_at,
+                    item.added_by,
+                    item.note,
+                )
+            )
+            + " |"
+        )
     return "\n".join(lines)
 
 
@@ -204,8 +257,11 @@ def safe_name(original: str) -> str:
 def _distinct_name(folder: Path, wanted: str, taken: set[str]) -> str:
     stem, dot, suffix = wanted.partition(".")
     candidate, n = wanted, 1
-    while (candidate in taken or candidate.casefold() == MANIFEST
-           or os.path.lexists(folder / candidate)):
+    while (
+        candidate in taken
+        or candidate.casefold() == MANIFEST
+        or os.path.lexists(folder / candidate)
+    ):
         n += 1
         candidate = f"{stem}-{n}{dot}{suffix}"
     return candidate
@@ -220,11 +276,12 @@ def _check_folder(config: Config, folder: Path) -> None:
     try:
         probe.resolve().relative_to(root)
     except ValueError:
-        raise UsageError("the evidence folder leads outside the knowledge base (a symlink?): "
-                         "refused", path=config.relative(folder)) from None
+        raise UsageError(
+            "the evidence folder leads outside the knowledge base (a symlink?): refused",
+            path=config.relative(folder),
+        ) from None
     if folder.is_symlink():
-        raise UsageError("the evidence folder is a symlink: refused",
-                         path=config.relative(folder))
+        raise UsageError("the evidence folder is a symlink: refused", path=config.relative(folder))
 
 
 def _hash_file(path: Path) -> tuple[str, int]:
@@ -254,8 +311,7 @@ def _copy_new(source: Path, target: Path) -> tuple[str, int]:
         try:
             os.link(tmp, target)
         except FileExistsError:
-            raise UsageError("already exists: not overwritten",
-                             path=str(target)) from None
+            raise UsageError("already exists: not overwritten", path=str(target)) from None
     finally:
         os.unlink(tmp)
     return digest.hexdigest(), size
@@ -265,9 +321,15 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def add_evidence(config: Config, pm: Postmortem, source: str, note: str = "",
-                 sha256: str | None = None, added_by: str | None = None,
-                 force: bool = False) -> EvidenceItem:
+def add_evidence(
+    config: Config,
+    pm: Postmortem,
+    source: str,
+    note: str = "",
+    sha256: str | None = None,
+    added_by: str | None = None,
+    force: bool = False,
+) -> EvidenceItem:
     """Record SOURCE (a file path or a URL) as evidence of PM and return its entry.
 
     A note or URL that holds a secret is refused unless `force`: the manifest goes into git
@@ -276,8 +338,10 @@ def add_evidence(config: Config, pm: Postmortem, source: str, note: str = "",
         for what, text in (("the note", note), ("the URL", source if _URL.match(source) else "")):
             kind = secret_kind(text) if text else None
             if kind:
-                raise UsageError(f"{what} holds {kind}: write `[REDACTED]` in its place (and "
-                                 "rotate the secret), or give --force to record it as it is")
+                raise UsageError(
+                    f"{what} holds {kind}: write `[REDACTED]` in its place (and "
+                    "rotate the secret), or give --force to record it as it is"
+                )
     folder = evidence_dir(config, pm)
     _check_folder(config, folder)
     if sha256 is not None:
@@ -286,8 +350,10 @@ def add_evidence(config: Config, pm: Postmortem, source: str, note: str = "",
             raise UsageError(f"--sha256 {sha256!r} is not a SHA-256: 64 hexadecimal digits")
     is_url = bool(_URL.match(source))
     if not is_url and _SCHEME.match(source):
-        raise UsageError(f"{source!r} is not a valid URL: a URL holds no spaces or control "
-                         "characters (write a space as %20)")
+        raise UsageError(
+            f"{source!r} is not a valid URL: a URL holds no spaces or control "
+            "characters (write a space as %20)"
+        )
     if not is_url:
         _check_source(Path(source), folder, source)
     read_manifest(config, pm)  # a broken manifest stops us before anything is written
@@ -296,8 +362,7 @@ def add_evidence(config: Config, pm: Postmortem, source: str, note: str = "",
     with _locked(folder):  # two adds at once must not lose an entry
         items = read_manifest(config, pm)
         if is_url:
-            item = EvidenceItem("url", "", source, sha256 or "", None, source, _now(), who,
-                                note)
+            item = EvidenceItem("url", "", source, sha256 or "", None, source, _now(), who, note)
         else:
             item = _add_file(config, folder, items, Path(source), note, sha256, who)
         text = manifest_text(pm, items + [item])
@@ -328,34 +393,44 @@ def _locked(folder: Path) -> Iterator[None]:
 
 def _check_source(source: Path, folder: Path, given: str) -> None:
     if ".." in source.parts:
-        raise UsageError("a path with `..` is refused: give the evidence file's own path "
-                         "(for instance its absolute path), so the record says exactly "
-                         "what was taken", path=given)
+        raise UsageError(
+            "a path with `..` is refused: give the evidence file's own path "
+            "(for instance its absolute path), so the record says exactly "
+            "what was taken",
+            path=given,
+        )
     if source.is_symlink():
-        raise UsageError(f"is a symlink (to {os.readlink(source)}): refused; give the file "
-                         "itself", path=given)
+        raise UsageError(
+            f"is a symlink (to {os.readlink(source)}): refused; give the file itself", path=given
+        )
     if not source.exists():
-        raise UsageError("no such file (a URL must start with a scheme such as https://)",
-                         path=given)
+        raise UsageError(
+            "no such file (a URL must start with a scheme such as https://)", path=given
+        )
     if not source.is_file():
         raise UsageError("not a regular file: give one file at a time", path=given)
     if source.resolve().is_relative_to(folder.resolve()):
         raise UsageError("is already inside the evidence folder", path=given)
 
 
-def _add_file(config: Config, folder: Path, items: list[EvidenceItem], source: Path,
-              note: str, sha256: str | None, who: str) -> EvidenceItem:
+def _add_file(
+    config: Config,
+    folder: Path,
+    items: list[EvidenceItem],
+    source: Path,
+    note: str,
+    sha256: str | None,
+    who: str,
+) -> EvidenceItem:
     given = str(source)
     size = source.stat().st_size
     if size > config.evidence_max_bytes:
         digest, size = _hash_file(source)
         if sha256 and sha256 != digest:
-            raise PostmortemError(f"its SHA-256 is {digest}, not the {sha256} given",
-                                  path=given)
+            raise PostmortemError(f"its SHA-256 is {digest}, not the {sha256} given", path=given)
         location = f"{socket.gethostname()}:{source.resolve()}"
         remember_location(source.resolve())
-        return EvidenceItem("external", "", source.name, digest, size, location, _now(), who,
-                            note)
+        return EvidenceItem("external", "", source.name, digest, size, location, _now(), who, note)
     taken = {i.name for i in items if i.name}
     name = _distinct_name(folder, safe_name(source.name), taken)
     digest, size = _copy_new(source, folder / name)
@@ -388,8 +463,14 @@ def _in_progress(name: str) -> bool:
 
 
 def _unsafe_name(name: str) -> bool:
-    return (not name or name in (".", "..") or "/" in name or "\\" in name or "\0" in name
-            or name.casefold() == MANIFEST)
+    return (
+        not name
+        or name in (".", "..")
+        or "/" in name
+        or "\\" in name
+        or "\0" in name
+        or name.casefold() == MANIFEST
+    )
 
 
 def verify_postmortem(config: Config, pm: Postmortem) -> list[Verification]:
@@ -403,8 +484,14 @@ def verify_postmortem(config: Config, pm: Postmortem) -> list[Verification]:
     if not items and not folder.is_dir():
         return []
     if folder.is_symlink():
-        return [Verification(pm.id, config.relative(folder), "unsafe",
-                             "the evidence folder is a symlink: not followed")]
+        return [
+            Verification(
+                pm.id,
+                config.relative(folder),
+                "unsafe",
+                "the evidence folder is a symlink: not followed",
+            )
+        ]
     recorded: set[str] = set()
     for item in items:
         if item.kind == "file":
@@ -413,38 +500,60 @@ def verify_postmortem(config: Config, pm: Postmortem) -> list[Verification]:
         elif item.kind == "external":
             results.append(_verify_external(pm, item))
         else:
-            results.append(Verification(pm.id, item.location, "not-checked",
-                                        f"URL recorded{' with a hash' if item.sha256 else ''}; "
-                                        "not fetched"))
+            results.append(
+                Verification(
+                    pm.id,
+                    item.location,
+                    "not-checked",
+                    f"URL recorded{' with a hash' if item.sha256 else ''}; not fetched",
+                )
+            )
     if folder.is_dir():
         for entry in sorted(os.listdir(folder)):
             if entry == MANIFEST or entry in recorded or _in_progress(entry):
                 continue
-            results.append(Verification(pm.id, config.relative(folder / entry), "unrecorded",
-                                        "in the evidence folder but not in the manifest "
-                                        "(added by hand, or renamed?)"))
+            results.append(
+                Verification(
+                    pm.id,
+                    config.relative(folder / entry),
+                    "unrecorded",
+                    "in the evidence folder but not in the manifest (added by hand, or renamed?)",
+                )
+            )
     return results
 
 
-def _verify_file(config: Config, pm: Postmortem, folder: Path, item: EvidenceItem
-                 ) -> Verification:
+def _verify_file(config: Config, pm: Postmortem, folder: Path, item: EvidenceItem) -> Verification:
     if _unsafe_name(item.name) or ".." in Path(item.name).parts:
-        return Verification(pm.id, item.name, "unsafe",
-                            "the manifest names a path outside the evidence folder: refused")
+        return Verification(
+            pm.id,
+            item.name,
+            "unsafe",
+            "the manifest names a path outside the evidence folder: refused",
+        )
     path = folder / item.name
     rel = config.relative(path)
     if path.is_symlink():
-        return Verification(pm.id, rel, "unsafe", f"is a symlink (to {os.readlink(path)}): "
-                            "not followed; evidence must be the file itself")
+        return Verification(
+            pm.id,
+            rel,
+            "unsafe",
+            f"is a symlink (to {os.readlink(path)}): "
+            "not followed; evidence must be the file itself",
+        )
     if not path.exists():
         return Verification(pm.id, rel, "missing", "recorded in the manifest but gone")
     if not path.is_file():
         return Verification(pm.id, rel, "unsafe", "is not a regular file")
     digest, size = _hash_file(path)
     if digest != item.sha256:
-        return Verification(pm.id, rel, "changed",
-                            f"SHA-256 is {digest}, the manifest records {item.sha256} "
-                            f"({size} bytes now, {item.size} recorded)")
+        return Verification(
+            pm.id,
+            rel,
+            "changed",
+            f"SHA-256 is {digest}, the manifest records {item.sha256} "
+            f"({size} bytes now, {item.size} recorded)",
+        )
     return Verification(pm.id, rel, "ok", f"SHA-256 {digest} (in the knowledge base)")
 
 
@@ -459,8 +568,9 @@ _SYSTEM_FOLDERS = ("/proc/", "/sys/", "/dev/")  # files there are views of the s
 
 def locations_file() -> Path:
     """The user's own list of external evidence files they added on this machine."""
-    state = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"),
-                                                             ".local", "state")
+    state = os.environ.get("XDG_STATE_HOME") or os.path.join(
+        os.path.expanduser("~"), ".local", "state"
+    )
     return Path(state) / "postmortem-kb" / "external-evidence"
 
 
@@ -493,15 +603,23 @@ def _external_permission(path: str) -> str | None:
 def _verify_external(pm: Postmortem, item: EvidenceItem) -> Verification:
     host, _, where = item.location.partition(":")
     if host != socket.gethostname() or not where.startswith("/"):
-        return Verification(pm.id, item.location, "not-checked",
-                            "stored outside the knowledge base and not reachable here")
+        return Verification(
+            pm.id,
+            item.location,
+            "not-checked",
+            "stored outside the knowledge base and not reachable here",
+        )
     real = os.path.realpath(where)
     permission = _external_permission(real)
     if permission is None:
-        return Verification(pm.id, item.location, "not-checked",
-                            "outside the knowledge base and not a location added on this "
-                            "machine: not hashed (verify hashes external files you added "
-                            f"here with `evidence add`, or under {LOCATIONS_ENV})")
+        return Verification(
+            pm.id,
+            item.location,
+            "not-checked",
+            "outside the knowledge base and not a location added on this "
+            "machine: not hashed (verify hashes external files you added "
+            f"here with `evidence add`, or under {LOCATIONS_ENV})",
+        )
     try:
         info = os.stat(real)
     except OSError:
@@ -510,16 +628,19 @@ def _verify_external(pm: Postmortem, item: EvidenceItem) -> Verification:
         return Verification(pm.id, item.location, "unsafe", "is not a regular file: not read")
     digest, size = _hash_file(Path(real))
     if digest != item.sha256:
-        return Verification(pm.id, item.location, "changed",
-                            f"SHA-256 is {digest}, the manifest records {item.sha256} "
-                            f"({permission})")
-    return Verification(pm.id, item.location, "ok",
-                        f"SHA-256 {digest} (outside git; {permission})")
+        return Verification(
+            pm.id,
+            item.location,
+            "changed",
+            f"SHA-256 is {digest}, the manifest records {item.sha256} ({permission})",
+        )
+    return Verification(pm.id, item.location, "ok", f"SHA-256 {digest} (outside git; {permission})")
 
 
 def verify(config: Config, postmortems: list[Postmortem]) -> list[Verification]:
-    return [v for pm in postmortems if ID_PATTERN.match(pm.id)
-            for v in verify_postmortem(config, pm)]
+    return [
+        v for pm in postmortems if ID_PATTERN.match(pm.id) for v in verify_postmortem(config, pm)
+    ]
 
 
 def orphan_folders(config: Config, postmortems: list[Postmortem]) -> Iterator[Path]:
@@ -532,15 +653,16 @@ def orphan_folders(config: Config, postmortems: list[Postmortem]) -> Iterator[Pa
         if not (year.is_dir() and re.fullmatch(r"\d{4}", year.name)):
             continue
         for folder in sorted(year.iterdir()):
-            if (folder / EVIDENCE_FOLDER).is_dir() and \
-                    config.relative(folder) not in known:
+            if (folder / EVIDENCE_FOLDER).is_dir() and config.relative(folder) not in known:
                 yield folder / EVIDENCE_FOLDER
 
 
 # --- secrets in evidence (PM401) ---------------------------------------------------------
 
-EVIDENCE_FIX = ("evidence in git must hold no live secret: rotate it, then redact the copy "
-                "and record it again, or keep the file outside the repository")
+EVIDENCE_FIX = (
+    "evidence in git must hold no live secret: rotate it, then redact the copy "
+    "and record it again, or keep the file outside the repository"
+)
 _SNIFF = 8192
 
 
@@ -563,11 +685,20 @@ def evidence_secrets(config: Config, pm: Postmortem) -> list[Finding]:
         rel = config.relative(Path(path))
         for hit in find_secrets(text):
             what = "the evidence manifest" if entry == MANIFEST else "this evidence file"
-            findings.append(Finding(rel, hit.line, "PM401", RULES["PM401"].severity,
-                                    f"{what} holds {hit.kind} on this line: "
-                                    + ("remove it from the note or URL, write `[REDACTED]`, "
-                                       "and rotate the secret" if entry == MANIFEST
-                                       else EVIDENCE_FIX)))
+            findings.append(
+                Finding(
+                    rel,
+                    hit.line,
+                    "PM401",
+                    RULES["PM401"].severity,
+                    f"{what} holds {hit.kind} on this line: "
+                    + (
+                        "remove it from the note or URL, write `[REDACTED]`, and rotate the secret"
+                        if entry == MANIFEST
+                        else EVIDENCE_FIX
+                    ),
+                )
+            )
     return findings
 
 

@@ -68,36 +68,39 @@ def markdown_cell(value: Any) -> str:
     if value is None:
         return ""
     text = str(value).replace("\r", " ").replace("\n", " ")
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                .replace("|", "\\|"))
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
 
 
 def markdown_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    lines = ["| " + " | ".join(markdown_cell(h) for h in header) + " |",
-             "|" + "---|" * len(header)]
+    lines = ["| " + " | ".join(markdown_cell(h) for h in header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(markdown_cell(v) for v in row) + " |" for row in rows]
     return "\n".join(lines)
 
 
 def text_table(header: Sequence[str], rows: Iterable[Sequence[Any]], wrap: int = 60) -> str:
     """Aligned columns for a terminal; long cells are cut with an ellipsis."""
+
     def cell(value: Any) -> str:
         text = "" if value is None else " ".join(str(value).split())
-        return text if len(text) <= wrap else text[:wrap - 1] + "…"
+        return text if len(text) <= wrap else text[: wrap - 1] + "…"
 
     body = [[cell(v) for v in row] for row in rows]
     widths = [max([len(h)] + [len(r[i]) for r in body]) for i, h in enumerate(header)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip(),
-             "  ".join("-" * w for w in widths)]
+    lines = [
+        "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip(),
+        "  ".join("-" * w for w in widths),
+    ]
     lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=False)).rstrip() for r in body]
     return "\n".join(lines)
 
 
-def controls_markdown(rollups: Sequence[ControlRollup],
-                      link: Callable[[str], str | None] | None = None) -> str:
+def controls_markdown(
+    rollups: Sequence[ControlRollup], link: Callable[[str], str | None] | None = None
+) -> str:
     """The control catalogue as a Markdown page body (the site's controls page and
     `postmortem controls --format markdown` share it). `link(pm_id)` may return a URL for
     a post-mortem the reader can open; ids without one stay plain text."""
+
     def ref(pm_id: str, suffix: str = "") -> str:
         url = link(pm_id) if link else None
         text = markdown_cell(pm_id + suffix)
@@ -105,17 +108,28 @@ def controls_markdown(rollups: Sequence[ControlRollup],
 
     if not rollups:
         return "No post-mortem names a failed control (front matter `controls`)."
-    header = ("Control", "Failures", "Incidents", "Fixes", "Open fixes",
-              "Open actions in incidents", "Re-tested in", "Not re-tested in")
+    header = (
+        "Control",
+        "Failures",
+        "Incidents",
+        "Fixes",
+        "Open fixes",
+        "Open actions in incidents",
+        "Re-tested in",
+        "Not re-tested in",
+    )
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for c in rollups:
-        cells = [markdown_cell(c.control), str(c.failures),
-                 ", ".join(ref(i) for i in c.incidents),
-                 ", ".join(ref(r.postmortem, f"/{r.id}") for r in c.fixes),
-                 ", ".join(ref(r.postmortem, f"/{r.id}") for r in c.open_fixes),
-                 ", ".join(ref(r.postmortem, f"/{r.id}") for r in c.open_in_incidents),
-                 ", ".join(ref(i) for i in c.retested_in),
-                 ", ".join(ref(i) for i in c.not_retested)]
+        cells = [
+            markdown_cell(c.control),
+            str(c.failures),
+            ", ".join(ref(i) for i in c.incidents),
+            ", ".join(ref(r.postmortem, f"/{r.id}") for r in c.fixes),
+            ", ".join(ref(r.postmortem, f"/{r.id}") for r in c.open_fixes),
+            ", ".join(ref(r.postmortem, f"/{r.id}") for r in c.open_in_incidents),
+            ", ".join(ref(i) for i in c.retested_in),
+            ", ".join(ref(i) for i in c.not_retested),
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -153,11 +167,15 @@ class Completeness:
         return round(100 * done / total) if total else 100
 
     def as_dict(self) -> dict[str, Any]:
-        return {"percent": self.percent, "sections": self.sections_with_content,
-                "sections_total": self.sections_total,
-                "checklist_resolved": self.checklist_resolved,
-                "checklist_total": self.checklist_total,
-                "errors": self.errors, "warnings": self.warnings}
+        return {
+            "percent": self.percent,
+            "sections": self.sections_with_content,
+            "sections_total": self.sections_total,
+            "checklist_resolved": self.checklist_resolved,
+            "checklist_total": self.checklist_total,
+            "errors": self.errors,
+            "warnings": self.warnings,
+        }
 
 
 def completeness(pm: Postmortem, config: Config, template: Template | None) -> Completeness:
@@ -171,18 +189,40 @@ def completeness(pm: Postmortem, config: Config, template: Template | None) -> C
         keys = set(template.keys)
         sections_total = len(keys)
         with_content = len({s.key for s in pm.sections if s.key in keys and s.has_content})
-    return Completeness(sections_total, with_content, len(pm.checklist),
-                        sum(i.resolved for i in pm.checklist),
-                        sum(f.severity == "error" for f in findings),
-                        sum(f.severity == "warning" for f in findings))
+    return Completeness(
+        sections_total,
+        with_content,
+        len(pm.checklist),
+        sum(i.resolved for i in pm.checklist),
+        sum(f.severity == "error" for f in findings),
+        sum(f.severity == "warning" for f in findings),
+    )
 
 
 # --- export ------------------------------------------------------------------------------
 
 EXPORT_COLUMNS = (
-    "id", "title", "path", "status", "visibility", "type", "severity", "owner", "quarter",
-    *TIME_KEYS, "ttd_hours", "ttc_hours", "ttr_hours", "services", "tags", "controls",
-    "completeness_percent", "errors", "actions_total", "actions_open", "actions_overdue",
+    "id",
+    "title",
+    "path",
+    "status",
+    "visibility",
+    "type",
+    "severity",
+    "owner",
+    "quarter",
+    *TIME_KEYS,
+    "ttd_hours",
+    "ttc_hours",
+    "ttr_hours",
+    "services",
+    "tags",
+    "controls",
+    "completeness_percent",
+    "errors",
+    "actions_total",
+    "actions_open",
+    "actions_overdue",
 )
 
 
@@ -196,40 +236,60 @@ def _hours(pm: Postmortem, name: str) -> float | None:
     return None if value is None else round(value, 4)
 
 
-def export_records(config: Config, postmortems: Iterable[Postmortem], audience: str,
-                   as_of: date, include_drafts: bool = False) -> list[dict[str, Any]]:
+def export_records(
+    config: Config,
+    postmortems: Iterable[Postmortem],
+    audience: str,
+    as_of: date,
+    include_drafts: bool = False,
+) -> list[dict[str, Any]]:
     """One record per post-mortem the audience may see: metadata, durations, completeness
     and action items."""
     chosen = in_scope(visible_to(postmortems, audience), include_drafts)
     records = []
     for pm in chosen:
         rows = action_rows([pm], status="all", as_of=as_of, include_drafts=True)
-        records.append({
-            "id": pm.id, "title": pm.title, "path": pm.path, "status": pm.status,
-            "visibility": pm.visibility, "type": pm.type, "severity": pm.severity,
-            "owner": pm.owner, "quarter": pm.quarter,
-            **{key: _iso(pm, key) for key in TIME_KEYS},
-            "ttd_hours": _hours(pm, "mttd"), "ttc_hours": _hours(pm, "mttc"),
-            "ttr_hours": _hours(pm, "mttr"),
-            "services": pm.services, "tags": pm.tags, "controls": pm.controls,
-            "completeness": completeness(pm, config, template_for(config, pm)).as_dict(),
-            "actions": [{**r.as_dict(), "tracking": r.tracking} for r in rows],
-        })
+        records.append(
+            {
+                "id": pm.id,
+                "title": pm.title,
+                "path": pm.path,
+                "status": pm.status,
+                "visibility": pm.visibility,
+                "type": pm.type,
+                "severity": pm.severity,
+                "owner": pm.owner,
+                "quarter": pm.quarter,
+                **{key: _iso(pm, key) for key in TIME_KEYS},
+                "ttd_hours": _hours(pm, "mttd"),
+                "ttc_hours": _hours(pm, "mttc"),
+                "ttr_hours": _hours(pm, "mttr"),
+                "services": pm.services,
+                "tags": pm.tags,
+                "controls": pm.controls,
+                "completeness": completeness(pm, config, template_for(config, pm)).as_dict(),
+                "actions": [{**r.as_dict(), "tracking": r.tracking} for r in rows],
+            }
+        )
     return records
 
 
 def export_csv(records: Sequence[dict[str, Any]]) -> str:
     """One row per post-mortem; lists joined with `; `, action items counted."""
+
     def row(rec: dict[str, Any]) -> list[Any]:
         actions = rec["actions"]
-        flat = {**rec,
-                "services": "; ".join(rec["services"]), "tags": "; ".join(rec["tags"]),
-                "controls": "; ".join(rec["controls"]),
-                "completeness_percent": rec["completeness"]["percent"],
-                "errors": rec["completeness"]["errors"],
-                "actions_total": len(actions),
-                "actions_open": sum(a["status"] in ("open", "in-progress") for a in actions),
-                "actions_overdue": sum(bool(a["overdue"]) for a in actions)}
+        flat = {
+            **rec,
+            "services": "; ".join(rec["services"]),
+            "tags": "; ".join(rec["tags"]),
+            "controls": "; ".join(rec["controls"]),
+            "completeness_percent": rec["completeness"]["percent"],
+            "errors": rec["completeness"]["errors"],
+            "actions_total": len(actions),
+            "actions_open": sum(a["status"] in ("open", "in-progress") for a in actions),
+            "actions_overdue": sum(bool(a["overdue"]) for a in actions),
+        }
         return [flat[c] for c in EXPORT_COLUMNS]
 
     return csv_text(EXPORT_COLUMNS, (row(r) for r in records))
@@ -250,8 +310,13 @@ class QuarterReport:
     overdue: tuple[ActionRow, ...]  # across all incidents, as of `as_of`
 
 
-def quarter_report(postmortems: Iterable[Postmortem], quarter: str, audience: str,
-                   as_of: date | None = None, include_drafts: bool = False) -> QuarterReport:
+def quarter_report(
+    postmortems: Iterable[Postmortem],
+    quarter: str,
+    audience: str,
+    as_of: date | None = None,
+    include_drafts: bool = False,
+) -> QuarterReport:
     """The quarter's incidents and figures; follow-through (repeats, controls, overdue
     actions) looks across every incident up to the quarter's end."""
     first, last = quarter_bounds(quarter)
@@ -271,23 +336,47 @@ def quarter_report(postmortems: Iterable[Postmortem], quarter: str, audience: st
     all_controls, _ = rollup(upto, as_of=today, include_drafts=True)
     failed = tuple(c for c in all_controls if ids & set(c.incidents))
     overdue = tuple(action_rows(upto, status="overdue", as_of=today, include_drafts=True))
-    return QuarterReport(quarter, audience, today, tuple(incidents), stats, repeated, failed,
-                         overdue)
+    return QuarterReport(
+        quarter, audience, today, tuple(incidents), stats, repeated, failed, overdue
+    )
 
 
 def _incident_rows(report: QuarterReport) -> list[list[str]]:
-    return [[pm.id, pm.title, pm.severity, pm.type, pm.status,
-             _iso(pm, "occurred_at") or "",
-             format_hours(hours_between(pm, *DURATIONS["mttd"])),
-             format_hours(hours_between(pm, *DURATIONS["mttc"])),
-             format_hours(hours_between(pm, *DURATIONS["mttr"]))]
-            for pm in report.incidents]
+    return [
+        [
+            pm.id,
+            pm.title,
+            pm.severity,
+            pm.type,
+            pm.status,
+            _iso(pm, "occurred_at") or "",
+            format_hours(hours_between(pm, *DURATIONS["mttd"])),
+            format_hours(hours_between(pm, *DURATIONS["mttc"])),
+            format_hours(hours_between(pm, *DURATIONS["mttr"])),
+        ]
+        for pm in report.incidents
+    ]
 
 
-INCIDENT_HEADER = ("ID", "Title", "Severity", "Type", "Status", "Occurred", "Detect",
-                   "Contain", "Resolve")
-CONTROL_HEADER = ("Control", "Failed (up to quarter end)", "Incidents", "Open fixes naming it",
-                  "Open actions in its incidents", "Not re-tested in")
+INCIDENT_HEADER = (
+    "ID",
+    "Title",
+    "Severity",
+    "Type",
+    "Status",
+    "Occurred",
+    "Detect",
+    "Contain",
+    "Resolve",
+)
+CONTROL_HEADER = (
+    "Control",
+    "Failed (up to quarter end)",
+    "Incidents",
+    "Open fixes naming it",
+    "Open actions in its incidents",
+    "Not re-tested in",
+)
 OVERDUE_HEADER = ("Post-mortem", "Action", "What", "Owner", "Due", "Status", "Days overdue")
 
 
@@ -295,34 +384,67 @@ def _sections(report: QuarterReport) -> list[tuple[str, Any]]:
     """The report as (heading, content) where content is a list of lines or a table."""
     s = report.stats
     figures = [f"Incidents: {s.count}"]
-    figures.append("By severity: " + (", ".join(f"{k} {v}" for k, v in s.by_severity.items())
-                                       or "none"))
-    figures.append("By type: " + (", ".join(f"{k} {v}" for k, v in s.by_type.items())
-                                   or "none"))
+    figures.append(
+        "By severity: " + (", ".join(f"{k} {v}" for k, v in s.by_severity.items()) or "none")
+    )
+    figures.append("By type: " + (", ".join(f"{k} {v}" for k, v in s.by_type.items()) or "none"))
     for name, spread in s.spreads.items():
         q = spread.quartiles
-        spread_text = (f" (quartiles {format_hours(q[0])} – {format_hours(q[2])}, "
-                       f"{_count(len(spread.hours), 'incident')})" if q else "")
-        figures.append(f"Median {DURATION_NAMES[name]}: {format_hours(spread.median)}"
-                       f"{spread_text}")
-    repeated = [f"{service}: {', '.join(ids)}" for service, ids in
-                report.repeated_services.items()] or ["None."]
-    controls = ("table", CONTROL_HEADER, [
-        [c.control, str(c.failures), ", ".join(c.incidents),
-         ", ".join(f"{r.postmortem}/{r.id}" for r in c.open_fixes) or "none",
-         ", ".join(f"{r.postmortem}/{r.id}" for r in c.open_in_incidents) or "none",
-         ", ".join(c.not_retested) or "none"] for c in report.controls])
-    overdue = ("table", OVERDUE_HEADER, [
-        [r.postmortem, r.id, r.action, r.owner, r.due.isoformat() if r.due else r.raw_due,
-         r.status, str(r.days_overdue)] for r in report.overdue])
+        spread_text = (
+            f" (quartiles {format_hours(q[0])} – {format_hours(q[2])}, "
+            f"{_count(len(spread.hours), 'incident')})"
+            if q
+            else ""
+        )
+        figures.append(f"Median {DURATION_NAMES[name]}: {format_hours(spread.median)}{spread_text}")
+    repeated = [
+        f"{service}: {', '.join(ids)}" for service, ids in report.repeated_services.items()
+    ] or ["None."]
+    controls = (
+        "table",
+        CONTROL_HEADER,
+        [
+            [
+                c.control,
+                str(c.failures),
+                ", ".join(c.incidents),
+                ", ".join(f"{r.postmortem}/{r.id}" for r in c.open_fixes) or "none",
+                ", ".join(f"{r.postmortem}/{r.id}" for r in c.open_in_incidents) or "none",
+                ", ".join(c.not_retested) or "none",
+            ]
+            for c in report.controls
+        ],
+    )
+    overdue = (
+        "table",
+        OVERDUE_HEADER,
+        [
+            [
+                r.postmortem,
+                r.id,
+                r.action,
+                r.owner,
+                r.due.isoformat() if r.due else r.raw_due,
+                r.status,
+                str(r.days_overdue),
+            ]
+            for r in report.overdue
+        ],
+    )
     return [
         ("Figures", figures),
         ("Services with repeated incidents", repeated),
         ("Failed controls", controls if report.controls else ["None named."]),
-        (f"Overdue action items as of {report.as_of.isoformat()}",
-         overdue if report.overdue else ["None."]),
-        ("Incidents", ("table", INCIDENT_HEADER, _incident_rows(report))
-         if report.incidents else ["No incidents this quarter."]),
+        (
+            f"Overdue action items as of {report.as_of.isoformat()}",
+            overdue if report.overdue else ["None."],
+        ),
+        (
+            "Incidents",
+            ("table", INCIDENT_HEADER, _incident_rows(report))
+            if report.incidents
+            else ["No incidents this quarter."],
+        ),
     ]
 
 
@@ -336,8 +458,10 @@ def _title(report: QuarterReport) -> str:
 
 def _subtitle(report: QuarterReport) -> str:
     first, last = quarter_bounds(report.quarter)
-    return (f"Incidents that occurred {first.isoformat()} to {last.isoformat()}; audience "
-            f"{report.audience}; follow-through as of {report.as_of.isoformat()}.")
+    return (
+        f"Incidents that occurred {first.isoformat()} to {last.isoformat()}; audience "
+        f"{report.audience}; follow-through as of {report.as_of.isoformat()}."
+    )
 
 
 def report_markdown(report: QuarterReport) -> str:
@@ -352,27 +476,43 @@ def report_markdown(report: QuarterReport) -> str:
     return "\n".join(out)
 
 
-_CSS = ("body{font-family:system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;"
-        "color:#1b1b1b}table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}"
-        "th,td{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:top}"
-        "th{background:#f3f3f3}")
+_CSS = (
+    "body{font-family:system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;"
+    "color:#1b1b1b}table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}"
+    "th,td{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:top}"
+    "th{background:#f3f3f3}"
+)
 
 
 def report_html(report: QuarterReport) -> str:
     """A standalone page; every value is escaped, and nothing in it runs."""
     e = html.escape
-    out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-           "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-           "style-src 'unsafe-inline'\">",
-           f"<title>{e(_title(report))}</title>", f"<style>{_CSS}</style>", "</head>",
-           "<body>", f"<h1>{e(_title(report))}</h1>", f"<p>{e(_subtitle(report))}</p>"]
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+        "style-src 'unsafe-inline'\">",
+        f"<title>{e(_title(report))}</title>",
+        f"<style>{_CSS}</style>",
+        "</head>",
+        "<body>",
+        f"<h1>{e(_title(report))}</h1>",
+        f"<p>{e(_subtitle(report))}</p>",
+    ]
     for heading, content in _sections(report):
         out.append(f"<h2>{e(heading)}</h2>")
         if isinstance(content, tuple):
-            out.append("<table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in content[1])
-                       + "</tr></thead><tbody>")
-            out += ["<tr>" + "".join(f"<td>{e(str(v))}</td>" for v in row) + "</tr>"
-                    for row in content[2]]
+            out.append(
+                "<table><thead><tr>"
+                + "".join(f"<th>{e(h)}</th>" for h in content[1])
+                + "</tr></thead><tbody>"
+            )
+            out += [
+                "<tr>" + "".join(f"<td>{e(str(v))}</td>" for v in row) + "</tr>"
+                for row in content[2]
+            ]
             out.append("</tbody></table>")
         else:
             out.append("<ul>" + "".join(f"<li>{e(line)}</li>" for line in content) + "</ul>")

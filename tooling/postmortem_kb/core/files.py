@@ -29,8 +29,10 @@ def write_new(path: Path, text: str, make_folders: bool = True) -> None:
     if make_folders:
         path.parent.mkdir(parents=True, exist_ok=True)
     elif not path.parent.is_dir():
-        raise UsageError(f"the folder {path.parent} does not exist: create it first, or "
-                         "write somewhere else", path=str(path))
+        raise UsageError(
+            f"the folder {path.parent} does not exist: create it first, or write somewhere else",
+            path=str(path),
+        )
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.chmod(tmp, _default_mode())
     try:
@@ -58,12 +60,18 @@ def replace_atomically(path: Path, text: str) -> None:
     if not stat.S_ISREG(info.st_mode):
         raise UsageError("not a regular file: not changed", path=str(path))
     if not info.st_mode & 0o222 or not os.access(target, os.W_OK):
-        raise UsageError("the file is read-only: not changed (make it writable first, "
-                         "e.g. `chmod u+w`, if the change is meant)", path=str(path))
+        raise UsageError(
+            "the file is read-only: not changed (make it writable first, "
+            "e.g. `chmod u+w`, if the change is meant)",
+            path=str(path),
+        )
     if info.st_nlink > 1:
-        raise UsageError(f"the file has {info.st_nlink} hard links: not changed, because "
-                         "replacing it would leave the other names with the old text; "
-                         "replace the links by one file or a symlink first", path=str(path))
+        raise UsageError(
+            f"the file has {info.st_nlink} hard links: not changed, because "
+            "replacing it would leave the other names with the old text; "
+            "replace the links by one file or a symlink first",
+            path=str(path),
+        )
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
@@ -104,9 +112,12 @@ def knowledge_base_lock(root: Path, wait: float = LOCK_WAIT) -> Iterator[None]:
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise UsageError(f"another `postmortem new` or `intake` has been working "
-                                     f"on this knowledge base for {wait:.0f} s: try again when "
-                                     "it is done", path=str(root)) from None
+                    raise UsageError(
+                        f"another `postmortem new` or `intake` has been working "
+                        f"on this knowledge base for {wait:.0f} s: try again when "
+                        "it is done",
+                        path=str(root),
+                    ) from None
                 time.sleep(0.05)
         yield
     finally:

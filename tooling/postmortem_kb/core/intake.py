@@ -16,11 +16,16 @@ from .errors import UsageError
 FIELDS = ("type", "severity", "title", "occurred", "detected", "owner", "visibility")
 # Issue-form labels (see .github/ISSUE_TEMPLATE/postmortem.yml) and JSON keys per field.
 LABELS = {
-    "incident type": "type", "type": "type",
+    "incident type": "type",
+    "type": "type",
     "severity": "severity",
     "title": "title",
-    "occurred at": "occurred", "occurred": "occurred", "occurred_at": "occurred",
-    "detected at": "detected", "detected": "detected", "detected_at": "detected",
+    "occurred at": "occurred",
+    "occurred": "occurred",
+    "occurred_at": "occurred",
+    "detected at": "detected",
+    "detected": "detected",
+    "detected_at": "detected",
     "owner": "owner",
     "visibility": "visibility",
 }
@@ -46,8 +51,10 @@ def _finish(found: dict[str, str | None]) -> dict[str, str]:
     report = {k: v for k, v in found.items() if v is not None}
     missing = [name for name in ("type", "severity") if name not in report]
     if missing:
-        raise UsageError(f"the incident report lacks {' and '.join(missing)}: both are "
-                         "required to scaffold a post-mortem")
+        raise UsageError(
+            f"the incident report lacks {' and '.join(missing)}: both are "
+            "required to scaffold a post-mortem"
+        )
     report["severity"] = report["severity"].split()[0].upper()
     report["type"] = report["type"].split()[0]
     if "visibility" in report:
@@ -67,7 +74,7 @@ def from_issue_form(body: str) -> dict[str, str]:
         if field is None or field in found:
             continue
         end = heads[index + 1].start() if index + 1 < len(heads) else len(body)
-        found[field] = _clean(body[head.end():end], field)
+        found[field] = _clean(body[head.end() : end], field)
     return _finish(found)
 
 

@@ -37,14 +37,15 @@ def postmortem_paths(config: Config) -> list[Path]:
     docs = config.docs_path
     found: list[Path] = []
     try:
-        years = sorted((e for e in os.scandir(docs) if e.is_dir() and _YEAR.fullmatch(e.name)),
-                       key=lambda e: e.name)
+        years = sorted(
+            (e for e in os.scandir(docs) if e.is_dir() and _YEAR.fullmatch(e.name)),
+            key=lambda e: e.name,
+        )
     except FileNotFoundError:
         return []
     for year in years:
         with os.scandir(year.path) as entries:
-            found.extend(Path(e.path) for e in entries
-                         if e.name.endswith(".md") and not e.is_dir())
+            found.extend(Path(e.path) for e in entries if e.name.endswith(".md") and not e.is_dir())
     return sorted(found)
 
 
@@ -66,20 +67,33 @@ def read_postmortem(config: Config, path: Path) -> Postmortem:
             try:
                 target.relative_to(config.root.resolve())
             except ValueError:
-                raise ParseProblem(finding(rel, 1, "PM004",
-                                           "symlink to a file outside the knowledge base: "
-                                           "refused; copy the file in instead")) from None
+                raise ParseProblem(
+                    finding(
+                        rel,
+                        1,
+                        "PM004",
+                        "symlink to a file outside the knowledge base: "
+                        "refused; copy the file in instead",
+                    )
+                ) from None
             info = os.stat(path)
         if info.st_size > MAX_BYTES:
-            raise ParseProblem(finding(rel, 1, "PM001",
-                                       f"the file is {info.st_size // (1024 * 1024)} MB, over "
-                                       f"the {MAX_BYTES // (1024 * 1024)} MB limit: move large "
-                                       "material to evidence"))
+            raise ParseProblem(
+                finding(
+                    rel,
+                    1,
+                    "PM001",
+                    f"the file is {info.st_size // (1024 * 1024)} MB, over "
+                    f"the {MAX_BYTES // (1024 * 1024)} MB limit: move large "
+                    "material to evidence",
+                )
+            )
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as exc:
-        raise ParseProblem(finding(rel, 1, "PM001",
-                                   f"cannot read the file: {exc.strerror}")) from None
+        raise ParseProblem(
+            finding(rel, 1, "PM001", f"cannot read the file: {exc.strerror}")
+        ) from None
     return parse_text(rel, decode(rel, data))
 
 
@@ -103,13 +117,14 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def load(config: Config, paths: Iterable[Path] | None = None
-         ) -> tuple[list[Postmortem], list[Finding]]:
+def load(
+    config: Config, paths: Iterable[Path] | None = None
+) -> tuple[list[Postmortem], list[Finding]]:
     """Parse post-mortems; files that cannot be parsed give a finding instead."""
     postmortems: list[Postmortem] = []
     problems: list[Finding] = []
     with _no_cyclic_gc():
-        for path in (postmortem_paths(config) if paths is None else paths):
+        for path in postmortem_paths(config) if paths is None else paths:
             try:
                 postmortems.append(read_postmortem(config, path))
             except ParseProblem as problem:
@@ -136,8 +151,9 @@ def load_and_check(config: Config) -> tuple[list[Postmortem], CheckReport]:
             if pm.id:
                 idents.append((pm.id, pm.path, pm.meta_lines.get("id", 1)))
     relative = [config.relative(p) for p in paths]
-    findings = selected(config, findings + duplicate_ids(idents, set(relative))
-                        + placement_findings(config))
+    findings = selected(
+        config, findings + duplicate_ids(idents, set(relative)) + placement_findings(config)
+    )
     return postmortems, CheckReport(len(paths), findings, relative)
 
 
@@ -147,8 +163,9 @@ def find_postmortem(config: Config, pm_id: str) -> Postmortem:
             try:
                 pm = read_postmortem(config, path)
             except ParseProblem as problem:
-                raise PostmortemError(problem.finding.message, path=problem.finding.path,
-                                      line=problem.finding.line) from None
+                raise PostmortemError(
+                    problem.finding.message, path=problem.finding.path, line=problem.finding.line
+                ) from None
             if pm.id == pm_id:
                 return pm
     postmortems, _ = load(config)
@@ -201,8 +218,9 @@ class Upcoming:
 NEXT_STATUS = {"draft": "in-review", "in-review": "published"}
 
 
-def check_one(config: Config, path: Path, status: str | None = None, discovered: bool = False
-              ) -> tuple[list[Finding], tuple[str, str, int] | None]:
+def check_one(
+    config: Config, path: Path, status: str | None = None, discovered: bool = False
+) -> tuple[list[Finding], tuple[str, str, int] | None]:
     """Findings for one file and its (id, path, line) for the cross-file rules.
 
     `discovered`: the path came from `postmortem_paths`, so it is known to be in place.
@@ -211,9 +229,9 @@ def check_one(config: Config, path: Path, status: str | None = None, discovered:
     return findings, ident
 
 
-def _check_file(config: Config, path: Path, status: str | None, discovered: bool,
-                upcoming: bool
-                ) -> tuple[list[Finding], tuple[str, str, int] | None, Upcoming | None]:
+def _check_file(
+    config: Config, path: Path, status: str | None, discovered: bool, upcoming: bool
+) -> tuple[list[Finding], tuple[str, str, int] | None, Upcoming | None]:
     try:
         pm = read_postmortem(config, path)
     except ParseProblem as problem:
@@ -221,21 +239,30 @@ def _check_file(config: Config, path: Path, status: str | None, discovered: bool
     template = template_for(config, pm)
     findings = check_postmortem(pm, config, template, status)
     if not discovered and not is_postmortem_path(config, path):
-        findings.insert(0, finding(pm.path, 1, "PM107",
-                                   f"post-mortems live directly in a year folder: move it "
-                                   f"to {config.docs_dir}/<YYYY>/"))
+        findings.insert(
+            0,
+            finding(
+                pm.path,
+                1,
+                "PM107",
+                f"post-mortems live directly in a year folder: move it "
+                f"to {config.docs_dir}/<YYYY>/",
+            ),
+        )
     ident = (pm.id, pm.path, pm.meta_lines.get("id", 1)) if pm.id else None
     ahead = None
     if upcoming and status is None and pm.status in NEXT_STATUS:
         following = NEXT_STATUS[pm.status]
-        missing = sum(f.severity == "error"
-                      for f in check_postmortem(pm, config, template, following))
+        missing = sum(
+            f.severity == "error" for f in check_postmortem(pm, config, template, following)
+        )
         ahead = Upcoming(pm.path, pm.id, pm.status, following, missing)
     return findings, ident, ahead
 
 
-def _check_chunk(args: tuple[Config, list[Path], bool, str | None]
-                 ) -> list[tuple[list[Finding], tuple[str, str, int] | None, Upcoming | None]]:
+def _check_chunk(
+    args: tuple[Config, list[Path], bool, str | None],
+) -> list[tuple[list[Finding], tuple[str, str, int] | None, Upcoming | None]]:
     config, paths, discovered, status = args
     return [_check_file(config, p, status, discovered, upcoming=True) for p in paths]
 
@@ -250,12 +277,19 @@ def _ids_of(config: Config, paths: Iterable[Path]) -> Iterator[tuple[str, str, i
             continue
         match = _ID_LINE.search(head)
         if match:
-            yield (match.group(1).decode("ascii", "replace"), config.relative(path),
-                   head.count(b"\n", 0, match.start()) + 1)
+            yield (
+                match.group(1).decode("ascii", "replace"),
+                config.relative(path),
+                head.count(b"\n", 0, match.start()) + 1,
+            )
 
 
-def check(config: Config, paths: list[Path] | None = None, jobs: int | None = None,
-          status: str | None = None) -> CheckReport:
+def check(
+    config: Config,
+    paths: list[Path] | None = None,
+    jobs: int | None = None,
+    status: str | None = None,
+) -> CheckReport:
     """Check PATHS (default: every post-mortem) against what their status demands, or
     STATUS's when given; duplicate ids are sought across all files."""
     everything = postmortem_paths(config)
@@ -264,8 +298,10 @@ def check(config: Config, paths: list[Path] | None = None, jobs: int | None = No
     jobs = jobs or os.cpu_count() or 1
     if jobs > 1 and len(targets) >= PARALLEL_FROM:
         size = max(50, len(targets) // (jobs * 4))
-        chunks = [(config, targets[i:i + size], discovered, status)
-                  for i in range(0, len(targets), size)]
+        chunks = [
+            (config, targets[i : i + size], discovered, status)
+            for i in range(0, len(targets), size)
+        ]
         with ProcessPoolExecutor(jobs, mp_context=get_context("fork")) as pool:
             results = [r for chunk in pool.map(_check_chunk, chunks) for r in chunk]
     else:
@@ -288,12 +324,13 @@ def selected(config: Config, findings: Iterable[Finding]) -> list[Finding]:
     """FINDINGS of the rules that `select`/`ignore` leave in force, in report order."""
     enabled = config.enabled_rules
     # Audience rules (PM7xx) cannot be ignored: they keep what an audience must not see out.
-    return sorted((f for f in findings if f.rule in enabled or f.rule.startswith("PM7")),
-                  key=lambda f: (f.path, f.line, f.rule))
+    return sorted(
+        (f for f in findings if f.rule in enabled or f.rule.startswith("PM7")),
+        key=lambda f: (f.path, f.line, f.rule),
+    )
 
 
-def duplicate_ids(idents: Iterable[tuple[str, str, int]], report_for: set[str]
-                  ) -> list[Finding]:
+def duplicate_ids(idents: Iterable[tuple[str, str, int]], report_for: set[str]) -> list[Finding]:
     by_id: dict[str, list[tuple[str, int]]] = {}
     for pm_id, path, line in idents:
         by_id.setdefault(pm_id, []).append((path, line))
@@ -304,7 +341,13 @@ def duplicate_ids(idents: Iterable[tuple[str, str, int]], report_for: set[str]
         for path, line in places:
             if path in report_for:
                 others = ", ".join(p for p, _ in places if p != path)
-                findings.append(finding(path, line, "PM106",
-                                        f"id {pm_id} is also used by {others}: give this "
-                                        "post-mortem the next free id"))
+                findings.append(
+                    finding(
+                        path,
+                        line,
+                        "PM106",
+                        f"id {pm_id} is also used by {others}: give this "
+                        "post-mortem the next free id",
+                    )
+                )
     return findings

@@ -40,8 +40,11 @@ _SPACES = re.compile(r"  +")
 MIN_TEXT = 40  # characters of a withheld sentence fragment worth looking for
 # Runs of letters, digits and single spaces, which survive rendering to HTML, JSON and
 # search fragments; one line at most.
-_BREAKS = {ord(c): "\n" for c in "\t!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~\u00a0\u2013\u2014"
-           "\u2018\u2019\u201c\u201d\u2026\u00b7\u2022\u2192"}
+_BREAKS = {
+    ord(c): "\n"
+    for c in "\t!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~\u00a0\u2013\u2014"
+    "\u2018\u2019\u201c\u201d\u2026\u00b7\u2022\u2192"
+}
 MIN_TERM = 6  # characters of a withheld owner, service or tag worth looking for
 
 
@@ -76,21 +79,36 @@ def placement_findings(config: Config) -> list[Finding]:
         in_year = rel == top and bool(_YEAR.fullmatch(top))
         for entry in entries:
             if entry.is_symlink():
-                findings.append(finding(config.relative(Path(entry.path)), 1, "PM703",
-                                        "a symlink in the docs folder: the site would publish "
-                                        "what it points to under this name, whatever that "
-                                        "file's audience; replace it with the file itself"))
+                findings.append(
+                    finding(
+                        config.relative(Path(entry.path)),
+                        1,
+                        "PM703",
+                        "a symlink in the docs folder: the site would publish "
+                        "what it points to under this name, whatever that "
+                        "file's audience; replace it with the file itself",
+                    )
+                )
                 continue
             child = f"{rel}/{entry.name}" if rel else entry.name
             if entry.is_dir():
                 pending.append((entry.path, child))
-            elif (entry.name.endswith(".md") and not in_year and top != "templates"
-                  and _looks_like_postmortem(Path(entry.path))):
-                findings.append(finding(
-                    config.relative(Path(entry.path)), 1, "PM702",
-                    f"a post-mortem outside a year folder is neither checked nor kept from "
-                    f"other audiences: move it to {config.docs_dir}/<YYYY>/ (the year it "
-                    "occurred), or remove its `id` and `visibility` if it is not one"))
+            elif (
+                entry.name.endswith(".md")
+                and not in_year
+                and top != "templates"
+                and _looks_like_postmortem(Path(entry.path))
+            ):
+                findings.append(
+                    finding(
+                        config.relative(Path(entry.path)),
+                        1,
+                        "PM702",
+                        f"a post-mortem outside a year folder is neither checked nor kept from "
+                        f"other audiences: move it to {config.docs_dir}/<YYYY>/ (the year it "
+                        "occurred), or remove its `id` and `visibility` if it is not one",
+                    )
+                )
     return findings
 
 
@@ -137,10 +155,15 @@ class LeakScan:
     _automaton: Any = None
 
     @classmethod
-    def for_build(cls, withheld: Sequence[Postmortem], shown: Sequence[Postmortem],
-                  views: Sequence[Postmortem], audience: str,
-                  public_texts: Sequence[str] = (), hidden: set[str] | None = None
-                  ) -> LeakScan:
+    def for_build(
+        cls,
+        withheld: Sequence[Postmortem],
+        shown: Sequence[Postmortem],
+        views: Sequence[Postmortem],
+        audience: str,
+        public_texts: Sequence[str] = (),
+        hidden: set[str] | None = None,
+    ) -> LeakScan:
         """WITHHELD: post-mortems kept out whole; SHOWN: the shown ones as written; VIEWS:
         what the audience sees of them (hidden blocks cut). PUBLIC_TEXTS: other pages the
         audience reads, as written. HIDDEN: the ids withheld from what it reads."""
@@ -164,7 +187,7 @@ class LeakScan:
                 add(value, f"a tag of {name}", MIN_TERM)
             for value in pm.controls:
                 add(value, f"a control of {name}", MIN_TERM)
-            for segment in long_runs(pm.text[_body_start(pm):]):
+            for segment in long_runs(pm.text[_body_start(pm) :]):
                 add(segment, f"text of {name}", MIN_TEXT)
         for pm in shown:
             if may_see(audience, "restricted") or "!!! " not in pm.text:
@@ -175,19 +198,27 @@ class LeakScan:
                     continue
                 for index in range(start, end):
                     for segment in long_runs(body_lines[index]):
-                        add(segment, f"text of a {level} block in {pm.id or pm.path} "
-                                     f"(line {index + 1})", MIN_TEXT)
+                        add(
+                            segment,
+                            f"text of a {level} block in {pm.id or pm.path} (line {index + 1})",
+                            MIN_TEXT,
+                        )
         if not candidates:
             return cls(audience)
         # Whatever the audience may see anyway is no leak: its own post-mortems as it sees
         # them (front matter included), and the knowledge base's other pages.
         hidden = hidden if hidden is not None else {pm.id.upper() for pm in withheld if pm.id}
-        visible = "\n".join(withhold(cut_marked_blocks(t, audience), hidden)
-                            for t in [*(v.text for v in views), *public_texts]).lower()
+        visible = "\n".join(
+            withhold(cut_marked_blocks(t, audience), hidden)
+            for t in [*(v.text for v in views), *public_texts]
+        ).lower()
         # A sentence wrapped in the source is one line in the output.
         visible = _SPACES.sub(" ", visible.replace("\n", " "))
-        seen_values = {" ".join(str(x).split()).lower() for v in views
-                       for x in (v.id, v.title, v.owner, *v.services, *v.tags, *v.controls)}
+        seen_values = {
+            " ".join(str(x).split()).lower()
+            for v in views
+            for x in (v.id, v.title, v.owner, *v.services, *v.tags, *v.controls)
+        }
         scan = cls(audience, candidates)
         common = set(seen_values) | scan._present(visible)
         scan.needles = {k: v for k, v in candidates.items() if k not in common}
@@ -234,7 +265,7 @@ class LeakScan:
         if not self.needles:
             return []
         hits = dict.fromkeys(key for key, _ in self._find(text.lower()))
-        return [f"{self.needles[key]} (\"{key[:60]}\") in {where}" for key in hits]
+        return [f'{self.needles[key]} ("{key[:60]}") in {where}' for key in hits]
 
     def scan_tree(self, site: Path, skip: Iterable[str] = ()) -> list[str]:
         """Every file under SITE (compressed ones unpacked), but those in SKIP (paths
@@ -296,8 +327,7 @@ def _body_start(pm: Postmortem) -> int:
     return offset
 
 
-def audience_safety_findings(config: Config, postmortems: Sequence[Postmortem]
-                             ) -> list[Finding]:
+def audience_safety_findings(config: Config, postmortems: Sequence[Postmortem]) -> list[Finding]:
     """The errors that refuse an `--audience` output, without a full check: audience markers
     not in the one spelling, duplicate ids, misfiled post-mortems and symlinks."""
     from .audience import marker_findings
@@ -310,8 +340,13 @@ def audience_safety_findings(config: Config, postmortems: Sequence[Postmortem]
     return audience_safety_errors(findings)
 
 
-def scan_output(text: str, where: str, postmortems: Sequence[Postmortem], audience: str,
-                public_texts: Sequence[str] = ()) -> list[str]:
+def scan_output(
+    text: str,
+    where: str,
+    postmortems: Sequence[Postmortem],
+    audience: str,
+    public_texts: Sequence[str] = (),
+) -> list[str]:
     """For a CLI output for AUDIENCE: what of the post-mortems and blocks above it is in
     TEXT (POSTMORTEMS: every one, as written)."""
     from .audience import audience_views, hidden_ids
@@ -320,5 +355,6 @@ def scan_output(text: str, where: str, postmortems: Sequence[Postmortem], audien
     shown = [pm for pm in postmortems if may_see(audience, pm.visibility)]
     hidden = hidden_ids(postmortems, shown)
     views = audience_views(shown, audience, hidden)
-    return LeakScan.for_build(withheld, shown, views, audience, public_texts,
-                              hidden).scan_text(text, where)
+    return LeakScan.for_build(withheld, shown, views, audience, public_texts, hidden).scan_text(
+        text, where
+    )

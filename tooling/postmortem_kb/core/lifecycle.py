@@ -22,9 +22,11 @@ from .parse import ParseProblem, decode, parse_text
 from .times import iso_utc, now_utc
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
-_VALUE = re.compile(r"^(?P<lead>(?P<key>[A-Za-z_]+)[ \t]*:[ \t]*)(?P<quote>[\"']?)"
-                    r"(?P<value>[^\"'#\r\n]*?)(?P=quote)(?P<tail>[ \t]*(?:#[^\r\n]*)?)"
-                    r"(?P<end>\r\n|\r|\n)?$")
+_VALUE = re.compile(
+    r"^(?P<lead>(?P<key>[A-Za-z_]+)[ \t]*:[ \t]*)(?P<quote>[\"']?)"
+    r"(?P<value>[^\"'#\r\n]*?)(?P=quote)(?P<tail>[ \t]*(?:#[^\r\n]*)?)"
+    r"(?P<end>\r\n|\r|\n)?$"
+)
 _NOT_PLAIN = tuple("|>&*!{[")
 
 
@@ -38,8 +40,10 @@ class LateAction:
     def describe(self) -> str:
         label = self.action.id or self.action.action
         owner = f" ({self.action.owner})" if self.action.owner.strip() else ""
-        return (f"action {label}{owner} is {self.days} day{'s' * (self.days != 1)} overdue "
-                f"(due {self.action.raw_due})")
+        return (
+            f"action {label}{owner} is {self.days} day{'s' * (self.days != 1)} overdue "
+            f"(due {self.action.raw_due})"
+        )
 
 
 @dataclass(frozen=True)
@@ -66,8 +70,11 @@ OVERDUE_CHECKED_AT = ("published", "archived")
 
 
 def late_actions(pm: Postmortem, today: date) -> list[LateAction]:
-    return [LateAction(a, (today - a.due).days) for a in pm.actions
-            if a.due is not None and a.overdue(today)]
+    return [
+        LateAction(a, (today - a.due).days)
+        for a in pm.actions
+        if a.due is not None and a.overdue(today)
+    ]
 
 
 def allowed(old: str, new: str) -> bool:
@@ -75,8 +82,9 @@ def allowed(old: str, new: str) -> bool:
     return new == "draft" or status_rank(new) > status_rank(old)
 
 
-def change_status(config: Config, pm_id: str, new: str, now: datetime | None = None,
-                  allow_overdue: bool = False) -> StatusChange:
+def change_status(
+    config: Config, pm_id: str, new: str, now: datetime | None = None, allow_overdue: bool = False
+) -> StatusChange:
     """Move PM_ID to NEW if it meets what NEW demands; write nothing otherwise.
 
     Moving to `published` or `archived` also refuses when an open action item is more than
@@ -92,8 +100,11 @@ def change_status(config: Config, pm_id: str, new: str, now: datetime | None = N
     if old in STATUSES and not allowed(old, new):
         onward = [s for s in STATUSES if status_rank(s) > status_rank(old)]
         ways = f"move on to {' or '.join(onward)} or go " if onward else "only go "
-        raise UsageError(f"{pm_id} is {old}: it can {ways}back to draft, not to {new}",
-                         path=pm.path, line=pm.meta_lines.get("status"))
+        raise UsageError(
+            f"{pm_id} is {old}: it can {ways}back to draft, not to {new}",
+            path=pm.path,
+            line=pm.meta_lines.get("status"),
+        )
     findings, _ = check_one(config, path, new)
     findings += [f for f in check(config, [path]).findings if f.rule == "PM106"]
     findings.sort(key=lambda f: (f.line, f.rule))
@@ -107,14 +118,16 @@ def change_status(config: Config, pm_id: str, new: str, now: datetime | None = N
             return StatusChange(pm_id, path, old, new, tuple(findings), False, late, too_late)
     raw = path.read_bytes()
     text = raw.decode("utf-8")
-    edited = set_status(pm.path, text, pm.meta_lines, new,
-                        iso_utc(now or now_utc()) if new == "archived" else None)
+    edited = set_status(
+        pm.path, text, pm.meta_lines, new, iso_utc(now or now_utc()) if new == "archived" else None
+    )
     replace_atomically(path, edited)
     return StatusChange(pm_id, path, old, new, tuple(findings), True, late)
 
 
-def set_status(path: str, text: str, meta_lines: dict[str, int], new: str,
-               archived_at: str | None) -> str:
+def set_status(
+    path: str, text: str, meta_lines: dict[str, int], new: str, archived_at: str | None
+) -> str:
     """TEXT with the status line set to NEW; `archived_at` set when given, else dropped."""
     lines = _LINE.findall(text)  # the front matter's line numbers hold: it follows `---`
 
@@ -125,9 +138,12 @@ def set_status(path: str, text: str, meta_lines: dict[str, int], new: str,
         found = _VALUE.match(lines[index])
         # block scalars, anchors, aliases, tags and flow values are not one plain line
         if found is None or found.group("key") != key or found.group("value")[:1] in _NOT_PLAIN:
-            raise PostmortemError(f"`{key}` must be written on one line as `{key}: <value>` "
-                                  "for `postmortem status` to change it", path=path,
-                                  line=index + 1)
+            raise PostmortemError(
+                f"`{key}` must be written on one line as `{key}: <value>` "
+                "for `postmortem status` to change it",
+                path=path,
+                line=index + 1,
+            )
         return index, found
 
     status = match("status")
@@ -135,8 +151,10 @@ def set_status(path: str, text: str, meta_lines: dict[str, int], new: str,
         raise PostmortemError("the front matter has no `status:` line", path=path, line=1)
     index, found = status
     end = found.group("end") or ""
-    lines[index] = (f"{found.group('lead')}{found.group('quote')}{new}{found.group('quote')}"
-                    f"{found.group('tail')}{end}")
+    lines[index] = (
+        f"{found.group('lead')}{found.group('quote')}{new}{found.group('quote')}"
+        f"{found.group('tail')}{end}"
+    )
     stamp = match("archived_at")
     if archived_at is not None:
         if stamp is not None:
@@ -162,10 +180,14 @@ def _verify(path: str, before: str, after: str, new: str) -> None:
         old_meta = parse_text(path, decode(path, before.encode("utf-8"))).meta
         new_meta = parse_text(path, decode(path, after.encode("utf-8"))).meta
     except ParseProblem as problem:
-        raise PostmortemError(f"refused to write: the edit would break the file "
-                              f"({problem.finding.message})", path=path) from None
+        raise PostmortemError(
+            f"refused to write: the edit would break the file ({problem.finding.message})",
+            path=path,
+        ) from None
     old_meta.pop("archived_at", None)
     new_meta.pop("archived_at", None)
     if new_meta.get("status") != new or {**old_meta, "status": new} != new_meta:
-        raise PostmortemError("refused to write: the status line could not be changed on its "
-                              "own; edit it by hand", path=path)
+        raise PostmortemError(
+            "refused to write: the status line could not be changed on its own; edit it by hand",
+            path=path,
+        )

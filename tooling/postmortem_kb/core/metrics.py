@@ -36,9 +36,11 @@ DURATION_NAMES = {
     "mttr": "time to resolve",
 }
 
-SCOPE_HELP = ("Counted: post-mortems in review, published or archived; drafts only with "
-              "--include-drafts or `include_drafts: true` in mkdocs.yml (the setting that "
-              "also puts drafts on the site).")
+SCOPE_HELP = (
+    "Counted: post-mortems in review, published or archived; drafts only with "
+    "--include-drafts or `include_drafts: true` in mkdocs.yml (the setting that "
+    "also puts drafts on the site)."
+)
 
 
 def today_utc() -> date:
@@ -48,8 +50,11 @@ def today_utc() -> date:
 
 def in_scope(postmortems: Iterable[Postmortem], include_drafts: bool = False) -> list[Postmortem]:
     """The post-mortems that count for figures and the tracker, in path order."""
-    chosen = [pm for pm in postmortems
-              if include_drafts or status_rank(pm.status) >= status_rank("in-review")]
+    chosen = [
+        pm
+        for pm in postmortems
+        if include_drafts or status_rank(pm.status) >= status_rank("in-review")
+    ]
     return sorted(chosen, key=lambda pm: pm.path)
 
 
@@ -91,9 +96,13 @@ class ActionRow:
         }
 
 
-def action_rows(postmortems: Iterable[Postmortem], status: str = "open",
-                owner: str | None = None, as_of: date | None = None,
-                include_drafts: bool = False) -> list[ActionRow]:
+def action_rows(
+    postmortems: Iterable[Postmortem],
+    status: str = "open",
+    owner: str | None = None,
+    as_of: date | None = None,
+    include_drafts: bool = False,
+) -> list[ActionRow]:
     """Action items across post-mortems.
 
     status: `open` (open and in-progress), `overdue` (open or in-progress with a due date
@@ -116,13 +125,23 @@ def action_rows(postmortems: Iterable[Postmortem], status: str = "open",
                 continue
             if wanted_owner is not None and item.owner.strip().casefold() != wanted_owner:
                 continue
-            rows.append(ActionRow(
-                postmortem=pm.id, postmortem_path=pm.path, postmortem_title=pm.title,
-                id=item.id, action=item.action, owner=item.owner, due=item.due,
-                status=item.status, overdue=overdue,
-                days_overdue=(today - item.due).days if overdue and item.due else 0,
-                raw_due=item.raw_due, tracking=item.tracking, line=item.line,
-            ))
+            rows.append(
+                ActionRow(
+                    postmortem=pm.id,
+                    postmortem_path=pm.path,
+                    postmortem_title=pm.title,
+                    id=item.id,
+                    action=item.action,
+                    owner=item.owner,
+                    due=item.due,
+                    status=item.status,
+                    overdue=overdue,
+                    days_overdue=(today - item.due).days if overdue and item.due else 0,
+                    raw_due=item.raw_due,
+                    tracking=item.tracking,
+                    line=item.line,
+                )
+            )
     rows.sort(key=lambda r: (r.due is None, r.due or date.max, r.postmortem, r.id))
     return rows
 
@@ -203,12 +222,15 @@ class Stats:
         }
         data["quartiles_hours"] = {
             f"{name}_hours": ([_round(q) for q in spread.quartiles] if spread.quartiles else None)
-            for name, spread in self.spreads.items()}
+            for name, spread in self.spreads.items()
+        }
         data["durations_hours"] = {
             f"{name}_hours": {pm_id: _round(h) for pm_id, h in spread.hours}
-            for name, spread in self.spreads.items()}
-        data["left_out"] = {f"{name}_hours": list(spread.left_out)
-                            for name, spread in self.spreads.items()}
+            for name, spread in self.spreads.items()
+        }
+        data["left_out"] = {
+            f"{name}_hours": list(spread.left_out) for name, spread in self.spreads.items()
+        }
         data["repeated_services"] = {s: list(ids) for s, ids in self.repeated_services.items()}
         data["actions"] = {
             "total": self.actions_total,
@@ -256,8 +278,9 @@ def _counts(keys: Iterable[str], order: Sequence[str] = ()) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0])))
 
 
-def compute_stats(postmortems: Iterable[Postmortem], include_drafts: bool = False,
-                  as_of: date | None = None) -> Stats:
+def compute_stats(
+    postmortems: Iterable[Postmortem], include_drafts: bool = False, as_of: date | None = None
+) -> Stats:
     """Counts, median durations with quartiles, repeated services and action closure.
 
     A post-mortem lacking a time (or with its times out of order) is left out of that
@@ -270,16 +293,19 @@ def compute_stats(postmortems: Iterable[Postmortem], include_drafts: bool = Fals
     for pm in chosen:
         for service in dict.fromkeys(pm.services):  # a service named twice counts once
             services.setdefault(service, []).append(pm.id or pm.path)
-    actions = [a for pm in chosen for a in pm.actions
-               if any((a.id, a.action, a.owner, a.raw_due, a.status))]
+    actions = [
+        a
+        for pm in chosen
+        for a in pm.actions
+        if any((a.id, a.action, a.owner, a.raw_due, a.status))
+    ]
     return Stats(
         count=len(chosen),
         by_quarter=dict(sorted(_counts(pm.quarter or "unknown" for pm in chosen).items())),
         by_type=_counts(pm.type or "unknown" for pm in chosen),
         by_severity=_counts((pm.severity or "unknown" for pm in chosen), SEVERITIES),
         spreads={name: _spread(name, chosen) for name in DURATIONS},
-        repeated_services={s: tuple(ids) for s, ids in sorted(services.items())
-                           if len(ids) >= 2},
+        repeated_services={s: tuple(ids) for s, ids in sorted(services.items()) if len(ids) >= 2},
         actions_total=len(actions),
         actions_closed=sum(a.status in CLOSED_STATUSES for a in actions),
         actions_open=sum(a.status in OPEN_STATUSES for a in actions),
@@ -310,4 +336,3 @@ def quarter_bounds(quarter: str) -> tuple[date, date]:
     first = date(year, 3 * q - 2, 1)
     last = date(year + 1, 1, 1) if q == 4 else date(year, 3 * q + 1, 1)
     return first, date.fromordinal(last.toordinal() - 1)
-

@@ -169,8 +169,13 @@ class Postmortem:
         repeated = self.__dict__.get("_visibility_repeated")
         if repeated is None:
             front = self.text.split("\n", self.body_line - 1)[:-1] if self.body_line > 1 else []
-            repeated = sum(line.startswith("visibility") and line[10:].lstrip().startswith(":")
-                           for line in front) > 1
+            repeated = (
+                sum(
+                    line.startswith("visibility") and line[10:].lstrip().startswith(":")
+                    for line in front
+                )
+                > 1
+            )
             self.__dict__["_visibility_repeated"] = repeated
         return "restricted" if repeated else value
 

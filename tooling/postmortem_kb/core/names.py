@@ -8,7 +8,8 @@ Teams add their own people's names, or any phrase, with `blame_terms` in mkdocs.
 
 from __future__ import annotations
 
-FIRST_NAMES = frozenset(str.split("""
+FIRST_NAMES = frozenset(
+    str.split("""
 Aaron Abdul Abdullah Abigail Adam Adrian Agnieszka Ahmed Ahmad Aisha Akira Alan Albert Alberto
 Alejandro Aleksandr Aleksei Alena Alex Alexander Alexandra Alexei Alexey Alfonso Ali Alice
 Alicia Alina Alison Allison Alyssa Amanda Amelia Amit Amy Ana Anastasia Anders Andre Andrea
@@ -43,4 +44,5 @@ Sophia Sophie Stefan Stefano Stephanie Stephen Steve Steven Sunil Susan Sven Sve
 Tanya Tara Teresa Thomas Tim Timothy Tina Todd Tom Tomas Tomasz Tony Tyler Valentina Vanessa
 Victor Victoria Vijay Vikram Vincent Vladimir Walter Wang Wei Wendy William Xavier Xin Yan
 Yang Yara Yasmin Yuki Yuri Yusuf Zach Zachary Zhang Zoe Zoltan
-"""))
+""")
+)

@@ -43,7 +43,8 @@ _FM_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
 # with str.find (see `mask`): a pattern `<!--.*?-->` rescans the rest of the text from every
 # unclosed `<!--`, which is quadratic (100 KB of `<!--` took 20 s).
 _FENCE = re.compile(
-    r"^[ \t]{0,3}(`{3,}|~{3,})[^\n]*\n.*?(?:^[ \t]{0,3}\1[`~]*[ \t]*$|\Z)", re.S | re.M)
+    r"^[ \t]{0,3}(`{3,}|~{3,})[^\n]*\n.*?(?:^[ \t]{0,3}\1[`~]*[ \t]*$|\Z)", re.S | re.M
+)
 _FENCE_START = re.compile(r"^[ \t]{0,3}(?:`{3}|~{3})", re.M)
 # The scanner works on the body with a "\n" put in front, so that every line starts after a
 # newline: patterns that begin with a literal "\n" are several times faster in `re` than
@@ -122,8 +123,9 @@ def decode(path: str, data: bytes) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise ParseProblem(
-            finding(path, line, "PM001",
-                    f"not valid UTF-8 (byte {exc.start}): save the file as UTF-8")
+            finding(
+                path, line, "PM001", f"not valid UTF-8 (byte {exc.start}): save the file as UTF-8"
+            )
         ) from None
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -135,37 +137,57 @@ def decode(path: str, data: bytes) -> str:
 def split_front_matter(path: str, text: str) -> tuple[dict[str, Any], dict[str, int], int]:
     """The front matter as a dict, the line of each top-level key, and the body's offset."""
     if not text.strip():
-        raise ParseProblem(finding(path, 1, "PM002",
-                                   "the file is empty: start from `postmortem new`"))
+        raise ParseProblem(
+            finding(path, 1, "PM002", "the file is empty: start from `postmortem new`")
+        )
     newline = text.find("\n")
     first = text if newline < 0 else text[:newline]
     if first.strip() != "---":
-        raise ParseProblem(finding(path, 1, "PM002",
-                                   "no front matter: the file must start with a `---` line, "
-                                   "the YAML keys, and a closing `---`"))
+        raise ParseProblem(
+            finding(
+                path,
+                1,
+                "PM002",
+                "no front matter: the file must start with a `---` line, "
+                "the YAML keys, and a closing `---`",
+            )
+        )
     if newline < 0:
-        raise ParseProblem(finding(path, 1, "PM002",
-                                   "the front matter is not closed: "
-                                   "add a `---` line after the keys"))
+        raise ParseProblem(
+            finding(
+                path, 1, "PM002", "the front matter is not closed: add a `---` line after the keys"
+            )
+        )
     start = text.find("\n") + 1
     end = _FM_END.search(text, start)
     if end is None:
-        raise ParseProblem(finding(path, 1, "PM002",
-                                   "the front matter is not closed: "
-                                   "add a `---` line after the keys"))
-    raw = text[start:end.start()]
+        raise ParseProblem(
+            finding(
+                path, 1, "PM002", "the front matter is not closed: add a `---` line after the keys"
+            )
+        )
+    raw = text[start : end.start()]
     body_start = end.end() + 1 if end.end() < len(text) else end.end()
     if len(raw) > MAX_FRONT_MATTER:
-        raise ParseProblem(finding(path, 1, "PM003",
-                                   f"the front matter is {len(raw) // 1024} KB, over the "
-                                   f"{MAX_FRONT_MATTER // 1024} KB limit: keep it to the "
-                                   "keys of a post-mortem and move the rest to the body"))
+        raise ParseProblem(
+            finding(
+                path,
+                1,
+                "PM003",
+                f"the front matter is {len(raw) // 1024} KB, over the "
+                f"{MAX_FRONT_MATTER // 1024} KB limit: keep it to the "
+                "keys of a post-mortem and move the rest to the body",
+            )
+        )
     simple = _simple_front_matter(raw)
     if simple is not None:
         return simple[0], simple[1], body_start
     meta, lines = _yaml_front_matter(path, raw)
-    return ({k: (None if isinstance(v, str) and v in _NULLS else v)
-             for k, v in meta.items()}, lines, body_start)
+    return (
+        {k: (None if isinstance(v, str) and v in _NULLS else v) for k, v in meta.items()},
+        lines,
+        body_start,
+    )
 
 
 # Limits on what the front matter may hold: real front matter is a few hundred bytes of
@@ -185,7 +207,7 @@ def _unclosed_on(line: str) -> str | None:
     start = _VALUE_START.match(line)
     if start is None:
         return None
-    opener, rest = start.group(1), line[start.end():]
+    opener, rest = start.group(1), line[start.end() :]
     if opener == '"':
         escaped = False
         for char in rest:
@@ -226,24 +248,36 @@ def _yaml_problem(path: str, raw: str, exc: yaml.YAMLError) -> ParseProblem:
     context = getattr(exc, "context", None) or ""
     opened = getattr(exc, "context_mark", None)
     what, line = None, failed
-    for number, text in enumerate(raw.split("\n")[:max(failed - 1, 0)], start=2):
+    for number, text in enumerate(raw.split("\n")[: max(failed - 1, 0)], start=2):
         what = _unclosed_on(text)
         if what:
             line = number
             break
-    if what is None and opened is not None and ("quoted scalar" in context
-                                                or "flow " in context):
-        what = ("a quote" if "quoted" in context else
-                "a `[` list" if "sequence" in context else "a `{` mapping")
+    if what is None and opened is not None and ("quoted scalar" in context or "flow " in context):
+        what = (
+            "a quote"
+            if "quoted" in context
+            else "a `[` list"
+            if "sequence" in context
+            else "a `{` mapping"
+        )
         line = opened.line + 2
     if what is not None:
-        where = f" (parsing stopped on line {failed}: {problem})" if failed != line else \
-            f" ({problem})"
-        return ParseProblem(finding(path, line, "PM003",
-                                    f"malformed YAML in the front matter: {what} opened on "
-                                    f"this line is not closed{where}"))
-    return ParseProblem(finding(path, failed, "PM003",
-                                f"malformed YAML in the front matter: {problem}"))
+        where = (
+            f" (parsing stopped on line {failed}: {problem})" if failed != line else f" ({problem})"
+        )
+        return ParseProblem(
+            finding(
+                path,
+                line,
+                "PM003",
+                f"malformed YAML in the front matter: {what} opened on "
+                f"this line is not closed{where}",
+            )
+        )
+    return ParseProblem(
+        finding(path, failed, "PM003", f"malformed YAML in the front matter: {problem}")
+    )
 
 
 def _yaml_front_matter(path: str, raw: str) -> tuple[dict[str, Any], dict[str, int]]:
@@ -270,14 +304,18 @@ def _yaml_front_matter(path: str, raw: str) -> tuple[dict[str, Any], dict[str, i
             frame[0].append(value)
         elif frame[2] is _NO_KEY:
             if not isinstance(value, str):
-                raise refuse(event, "a key in the front matter must be plain text, "
-                                    "not a list or mapping")
+                raise refuse(
+                    event, "a key in the front matter must be plain text, not a list or mapping"
+                )
             line = event.start_mark.line + 2
             first = frame[3].get(value)
             if first is not None:
-                raise refuse(event, f"the key `{value}` appears twice (first on line {first}): "
-                                    "a key may appear once; keep the value you mean and "
-                                    "delete the other")
+                raise refuse(
+                    event,
+                    f"the key `{value}` appears twice (first on line {first}): "
+                    "a key may appear once; keep the value you mean and "
+                    "delete the other",
+                )
             frame[3][value] = line
             if len(stack) == 1:
                 lines[value] = line
@@ -297,22 +335,31 @@ def _yaml_front_matter(path: str, raw: str) -> tuple[dict[str, Any], dict[str, i
                     raise refuse(event, "the front matter must be one YAML document")
                 continue
             if isinstance(event, yaml.AliasEvent):
-                raise refuse(event, f"the alias `*{event.anchor}` is not allowed in the "
-                                    "front matter: write the value out")
+                raise refuse(
+                    event,
+                    f"the alias `*{event.anchor}` is not allowed in the "
+                    "front matter: write the value out",
+                )
             if isinstance(event, yaml.CollectionEndEvent):
                 stack.pop()
                 continue
             if not isinstance(event, yaml.NodeEvent):
                 continue
             if event.anchor is not None:
-                raise refuse(event, f"the anchor `&{event.anchor}` is not allowed in the "
-                                    "front matter: write each value out")
+                raise refuse(
+                    event,
+                    f"the anchor `&{event.anchor}` is not allowed in the "
+                    "front matter: write each value out",
+                )
             if isinstance(event, yaml.ScalarEvent):
                 add(event.value, event)
                 continue
             if len(stack) >= MAX_DEPTH:
-                raise refuse(event, f"the front matter nests deeper than {MAX_DEPTH} "
-                                    "levels: post-mortem keys are flat values and lists")
+                raise refuse(
+                    event,
+                    f"the front matter nests deeper than {MAX_DEPTH} "
+                    "levels: post-mortem keys are flat values and lists",
+                )
             container: Any = {} if isinstance(event, yaml.MappingStartEvent) else []
             add(container, event)
             stack.append([container, isinstance(container, dict), _NO_KEY, {}])
@@ -323,8 +370,9 @@ def _yaml_front_matter(path: str, raw: str) -> tuple[dict[str, Any], dict[str, i
     if result is None:
         return {}, {}
     if not isinstance(result, dict):
-        raise ParseProblem(finding(path, 2, "PM003",
-                                   "the front matter must be a mapping of `key: value` lines"))
+        raise ParseProblem(
+            finding(path, 2, "PM003", "the front matter must be a mapping of `key: value` lines")
+        )
     return result, lines
 
 
@@ -350,8 +398,13 @@ def _plain(value: str) -> str | None:
     if first == "'":
         inner = value[1:-1]
         return inner if len(value) > 1 and value[-1] == "'" and "'" not in inner else None
-    if first in _NOT_PLAIN_START or ": " in value or " #" in value or value[-1] == ":" \
-            or "\t" in value:
+    if (
+        first in _NOT_PLAIN_START
+        or ": " in value
+        or " #" in value
+        or value[-1] == ":"
+        or "\t" in value
+    ):
         return None
     return value
 
@@ -453,7 +506,7 @@ def parse_text(path: str, text: str) -> Postmortem:
         line += body.count("\n", pos, head.start())
         pos = head.start()
         end = heads[index + 1].start() if index + 1 < len(heads) else len(body)
-        chunk = body[head.end():end]  # starts with the newline that ends the heading
+        chunk = body[head.end() : end]  # starts with the newline that ends the heading
         items: list[ChecklistItem] = []
         if "[" in chunk:
             ipos, iline = 0, line + 1
@@ -461,15 +514,28 @@ def parse_text(path: str, text: str) -> Postmortem:
                 iline += chunk.count("\n", ipos, task.start())
                 ipos = task.start()
                 indent, mark, item_text = task.groups()
-                items.append(ChecklistItem(iline, item_text.strip(), mark != " ",
-                                           len(indent.expandtabs(4) if "\t" in indent
-                                               else indent)))
+                items.append(
+                    ChecklistItem(
+                        iline,
+                        item_text.strip(),
+                        mark != " ",
+                        len(indent.expandtabs(4) if "\t" in indent else indent),
+                    )
+                )
         tables = _tables(chunk, line) if "|" in chunk else []
         has_content = bool(_CONTENT_LINE.search(chunk)) or any(t.rows for t in tables)
         end_line = line + chunk.count("\n")
         title = head.group(1).rstrip(" \t#").strip()
-        section = Section(title, line, end_line, has_content, tuple(items), tuple(tables),
-                          chunk, section_key(title))
+        section = Section(
+            title,
+            line,
+            end_line,
+            has_content,
+            tuple(items),
+            tuple(tables),
+            chunk,
+            section_key(title),
+        )
         sections.append(section)
         all_items.extend(items)
         for table in tables:
@@ -480,15 +546,35 @@ def parse_text(path: str, text: str) -> Postmortem:
                 for row_line, cells in table.rows:
                     raw_time = cells[0] if cells else ""
                     event = " | ".join(cells[1:])
-                    timeline.append(TimelineEntry(row_line, parse_table_time(raw_time),
-                                                  raw_time, event))
+                    timeline.append(
+                        TimelineEntry(row_line, parse_table_time(raw_time), raw_time, event)
+                    )
 
-    return Postmortem(path, meta, meta_lines, body_line, tuple(sections), tuple(timeline),
-                      tuple(actions), tuple(all_items), text, body[1:])
+    return Postmortem(
+        path,
+        meta,
+        meta_lines,
+        body_line,
+        tuple(sections),
+        tuple(timeline),
+        tuple(actions),
+        tuple(all_items),
+        text,
+        body[1:],
+    )
 
 
 def _action(pm_id: str, line: int, cells: tuple[str, ...]) -> ActionItem:
     padded = cells + ("",) * (6 - len(cells))
     raw_due = padded[3]
-    return ActionItem(pm_id, line, padded[0], padded[1], padded[2], parse_date(raw_due),
-                      raw_due, padded[4].strip("`*").lower(), padded[5])
+    return ActionItem(
+        pm_id,
+        line,
+        padded[0],
+        padded[1],
+        padded[2],
+        parse_date(raw_due),
+        raw_due,
+        padded[4].strip("`*").lower(),
+        padded[5],
+    )

@@ -19,8 +19,10 @@ def summary_line(report: CheckReport) -> str:
     noun = "post-mortem" if report.files == 1 else "post-mortems"
     if not report.findings:
         return f"No findings in {report.files} {noun}."
-    return (f"{_plural(report.errors, 'error')}, {_plural(report.warnings, 'warning')} in "
-            f"{report.files_with_findings} of {report.files} {noun}")
+    return (
+        f"{_plural(report.errors, 'error')}, {_plural(report.warnings, 'warning')} in "
+        f"{report.files_with_findings} of {report.files} {noun}"
+    )
 
 
 def as_text(report: CheckReport) -> str:
@@ -38,25 +40,33 @@ def as_text(report: CheckReport) -> str:
 def upcoming_line(ahead: Upcoming) -> str:
     lead = f"{ahead.id or ahead.path} ({ahead.status}): ready for {ahead.next_status}: "
     if not ahead.missing:
-        return (f"{lead}nothing missing; move it on with "
-                f"`postmortem status {ahead.id} {ahead.next_status}`")
-    return (f"{lead}{_plural(ahead.missing, 'item')} missing; "
-            f"`postmortem check {ahead.path} --for {ahead.next_status}` lists them")
+        return (
+            f"{lead}nothing missing; move it on with "
+            f"`postmortem status {ahead.id} {ahead.next_status}`"
+        )
+    return (
+        f"{lead}{_plural(ahead.missing, 'item')} missing; "
+        f"`postmortem check {ahead.path} --for {ahead.next_status}` lists them"
+    )
 
 
 def upcoming_lines(upcoming: list[Upcoming]) -> list[str]:
     """What the draft and in-review post-mortems still need for their next status."""
     lines = [upcoming_line(u) for u in upcoming[:UPCOMING_SHOWN]]
     if len(upcoming) > UPCOMING_SHOWN:
-        lines.append(f"… and {len(upcoming) - UPCOMING_SHOWN} more drafts and post-mortems in "
-                     "review; `postmortem check PATH` tells for one")
+        lines.append(
+            f"… and {len(upcoming) - UPCOMING_SHOWN} more drafts and post-mortems in "
+            "review; `postmortem check PATH` tells for one"
+        )
     return lines
 
 
 def as_json(report: CheckReport) -> str:
-    return json.dumps({"files": report.files,
-                       "findings": [f.as_dict() for f in report.findings]},
-                      indent=2, ensure_ascii=False)
+    return json.dumps(
+        {"files": report.files, "findings": [f.as_dict() for f in report.findings]},
+        indent=2,
+        ensure_ascii=False,
+    )
 
 
 def _escape_data(text: str) -> str:
@@ -72,8 +82,10 @@ def as_github(report: CheckReport) -> str:
     lines = []
     for f in report.findings:
         level = "error" if f.severity == "error" else "warning"
-        lines.append(f"::{level} file={_escape_property(f.path)},line={f.line},"
-                     f"title={f.rule}::{_escape_data(f.message)}")
+        lines.append(
+            f"::{level} file={_escape_property(f.path)},line={f.line},"
+            f"title={f.rule}::{_escape_data(f.message)}"
+        )
     lines.append(summary_line(report))
     return "\n".join(lines)
 

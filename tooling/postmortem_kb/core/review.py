@@ -65,8 +65,9 @@ def changed_postmortems(config: Config, base: str) -> tuple[list[Path], list[Fin
         old_text = gitops.text_at(repository, since, change.old_path)
         if old_text is None or not is_postmortem_path(config, config.root / change.old_path):
             continue
-        finding = frozen_archive(change.path, change.old_path, old_text,
-                                 None if change.status == "D" else _read(path))
+        finding = frozen_archive(
+            change.path, change.old_path, old_text, None if change.status == "D" else _read(path)
+        )
         if finding is not None:
             findings.append(finding)
     return sorted(set(targets)), findings
@@ -87,43 +88,52 @@ def _status_of(path: str, text: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def frozen_archive(path: str, old_path: str, old_text: str, new_text: str | None
-                   ) -> Finding | None:
+def frozen_archive(path: str, old_path: str, old_text: str, new_text: str | None) -> Finding | None:
     """An error when a post-mortem archived at the base changed other than by a dated entry
     under `## Amendments`, or by a reopening (`postmortem status ID draft`) on its own."""
     old_text = old_text.replace("\r\n", "\n")
     if _status_of(old_path, old_text) != "archived":
         return None
     if new_text is None:
-        return catalogue.finding(old_path, 1, FROZEN_RULE,
-                       "this post-mortem is archived and frozen: it may not be deleted; "
-                       "restore it")
+        return catalogue.finding(
+            old_path,
+            1,
+            FROZEN_RULE,
+            "this post-mortem is archived and frozen: it may not be deleted; restore it",
+        )
     if new_text == old_text:
         return None
     old_lines, new_lines = old_text.split("\n"), new_text.split("\n")
-    opcodes = [op for op in difflib.SequenceMatcher(None, old_lines, new_lines,
-                                                    autojunk=False).get_opcodes()
-               if op[0] != "equal"]
+    opcodes = [
+        op
+        for op in difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False).get_opcodes()
+        if op[0] != "equal"
+    ]
     first_line = opcodes[0][3] + 1
     if _status_of(path, new_text) == "draft" and all(
-            _only_status_lines(old_lines[i1:i2] + new_lines[j1:j2])
-            for _tag, i1, i2, j1, j2 in opcodes):
+        _only_status_lines(old_lines[i1:i2] + new_lines[j1:j2]) for _tag, i1, i2, j1, j2 in opcodes
+    ):
         return None  # reopened by `postmortem status ID draft`, and nothing else
     problem = _amendment_problem(path, new_text, opcodes)
     if problem is None:
         return None
-    return catalogue.finding(path, problem or first_line, FROZEN_RULE,
-                   "this post-mortem is archived and frozen: leave its text as it is and "
-                   "record the change as a dated entry under `## Amendments` at the end, e.g. "
-                   "`- 2026-06-01: corrected the containment time (was 10:48 UTC)`")
+    return catalogue.finding(
+        path,
+        problem or first_line,
+        FROZEN_RULE,
+        "this post-mortem is archived and frozen: leave its text as it is and "
+        "record the change as a dated entry under `## Amendments` at the end, e.g. "
+        "`- 2026-06-01: corrected the containment time (was 10:48 UTC)`",
+    )
 
 
 def _only_status_lines(lines: list[str]) -> bool:
     return all(_STATUS_LINES.match(line) for line in lines)
 
 
-def _amendment_problem(path: str, new_text: str,
-                       opcodes: Sequence[tuple[str, int, int, int, int]]) -> int | None:
+def _amendment_problem(
+    path: str, new_text: str, opcodes: Sequence[tuple[str, int, int, int, int]]
+) -> int | None:
     """None when every change inserts lines inside `## Amendments` and adds a dated entry;
     otherwise the line to point at (0 when there is no better one)."""
     try:
@@ -136,8 +146,9 @@ def _amendment_problem(path: str, new_text: str,
         if tag != "insert":
             return j1 + 1
         for index in range(j1, j2):  # blank lines may go anywhere (around a new heading)
-            if lines[index].strip() and (section is None
-                                         or not section.line <= index + 1 <= section.end_line):
+            if lines[index].strip() and (
+                section is None or not section.line <= index + 1 <= section.end_line
+            ):
                 return index + 1
     added = [line for _t, _i1, _i2, j1, j2 in opcodes for line in lines[j1:j2]]
     if not any(_DATED.match(line) for line in added):
@@ -177,15 +188,18 @@ def job_summary(config: Config, report: CheckReport) -> str:
     for finding in report.findings:
         by_path.setdefault(finding.path, []).append(finding)
     checked = report.paths + sorted(set(by_path) - set(report.paths))  # + deleted files
-    postmortems, _ = load(config, [config.root / p for p in checked[:SUMMARY_ROWS]
-                                   if (config.root / p).is_file()])
+    postmortems, _ = load(
+        config, [config.root / p for p in checked[:SUMMARY_ROWS] if (config.root / p).is_file()]
+    )
     parsed = {pm.path: pm for pm in postmortems}
     lines = ["## Post-mortem review", ""]
     if not checked:
         lines.append("No post-mortem changed, so there is nothing to review here.")
         return "\n".join(lines) + "\n"
-    lines += ["| Post-mortem | Status | Sections written | Checklist resolved | Errors "
-              "| Warnings |", "|---|---|---:|---:|---:|---:|"]
+    lines += [
+        "| Post-mortem | Status | Sections written | Checklist resolved | Errors | Warnings |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
     for path in checked[:SUMMARY_ROWS]:
         found = by_path.get(path, [])
         errors = sum(f.severity == "error" for f in found)
@@ -207,10 +221,14 @@ def job_summary(config: Config, report: CheckReport) -> str:
     if report.findings:
         lines += ["", "<details><summary>Findings</summary>", ""]
         for f in report.findings[:SUMMARY_FINDINGS]:
-            lines.append(f"- {_code(f'{f.path}:{f.line}', table=False)} {f.severity} {f.rule}: "
-                         f"{_cell(f.message, table=False)}")
+            lines.append(
+                f"- {_code(f'{f.path}:{f.line}', table=False)} {f.severity} {f.rule}: "
+                f"{_cell(f.message, table=False)}"
+            )
         if len(report.findings) > SUMMARY_FINDINGS:
-            lines.append(f"- … and {len(report.findings) - SUMMARY_FINDINGS} more: run "
-                         "`postmortem check` for all of them")
+            lines.append(
+                f"- … and {len(report.findings) - SUMMARY_FINDINGS} more: run "
+                "`postmortem check` for all of them"
+            )
         lines += ["", "</details>"]
     return "\n".join(lines) + "\n"

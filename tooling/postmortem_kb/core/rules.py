@@ -35,18 +35,41 @@ from .parse import comment_and_fence_spans
 from .templates import DEFAULT_DUE, Template
 from .times import RANGE_HINT, has_zone_problem, iso_utc, out_of_range, parse_datetime
 
-KNOWN_KEYS = frozenset({
-    "id", "title", "type", "severity", "status", "visibility", "owner", *TIME_KEYS,
-    "archived_at", "services", "tags", "template", "controls", "impact", "roles",
-})
-DRAFT_KEYS = ("id", "title", "type", "severity", "status", "visibility", "owner",
-              "occurred_at", "detected_at")
+KNOWN_KEYS = frozenset(
+    {
+        "id",
+        "title",
+        "type",
+        "severity",
+        "status",
+        "visibility",
+        "owner",
+        *TIME_KEYS,
+        "archived_at",
+        "services",
+        "tags",
+        "template",
+        "controls",
+        "impact",
+        "roles",
+    }
+)
+DRAFT_KEYS = (
+    "id",
+    "title",
+    "type",
+    "severity",
+    "status",
+    "visibility",
+    "owner",
+    "occurred_at",
+    "detected_at",
+)
 ID_PATTERN = re.compile(r"^[A-Z][A-Z0-9]*-\d{4}-\d{3,}$")
 IGNORE_MARK = "postmortem-ignore"
 
 _PLACEHOLDER_WORD = re.compile(r"\b(?:TODO|TBD|FIXME)\b")
 _IGNORE = re.compile(r"<!--\s*postmortem-ignore\b(.*?)-->", re.S)
-
 
 
 _PLACEHOLDER_TRIGGERS = ("{{", "todo", "tbd", "fixme")
@@ -112,12 +135,12 @@ class _Collector:
 
     def add(self, line: int, rule: str, message: str) -> None:
         if rule in self.in_force:
-            self.findings.append(Finding(self.pm.path, line, rule, RULES[rule].severity,
-                                         message))
+            self.findings.append(Finding(self.pm.path, line, rule, RULES[rule].severity, message))
 
 
-def check_postmortem(pm: Postmortem, config: Config, template: Template | None,
-                     status: str | None = None) -> list[Finding]:
+def check_postmortem(
+    pm: Postmortem, config: Config, template: Template | None, status: str | None = None
+) -> list[Finding]:
     """Everything `status` (default: the file's own) demands that `pm` does not meet."""
     if status is None:
         status = pm.status  # an invalid status is reported by PM102 and checked as a draft
@@ -128,9 +151,12 @@ def check_postmortem(pm: Postmortem, config: Config, template: Template | None,
     _location(pm, config, out)
     if template is None:
         name = pm.template or config.default_template
-        out.add(pm.meta_lines.get("template", 1), "PM110",
-                f"no template named {name!r}: use one in {config.docs_dir}/templates/ "
-                "or a built-in one (security, outage)")
+        out.add(
+            pm.meta_lines.get("template", 1),
+            "PM110",
+            f"no template named {name!r}: use one in {config.docs_dir}/templates/ "
+            "or a built-in one (security, outage)",
+        )
     else:
         if out.wants("PM201", "PM202", "PM203"):
             _sections(pm, template, out, status)
@@ -181,21 +207,36 @@ def _front_matter(pm: Postmortem, config: Config, out: _Collector, rank: int) ->
         value = meta.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
             at = REQUIRED_FROM.get(key, "in every post-mortem")
-            out.add(lines.get(key, 1), "PM101",
-                    f"`{key}` is required {at}: add `{key}: {_example(key, config, pm)}` "
-                    "to the front matter")
+            out.add(
+                lines.get(key, 1),
+                "PM101",
+                f"`{key}` is required {at}: add `{key}: {_example(key, config, pm)}` "
+                "to the front matter",
+            )
     for key in sorted(set(meta) - KNOWN_KEYS):
-        out.add(lines.get(key, 1), "PM103",
-                f"unknown front-matter key `{key}`: check its spelling, or remove it "
-                f"(known: {', '.join(sorted(KNOWN_KEYS))})")
+        out.add(
+            lines.get(key, 1),
+            "PM103",
+            f"unknown front-matter key `{key}`: check its spelling, or remove it "
+            f"(known: {', '.join(sorted(KNOWN_KEYS))})",
+        )
 
     pm_id = meta.get("id")
     if pm_id is not None and (not isinstance(pm_id, str) or not ID_PATTERN.match(pm_id)):
-        out.add(lines.get("id", 1), "PM102",
-                f"id {pm_id!r} must look like {config.id_prefix}-2026-007 "
-                "(prefix, year, number of at least three digits)")
-    _choice(meta, lines, out, "type", tuple(config.types),
-            f"add it to `types` in mkdocs.yml or use one of: {', '.join(config.types)}")
+        out.add(
+            lines.get("id", 1),
+            "PM102",
+            f"id {pm_id!r} must look like {config.id_prefix}-2026-007 "
+            "(prefix, year, number of at least three digits)",
+        )
+    _choice(
+        meta,
+        lines,
+        out,
+        "type",
+        tuple(config.types),
+        f"add it to `types` in mkdocs.yml or use one of: {', '.join(config.types)}",
+    )
     _choice(meta, lines, out, "severity", SEVERITIES, "SEV1 (worst) to SEV4")
     _choice(meta, lines, out, "status", STATUSES, "draft, in-review, published or archived")
     _choice(meta, lines, out, "visibility", VISIBILITIES, "public, internal or restricted")
@@ -205,15 +246,22 @@ def _front_matter(pm: Postmortem, config: Config, out: _Collector, rank: int) ->
             out.add(lines.get(key, 1), "PM102", f"`{key}` must be text")
     for key in ("services", "tags", "controls"):
         value = meta.get(key)
-        if value is not None and not (isinstance(value, list)
-                                      and all(isinstance(v, (str, int)) for v in value)):
-            out.add(lines.get(key, 1), "PM102",
-                    f"`{key}` must be a list of strings, e.g. `{key}: [auth-api]`")
+        if value is not None and not (
+            isinstance(value, list) and all(isinstance(v, (str, int)) for v in value)
+        ):
+            out.add(
+                lines.get(key, 1),
+                "PM102",
+                f"`{key}` must be a list of strings, e.g. `{key}: [auth-api]`",
+            )
 
     if not _roles_ok(meta.get("roles")):
-        out.add(lines.get("roles", 1), "PM102",
-                '`roles` must list "Role: Name" strings, e.g. `roles: ["Incident commander: '
-                'Dana Ruiz", "Scribe: Lee Park"]`, or map a role to a name or a list of names')
+        out.add(
+            lines.get("roles", 1),
+            "PM102",
+            '`roles` must list "Role: Name" strings, e.g. `roles: ["Incident commander: '
+            'Dana Ruiz", "Scribe: Lee Park"]`, or map a role to a name or a list of names',
+        )
 
     previous: tuple[str, object] | None = None
     for key in (*TIME_KEYS, "archived_at"):
@@ -222,21 +270,30 @@ def _front_matter(pm: Postmortem, config: Config, out: _Collector, rank: int) ->
             continue
         moment = parse_datetime(value)
         if moment is None:
-            hint = ("add a time zone, e.g. `Z` for UTC" if has_zone_problem(value)
-                    else f"write {RANGE_HINT}" if out_of_range(value)
-                    else "write it as ISO-8601 with a zone, e.g. 2026-03-14T09:12:00Z")
+            hint = (
+                "add a time zone, e.g. `Z` for UTC"
+                if has_zone_problem(value)
+                else f"write {RANGE_HINT}"
+                if out_of_range(value)
+                else "write it as ISO-8601 with a zone, e.g. 2026-03-14T09:12:00Z"
+            )
             out.add(lines.get(key, 1), "PM104", f"`{key}` {value!s} is not a valid time: {hint}")
             continue
         if key != "archived_at" and previous is not None and moment < previous[1]:  # type: ignore[operator]
-            out.add(lines.get(key, 1), "PM105",
-                    f"`{key}` is before `{previous[0]}`: times must run occurred <= detected "
-                    "<= contained <= resolved")
+            out.add(
+                lines.get(key, 1),
+                "PM105",
+                f"`{key}` is before `{previous[0]}`: times must run occurred <= detected "
+                "<= contained <= resolved",
+            )
         if key != "archived_at":
             previous = (key, moment)
 
 
-REQUIRED_FROM = {"contained_at": "from status `in-review` on",
-                 "resolved_at": "from status `published` on"}
+REQUIRED_FROM = {
+    "contained_at": "from status `in-review` on",
+    "resolved_at": "from status `published` on",
+}
 
 
 def _example(key: str, config: Config, pm: Postmortem) -> str:
@@ -246,30 +303,47 @@ def _example(key: str, config: Config, pm: Postmortem) -> str:
         if known:
             return iso_utc(max(known))
     return {
-        "id": f"{config.id_prefix}-2026-001", "title": "Short description",
-        "type": next(iter(config.types)), "severity": "SEV3", "status": "draft",
-        "visibility": "internal", "owner": "Security Operations",
+        "id": f"{config.id_prefix}-2026-001",
+        "title": "Short description",
+        "type": next(iter(config.types)),
+        "severity": "SEV3",
+        "status": "draft",
+        "visibility": "internal",
+        "owner": "Security Operations",
     }.get(key, "2026-03-14T09:12:00Z")
 
 
 def _roles_ok(roles: object) -> bool:
     """`roles`: absent, a list of "Role: Name" strings (or one-key mappings), or a mapping
     of role to a name or a list of names."""
+
     def names(value: object) -> bool:
-        return value is None or isinstance(value, (str, int)) or (
-            isinstance(value, list) and all(isinstance(x, (str, int)) for x in value))
+        return (
+            value is None
+            or isinstance(value, (str, int))
+            or (isinstance(value, list) and all(isinstance(x, (str, int)) for x in value))
+        )
 
     def mapping(value: object) -> bool:
-        return isinstance(value, dict) and all(isinstance(k, str) and names(v)
-                                               for k, v in value.items())
+        return isinstance(value, dict) and all(
+            isinstance(k, str) and names(v) for k, v in value.items()
+        )
+
     if roles is None or mapping(roles):
         return True
     return isinstance(roles, list) and all(
-        (isinstance(item, str) and ":" in item) or mapping(item) for item in roles)
+        (isinstance(item, str) and ":" in item) or mapping(item) for item in roles
+    )
 
 
-def _choice(meta: dict[str, object], lines: dict[str, int], out: _Collector, key: str,
-            allowed: tuple[str, ...], hint: str) -> None:
+def _choice(
+    meta: dict[str, object],
+    lines: dict[str, int],
+    out: _Collector,
+    key: str,
+    allowed: tuple[str, ...],
+    hint: str,
+) -> None:
     value = meta.get(key)
     if value is not None and value not in allowed:
         out.add(lines.get(key, 1), "PM102", f"`{key}` {value!r} is not allowed: {hint}")
@@ -281,22 +355,36 @@ def _location(pm: Postmortem, config: Config, out: _Collector) -> None:
     occurred = pm.time("occurred_at")
     pm_id = pm.id
     if len(parts) < 2 or not re.fullmatch(r"\d{4}", parts[-2]):
-        out.add(1, "PM107", f"a post-mortem lives in a year folder: move it to "
-                f"{config.docs_dir}/<YYYY>/{pm_id or '<ID>'}-<slug>.md")
+        out.add(
+            1,
+            "PM107",
+            f"a post-mortem lives in a year folder: move it to "
+            f"{config.docs_dir}/<YYYY>/{pm_id or '<ID>'}-<slug>.md",
+        )
         return
     year = parts[-2]
     if occurred and str(occurred.year) != year:
-        out.add(pm.meta_lines.get("occurred_at", 1), "PM107",
-                f"occurred_at is in {occurred.year} but the file is in {year}/: move it to "
-                f"{config.docs_dir}/{occurred.year}/")
+        out.add(
+            pm.meta_lines.get("occurred_at", 1),
+            "PM107",
+            f"occurred_at is in {occurred.year} but the file is in {year}/: move it to "
+            f"{config.docs_dir}/{occurred.year}/",
+        )
     if ID_PATTERN.match(pm_id):
         if occurred and pm_id.split("-")[-2] != str(occurred.year):
-            out.add(line, "PM107", f"id {pm_id} carries the year {pm_id.split('-')[-2]} "
-                    f"but occurred_at is in {occurred.year}: use an id of {occurred.year}")
+            out.add(
+                line,
+                "PM107",
+                f"id {pm_id} carries the year {pm_id.split('-')[-2]} "
+                f"but occurred_at is in {occurred.year}: use an id of {occurred.year}",
+            )
         name = parts[-1]
         if not (name == f"{pm_id}.md" or name.startswith(f"{pm_id}-")):
-            out.add(line, "PM107", f"the file name must start with its id: rename it to "
-                    f"{pm_id}-<slug>.md")
+            out.add(
+                line,
+                "PM107",
+                f"the file name must start with its id: rename it to {pm_id}-<slug>.md",
+            )
 
 
 def _sections(pm: Postmortem, template: Template, out: _Collector, status: str) -> None:
@@ -308,10 +396,15 @@ def _sections(pm: Postmortem, template: Template, out: _Collector, status: str) 
     for index, wanted in enumerate(template.sections):
         if wanted.key in found:
             continue
-        after = next((found[s.key].line for s in template.sections[index + 1:]
-                      if s.key in found), last_line)
-        out.add(after, "PM201", f"section `## {wanted.title}` is missing (required from "
-                f"`in-review` on): add it here, from the {template.name!r} template")
+        after = next(
+            (found[s.key].line for s in template.sections[index + 1 :] if s.key in found), last_line
+        )
+        out.add(
+            after,
+            "PM201",
+            f"section `## {wanted.title}` is missing (required from "
+            f"`in-review` on): add it here, from the {template.name!r} template",
+        )
     highest = -1
     highest_title = ""
     for section in pm.sections:
@@ -319,18 +412,29 @@ def _sections(pm: Postmortem, template: Template, out: _Collector, status: str) 
         if position is None or found.get(section.key) is not section:
             continue
         if position < highest:
-            out.add(section.line, "PM202", f"section `## {section.title}` must come before "
-                    f"`## {highest_title}`, in the template's order")
+            out.add(
+                section.line,
+                "PM202",
+                f"section `## {section.title}` must come before "
+                f"`## {highest_title}`, in the template's order",
+            )
         else:
             highest, highest_title = position, section.title
         wanted_section = template.section(section.key)
-        if (wanted_section is not None and wanted_section.due != DEFAULT_DUE
-                and status_rank(status) < status_rank(wanted_section.due)):
+        if (
+            wanted_section is not None
+            and wanted_section.due != DEFAULT_DUE
+            and status_rank(status) < status_rank(wanted_section.due)
+        ):
             continue  # written when it happens, after publication (`<!-- due: archived -->`)
         if not section.has_content and section.key != "timeline":  # PM205 says it better
-            out.add(section.line, "PM203", f"section `## {section.title}` has no content "
-                    f"yet (comments and unchecked items do not count): write it before "
-                    f"`{status}`")
+            out.add(
+                section.line,
+                "PM203",
+                f"section `## {section.title}` has no content "
+                f"yet (comments and unchecked items do not count): write it before "
+                f"`{status}`",
+            )
 
 
 def _placeholders(pm: Postmortem, out: _Collector, found: dict[str, list[int]]) -> None:
@@ -338,9 +442,11 @@ def _placeholders(pm: Postmortem, out: _Collector, found: dict[str, list[int]]) 
         return
     for text, first in ((front_matter_text(pm), 1), (pm.masked_body, pm.body_line)):
         for start, placeholder in _placeholders_in(text):
-            out.add(_line(text, start, first), "PM204",
-                    f"placeholder `{placeholder[:40]}` is left: replace it with the real "
-                    "content")
+            out.add(
+                _line(text, start, first),
+                "PM204",
+                f"placeholder `{placeholder[:40]}` is left: replace it with the real content",
+            )
 
 
 def _placeholders_in(text: str) -> Iterator[tuple[int, str]]:
@@ -359,7 +465,7 @@ def _placeholders_in(text: str) -> Iterator[tuple[int, str]]:
             if close < 0:
                 braces = text.find("{{", end_of_line)
                 continue
-            yield braces, text[braces:close + 2]
+            yield braces, text[braces : close + 2]
             pos = close + 2
             braces = text.find("{{", pos)
         if word.start() >= pos:
@@ -371,7 +477,7 @@ def _placeholders_in(text: str) -> Iterator[tuple[int, str]]:
         if close < 0:
             braces = text.find("{{", end_of_line)
             continue
-        yield braces, text[braces:close + 2]
+        yield braces, text[braces : close + 2]
         braces = text.find("{{", close + 2)
 
 
@@ -380,20 +486,35 @@ def _timeline(pm: Postmortem, out: _Collector) -> None:
     if section is None:
         return
     if not pm.timeline:
-        out.add(section.line, "PM205", "the timeline has no rows: add a table "
-                "`| Time (UTC) | Event |` with at least detection and containment")
+        out.add(
+            section.line,
+            "PM205",
+            "the timeline has no rows: add a table "
+            "`| Time (UTC) | Event |` with at least detection and containment",
+        )
         return
     previous: datetime | None = None
     previous_raw = ""
     for entry in pm.timeline:
         if entry.time is None:
-            out.add(entry.line, "PM206", f"timeline time {entry.raw_time!r} is not "
-                    + (RANGE_HINT if out_of_range(entry.raw_time) else
-                       "`YYYY-MM-DD HH:MM` (UTC) or ISO-8601 with a zone"))
+            out.add(
+                entry.line,
+                "PM206",
+                f"timeline time {entry.raw_time!r} is not "
+                + (
+                    RANGE_HINT
+                    if out_of_range(entry.raw_time)
+                    else "`YYYY-MM-DD HH:MM` (UTC) or ISO-8601 with a zone"
+                ),
+            )
             continue
         if previous is not None and entry.time < previous:
-            out.add(entry.line, "PM207", f"timeline row {entry.raw_time} comes before the "
-                    f"row above it ({previous_raw}): keep rows in chronological order")
+            out.add(
+                entry.line,
+                "PM207",
+                f"timeline row {entry.raw_time} comes before the "
+                f"row above it ({previous_raw}): keep rows in chronological order",
+            )
         previous, previous_raw = entry.time, entry.raw_time
 
 
@@ -406,8 +527,7 @@ def excerpt(text: str, limit: int = 100) -> str:
     return cut.rstrip(" ,;:.-—–") + "…"
 
 
-def _checklist(pm: Postmortem, out: _Collector, status: str, template: Template | None
-               ) -> None:
+def _checklist(pm: Postmortem, out: _Collector, status: str, template: Template | None) -> None:
     rank = status_rank(status)
     for section in pm.sections:
         for item in section.checklist:
@@ -417,22 +537,36 @@ def _checklist(pm: Postmortem, out: _Collector, status: str, template: Template 
             if rank < status_rank(due):
                 continue  # due later, e.g. a re-test that happens after publication
             when = "" if due == DEFAULT_DUE else f" (due by `{due}`)"
-            out.add(item.line, "PM301", f"checklist item `{excerpt(item.text)}` is open{when}: "
-                    f"check it (`- [x]`) or write `N/A: <reason>` before `{status}`")
+            out.add(
+                item.line,
+                "PM301",
+                f"checklist item `{excerpt(item.text)}` is open{when}: "
+                f"check it (`- [x]`) or write `N/A: <reason>` before `{status}`",
+            )
 
 
 def _actions(pm: Postmortem, out: _Collector, status: str) -> None:
     for action in pm.actions:
         label = action.id or excerpt(action.action, 40) or "action item"
         if not action.owner.strip() or action.owner.strip() in ("-", "?"):
-            out.add(action.line, "PM302", f"action {label} has no owner: name a team or role "
-                    f"before `{status}`")
+            out.add(
+                action.line,
+                "PM302",
+                f"action {label} has no owner: name a team or role before `{status}`",
+            )
         if action.due is None:
-            out.add(action.line, "PM303", f"action {label} due date {action.raw_due!r} is not "
-                    "a date: write YYYY-MM-DD")
+            out.add(
+                action.line,
+                "PM303",
+                f"action {label} due date {action.raw_due!r} is not a date: write YYYY-MM-DD",
+            )
         if action.status not in ACTION_STATUSES:
-            out.add(action.line, "PM304", f"action {label} status {action.status!r} is not one "
-                    f"of {', '.join(ACTION_STATUSES)}")
+            out.add(
+                action.line,
+                "PM304",
+                f"action {label} status {action.status!r} is not one "
+                f"of {', '.join(ACTION_STATUSES)}",
+            )
 
 
 def _secrets(pm: Postmortem, out: _Collector, found: dict[str, list[int]]) -> None:
@@ -447,9 +581,13 @@ def _active_html(pm: Postmortem, config: Config, out: _Collector) -> None:
     if not sanitize.may_be_active(body):
         return
     for line, what in sanitize.active_lines(body, first, sanitize.renderer_for(config.root)):
-        out.add(line, "PM402", f"active HTML: {what} would run or navigate in readers' "
-                "browsers (the site removes it): describe it in words, or show it as code "
-                "in backticks or a fenced block")
+        out.add(
+            line,
+            "PM402",
+            f"active HTML: {what} would run or navigate in readers' "
+            "browsers (the site removes it): describe it in words, or show it as code "
+            "in backticks or a fenced block",
+        )
 
 
 def front_matter_text(pm: Postmortem) -> str:
@@ -457,19 +595,20 @@ def front_matter_text(pm: Postmortem) -> str:
     return "\n".join(pm.text.split("\n", pm.body_line - 1)[:-1])
 
 
-def _blame(pm: Postmortem, config: Config, out: _Collector, found: dict[str, list[int]]
-           ) -> None:
+def _blame(pm: Postmortem, config: Config, out: _Collector, found: dict[str, list[int]]) -> None:
     """PM501: blame-laden sentences (core/blame.py), one finding per sentence."""
     body_start = 0
     for _ in range(pm.body_line - 1):
         body_start = pm.text.index("\n", body_start) + 1
-    for hit in blame.find(pm.text, body_start, found, config.blame_terms,
-                          config.blame_disable):
+    for hit in blame.find(pm.text, body_start, found, config.blame_terms, config.blame_disable):
         label = hit.pattern[5:] if hit.pattern.startswith("term:") else hit.pattern
-        out.add(_line(pm.text, hit.offset), "PM501",
-                f"blame-laden wording \"{hit.phrase[:60]}\" ({label}): {hit.suggestion} "
-                f"(the blameless-writing guide: {config.docs_dir}/guide/index.md; silence a "
-                f"deliberate use with `<!-- {IGNORE_MARK} PM501 -->` on the line)")
+        out.add(
+            _line(pm.text, hit.offset),
+            "PM501",
+            f'blame-laden wording "{hit.phrase[:60]}" ({label}): {hit.suggestion} '
+            f"(the blameless-writing guide: {config.docs_dir}/guide/index.md; silence a "
+            f"deliberate use with `<!-- {IGNORE_MARK} PM501 -->` on the line)",
+        )
 
 
 def _markers(pm: Postmortem) -> dict[int, frozenset[str] | None]:
@@ -489,7 +628,7 @@ def _markers(pm: Postmortem) -> dict[int, frozenset[str] | None]:
             continue  # a fence, or another comment
         line_start = body.rfind("\n", 0, start) + 1
         line_end = body.find("\n", start)
-        line_text = body[line_start:line_end if line_end >= 0 else len(body)]
+        line_text = body[line_start : line_end if line_end >= 0 else len(body)]
         if _in_code_span(line_text, start - line_start, stop - line_start):
             continue
         named = marker.group(1).strip()
@@ -507,8 +646,10 @@ def _in_code_span(line: str, start: int, end: int) -> bool:
         opener = runs[i]
         if opener.start() >= start:
             return False
-        closer = next((j for j in range(i + 1, len(runs))
-                       if len(runs[j].group(0)) == len(opener.group(0))), None)
+        closer = next(
+            (j for j in range(i + 1, len(runs)) if len(runs[j].group(0)) == len(opener.group(0))),
+            None,
+        )
         if closer is None:
             i += 1
             continue
@@ -534,6 +675,7 @@ def _drop_ignored(pm: Postmortem, findings: Iterable[Finding]) -> list[Finding]:
 def _evidence_secrets(pm: Postmortem, config: Config) -> list[Finding]:
     """PM401 in the evidence kept beside the post-mortem (manifest notes, copied text)."""
     from .evidence import evidence_secrets  # evidence imports this module
+
     return evidence_secrets(config, pm)
 
 
@@ -548,6 +690,9 @@ def _evidence_link(pm: Postmortem, config: Config, out: _Collector) -> None:
         return
     section = next((s for s in pm.sections if "evidence" in s.key), None)
     if link not in (section.text if section else pm.masked_body):
-        out.add(section.line if section else pm.body_line, "PM602",
-                f"evidence is recorded for {pm.id}: link its manifest here, e.g. "
-                f"[Evidence manifest]({link})")
+        out.add(
+            section.line if section else pm.body_line,
+            "PM602",
+            f"evidence is recorded for {pm.id}: link its manifest here, e.g. "
+            f"[Evidence manifest]({link})",
+        )

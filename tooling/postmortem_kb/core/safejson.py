@@ -50,8 +50,9 @@ def _depth(text: str) -> int:
 
 def loads(text: str) -> Any:
     """Parse TEXT; raise BadJson for anything `json` would accept oddly or fail on."""
-    if ("[" * 8 in text or "{" * 8 in text or text.count("[") + text.count("{") > MAX_DEPTH) \
-            and _depth(text) > MAX_DEPTH:
+    if (
+        "[" * 8 in text or "{" * 8 in text or text.count("[") + text.count("{") > MAX_DEPTH
+    ) and _depth(text) > MAX_DEPTH:
         raise BadJson(f"nested deeper than {MAX_DEPTH} levels")
     try:
         return json.loads(text, parse_constant=_no_constant)

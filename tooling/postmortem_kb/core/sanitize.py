@@ -34,14 +34,69 @@ import nh3
 # What Material's pages need from a post-mortem body: prose, lists, tables (with alignment),
 # admonitions and details, task lists, footnotes, headings with ids and permalinks, code
 # with highlighting classes and line anchors, images.
-ALLOWED_TAGS = frozenset({
-    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "col", "colgroup",
-    "dd", "del", "details", "dfn", "div", "dl", "dt", "em", "figcaption", "figure", "h1",
-    "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "input", "ins", "kbd", "label", "li",
-    "mark", "ol", "p", "pre", "q", "s", "samp", "small", "span", "strong", "sub",
-    "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u",
-    "ul", "var", "wbr",
-})
+ALLOWED_TAGS = frozenset(
+    {
+        "a",
+        "abbr",
+        "b",
+        "blockquote",
+        "br",
+        "caption",
+        "cite",
+        "code",
+        "col",
+        "colgroup",
+        "dd",
+        "del",
+        "details",
+        "dfn",
+        "div",
+        "dl",
+        "dt",
+        "em",
+        "figcaption",
+        "figure",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "i",
+        "img",
+        "input",
+        "ins",
+        "kbd",
+        "label",
+        "li",
+        "mark",
+        "ol",
+        "p",
+        "pre",
+        "q",
+        "s",
+        "samp",
+        "small",
+        "span",
+        "strong",
+        "sub",
+        "summary",
+        "sup",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "time",
+        "tr",
+        "u",
+        "ul",
+        "var",
+        "wbr",
+    }
+)
 _GENERIC = {"class", "id", "title", "lang", "dir"}
 ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
     "*": _GENERIC,
@@ -68,9 +123,15 @@ STYLE_PROPERTIES = frozenset({"text-align"})  # Python-Markdown writes table ali
 
 def clean(html: str) -> str:
     """HTML with everything outside the policy removed (relative URLs are kept)."""
-    return nh3.clean(html, tags=set(ALLOWED_TAGS), attributes=ALLOWED_ATTRIBUTES,
-                     url_schemes=set(URL_SCHEMES), link_rel=None, strip_comments=True,
-                     filter_style_properties=set(STYLE_PROPERTIES))
+    return nh3.clean(
+        html,
+        tags=set(ALLOWED_TAGS),
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=set(URL_SCHEMES),
+        link_rel=None,
+        strip_comments=True,
+        filter_style_properties=set(STYLE_PROPERTIES),
+    )
 
 
 def text_only(html: str) -> str:
@@ -138,8 +199,10 @@ def inline_script_hashes(html: str, skip: tuple[int, int] = (0, 0)) -> set[str]:
             continue
         found.add(_digest(code))
         if _BASE_URL.search(code):
-            found.update(_digest(_BASE_URL.sub(lambda m, d=depth: m.group(1) + d + m.group(3),
-                                               code)) for depth in _DEPTHS)
+            found.update(
+                _digest(_BASE_URL.sub(lambda m, d=depth: m.group(1) + d + m.group(3), code))
+                for depth in _DEPTHS
+            )
     return found
 
 
@@ -159,20 +222,54 @@ def with_csp_meta(html: str, policy: str) -> str:
 
 # Elements that run script, load another document, or change where the page or its links
 # go. (`meta` only with http-equiv, `link` never: neither runs anything otherwise.)
-RUNNING_ELEMENTS = frozenset({
-    "script", "iframe", "frame", "frameset", "object", "embed", "applet", "base", "form",
-    "portal", "fencedframe", "isindex",
-})
+RUNNING_ELEMENTS = frozenset(
+    {
+        "script",
+        "iframe",
+        "frame",
+        "frameset",
+        "object",
+        "embed",
+        "applet",
+        "base",
+        "form",
+        "portal",
+        "fencedframe",
+        "isindex",
+    }
+)
 DANGEROUS_SCHEMES = ("javascript:", "vbscript:", "data:")
 _URL_STRIP = re.compile(r"[\t\n\r]")  # the URL parser drops these anywhere
 _SVG_VALUE_ATTRS = frozenset({"values", "to", "from", "by"})  # <animate>/<set> of href
 # Attributes whose value the browser loads or follows as a URL.
-URL_ATTRIBUTES = frozenset({
-    "href", "xlink:href", "src", "action", "formaction", "data", "poster", "background",
-    "codebase", "cite", "ping", "lowsrc", "dynsrc", "longdesc", "usemap", "manifest",
-    "icon", "archive", "classid", "profile", "srcset", "imagesrcset", "content",
-    *_SVG_VALUE_ATTRS,
-})
+URL_ATTRIBUTES = frozenset(
+    {
+        "href",
+        "xlink:href",
+        "src",
+        "action",
+        "formaction",
+        "data",
+        "poster",
+        "background",
+        "codebase",
+        "cite",
+        "ping",
+        "lowsrc",
+        "dynsrc",
+        "longdesc",
+        "usemap",
+        "manifest",
+        "icon",
+        "archive",
+        "classid",
+        "profile",
+        "srcset",
+        "imagesrcset",
+        "content",
+        *_SVG_VALUE_ATTRS,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -185,9 +282,15 @@ class Active:
 
 
 def _scheme(value: str) -> str | None:
-    url = _URL_STRIP.sub("", value).strip(" \x00\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c"
-                                          "\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19"
-                                          "\x1a\x1b\x1c\x1d\x1e\x1f").lower()
+    url = (
+        _URL_STRIP.sub("", value)
+        .strip(
+            " \x00\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c"
+            "\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19"
+            "\x1a\x1b\x1c\x1d\x1e\x1f"
+        )
+        .lower()
+    )
     for scheme in DANGEROUS_SCHEMES:
         if url.startswith(scheme):
             return scheme
@@ -229,8 +332,9 @@ def active_parts(html: str) -> list[Active]:
                 continue
             scheme = _scheme(value)
             if scheme is None and name in _SVG_VALUE_ATTRS and ";" in value:
-                scheme = next((s for part in value.split(";")
-                               if (s := _scheme(part)) is not None), None)
+                scheme = next(
+                    (s for part in value.split(";") if (s := _scheme(part)) is not None), None
+                )
             if scheme is None:
                 continue
             if scheme == "data:" and tag == "img" and name == "src":
@@ -252,7 +356,7 @@ def _resolve(value: Any) -> Any:
     """`!!python/name:x.y` (kept as the string `!python/name:x.y` by the core's YAML
     loader) becomes the object it names, as MkDocs resolves it."""
     if isinstance(value, str) and value.startswith("!python/name:"):
-        module, _, name = value[len("!python/name:"):].rpartition(".")
+        module, _, name = value[len("!python/name:") :].rpartition(".")
         try:
             return getattr(importlib.import_module(module), name)
         except (ImportError, AttributeError):
@@ -313,14 +417,15 @@ class Renderer:
         usable: list[str] = []
         for name in extensions:
             try:
-                markdown.Markdown(extensions=[name],
-                                  extension_configs={name: options.get(name, {})})
+                markdown.Markdown(
+                    extensions=[name], extension_configs={name: options.get(name, {})}
+                )
             except Exception:  # an extension this machine lacks: render without it
                 continue
             usable.append(name)
-        self._md = markdown.Markdown(extensions=usable,
-                                     extension_configs={k: v for k, v in options.items()
-                                                        if k in usable})
+        self._md = markdown.Markdown(
+            extensions=usable, extension_configs={k: v for k, v in options.items() if k in usable}
+        )
 
     def render(self, text: str) -> str:
         self._md.reset()
@@ -354,8 +459,10 @@ _MAY_BE_ACTIVE = tuple(re.compile(p) for p in (r"<[A-Za-z]", r"&[#A-Za-z]", r"\{
 # pattern that looks for `pt:` inside every destination costs ten times more.
 # Destinations that start like the usual web, anchor and relative links are skipped at once.
 _USUAL = r"(?!https?://|#|\.{0,2}/|mailto:)"
-_DESTINATION_SCHEME = re.compile(rf"\]\([ \t]*<?{_USUAL}([^():]*):"
-                                 rf"|\]:[ \t]*\n?[ \t]*<?{_USUAL}([^\s:]*):")
+_DESTINATION_SCHEME = re.compile(
+    rf"\]\([ \t]*<?{_USUAL}([^():]*):"
+    rf"|\]:[ \t]*\n?[ \t]*<?{_USUAL}([^\s:]*):"
+)
 _SPACE = re.compile(r"\s")
 
 
@@ -364,8 +471,10 @@ def may_be_active(text: str) -> bool:
         return True
     for match in _DESTINATION_SCHEME.finditer(text):
         scheme = match.group(1) if match.group(1) is not None else match.group(2)
-        if scheme[-2:].lower() in ("pt", "ta") or _SPACE.sub("", scheme[-6:]).lower(
-                )[-2:] in ("pt", "ta"):
+        if scheme[-2:].lower() in ("pt", "ta") or _SPACE.sub("", scheme[-6:]).lower()[-2:] in (
+            "pt",
+            "ta",
+        ):
             return True
     return False
 
@@ -378,9 +487,11 @@ def _spelled(word: str) -> str:
     parts = []
     for char in word:
         code = ord(char)
-        options = [re.escape(char) if not char.isalpha()
-                   else f"[{char.lower()}{char.upper()}]",
-                   f"&#0*{code};?", f"&#[xX]0*{code:x};?"]
+        options = [
+            re.escape(char) if not char.isalpha() else f"[{char.lower()}{char.upper()}]",
+            f"&#0*{code};?",
+            f"&#[xX]0*{code:x};?",
+        ]
         if char == ":":
             options.append("&colon;")
         parts.append("(?:" + "|".join(options) + ")")
@@ -408,8 +519,12 @@ def active_lines(text: str, first_line: int, renderer: Renderer) -> list[tuple[i
         starts.append(match.end())
     stuck = unclosed_tag_starts(text)
     if stuck is not None:
-        return [(first_line + _line_index(starts, stuck),
-                 "markup that opens tags and never closes them (`<` without `>`)")]
+        return [
+            (
+                first_line + _line_index(starts, stuck),
+                "markup that opens tags and never closes them (`<` without `>`)",
+            )
+        ]
     parts = active_parts(renderer.render(text))
     if not parts:
         return []
@@ -487,6 +602,7 @@ def _shown_as_code(text: str, starts: list[int]) -> Any:
     def shown(offset: int) -> bool:
         index = _line_index(starts, offset)
         return index in fenced or text.count("`", starts[index], offset) % 2 == 1
+
     return shown
 
 

@@ -67,22 +67,30 @@ def next_id(config: Config, year: int, also_taken: Iterable[str] = ()) -> str:
     return f"{config.id_prefix}-{year}-{(max(taken) + 1 if taken else 1):03d}"
 
 
-def default_title(config: Config, type_slug: str, occurred_at: datetime, severity: str,
-                  pm_id: str) -> str:
-    return config.title_format.format(type_name=config.type_name(type_slug), type=type_slug,
-                                      quarter=quarter_of(occurred_at), severity=severity,
-                                      id=pm_id, year=occurred_at.year)
+def default_title(
+    config: Config, type_slug: str, occurred_at: datetime, severity: str, pm_id: str
+) -> str:
+    return config.title_format.format(
+        type_name=config.type_name(type_slug),
+        type=type_slug,
+        quarter=quarter_of(occurred_at),
+        severity=severity,
+        id=pm_id,
+        year=occurred_at.year,
+    )
 
 
 def validate_choice(config: Config, *, type_slug: str, severity: str, visibility: str) -> None:
     if type_slug not in config.types:
-        raise UsageError(f"unknown incident type {type_slug!r}; choose one of: "
-                         f"{', '.join(config.types)}")
+        raise UsageError(
+            f"unknown incident type {type_slug!r}; choose one of: {', '.join(config.types)}"
+        )
     if severity not in SEVERITIES:
         raise UsageError(f"unknown severity {severity!r}; choose one of: {', '.join(SEVERITIES)}")
     if visibility not in VISIBILITIES:
-        raise UsageError(f"unknown visibility {visibility!r}; choose one of: "
-                         f"{', '.join(VISIBILITIES)}")
+        raise UsageError(
+            f"unknown visibility {visibility!r}; choose one of: {', '.join(VISIBILITIES)}"
+        )
 
 
 def target_path(config: Config, new: NewPostmortem) -> Path:
@@ -91,25 +99,37 @@ def target_path(config: Config, new: NewPostmortem) -> Path:
 
 def markdown_text(value: str) -> str:
     """VALUE as literal text inside Markdown: HTML and attribute-list braces escaped."""
-    return (value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace("{", "\\{").replace("}", "\\}"))
+    return (
+        value.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("{", "\\{")
+        .replace("}", "\\}")
+    )
 
 
 def render_postmortem(config: Config, new: NewPostmortem) -> str:
     template = load_template(config.docs_path, new.template)
     values = {
-        "id": new.id, "title": new.title, "type": new.type,
-        "type_name": config.type_name(new.type), "severity": new.severity,
-        "visibility": new.visibility, "owner": new.owner,
-        "occurred_at": iso_utc(new.occurred_at), "detected_at": iso_utc(new.detected_at),
-        "quarter": quarter_of(new.occurred_at), "year": str(new.year),
+        "id": new.id,
+        "title": new.title,
+        "type": new.type,
+        "type_name": config.type_name(new.type),
+        "severity": new.severity,
+        "visibility": new.visibility,
+        "owner": new.owner,
+        "occurred_at": iso_utc(new.occurred_at),
+        "detected_at": iso_utc(new.detected_at),
+        "quarter": quarter_of(new.occurred_at),
+        "year": str(new.year),
     }
     # In the body a value is Markdown text: a title such as `<svg/onload=…>` (from `new
     # --title` or intake, which anyone who opens an issue feeds) is shown, never run.
     head, fence, body = template.text.partition("\n---\n")
     if fence and template.text.startswith("---"):
-        text = render(head + fence, values) + render(body, {k: markdown_text(v)
-                                                             for k, v in values.items()})
+        text = render(head + fence, values) + render(
+            body, {k: markdown_text(v) for k, v in values.items()}
+        )
     else:
         text = render(template.text, values)
     if new.template != config.default_template and "\ntemplate:" not in text.split("\n---", 1)[0]:
@@ -118,15 +138,15 @@ def render_postmortem(config: Config, new: NewPostmortem) -> str:
 
 
 def check_new(config: Config, new: NewPostmortem) -> None:
-    validate_choice(config, type_slug=new.type, severity=new.severity,
-                    visibility=new.visibility)
+    validate_choice(config, type_slug=new.type, severity=new.severity, visibility=new.visibility)
     if not ID_PATTERN.match(new.id):
         raise UsageError(f"id {new.id!r} must look like {config.id_prefix}-2026-007")
     if new.id.split("-")[-2] != str(new.year):
         raise UsageError(f"id {new.id} carries another year than occurred_at ({new.year})")
     if new.detected_at < new.occurred_at:
-        raise UsageError("detected_at is before occurred_at: an incident is detected after "
-                         "it occurs")
+        raise UsageError(
+            "detected_at is before occurred_at: an incident is detected after it occurs"
+        )
     if not new.owner.strip():
         raise UsageError("owner must not be empty: name a role or team")
     taken = {p.name for p in postmortem_paths(config)}
@@ -185,8 +205,10 @@ def site_url_line(url: str) -> str:
     site at https://example.github.io/incident-kb/."""
     url = url.strip()
     if not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", url):
-        raise UsageError(f"--site-url {url!r} must be the address the site is published at, "
-                         "e.g. https://example.github.io/incident-kb/")
+        raise UsageError(
+            f"--site-url {url!r} must be the address the site is published at, "
+            "e.g. https://example.github.io/incident-kb/"
+        )
     return f"site_url: {json.dumps(url if url.endswith('/') else url + '/')}\n"
 
 
@@ -201,12 +223,17 @@ def init_knowledge_base(target: Path, tool: ToolSource, site_url: str = "") -> l
     for name in ("security", "outage"):
         shipped = resources.files("postmortem_kb.templates").joinpath(f"{name}.md")
         files.append((f"postmortems/templates/{name}.md", shipped))
-    files = [(rel, node) for rel, node in files
-             if not (rel in KEPT_IF_PRESENT and (target / rel).exists())]
+    files = [
+        (rel, node)
+        for rel, node in files
+        if not (rel in KEPT_IF_PRESENT and (target / rel).exists())
+    ]
     clashes = [rel for rel, _ in files if (target / rel).exists()]
     if clashes:
-        raise UsageError(f"refusing to overwrite existing files in {target}: "
-                         f"{', '.join(clashes[:5])}{' …' if len(clashes) > 5 else ''}")
+        raise UsageError(
+            f"refusing to overwrite existing files in {target}: "
+            f"{', '.join(clashes[:5])}{' …' if len(clashes) > 5 else ''}"
+        )
     written = []
     for rel, node in files:
         path = target / rel

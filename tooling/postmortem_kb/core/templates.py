@@ -24,8 +24,19 @@ from .parse import ParseProblem, decode, parse_text
 
 TEMPLATES_FOLDER = "templates"
 _VARIABLE = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
-VARIABLES = ("id", "title", "type", "type_name", "severity", "visibility", "owner",
-             "occurred_at", "detected_at", "quarter", "year")
+VARIABLES = (
+    "id",
+    "title",
+    "type",
+    "type_name",
+    "severity",
+    "visibility",
+    "owner",
+    "occurred_at",
+    "detected_at",
+    "quarter",
+    "year",
+)
 
 
 DUE_STATUSES = ("published", "archived")  # what a checklist item may be due by
@@ -99,8 +110,9 @@ class Template:
         return section.due_of(item_text) if section else DEFAULT_DUE
 
 
-def due_markers(name: str, source: str, text: str
-                ) -> tuple[dict[str, str], dict[str, list[tuple[str, str]]]]:
+def due_markers(
+    name: str, source: str, text: str
+) -> tuple[dict[str, str], dict[str, list[tuple[str, str]]]]:
     """The `<!-- due: STATUS -->` markers of a template: {section key: status} and
     {section key: [(item key, status)]}."""
     sections: dict[str, str] = {}
@@ -116,14 +128,21 @@ def due_markers(name: str, source: str, text: str
             continue
         status = marker.group(1)
         if status not in DUE_STATUSES:
-            raise PostmortemError(f"template {name!r}: `due: {status}` is not one of "
-                                  f"{', '.join(DUE_STATUSES)}", path=source, line=number)
+            raise PostmortemError(
+                f"template {name!r}: `due: {status}` is not one of {', '.join(DUE_STATUSES)}",
+                path=source,
+                line=number,
+            )
         task = _DUE_TASK.match(line)
         if task:
             items.setdefault(current, []).append((item_key(task.group(1)), status))
         elif not current:
-            raise PostmortemError(f"template {name!r}: a `due:` marker before the first "
-                                  "`## ` section belongs to none", path=source, line=number)
+            raise PostmortemError(
+                f"template {name!r}: a `due:` marker before the first "
+                "`## ` section belongs to none",
+                path=source,
+                line=number,
+            )
         else:
             sections[current] = status
     return sections, items
@@ -131,6 +150,7 @@ def due_markers(name: str, source: str, text: str
 
 def render(text: str, variables: dict[str, str]) -> str:
     """Fill `{{ name }}` variables; in the front matter values are quoted as YAML strings."""
+
     def fill(quoted: bool):  # type: ignore[no-untyped-def]
         def replace(match: re.Match[str]) -> str:
             name = match.group(1)
@@ -138,6 +158,7 @@ def render(text: str, variables: dict[str, str]) -> str:
                 return match.group(0)
             value = variables[name]
             return json.dumps(value, ensure_ascii=False) if quoted else value
+
         return replace
 
     if text.startswith("---"):
@@ -149,10 +170,17 @@ def render(text: str, variables: dict[str, str]) -> str:
 
 
 SAMPLE_VARIABLES = {
-    "id": "PM-2000-001", "title": "Template", "type": "other", "type_name": "Other",
-    "severity": "SEV4", "visibility": "internal", "owner": "Template",
-    "occurred_at": "2000-01-01T00:00:00Z", "detected_at": "2000-01-01T00:00:00Z",
-    "quarter": "2000-Q1", "year": "2000",
+    "id": "PM-2000-001",
+    "title": "Template",
+    "type": "other",
+    "type_name": "Other",
+    "severity": "SEV4",
+    "visibility": "internal",
+    "owner": "Template",
+    "occurred_at": "2000-01-01T00:00:00Z",
+    "detected_at": "2000-01-01T00:00:00Z",
+    "quarter": "2000-Q1",
+    "year": "2000",
 }
 
 
@@ -160,21 +188,31 @@ def schema_of(name: str, source: str, text: str) -> Template:
     try:
         parsed: Postmortem = parse_text(source, render(text, SAMPLE_VARIABLES))
     except ParseProblem as problem:
-        raise PostmortemError(f"template {name!r} is broken: {problem.finding.message}",
-                              path=source, line=problem.finding.line) from None
+        raise PostmortemError(
+            f"template {name!r} is broken: {problem.finding.message}",
+            path=source,
+            line=problem.finding.line,
+        ) from None
     section_due, item_due = due_markers(name, source, text)
     sections = []
     for section in parsed.sections:
         holds_actions = any(
             tuple(h.casefold() for h in t.header)[:5] == ("id", "action", "owner", "due", "status")
-            for t in section.tables)
+            for t in section.tables
+        )
         holds_timeline = section.key == "timeline"
         key = section_key(section.title)
-        sections.append(TemplateSection(section.title, key,
-                                        tuple(i.text for i in section.checklist),
-                                        holds_timeline, holds_actions,
-                                        section_due.get(key, DEFAULT_DUE),
-                                        tuple(item_due.get(key, ()))))
+        sections.append(
+            TemplateSection(
+                section.title,
+                key,
+                tuple(i.text for i in section.checklist),
+                holds_timeline,
+                holds_actions,
+                section_due.get(key, DEFAULT_DUE),
+                tuple(item_due.get(key, ())),
+            )
+        )
     if not sections:
         raise PostmortemError(f"template {name!r} has no `## ` sections", path=source)
     return Template(name, source, text, tuple(sections))
@@ -182,8 +220,11 @@ def schema_of(name: str, source: str, text: str) -> Template:
 
 def available(docs_path: Path) -> list[str]:
     names = {p.stem for p in (docs_path / TEMPLATES_FOLDER).glob("*.md")}
-    names |= {p.name[:-3] for p in resources.files("postmortem_kb.templates").iterdir()
-              if p.name.endswith(".md")}
+    names |= {
+        p.name[:-3]
+        for p in resources.files("postmortem_kb.templates").iterdir()
+        if p.name.endswith(".md")
+    }
     return sorted(names)
 
 
@@ -201,8 +242,9 @@ def _load_cached(docs_path: str, name: str) -> Template:
     shipped = resources.files("postmortem_kb.templates").joinpath(f"{name}.md")
     if shipped.is_file():
         return schema_of(name, f"(built-in) {name}.md", shipped.read_text(encoding="utf-8"))
-    raise NotFound(f"no template named {name!r}; available: "
-                   f"{', '.join(available(Path(docs_path)))}")
+    raise NotFound(
+        f"no template named {name!r}; available: {', '.join(available(Path(docs_path)))}"
+    )
 
 
 def load_template(docs_path: Path, name: str) -> Template:

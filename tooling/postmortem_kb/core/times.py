@@ -13,8 +13,10 @@ from typing import Any
 
 _TABLE_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2})?)(?:\s*UTC)?$")
 # YYYY-MM-DDTHH:MM[:SS[.fraction]] then Z or ±HH:MM (a space may stand for the T).
-_DATETIME = re.compile(r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?"
-                       r"(?:([Zz])|([+-])(\d{2}):(\d{2}))?")
+_DATETIME = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?"
+    r"(?:([Zz])|([+-])(\d{2}):(\d{2}))?"
+)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -22,8 +24,14 @@ def _read_datetime(text: str) -> tuple[datetime | None, bool]:
     """(the date-time, whether it had a zone); (None, False) when it is not one. Not
     bounded: see `_in_range`."""
     text = text.strip()
-    if len(text) == 20 and text[19] == "Z" and text[10] == "T" and text[4] == text[7] == "-" \
-            and text[13] == text[16] == ":" and text[:4].isdigit():
+    if (
+        len(text) == 20
+        and text[19] == "Z"
+        and text[10] == "T"
+        and text[4] == text[7] == "-"
+        and text[13] == text[16] == ":"
+        and text[:4].isdigit()
+    ):
         # The form `new` writes and most files hold: fromisoformat reads it alike everywhere.
         try:
             return datetime.fromisoformat(text[:19]).replace(tzinfo=UTC), True
@@ -42,9 +50,16 @@ def _read_datetime(text: str) -> tuple[datetime | None, bool]:
         offset = timedelta(hours=int(off_h), minutes=int(off_m))
         zone = timezone(-offset if sign == "-" else offset)
     try:
-        moment = datetime(int(year), int(month), int(day), int(hour), int(minute),
-                          int(second or 0), int((fraction or "0").ljust(6, "0")[:6]),
-                          tzinfo=zone)
+        moment = datetime(
+            int(year),
+            int(month),
+            int(day),
+            int(hour),
+            int(minute),
+            int(second or 0),
+            int((fraction or "0").ljust(6, "0")[:6]),
+            tzinfo=zone,
+        )
     except ValueError:
         return None, False
     return moment, zone is not None

@@ -99,25 +99,32 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         options = {k: v for k, v in self.config.items() if v is not None}
         docs_dir = os.path.relpath(config.docs_dir, root)
         try:
-            self.kb = config_from_options(root, options, docs_dir=docs_dir,
-                                          site_url=config.site_url or "")
+            self.kb = config_from_options(
+                root, options, docs_dir=docs_dir, site_url=config.site_url or ""
+            )
         except PostmortemError as exc:
             raise PluginError(f"postmortems: {exc}") from None
         # Drafts show (with a banner) in the live preview; builds leave them out unless asked.
         wanted = os.environ.get(DRAFTS_ENV)
-        self.drafts = wanted == "1" if wanted in ("0", "1") else (self.kb.include_drafts
-                                                                  or self.serving)
+        self.drafts = (
+            wanted == "1" if wanted in ("0", "1") else (self.kb.include_drafts or self.serving)
+        )
         # Without Material's search plugin the site is searched with Pagefind (chunked, so
         # the download before the first result stays small at any size; BENCHMARKS.md).
         self.pagefind = not ({"search", "material/search"} & set(config.plugins))
         stale, own = theme.install(config, search=self.pagefind)
         if stale:
             where = os.path.relpath(config.theme.custom_dir or ".", root)
-            note = ("ignored" if not own else "still used, because the folder also holds "
-                    f"your own {', '.join(own)}")
-            log.info(f"{where}: {', '.join(stale)} are unchanged copies of an older "
-                     f"postmortem-kb theme ({note}); the theme now ships with the package, "
-                     "so you may delete them")
+            note = (
+                "ignored"
+                if not own
+                else f"still used, because the folder also holds your own {', '.join(own)}"
+            )
+            log.info(
+                f"{where}: {', '.join(stale)} are unchanged copies of an older "
+                f"postmortem-kb theme ({note}); the theme now ships with the package, "
+                "so you may delete them"
+            )
         for extension in ("attr_list", "md_in_html"):
             if extension not in config.markdown_extensions:
                 config.markdown_extensions.append(extension)
@@ -139,10 +146,12 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         patterns = [getattr(p, "pattern", None) for p in spec.patterns] if spec else []
         kept = [p for p in patterns if p is not None and p.strip() != kb_year_pattern()]
         if spec is None or len(kept) == len(patterns):
-            log.warning(f"mkdocs.yml does not keep the year folders out of the docs: an engine "
-                        f"that does not run this plugin (Zensical, for one) would publish "
-                        f"every post-mortem to everyone. Add the line `{kb_year_pattern()}` "
-                        "under `exclude_docs: |` (as `postmortem init` writes it)")
+            log.warning(
+                f"mkdocs.yml does not keep the year folders out of the docs: an engine "
+                f"that does not run this plugin (Zensical, for one) would publish "
+                f"every post-mortem to everyone. Add the line `{kb_year_pattern()}` "
+                "under `exclude_docs: |` (as `postmortem init` writes it)"
+            )
             return
         config.exclude_docs = type(spec).from_lines(kept)
 
@@ -153,9 +162,13 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         for path in sorted(docs.glob("*.md")):
             if path.name not in ("index.md", "README.md"):
                 own.append(path.name)
-        guides = sorted(p.relative_to(docs).as_posix() for p in docs.glob("*/*.md")
-                        if not p.parent.name.isdigit() and p.parent.name != "templates"
-                        and p.parent.name != library.FOLDER)
+        guides = sorted(
+            p.relative_to(docs).as_posix()
+            for p in docs.glob("*/*.md")
+            if not p.parent.name.isdigit()
+            and p.parent.name != "templates"
+            and p.parent.name != library.FOLDER
+        )
         nav: list[Any] = [{"Home": "index.md"}, *own]
         if guides:
             nav.append({"Guides": guides})
@@ -185,22 +198,32 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         shown_pages = {e.uri for e in entries}
         shown_ids = {e.pm.id for e in entries}
         docs_dir = os.path.abspath(config.docs_dir)
-        self.theme_files = {f.dest_uri for f in files if f.generated_by is None
-                            and f.src_dir and os.path.abspath(f.src_dir) != docs_dir}
-        self.leak_scan = LeakScan.for_build(withheld, shown_files, shown, kb.audience,
-                                            other_pages(kb), self.hidden)
+        self.theme_files = {
+            f.dest_uri
+            for f in files
+            if f.generated_by is None and f.src_dir and os.path.abspath(f.src_dir) != docs_dir
+        }
+        self.leak_scan = LeakScan.for_build(
+            withheld, shown_files, shown, kb.audience, other_pages(kb), self.hidden
+        )
 
         # Attachments linked only from blocks above the audience go with the blocks.
         prefix = kb.docs_dir.strip("/") + "/"
         linked_hidden: set[str] = set()
         for pm in shown_files:
-            uri = pm.path[len(prefix):] if pm.path.startswith(prefix) else pm.path
+            uri = pm.path[len(prefix) :] if pm.path.startswith(prefix) else pm.path
             linked_hidden |= aud.hidden_attachments(pm, kb.audience, uri)
-        kept = Files([f for f in files
-                      if f.generated_by is not None
-                      or (f.src_uri not in linked_hidden
-                          and aud.site_file_allowed(f.src_uri, shown_pages, shown_ids,
-                                                    attachments_hidden))])
+        kept = Files(
+            [
+                f
+                for f in files
+                if f.generated_by is not None
+                or (
+                    f.src_uri not in linked_hidden
+                    and aud.site_file_allowed(f.src_uri, shown_pages, shown_ids, attachments_hidden)
+                )
+            ]
+        )
         self.entries = {e.uri: e for e in entries if kept.get_file_from_path(e.uri)}
         ordered = list(self.entries.values())
         self.related = library.related(ordered)
@@ -213,21 +236,28 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         as_of = self.as_of = date.fromisoformat(get_build_date())
         self.generated = {}
         for dimension in library.INDEXES:
-            page = library.index_page(ordered, dimension, kb,
-                                      link_from(library.INDEXES[dimension][0]))
+            page = library.index_page(
+                ordered, dimension, kb, link_from(library.INDEXES[dimension][0])
+            )
             self.generated[page.uri] = page
         shown_pms = [e.pm for e in ordered]
         uri_of = {e.pm.path: e.uri for e in ordered}
         tracker = library.tracker_page(
             metrics.action_rows(shown_pms, "open", as_of=as_of, include_drafts=self.drafts),
             metrics.action_rows(shown_pms, "overdue", as_of=as_of, include_drafts=self.drafts),
-            as_of, uri_of, link_from(library.TRACKER))
+            as_of,
+            uri_of,
+            link_from(library.TRACKER),
+        )
         self.generated[tracker.uri] = tracker
         stats = metrics.compute_stats(shown_pms, include_drafts=self.drafts, as_of=as_of)
         page = library.metrics_page(
-            stats, library.cross_counts(shown_pms, "type", self.drafts),
-            library.cross_counts(shown_pms, "severity", self.drafts), kb,
-            link_from(library.METRICS))
+            stats,
+            library.cross_counts(shown_pms, "type", self.drafts),
+            library.cross_counts(shown_pms, "severity", self.drafts),
+            kb,
+            link_from(library.METRICS),
+        )
         self.generated[page.uri] = page
 
         if self.pagefind:
@@ -237,19 +267,29 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
 
         for uri, page in self.generated.items():
             if kept.get_file_from_path(uri) is not None:
-                log.warning(f"{kb.docs_dir}/{uri} exists; the generated page of that name "
-                            "is not added (rename or remove the file)")
+                log.warning(
+                    f"{kb.docs_dir}/{uri} exists; the generated page of that name "
+                    "is not added (rename or remove the file)"
+                )
                 continue
             kept.append(File.generated(config, uri, content=page.markdown))
         home = library.GeneratedPage(library.HOME, "")
         home.markdown = home.slot(library.library_table(ordered, link_from(library.HOME)))
         if kept.get_file_from_path(library.ENTRIES_JSON) is None:
-            kept.append(File.generated(config, library.ENTRIES_JSON, content=library.library_json(
-                ordered, link_from(library.HOME))))
+            kept.append(
+                File.generated(
+                    config,
+                    library.ENTRIES_JSON,
+                    content=library.library_json(ordered, link_from(library.HOME)),
+                )
+            )
         self.home = home
         if kept.get_file_from_path(library.HOME) is None:
-            kept.append(File.generated(config, library.HOME,
-                                       content=library.home_markdown(None, home.markdown)))
+            kept.append(
+                File.generated(
+                    config, library.HOME, content=library.home_markdown(None, home.markdown)
+                )
+            )
             self.generated[library.HOME] = home
         return kept
 
@@ -268,12 +308,14 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         skip = (at, at + len(content)) if at >= 0 else (0, 0)
         return self._with_policy(output, page.file.abs_dest_path, skip)
 
-    def on_post_template(self, output_content: str, *, template_name: str,
-                         config: MkDocsConfig) -> str:
+    def on_post_template(
+        self, output_content: str, *, template_name: str, config: MkDocsConfig
+    ) -> str:
         if self.serving or not template_name.endswith(".html"):
             return output_content
-        return self._with_policy(output_content,
-                                 os.path.join(config.site_dir, template_name), (0, 0))
+        return self._with_policy(
+            output_content, os.path.join(config.site_dir, template_name), (0, 0)
+        )
 
     def _with_policy(self, output: str, path: str, skip: tuple[int, int]) -> str:
         self.csp_hashes |= sanitize.inline_script_hashes(output, skip)
@@ -290,13 +332,17 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
                 data = Path(path).read_bytes()
             except OSError:
                 continue
-            Path(path).write_bytes(data.replace(escape(written, quote=False).encode(),
-                                                escape(final, quote=False).encode(), 1))
+            Path(path).write_bytes(
+                data.replace(
+                    escape(written, quote=False).encode(), escape(final, quote=False).encode(), 1
+                )
+            )
         # The same policy as a web server header (plus frame-ancestors, header-only), in
         # the `_headers` form that Netlify and Cloudflare Pages read; README shows nginx.
         header = sanitize.content_security_policy(self.csp_hashes, header=True)
         Path(site_dir, "_headers").write_text(
-            f"/*\n  Content-Security-Policy: {header}\n", encoding="utf-8")
+            f"/*\n  Content-Security-Policy: {header}\n", encoding="utf-8"
+        )
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if not self.serving:
@@ -316,17 +362,29 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         from mkdocs.utils import clean_directory
 
         clean_directory(site_dir)
-        listed = "; ".join(found[:10]) + (f"; and {len(found) - 10} more" if len(found) > 10
-                                            else "")
-        raise PluginError(f"postmortems: the {self.leak_scan.audience} build wrote what it "
-                          f"withholds, so the site folder was emptied: {listed}")
+        listed = "; ".join(found[:10]) + (
+            f"; and {len(found) - 10} more" if len(found) > 10 else ""
+        )
+        raise PluginError(
+            f"postmortems: the {self.leak_scan.audience} build wrote what it "
+            f"withholds, so the site folder was emptied: {listed}"
+        )
 
     def _index_with_pagefind(self, site_dir: str) -> None:
         """Run Pagefind (the binary ships in the `pagefind[bin]` wheel) over the built site.
         Only elements marked `data-pagefind-body` (post-mortems and guides) are indexed."""
-        command = [sys.executable, "-m", "pagefind", "--site", site_dir,
-                   "--output-subdir", library.PAGEFIND_FOLDER, "--exclude-selectors",
-                   ".headerlink", "--quiet"]
+        command = [
+            sys.executable,
+            "-m",
+            "pagefind",
+            "--site",
+            site_dir,
+            "--output-subdir",
+            library.PAGEFIND_FOLDER,
+            "--exclude-selectors",
+            ".headerlink",
+            "--quiet",
+        ]
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=3600)
         except (OSError, subprocess.SubprocessError) as exc:
@@ -334,9 +392,11 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             return
         if done.returncode != 0:
             detail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
-            log.warning(f"the site has no search index: Pagefind failed ({detail[0]}); "
-                        "install it with `pip install 'pagefind[bin]'` or enable Material's "
-                        "`search` plugin")
+            log.warning(
+                f"the site has no search index: Pagefind failed ({detail[0]}); "
+                "install it with `pip install 'pagefind[bin]'` or enable Material's "
+                "`search` plugin"
+            )
 
     def _validate(self, report: CheckReport) -> None:
         """Every finding of `postmortem check`: errors as warnings (so `--strict` fails once
@@ -345,8 +405,10 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         refused = audience_safety_errors(report.findings)
         if refused:
             lines = "\n".join(f"  {f.path}:{f.line}: {f.rule} {f.message}" for f in refused)
-            raise PluginError(f"postmortems: the site was not built: {len(refused)} error(s) "
-                              f"would put an audience at risk:\n{lines}")
+            raise PluginError(
+                f"postmortems: the site was not built: {len(refused)} error(s) "
+                f"would put an audience at risk:\n{lines}"
+            )
         for f in report.findings:
             message = f"{f.path}:{f.line}: {f.rule} {f.message}"
             if f.severity == "error":
@@ -354,8 +416,10 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             else:
                 log.info(f"{message} (warning)")
         if report.findings:
-            log.info(f"{report.errors} error(s), {report.warnings} warning(s) in "
-                     f"{report.files} post-mortem(s)")
+            log.info(
+                f"{report.errors} error(s), {report.warnings} warning(s) in "
+                f"{report.files} post-mortem(s)"
+            )
 
     def _history(self, kb: Config) -> dict[str, Any]:
         """Git history from the review issue's `core.history`, when it is there."""
@@ -372,8 +436,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
 
     # --- pages -----------------------------------------------------------------------
 
-    def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig,
-                         files: Files) -> str:
+    def on_page_markdown(
+        self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str:
         kb = self.kb
         assert kb is not None
         uri = page.file.src_uri
@@ -391,15 +456,15 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         if problems:
             line, message = problems[0]
             raise PluginError(f"postmortems: {kb.docs_dir}/{uri}:{line}: PM701 {message}")
-        markdown = aud.unlink_evidence(aud.withhold(aud.cut_marked_blocks(markdown, kb.audience),
-                                                    self.hidden))
+        markdown = aud.unlink_evidence(
+            aud.withhold(aud.cut_marked_blocks(markdown, kb.audience), self.hidden)
+        )
         if uri == library.HOME and self.home is not None:
             page.meta.setdefault("hide", ["navigation", "toc"])
             return library.home_markdown(markdown, self.home.markdown)
         return markdown
 
-    def _incident_meta(self, meta: Any, entry: library.Entry,
-                       link: library.Link) -> dict[str, Any]:
+    def _incident_meta(self, meta: Any, entry: library.Entry, link: library.Link) -> dict[str, Any]:
         """Theme data. The front matter moves under `postmortem`: keys such as `template`
         and `status` mean something else to MkDocs and Material."""
         kb = self.kb
@@ -414,15 +479,23 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             "tags": [escape(tag) for tag in pm.tags],
             "hide": ["navigation", "tags"],  # the header lists the tags, linked
             "postmortem": {
-                "id": pm.id, "title": pm.title, "type": pm.type,
-                "type_name": entry.type_name, "severity": pm.severity, "status": pm.status,
-                "visibility": pm.visibility, "owner": pm.owner, "quarter": pm.quarter,
-                "services": list(pm.services), "tags": list(pm.tags),
+                "id": pm.id,
+                "title": pm.title,
+                "type": pm.type,
+                "type_name": entry.type_name,
+                "severity": pm.severity,
+                "status": pm.status,
+                "visibility": pm.visibility,
+                "owner": pm.owner,
+                "quarter": pm.quarter,
+                "services": list(pm.services),
+                "tags": list(pm.tags),
                 "completeness": entry.completeness.percent,
                 "header_html": library.header_html(entry, kb, link, self.as_of),
                 "banner_html": library.banner_html(pm),
-                "footer_html": library.footer_html(entry, self.related.get(pm.id, []),
-                                                   history, link, self.guide),
+                "footer_html": library.footer_html(
+                    entry, self.related.get(pm.id, []), history, link, self.guide
+                ),
             },
         }
 
@@ -440,10 +513,10 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             if url is None:
                 url = urls[target] = File(target, "", "", config.use_directory_urls).url
             return (up + url) or "./"
+
         return link
 
-    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig,
-                        files: Files) -> str:
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         if self.guard is not None and self.guard.problems:
             problems, self.guard.problems = self.guard.problems, []
             raise PluginError("postmortems: " + "; ".join(problems))
@@ -460,10 +533,14 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         # checks said (PM402 reports the same removals on the source lines).
         html = library.label_checkboxes(sanitize.clean(library.mark_timeline(html)))
         _escape_toc(page.toc)
-        top = [item for item in page.toc for item in (item.children or [item])
-               if item.level == 2] if page.toc else []
+        top = (
+            [item for item in page.toc for item in (item.children or [item]) if item.level == 2]
+            if page.toc
+            else []
+        )
         header = str(meta["header_html"]) + library.contents_html(
-            [(unescape(item.title), item.url) for item in top])
+            [(unescape(item.title), item.url) for item in top]
+        )
         head, sep, rest = html.partition("</h1>")
         if sep:
             return head + sep + header + rest
