@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .names import FIRST_NAMES
+from .parse import in_code_span
 
 PATTERNS: dict[str, str] = {
     "person-act": "name the action and what allowed it, not the person: e.g. 'a "
@@ -1001,25 +1002,7 @@ class _Body:
 def _in_code_span(text: str, line_start: int, start: int, end: int) -> bool:
     line_end = text.find("\n", end)
     line = text[line_start : line_end if line_end >= 0 else len(text)]
-    runs = list(re.finditer(r"`+", line))
-    i = 0
-    start -= line_start
-    end -= line_start
-    while i < len(runs):
-        opener = runs[i]
-        if opener.start() >= start:
-            return False
-        closer = next(
-            (j for j in range(i + 1, len(runs)) if len(runs[j].group(0)) == len(opener.group(0))),
-            None,
-        )
-        if closer is None:
-            i += 1
-            continue
-        if runs[closer].start() >= end:
-            return True
-        i = closer + 1
-    return False
+    return in_code_span(line, start - line_start, end - line_start)
 
 
 def _not_prose(body: _Body, hit: Hit, trigger_at: int) -> bool:

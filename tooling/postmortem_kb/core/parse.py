@@ -67,6 +67,28 @@ class ParseProblem(Exception):
         self.finding = finding
 
 
+def in_code_span(line: str, start: int, end: int) -> bool:
+    """Whether line[start:end] lies inside an inline code span (a backtick run closed by a
+    run of the same length)."""
+    runs = list(re.finditer(r"`+", line))
+    i = 0
+    while i < len(runs):
+        opener = runs[i]
+        if opener.start() >= start:
+            return False
+        closer = next(
+            (j for j in range(i + 1, len(runs)) if len(runs[j].group(0)) == len(opener.group(0))),
+            None,
+        )
+        if closer is None:
+            i += 1
+            continue
+        if runs[closer].start() >= end:
+            return True
+        i = closer + 1
+    return False
+
+
 def comment_and_fence_spans(body: str) -> Iterator[tuple[int, int, bool]]:
     """(start, stop, is_comment) of every HTML comment and fenced code block, in order.
 

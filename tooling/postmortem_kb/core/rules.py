@@ -31,7 +31,7 @@ from .model import (
     Section,
     status_rank,
 )
-from .parse import comment_and_fence_spans
+from .parse import comment_and_fence_spans, in_code_span
 from .templates import DEFAULT_DUE, Template
 from .times import RANGE_HINT, has_zone_problem, iso_utc, out_of_range, parse_datetime
 
@@ -629,34 +629,12 @@ def _markers(pm: Postmortem) -> dict[int, frozenset[str] | None]:
         line_start = body.rfind("\n", 0, start) + 1
         line_end = body.find("\n", start)
         line_text = body[line_start : line_end if line_end >= 0 else len(body)]
-        if _in_code_span(line_text, start - line_start, stop - line_start):
+        if in_code_span(line_text, start - line_start, stop - line_start):
             continue
         named = marker.group(1).strip()
         line = pm.body_line + body.count("\n", 0, start)
         markers[line] = frozenset(rule_ids_in(named)) if named else None
     return markers
-
-
-def _in_code_span(line: str, start: int, end: int) -> bool:
-    """Whether line[start:end] lies inside an inline code span (a backtick run closed by a
-    run of the same length)."""
-    runs = list(re.finditer(r"`+", line))
-    i = 0
-    while i < len(runs):
-        opener = runs[i]
-        if opener.start() >= start:
-            return False
-        closer = next(
-            (j for j in range(i + 1, len(runs)) if len(runs[j].group(0)) == len(opener.group(0))),
-            None,
-        )
-        if closer is None:
-            i += 1
-            continue
-        if runs[closer].start() >= end:
-            return True
-        i = closer + 1
-    return False
 
 
 def _drop_ignored(pm: Postmortem, findings: Iterable[Finding]) -> list[Finding]:
