@@ -12,6 +12,7 @@ from ..core.config import Config
 from ..core.controls import rollup
 from ..core.errors import PostmortemError, UsageError
 from ..core.export import (
+    CONTROL_COLUMNS,
     controls_markdown,
     csv_text,
     markdown_cell,
@@ -402,16 +403,7 @@ def controls(fmt: str, as_of: str | None, include_drafts: bool, audience: str | 
             )
         )
         return
-    header = (
-        "Control",
-        "Failures",
-        "Incidents",
-        "Fixes",
-        "Open fixes",
-        "Open actions in incidents",
-        "Re-tested in",
-        "Not re-tested in",
-    )
+    header = CONTROL_COLUMNS
 
     def ids(rows: tuple[ActionRow, ...]) -> str:
         return ", ".join(f"{r.postmortem}/{r.id}" for r in rows)

@@ -94,6 +94,19 @@ def text_table(header: Sequence[str], rows: Iterable[Sequence[Any]], wrap: int =
     return "\n".join(lines)
 
 
+# The columns of the control catalogue, in the site's page and in `postmortem controls`.
+CONTROL_COLUMNS = (
+    "Control",
+    "Failures",
+    "Incidents",
+    "Fixes",
+    "Open fixes",
+    "Open actions in incidents",
+    "Re-tested in",
+    "Not re-tested in",
+)
+
+
 def controls_markdown(
     rollups: Sequence[ControlRollup], link: Callable[[str], str | None] | None = None
 ) -> str:
@@ -108,16 +121,7 @@ def controls_markdown(
 
     if not rollups:
         return "No post-mortem names a failed control (front matter `controls`)."
-    header = (
-        "Control",
-        "Failures",
-        "Incidents",
-        "Fixes",
-        "Open fixes",
-        "Open actions in incidents",
-        "Re-tested in",
-        "Not re-tested in",
-    )
+    header = CONTROL_COLUMNS
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for c in rollups:
         cells = [
