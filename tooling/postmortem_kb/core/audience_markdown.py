@@ -58,7 +58,8 @@ class _Cut(Treeprocessor):
         drop: list[tuple[etree.Element, etree.Element]] = []
         for parent in root.iter():
             for child in parent:
-                level = guard.above(child.get("class", ""))
+                classes = child.get("class")  # most elements have none: nothing to match
+                level = guard.above(classes) if classes else None
                 if (
                     level is None
                     and child.tag == "p"

@@ -273,15 +273,26 @@ class LeakScan:
         if not self.needles:
             return []
         skipped = set(skip)
+        return self.scan_files(site, [rel for rel in site_files(site) if rel not in skipped])
+
+    def scan_files(self, site: Path, rels: Iterable[str]) -> list[str]:
+        """The files at RELS (posix paths relative to SITE), compressed ones unpacked."""
+        if not self.needles:
+            return []
         found: list[str] = []
-        for dirpath, _, names in os.walk(site):
-            for name in names:
-                path = Path(dirpath) / name
-                rel = path.relative_to(site).as_posix()
-                if rel in skipped:
-                    continue
-                found += self.scan_text(readable(path.read_bytes()), rel)
+        for rel in rels:
+            found += self.scan_text(readable((site / rel).read_bytes()), rel)
         return found
+
+
+def site_files(site: Path) -> list[str]:
+    """Every file under SITE, as posix paths relative to it."""
+    found = []
+    for dirpath, _, names in os.walk(site):
+        rel = Path(dirpath).relative_to(site).as_posix()
+        prefix = "" if rel == "." else rel + "/"
+        found += [prefix + name for name in names]
+    return found
 
 
 def readable(data: bytes) -> str:

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import logging
 import os
-import subprocess
-import sys
 from datetime import date
 from html import escape, unescape
 from pathlib import Path
@@ -23,7 +21,7 @@ from mkdocs.config import config_options as c
 from mkdocs.config.base import Config as BaseConfig
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_build_date
@@ -34,8 +32,15 @@ from ..core.audience_markdown import AudienceExtension, AudienceGuard
 from ..core.config import Config, config_from_options
 from ..core.errors import PostmortemError
 from ..core.knowledge_base import CheckReport, load_and_check, template_for
-from ..core.leaks import LeakScan, audience_safety_errors, kb_year_pattern, other_pages
+from ..core.leaks import (
+    LeakScan,
+    audience_safety_errors,
+    kb_year_pattern,
+    other_pages,
+    site_files,
+)
 from . import theme
+from .search_index import LiveIndex, PagefindError
 
 log = get_plugin_logger("postmortems")
 DRAFTS_ENV = "POSTMORTEM_DRAFTS"  # set by `postmortem build --drafts` / `serve --no-drafts`
@@ -82,6 +87,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self.guard: AudienceGuard | None = None
         self.leak_scan: LeakScan | None = None
         self.theme_files: set[str] = set()  # site paths copied verbatim from the theme
+        self.search: LiveIndex | None = None  # Pagefind, fed page by page (search_index.py)
+        self.search_problem = ""
 
     # --- configuration ---------------------------------------------------------------
 
@@ -300,13 +307,25 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
     # for every depth at once); a page written before a new hash turned up is rewritten at
     # the end. The live preview has none: its reload script is injected after the build.
 
-    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+    def _page_policy(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         if self.serving:
             return output
         content = page.content or ""
         at = output.find(content) if content else -1
         skip = (at, at + len(content)) if at >= 0 else (0, 0)
         return self._with_policy(output, page.file.abs_dest_path, skip)
+
+    @event_priority(-100)  # last: Pagefind reads the page as it is written
+    def _page_to_search(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        if self.search is not None:
+            try:
+                self.search.add(page.file.dest_uri, output)
+            except PagefindError as exc:
+                self.search_problem = str(exc)
+                self._stop_search()
+        return output
+
+    on_post_page = CombinedEvent(_page_policy, _page_to_search)
 
     def on_post_template(
         self, output_content: str, *, template_name: str, config: MkDocsConfig
@@ -344,20 +363,69 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             f"/*\n  Content-Security-Policy: {header}\n", encoding="utf-8"
         )
 
+    # --- search index and output scan ---------------------------------------------------
+
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        self._stop_search()
+        self.search_problem = ""
+        if self.pagefind:
+            try:
+                self.search = LiveIndex.start()
+            except PagefindError as exc:
+                self.search_problem = str(exc)
+
+    def _stop_search(self) -> None:
+        search, self.search = self.search, None
+        if search is not None:
+            search.close()
+
+    def on_build_error(self, *, error: Exception) -> None:
+        self._stop_search()
+
+    def on_shutdown(self) -> None:
+        self._stop_search()
+
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        site = Path(config.site_dir)
         if not self.serving:
             self._write_csp(config.site_dir)
-        if self.pagefind:
-            self._index_with_pagefind(config.site_dir)
-        self._verify_output(config.site_dir)
+        written = site_files(site)
+        pending = None
+        if self.search is not None:
+            try:
+                self.search.add_rest(site, written)
+                pending = self.search.write(site / library.PAGEFIND_FOLDER)
+            except PagefindError as exc:
+                self.search_problem = str(exc)
+        # The site's own files are scanned while Pagefind builds and writes its index (on
+        # the other core), then the index's files.
+        found = self._scan(site, written)
+        if self.search is not None and pending is not None:
+            try:
+                for problem in self.search.wait(pending):
+                    log.warning(f"Pagefind: {problem}")
+            except PagefindError as exc:
+                self.search_problem = str(exc)
+        self._stop_search()
+        if self.pagefind and self.search_problem:
+            log.warning(
+                f"the site has no search index: Pagefind failed ({self.search_problem}); "
+                "install it with `pip install 'pagefind[bin]'` or enable Material's "
+                "`search` plugin"
+            )
+        before = set(written)
+        found += self._scan(site, [rel for rel in site_files(site) if rel not in before])
+        self._verify_output(config.site_dir, found)
 
-    def _verify_output(self, site_dir: str) -> None:
-        """Scan every file the build wrote for what it withheld; on a find, empty the site
-        folder and fail, naming the file and the item."""
+    def _scan(self, site: Path, rels: list[str]) -> list[str]:
         if self.leak_scan is None:
-            return
-        found = self.leak_scan.scan_tree(Path(site_dir), skip=self.theme_files)
-        if not found:
+            return []
+        return self.leak_scan.scan_files(site, [r for r in rels if r not in self.theme_files])
+
+    def _verify_output(self, site_dir: str, found: list[str]) -> None:
+        """Every file the build wrote was scanned for what it withheld; on a find, empty
+        the site folder and fail, naming the file and the item."""
+        if not found or self.leak_scan is None:
             return
         from mkdocs.utils import clean_directory
 
@@ -369,34 +437,6 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             f"postmortems: the {self.leak_scan.audience} build wrote what it "
             f"withholds, so the site folder was emptied: {listed}"
         )
-
-    def _index_with_pagefind(self, site_dir: str) -> None:
-        """Run Pagefind (the binary ships in the `pagefind[bin]` wheel) over the built site.
-        Only elements marked `data-pagefind-body` (post-mortems and guides) are indexed."""
-        command = [
-            sys.executable,
-            "-m",
-            "pagefind",
-            "--site",
-            site_dir,
-            "--output-subdir",
-            library.PAGEFIND_FOLDER,
-            "--exclude-selectors",
-            ".headerlink",
-            "--quiet",
-        ]
-        try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=3600)
-        except (OSError, subprocess.SubprocessError) as exc:
-            log.warning(f"the site has no search index: Pagefind did not run ({exc})")
-            return
-        if done.returncode != 0:
-            detail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
-            log.warning(
-                f"the site has no search index: Pagefind failed ({detail[0]}); "
-                "install it with `pip install 'pagefind[bin]'` or enable Material's "
-                "`search` plugin"
-            )
 
     def _validate(self, report: CheckReport) -> None:
         """Every finding of `postmortem check`: errors as warnings (so `--strict` fails once

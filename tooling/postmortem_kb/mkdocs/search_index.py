@@ -1,0 +1,197 @@
+"""Pagefind, fed while MkDocs renders: the indexer runs as a service process (the
+`pagefind[bin]` wheel's binary with `--service`, the protocol of Pagefind's own Python API)
+and parses each page as soon as MkDocs has made it, on the second core, while MkDocs goes on
+rendering on the first; at the end only the index is built and written.
+
+Pagefind's Python API is not used as such: its reader waits 0.1 s between responses, which
+would cost 100 s at 1,000 pages. The protocol is small: each message is base64 of a JSON
+object, followed by a comma, in both directions; the service answers in the order it was
+asked, one message at a time, so the index (page numbers included) depends only on the
+order pages are fed, which is MkDocs' build order, then the rest of the site's HTML files
+sorted by path: the same on every machine and file system.
+
+Pages are fed as they are written; `finish` then feeds every other HTML file in the site
+folder (from the theme, from the docs folder, anything a page event did not see), so the
+index holds exactly what `pagefind --site` would find, with the same URLs.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import queue
+import subprocess
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+CONFIG = {"exclude_selectors": [".headerlink"]}  # as `pagefind --exclude-selectors`
+
+
+class PagefindError(Exception):
+    """The service could not be started, died, or refused a request."""
+
+
+def page_url(rel: str) -> str:
+    """The URL `pagefind --site` gives the file at REL (a posix path in the site folder)."""
+    return "/" + (rel[: -len("index.html")] if rel.endswith("index.html") else rel)
+
+
+class LiveIndex:
+    """One Pagefind index, built in a service process while the site is written."""
+
+    def __init__(self, executable: str | os.PathLike[str]) -> None:
+        self._proc = subprocess.Popen(
+            [os.fspath(executable), "--service"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        self._lock = threading.Condition()
+        self._answers: dict[int, dict[str, Any]] = {}
+        self._errors: list[str] = []
+        self._closed = False
+        self._sent = 0
+        self._fed: set[str] = set()
+        # Pages go through a queue to a writer thread: MkDocs never waits on the pipe.
+        self._outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._broken = False
+        self._writer = threading.Thread(target=self._write, daemon=True)
+        self._writer.start()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        answer = self._wait(self._send({"type": "NewIndex", "config": CONFIG}))
+        if answer.get("type") != "NewIndex":
+            self.close()
+            raise PagefindError(f"no index: {answer.get('message', answer)}")
+        self._index = int(answer["index_id"])
+
+    @classmethod
+    def start(cls) -> LiveIndex:
+        try:
+            from pagefind.service import get_executable
+        except ImportError:
+            raise PagefindError("the `pagefind` package is not installed") from None
+        executable = get_executable()
+        if executable is None:
+            raise PagefindError("no Pagefind binary")
+        try:
+            return cls(executable)
+        except OSError as exc:
+            raise PagefindError(str(exc)) from None
+
+    # --- the protocol ---------------------------------------------------------------
+
+    def _send(self, payload: dict[str, Any]) -> int:
+        if self._broken:
+            raise PagefindError("the Pagefind service stopped")
+        self._sent += 1
+        message = {"message_id": self._sent, "payload": payload}
+        self._outbox.put(base64.b64encode(json.dumps(message).encode("utf-8")) + b",")
+        return self._sent
+
+    def _write(self) -> None:
+        stdin = self._proc.stdin
+        assert stdin is not None
+        while True:
+            data = self._outbox.get()
+            if data is None:
+                break
+            try:
+                stdin.write(data)
+                stdin.flush()
+            except (OSError, ValueError):
+                self._broken = True
+                break
+        with contextlib.suppress(OSError):
+            stdin.close()  # the service exits at the end of its input
+
+    def _read(self) -> None:
+        stdout = self._proc.stdout
+        assert stdout is not None
+        pending = b""
+        try:
+            while True:
+                chunk = stdout.read1(1 << 16)  # type: ignore[attr-defined]
+                if not chunk:
+                    break
+                pending += chunk
+                *messages, pending = pending.split(b",")
+                for message in messages:
+                    answer = json.loads(base64.b64decode(message))
+                    payload = answer.get("payload") or {}
+                    with self._lock:
+                        if payload.get("type") == "Error":
+                            self._errors.append(str(payload.get("message")))
+                        ident = answer.get("message_id")
+                        if ident is not None:
+                            self._answers[int(ident)] = payload
+                        self._lock.notify_all()
+        except (OSError, ValueError):
+            pass
+        with self._lock:
+            self._closed = True
+            self._lock.notify_all()
+
+    def _wait(self, ident: int) -> dict[str, Any]:
+        with self._lock:
+            while ident not in self._answers:
+                if self._closed:
+                    raise PagefindError("the Pagefind service stopped")
+                self._lock.wait()
+            return self._answers.pop(ident)
+
+    # --- the index ------------------------------------------------------------------
+
+    def add(self, rel: str, html: str) -> None:
+        """Index the page written at REL (posix, relative to the site folder). Answers
+        are not awaited: the service works through them while MkDocs renders."""
+        self._fed.add(rel)
+        self._send(
+            {
+                "type": "AddFile",
+                "index_id": self._index,
+                "url": page_url(rel),
+                "file_contents": html,
+                "file_path": None,
+            }
+        )
+
+    def add_rest(self, site: Path, written: Iterable[str]) -> None:
+        """Every HTML file among WRITTEN (posix paths in SITE) not fed yet, sorted."""
+        for rel in sorted(r for r in written if r.endswith(".html") and r not in self._fed):
+            try:
+                html = (site / rel).read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            self.add(rel, html)
+
+    def write(self, output: Path) -> int:
+        """Ask for the index to be built and written to OUTPUT; returns the request, to
+        be awaited with `wait` (the caller may scan the site meanwhile)."""
+        return self._send(
+            {"type": "WriteFiles", "index_id": self._index, "output_path": str(output)}
+        )
+
+    def wait(self, ident: int) -> list[str]:
+        """Await the write; returns what the service refused on the way (pages it could
+        not read: as `pagefind --site`, it indexes the rest)."""
+        answer = self._wait(ident)
+        if answer.get("type") != "WriteFiles":
+            raise PagefindError(str(answer.get("message", answer)))
+        with self._lock:
+            return list(self._errors)
+
+    def close(self) -> None:
+        proc = self._proc
+        self._outbox.put(None)
+        self._writer.join(timeout=10)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        self._reader.join(timeout=10)
