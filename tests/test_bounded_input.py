@@ -9,11 +9,14 @@ of the calendar are errors with their line, never an overflow.
 from __future__ import annotations
 
 import json
+import random
+import re
 from pathlib import Path
 
 import pytest
 
 from conftest import complete_postmortem_text, run_cli, run_process
+from postmortem_kb.core.audience import _attr_class_starts, _html_class_starts
 from postmortem_kb.core.parse import MAX_DEPTH, ParseProblem, mask, parse_text
 
 GOOD = complete_postmortem_text()
@@ -377,3 +380,49 @@ def test_line_numbers_of_many_findings_in_a_large_file(kb: Path, write_pm) -> No
     write_pm(text)
     found = [(f["rule"], f["line"]) for f in findings(kb) if f["rule"] == "PM204"]
     assert found == [("PM204", line_of(text, "TODO here"))]
+
+
+# --- audience classes in HTML and attribute lists: one pass, the regex's answers ----------
+
+_OLD_HTML_CLASS = re.compile(
+    r"<[A-Za-z][^>]*?\bclass\s*=\s*(?:\"[^\"]*|'[^']*|[^\s>]*)"
+    r"(?<![A-Za-z0-9])(?:restricted|internal)(?![A-Za-z0-9])",
+    re.I,
+)
+_OLD_ATTR_CLASS = re.compile(r"\{[^}\n]*\.(?:restricted|internal)(?![A-Za-z0-9_-])[^}\n]*\}", re.I)
+
+
+def _line_starts(text: str, offsets: list[int]) -> set[int]:
+    return {text.rfind("\n", 0, at) + 1 for at in offsets}
+
+
+def test_audience_class_passes_find_what_the_patterns_find() -> None:
+    atoms = ["<a", "<div ", "<", ">", "class=", "CLASS = ", "class", "=", '"', "'", " ", "\n",
+             "restricted", "Internal", "xrestricted", "restricted9", ".restricted", ".internal-x",
+             "{", "}", "{: ", ".", "x", "a>b"]  # fmt: skip
+    rng = random.Random(11)
+    for _ in range(30_000):
+        text = "".join(rng.choice(atoms) for _ in range(rng.randint(0, 16)))
+        html = _line_starts(text, [m.start() for m in _OLD_HTML_CLASS.finditer(text)])
+        attr = _line_starts(text, [m.start() for m in _OLD_ATTR_CLASS.finditer(text)])
+        assert _line_starts(text, _html_class_starts(text)) == html, repr(text)
+        assert _line_starts(text, _attr_class_starts(text)) == attr, repr(text)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "{a: {b: {c: " * 6_000,  # the fuzzer's find: 17 s in `check`, one 72 KB line
+        "<a " * 25_000,
+        "<a class=" * 10_000,
+        '<a class="x' * 10_000 + '">',  # closed, or the value runs on to the next quote
+        "<a class=restricted " * 5_000,
+        "{ .restricted " * 6_000 + "}",
+    ],
+)
+def test_a_long_line_of_tag_or_attribute_openers_is_checked(kb: Path, write_pm, line: str) -> None:
+    text = GOOD.replace("## Summary\n", "## Summary\n\n" + line + "\n\n", 1)
+    write_pm(text)
+    pm701 = {f["line"] for f in findings(kb) if f["rule"] == "PM701"}
+    named = "restricted" in line
+    assert pm701 == ({line_of(text, line[:12])} if named else set())

@@ -26,6 +26,7 @@ Evidence (`<YYYY>/<ID>/evidence/`) and the templates folder never reach any buil
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import posixpath
 import re
@@ -60,13 +61,78 @@ _LOOKS_LIKE = re.compile(
     re.I,
 )
 # HTML or attribute-list classes naming an audience: `class="admonition restricted"`,
-# `{ .restricted }`.
-_HTML_CLASS = re.compile(
-    r"<[A-Za-z][^>]*?\bclass\s*=\s*(?:\"[^\"]*|'[^']*|[^\s>]*)"
-    r"(?<![A-Za-z0-9])(?:restricted|internal)(?![A-Za-z0-9])",
-    re.I,
-)
-_ATTR_CLASS = re.compile(r"\{[^}\n]*\.(?:restricted|internal)(?![A-Za-z0-9_-])[^}\n]*\}", re.I)
+# `{ .restricted }`. Both are found in one left-to-right pass each (`_html_class_starts`,
+# `_attr_class_starts`): the regular expressions that say the same thing,
+#   <[A-Za-z][^>]*?\bclass\s*=\s*(?:"[^"]*|'[^']*|[^\s>]*)(?<![A-Za-z0-9])WORD(?![A-Za-z0-9])
+#   \{[^}\n]*\.WORD(?![A-Za-z0-9_-])[^}\n]*\}
+# are quadratic on a long line of `<a ` or `{a: ` (found by fuzzing: 17 s on one 72 KB line);
+# tests/test_bounded_input.py compares the passes with them on random text.
+_AUDIENCE_WORD = re.compile(r"(?<![A-Za-z0-9])(?:restricted|internal)(?![A-Za-z0-9])", re.I)
+_HTML_TOKEN = re.compile(r"<(?=[A-Za-z])|>|\bclass\s*=\s*", re.I)
+_BARE_END = re.compile(r"[\s>]")
+_ATTR_TOKEN = re.compile(r"[{}\n]|\.(?:restricted|internal)(?![A-Za-z0-9_-])", re.I)
+
+
+def _html_class_starts(text: str) -> list[int]:
+    """Offsets of the tags (their `<`) whose `class` names an audience."""
+    words = [m.start() for m in _AUDIENCE_WORD.finditer(text)]
+    if not words:
+        return []
+    starts: list[int] = []
+    tag = -1  # the first `<x` since the last `>`, or -1 outside a tag
+    resume = 0  # a match ends here; what starts before it is inside the match
+    bare = (-1, -1)  # the last unquoted value's run: a later value inside it ends there too
+    for token in _HTML_TOKEN.finditer(text):
+        if token.start() < resume:
+            continue
+        kind = token.group(0)
+        if kind == ">":
+            tag = -1
+        elif kind == "<":
+            if tag < 0:
+                tag = token.start()
+        elif tag >= 0 and token.start() >= tag + 2:  # `<class=` is the tag `class`
+            value = token.end()
+            quote = text[value : value + 1]
+            if quote in ('"', "'"):
+                end = text.find(quote, value + 1)
+                end = len(text) if end < 0 else end
+            elif bare[0] <= value < bare[1]:
+                end = bare[1]
+            else:
+                stop = _BARE_END.search(text, value)
+                end = len(text) if stop is None else stop.start()
+                bare = (value, end)
+            at = bisect.bisect_left(words, value)
+            if at < len(words) and words[at] < end:
+                starts.append(tag)
+                resume = words[at] + 1
+                tag = -1
+    return starts
+
+
+def _attr_class_starts(text: str) -> list[int]:
+    """Offsets of the starts of the lines holding an attribute list (`{ ... }`) with a
+    class naming an audience."""
+    starts: list[int] = []
+    line = 0
+    opened = named = False
+    for token in _ATTR_TOKEN.finditer(text):
+        kind = token.group(0)
+        if kind == "\n":
+            line = token.end()
+            opened = named = False
+        elif kind == "{":
+            opened = True
+        elif kind == "}":
+            if named and (not starts or starts[-1] != line):
+                starts.append(line)
+            opened = named = False
+        elif opened:
+            named = True
+    return starts
+
+
 # A fenced code block as the renderer (pymdownx.superfences) opens one at the start of a line:
 # the fence, an optional language, optional `{attributes}` or `key="value"` options.
 _FENCE_OPEN = re.compile(
@@ -229,24 +295,31 @@ def marker_problems(markdown: str, first_line: int = 1) -> list[tuple[int, str]]
                     "block inside a list or quote cannot be cut; move it out)"
                 ),
             )
-    for first, pattern in (("<", _HTML_CLASS), ("{", _ATTR_CLASS)):
-        if first not in markdown:
-            continue
-        for match in pattern.finditer(markdown):
-            at = markdown.rfind("\n", 0, match.start()) + 1
-            found.setdefault(
-                at,
-                "an HTML or attribute-list class naming an audience cannot "
-                f"be cut: write the block as `{CANONICAL}` with its content "
-                "indented",
-            )
+    classes = _html_class_starts(markdown) if "<" in markdown else []
+    if "{" in markdown:
+        classes += _attr_class_starts(markdown)
+    line_end = -1
+    for start in sorted(classes):
+        if start <= line_end:
+            continue  # on the line found last
+        at = markdown.rfind("\n", 0, start) + 1
+        line_end = markdown.find("\n", start)
+        line_end = len(markdown) if line_end < 0 else line_end
+        found.setdefault(
+            at,
+            "an HTML or attribute-list class naming an audience cannot "
+            f"be cut: write the block as `{CANONICAL}` with its content "
+            "indented",
+        )
     if not found:
         return []
     lines = markdown.split("\n")
     fenced = _fenced_lines(lines)
     problems = []
+    index = previous = 0
     for at, message in sorted(found.items()):
-        index = markdown.count("\n", 0, at)
+        index += markdown.count("\n", previous, at)  # counted once, left to right
+        previous = at
         if not fenced[index]:
             problems.append((first_line + index, message))
     return problems
