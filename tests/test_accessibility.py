@@ -134,7 +134,7 @@ def test_no_critical_or_serious_axe_violation_on_any_page_kind(
         page.goto(site_url + rel)
         page.wait_for_load_state("networkidle")
         if kind == "search":
-            page.locator(".pagefind-ui__result").first.wait_for(timeout=15000)
+            page.locator(".pm-results .pm-hit").first.wait_for(timeout=15000)
         scheme_used = page.evaluate("document.body.getAttribute('data-md-color-scheme')")
         assert scheme_used == ("slate" if scheme == "dark" else "default"), kind
         for violation in axe.run(page).response["violations"]:

@@ -218,10 +218,10 @@ def test_instant_navigation_keeps_the_filters(page, base_url):
 
 def _pagefind_search(page, url: str, query: str):
     page.goto(url + "library/search/")
-    page.locator(".pagefind-ui__search-input").press_sequentially(query, delay=20)
+    page.locator(".pm-search-form input[name=q]").press_sequentially(query, delay=20)
     # Results of a partly typed query show first; wait for those of the whole one.
-    page.locator(".pagefind-ui__message", has_text=query).wait_for(timeout=15000)
-    results = page.locator(".pagefind-ui__result-link")
+    page.locator(".pm-search-status", has_text=query).wait_for(timeout=15000)
+    results = page.locator(".pm-results .pm-hit")
     results.first.wait_for(timeout=15000)
     return [results.nth(i).get_attribute("href") for i in range(results.count())]
 
@@ -234,17 +234,18 @@ def test_pagefind_search_finds_a_post_mortem_by_id(page, pagefind_url):
 def test_pagefind_search_finds_a_post_mortem_by_a_phrase_from_its_body(page, pagefind_url):
     hrefs = _pagefind_search(page, pagefind_url, "Marker zzinternalbody here")
     assert hrefs and "PM-2026-002-zzinternalslug" in hrefs[0], hrefs
-    page.locator(".pagefind-ui__result-link").first.click()
+    page.locator(".pm-results .pm-hit").first.click()
     page.wait_for_selector(".pm-header")
     assert page.errors == []
 
 
 def test_pagefind_search_page_has_no_script_error(page, pagefind_url):
     page.goto(pagefind_url + "library/search/")
-    page.wait_for_selector(".pagefind-ui__search-input")
+    page.wait_for_selector(".pm-search-form input[name=q]")
     page.goto(pagefind_url)
     page.click("nav.md-tabs a:has-text('Search')")
-    page.wait_for_selector(".pagefind-ui__search-input")
+    page.wait_for_selector(".pm-search-form input[name=q]")
+    page.locator(".pm-search-status", has_text="Type a word").wait_for(timeout=15000)
     assert page.errors == []
 
 
@@ -252,10 +253,10 @@ def test_pagefind_header_search_box_opens_the_search_page(page, pagefind_url):
     page.goto(pagefind_url + "library/metrics/")
     page.fill("form.pm-header-search input", "zzinternalbody")
     page.press("form.pm-header-search input", "Enter")
-    page.wait_for_selector(".pagefind-ui__result-link", timeout=15000)
-    assert "PM-2026-002-zzinternalslug" in page.locator(
-        ".pagefind-ui__result-link"
-    ).first.get_attribute("href")
+    page.wait_for_selector(".pm-results .pm-hit", timeout=15000)
+    assert "PM-2026-002-zzinternalslug" in page.locator(".pm-results .pm-hit").first.get_attribute(
+        "href"
+    )
     assert page.errors == []
 
 

@@ -263,8 +263,8 @@ def test_search_results_show_payloads_as_text(chromium, payload_site):
     tab = context.new_page()
     try:
         tab.goto(base + "library/search/")
-        tab.locator(".pagefind-ui__search-input").press_sequentially("onerror", delay=20)
-        tab.locator(".pagefind-ui__result-link").first.wait_for(timeout=15000)
+        tab.locator(".pm-search-form input[name=q]").press_sequentially("onerror", delay=20)
+        tab.locator(".pm-results .pm-hit").first.wait_for(timeout=15000)
         tab.wait_for_timeout(500)
         assert tab.evaluate("window.__hits") == []
         assert tab.evaluate("window.__csp") == []
@@ -303,7 +303,7 @@ def test_the_sites_own_scripts_work_under_the_policy(chromium, normal_site):
         tab.wait_for_url("**/library/actions/")
         # Pagefind search (WebAssembly, loaded by library.js).
         tab.goto(base + "library/search/?q=zzinternalbody")
-        tab.locator(".pagefind-ui__result-link").first.wait_for(timeout=15000)
+        tab.locator(".pm-results .pm-hit").first.wait_for(timeout=15000)
         assert tab.evaluate("window.__csp") == []
         assert tab.evaluate("window.__hits") == []
     finally:

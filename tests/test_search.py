@@ -1,6 +1,8 @@
 """Search while typing in the header (Pagefind's index, in the real Chromium): each hit with
-its id, severity, status, type and date; arrow keys and Enter; the full results page keeps
-the query."""
+its id, severity, status, type and date; filters by type, severity, status, quarter and
+service; arrow keys and Enter; the full results page keeps the query and the filters. Two
+builds of the same knowledge base are the same, byte for byte (Pagefind's own filters are
+not, so the filters are ours)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,9 @@ from collections.abc import Iterator
 import pytest
 
 from test_browser import ARGS, CHROMIUM, _built, _need_chromium, _serve
+
+SOME = re.compile(r"\d+ results for")  # the answer to the whole query
+SEARCH_IDS = ".pm-hit:not(.pm-hit--all) .pm-hit__id"
 
 pytestmark = pytest.mark.browser
 
@@ -68,6 +73,91 @@ def test_enter_opens_the_results_page_with_the_query_kept(tab, search_url: str):
     box.type("registry")
     box.press("Enter")
     tab.wait_for_url(re.compile(r".*/library/search/\?q=registry$"))
-    tab.locator(".pagefind-ui__result").first.wait_for(timeout=15000)
+    tab.locator(".pm-results .pm-hit").first.wait_for(timeout=15000)
     assert tab.locator(".pm-header-search input").input_value() == "registry"
-    assert tab.locator(".pagefind-ui__search-input").input_value() == "registry"
+    assert tab.locator(".pm-search-form input[name=q]").input_value() == "registry"
+
+
+def _ids(tab, where: str) -> list[str]:
+    found = tab.locator(where)
+    return [found.nth(i).inner_text() for i in range(found.count())]
+
+
+def test_header_filters_narrow_the_hits_and_travel_to_the_results_page(tab, search_url: str):
+    tab.goto(search_url + "library/actions/")
+    box = tab.locator(".pm-header-search input")
+    box.click()
+    box.type("registry")
+    tab.locator(".pm-hit__id", has_text="PM-2026-001").wait_for(timeout=10000)
+    assert sorted(_ids(tab, "#pm-hits " + SEARCH_IDS)) == ["PM-2026-001", "PM-2026-002"]
+    toggle = tab.locator(".pm-filter-toggle")
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "true"
+    service = tab.locator("#pm-header-filters select[name=services]")
+    tab.wait_for_function(
+        "document.querySelector('#pm-header-filters select[name=services]').options.length > 1"
+    )
+    service.select_option("zzinternalservice")
+    tab.locator("#pm-hits .pm-hit--all", has_text="zzinternalservice").wait_for(timeout=10000)
+    assert _ids(tab, "#pm-hits " + SEARCH_IDS) == ["PM-2026-002"]
+    assert tab.locator(".pm-filter-toggle").inner_text().startswith("Filters (1)")
+    box.press("Enter")
+    tab.wait_for_url(re.compile(r".*/library/search/\?q=registry&services=zzinternalservice$"))
+    tab.locator(".pm-search-status", has_text="1 result").wait_for(timeout=15000)
+    assert _ids(tab, ".pm-results " + SEARCH_IDS) == ["PM-2026-002"]
+    assert tab.locator(".pm-search-form select[name=services]").input_value() == (
+        "zzinternalservice"
+    )
+
+
+def test_results_page_filters_keep_the_query_in_the_address(tab, search_url: str):
+    tab.goto(search_url + "library/search/?q=registry")
+    tab.locator(".pm-search-status", has_text=SOME).wait_for(timeout=15000)
+    tab.locator(".pm-search-form select[name=services]").select_option("publicservice")
+    tab.locator(".pm-search-status", has_text="1 result").wait_for(timeout=15000)
+    assert _ids(tab, ".pm-results " + SEARCH_IDS) == ["PM-2026-001"]
+    assert tab.url.endswith("/library/search/?q=registry&services=publicservice")
+    # a filter that matches nothing says so
+    tab.locator(".pm-search-form select[name=severity]").select_option("SEV2")
+    tab.locator(".pm-search-form select[name=status]").select_option("published")
+    tab.locator(".pm-search-form select[name=quarter]").select_option("2026-Q2")
+    tab.locator(".pm-search-form select[name=type]").select_option("unauthorized-access")
+    tab.locator(".pm-search-status", has_text="1 result").wait_for(timeout=15000)
+    tab.reload()
+    tab.locator(".pm-search-status", has_text="1 result").wait_for(timeout=15000)
+    assert tab.locator(".pm-search-form input[name=q]").input_value() == "registry"
+    assert _ids(tab, ".pm-results " + SEARCH_IDS) == ["PM-2026-001"]
+
+
+def test_results_page_lists_by_filters_alone(tab, search_url: str):
+    tab.goto(search_url + "library/search/?services=zzinternalservice")
+    tab.locator(".pm-search-status", has_text="1 result").wait_for(timeout=15000)
+    assert _ids(tab, ".pm-results " + SEARCH_IDS) == ["PM-2026-002"]
+    tab.goto(search_url + "library/search/?severity=SEV1")
+    tab.locator(".pm-search-status", has_text="No results").wait_for(timeout=15000)
+    assert tab.locator(".pm-results .pm-hit").count() == 0
+
+
+def test_results_page_arrow_keys_reach_the_results(tab, search_url: str):
+    tab.goto(search_url + "library/search/?q=registry")
+    tab.locator(".pm-search-status", has_text=SOME).wait_for(timeout=15000)
+    tab.locator(".pm-search-form input[name=q]").focus()
+    tab.keyboard.press("ArrowDown")
+    first = tab.evaluate("document.activeElement.getAttribute('href')")
+    tab.keyboard.press("ArrowDown")
+    second = tab.evaluate("document.activeElement.getAttribute('href')")
+    assert first and second and first != second
+    tab.keyboard.press("ArrowUp")
+    tab.keyboard.press("Enter")
+    tab.wait_for_url(re.compile(".*" + re.escape(first.lstrip("./")) + "$"))
+    assert tab.locator(".pm-header").count() == 1
+
+
+def test_two_builds_are_the_same_byte_for_byte(tmp_path):
+    one = _built(tmp_path / "one", pagefind=True)
+    two = _built(tmp_path / "two", pagefind=True)
+    files = sorted(p.relative_to(one) for p in one.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(two) for p in two.rglob("*") if p.is_file())
+    assert any(p.as_posix() == "library/search-facets.json" for p in files)
+    differ = [p for p in files if (one / p).read_bytes() != (two / p).read_bytes()]
+    assert differ == []

@@ -369,19 +369,37 @@ def index_link(dimension: str, value: str, config: Config, link: Link) -> str:
     return f"{link(INDEXES[dimension][0])}#{anchor(label)}"
 
 
-def search_page(link: Link) -> str:
+def search_page(link: Link, form_slot: str) -> str:
     """The search page of a site searched with Pagefind: a chunked static index, so a
     reader downloads a few hundred kilobytes before the first result, whatever the size of
-    the library (Material's single index grows with it; see BENCHMARKS.md)."""
-    bundle = escape(link(f"{PAGEFIND_FOLDER}/pagefind-ui.js"))
-    home = escape(link(HOME))
+    the library (Material's single index grows with it; see BENCHMARKS.md). FORM_SLOT holds
+    `search_form`: search.js answers in the page and keeps the query and the filters in the
+    page's address."""
     return (
         "---\nsearch:\n  exclude: true\nhide:\n  - navigation\n  - toc\n---\n\n"
-        "# Search\n\n"
-        f'<div id="pm-search" class="pm-search" data-bundle="{bundle}" data-home="{home}">'
-        "</div>\n\nSearch needs JavaScript; without it, use the [library]("
+        f"# Search\n\n{form_slot}\n\n"
+        "Search needs JavaScript; without it, use the [library]("
         + md_link(SEARCH, HOME)
         + ") and its indexes.\n{ .pm-noscript }\n"
+    )
+
+
+def search_form(link: Link, filters: str) -> str:
+    """The full results page's form: the query, the FILTERS' fields, where results go.
+    (`data-bundle` and `data-home` stay for the library.js of older knowledge bases.)"""
+    bundle = escape(link(f"{PAGEFIND_FOLDER}/pagefind-ui.js"))
+    home = escape(link(HOME))
+    here = escape(link(SEARCH))
+    return (
+        f'<div id="pm-search" class="pm-search" data-bundle="{bundle}" data-home="{home}">'
+        f'<form class="pm-search-form" role="search" action="{here}" method="get">'
+        '<label class="pm-search-form__query">Search the incident library '
+        '<input type="search" name="q" autocomplete="off"></label>'
+        f'<fieldset class="pm-filters"><legend>Filters</legend>{filters}</fieldset>'
+        '<button type="submit" class="md-button pm-search-form__go">Search</button></form>'
+        '<p class="pm-search-status" role="status"></p>'
+        '<ol class="pm-results" aria-label="Results"></ol>'
+        '<button type="button" class="md-button pm-more" hidden>Show more</button></div>'
     )
 
 

@@ -27,7 +27,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import get_build_date
 
 from ..core import audience as aud
-from ..core import library, metrics, sanitize
+from ..core import library, metrics, sanitize, search_facets
 from ..core.audience_markdown import AudienceExtension, AudienceGuard
 from ..core.config import Config, config_from_options
 from ..core.errors import PostmortemError
@@ -269,7 +269,10 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
 
         if self.pagefind:
             search = library.GeneratedPage(library.SEARCH, "")
-            search.markdown = library.search_page(link_from(library.SEARCH))
+            form = library.search_form(
+                link_from(library.SEARCH), search_facets.filters_html(ordered, kb)
+            )
+            search.markdown = library.search_page(link_from(library.SEARCH), search.slot(form))
             self.generated[search.uri] = search
 
         for uri, page in self.generated.items():
@@ -413,6 +416,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
                 "install it with `pip install 'pagefind[bin]'` or enable Material's "
                 "`search` plugin"
             )
+        if self.pagefind and not self.search_problem:
+            self._write_search_facets(config)
         before = set(written)
         found += self._scan(site, [rel for rel in site_files(site) if rel not in before])
         self._verify_output(config.site_dir, found)
@@ -437,6 +442,17 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             f"postmortems: the {self.leak_scan.audience} build wrote what it "
             f"withholds, so the site folder was emptied: {listed}"
         )
+
+    def _write_search_facets(self, config: MkDocsConfig) -> None:
+        """The search filters' data (core/search_facets.py), keyed by Pagefind's hit ids."""
+        assert self.kb is not None
+        site = Path(config.site_dir)
+        hits = search_facets.fragment_urls(site / library.PAGEFIND_FOLDER / "fragment")
+        link = self._linker(File(library.HOME, "", "", config.use_directory_urls).url, config)
+        data = search_facets.facets_json(list(self.entries.values()), self.kb, link, hits)
+        target = site / search_facets.FACETS_JSON
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(data, encoding="utf-8")
 
     def _validate(self, report: CheckReport) -> None:
         """Every finding of `postmortem check`: errors as warnings (so `--strict` fails once

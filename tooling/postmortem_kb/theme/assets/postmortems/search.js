@@ -1,7 +1,10 @@
 /* postmortem-kb: search with Pagefind (added by the plugin only when Pagefind indexes the
    site). The header box answers while the reader types: each hit with its id, severity,
    status, type and date; arrow keys move through the hits, Enter opens one, or opens the
-   full results page with the query kept. No inline script or handler (a strict CSP holds). */
+   full results page with the query and the filters kept. Filters (type, severity, status,
+   quarter, service) come from library/search-facets.json, loaded only when a reader
+   filters: Pagefind's own filters are not the same from one build to the next. No inline
+   script or handler (a strict CSP holds). */
 (function () {
   "use strict";
 
@@ -14,8 +17,13 @@
   }
   var BASE = siteBase();
   var SEARCH_PAGE = new URL("library/search/", BASE);
-  var SHOWN = 8;
+  var SHOWN = 8; /* hits in the header's list */
+  var PAGE = 20; /* results at a time on the results page */
+  var FILTERS = [["type", "Type"], ["severity", "Severity"], ["status", "Status"],
+                 ["quarter", "Quarter"], ["services", "Service"]];
   var pagefind = null;
+  var facetsLoad = null;
+  var entriesLoad = null;
 
   /* Pagefind's own module, loaded once, on the first keystroke. */
   function engine() {
@@ -27,6 +35,94 @@
       });
     }
     return pagefind;
+  }
+
+  function getJSON(path) {
+    return fetch(new URL(path, BASE).href).then(function (r) {
+      if (!r.ok) throw new Error(path + ": " + r.status);
+      return r.json();
+    });
+  }
+
+  /* The filters' data: each filter's values, and per post-mortem its values and hit id. */
+  function facets() {
+    if (!facetsLoad) {
+      facetsLoad = getJSON("library/search-facets.json").then(function (data) {
+        data.byHit = {};
+        data.rows.forEach(function (row, i) { if (row[0]) data.byHit[row[0]] = i; });
+        return data;
+      });
+      facetsLoad.catch(function () { facetsLoad = null; });
+    }
+    return facetsLoad;
+  }
+
+  /* The library's entries (the home page's data), for filters without a query. */
+  function entries() {
+    if (!entriesLoad) {
+      entriesLoad = getJSON("library/entries.json").then(function (data) {
+        return data.entries.map(function (values) {
+          var e = {};
+          data.fields.forEach(function (name, i) { e[name] = values[i]; });
+          return e;
+        });
+      });
+      entriesLoad.catch(function () { entriesLoad = null; });
+    }
+    return entriesLoad;
+  }
+
+  function active(chosen) {
+    return FILTERS.some(function (f) { return chosen[f[0]]; });
+  }
+
+  /* Does row I of the facets hold every chosen value? */
+  function rowMatches(data, i, chosen) {
+    var row = data.rows[i];
+    return FILTERS.every(function (f, k) {
+      var want = chosen[f[0]];
+      if (!want) return true;
+      var at = data.values[f[0]].indexOf(want);
+      var have = row[k + 1];
+      return Array.isArray(have) ? have.indexOf(at) >= 0 : have === at;
+    });
+  }
+
+  /* Search: TEXT (may be empty when filters are chosen) and CHOSEN filters; the first
+     COUNT hits as {url, meta, excerpt}, and how many there are in all. */
+  function search(text, chosen, count) {
+    var filtered = active(chosen);
+    if (!text && !filtered) return Promise.resolve({ total: 0, hits: [] });
+    var data = filtered ? facets() : Promise.resolve(null);
+    if (!text) {
+      return Promise.all([data, entries()]).then(function (both) {
+        var f = both[0], all = both[1];
+        var found = [];
+        all.forEach(function (e, i) { if (rowMatches(f, i, chosen)) found.push(e); });
+        return {
+          total: found.length,
+          hits: found.slice(0, count).map(function (e) {
+            return { url: new URL(e.href, BASE).href, excerpt: "",
+                     meta: { title: e.title, pm_id: e.id, severity: e.severity,
+                             status: e.status, type: e.type_name, date: e.date } };
+          })
+        };
+      });
+    }
+    return Promise.all([data, engine().then(function (pf) { return pf.search(text); })])
+      .then(function (both) {
+        var f = both[0], found = both[1];
+        if (!found) return null; /* a newer search replaced this one */
+        var results = found.results;
+        if (f) {
+          results = results.filter(function (r) {
+            var i = f.byHit[r.id];
+            return i !== undefined && rowMatches(f, i, chosen);
+          });
+        }
+        return Promise.all(results.slice(0, count).map(function (r) { return r.data(); }))
+          .then(function (hits) { return { total: results.length, hits: hits }; });
+      });
   }
 
   function el(tag, cls, content) {
@@ -41,13 +137,15 @@
   }
 
   /* One hit: title, then id · severity · status · type · date, then the excerpt (text). */
-  function hit(data, index) {
+  function hit(data, index, tag) {
     var meta = data.meta || {};
     var option = el("a", "pm-hit");
     option.href = data.url;
-    option.id = "pm-hit-" + index;
-    option.setAttribute("role", "option");
-    option.setAttribute("aria-selected", "false");
+    if (tag === "option") {
+      option.id = "pm-hit-" + index;
+      option.setAttribute("role", "option");
+      option.setAttribute("aria-selected", "false");
+    }
     option.appendChild(el("span", "pm-hit__title", meta.title || data.url));
     var facts = el("span", "pm-hit__facts");
     if (meta.pm_id) facts.appendChild(el("span", "pm-hit__id", meta.pm_id));
@@ -58,15 +156,44 @@
     if (meta.type) facts.appendChild(el("span", "pm-hit__type", meta.type));
     if (meta.date) facts.appendChild(el("span", "pm-hit__date", meta.date.slice(0, 10)));
     if (facts.childNodes.length) option.appendChild(facts);
-    var excerpt = el("span", "pm-hit__excerpt");
-    /* Pagefind's excerpt is text with <mark>; parsed inertly, shown as text only. */
-    excerpt.textContent = new DOMParser().parseFromString(data.excerpt || "", "text/html")
-      .body.textContent;
-    option.appendChild(excerpt);
+    if (data.excerpt) {
+      var excerpt = el("span", "pm-hit__excerpt");
+      /* Pagefind's excerpt is text with <mark>; parsed inertly, shown as text only. */
+      excerpt.textContent = new DOMParser().parseFromString(data.excerpt, "text/html")
+        .body.textContent;
+      option.appendChild(excerpt);
+    }
     return option;
   }
 
-  /* A header search box that answers while typing; Enter opens the full results page. */
+  function described(total, text, chosen) {
+    var parts = [];
+    FILTERS.forEach(function (f) { if (chosen[f[0]]) parts.push(chosen[f[0]]); });
+    var what = (text ? "“" + text + "”" : "") + (parts.length ? (text ? ", " : "") +
+      parts.join(", ") : "");
+    if (!total) return "No results for " + what;
+    return total + (total === 1 ? " result" : " results") + " for " + what;
+  }
+
+  /* Fill SELECT (a filter) with the values of facets DATA, keeping the chosen one. */
+  function fillSelect(select, name, data) {
+    var chosen = select.value || select.getAttribute("data-pm-want") || "";
+    var labels = (data.labels && data.labels[name]) || {};
+    while (select.options.length > 1) select.remove(1);
+    data.values[name].forEach(function (v) { select.appendChild(new Option(labels[v] || v, v)); });
+    select.value = chosen;
+  }
+
+  function resultsAddress(text, chosen) {
+    var params = new URLSearchParams();
+    if (text) params.set("q", text);
+    FILTERS.forEach(function (f) { if (chosen[f[0]]) params.set(f[0], chosen[f[0]]); });
+    var query = params.toString();
+    return SEARCH_PAGE.href + (query ? "?" + query : "");
+  }
+
+  /* A header search box that answers while typing; filters fold out under it; Enter
+     opens the full results page with the query and the filters. */
   function setUpHeaderSearch() {
     var header = document.querySelector(".md-header__inner");
     if (!header || header.querySelector(".pm-header-search")) return;
@@ -84,121 +211,264 @@
     input.setAttribute("aria-autocomplete", "list");
     input.setAttribute("aria-expanded", "false");
     input.setAttribute("aria-controls", "pm-hits");
+    var drop = el("div", "pm-drop");
+    drop.hidden = true;
+    var toggle = el("button", "pm-filter-toggle", "Filters");
+    toggle.type = "button";
+    toggle.setAttribute("aria-expanded", "false");
+    toggle.setAttribute("aria-controls", "pm-header-filters");
+    var panel = el("div", "pm-filters pm-header-filters");
+    panel.id = "pm-header-filters";
+    panel.hidden = true;
+    var selects = {};
+    FILTERS.forEach(function (f) {
+      var label = el("label", null, f[1]);
+      var select = el("select");
+      select.name = f[0];
+      select.appendChild(new Option("All", ""));
+      label.appendChild(select);
+      panel.appendChild(label);
+      selects[f[0]] = select;
+    });
     var list = el("div", "pm-hits");
     list.id = "pm-hits";
     list.setAttribute("role", "listbox");
     list.setAttribute("aria-label", "Post-mortems found");
-    list.hidden = true;
     var status = el("p", "pm-hits__status");
     status.setAttribute("aria-live", "polite");
+    drop.appendChild(toggle);
+    drop.appendChild(panel);
+    drop.appendChild(list);
     form.appendChild(input);
-    form.appendChild(list);
+    form.appendChild(drop);
     form.appendChild(status);
     var options = header.querySelector(".md-header__option");
     header.insertBefore(form, options ? options.nextSibling : null);
-    var query = new URLSearchParams(location.search).get("q");
-    if (query && location.pathname === SEARCH_PAGE.pathname) input.value = query;
+    var params = new URLSearchParams(location.search);
+    if (location.pathname === SEARCH_PAGE.pathname) {
+      input.value = params.get("q") || "";
+      FILTERS.forEach(function (f) {
+        var want = params.get(f[0]);
+        if (want) selects[f[0]].setAttribute("data-pm-want", want);
+      });
+    }
 
-    var active = -1;
+    var activeHit = -1;
     var asked = 0;
     var timer = null;
 
+    function chosen() {
+      var c = {};
+      FILTERS.forEach(function (f) {
+        c[f[0]] = selects[f[0]].value || selects[f[0]].getAttribute("data-pm-want") || "";
+      });
+      return c;
+    }
+
+    function countChosen() {
+      var n = 0;
+      var c = chosen();
+      FILTERS.forEach(function (f) { if (c[f[0]]) n += 1; });
+      toggle.textContent = n ? "Filters (" + n + ")" : "Filters";
+    }
+
+    function open() {
+      drop.hidden = false;
+      input.setAttribute("aria-expanded", list.childNodes.length ? "true" : "false");
+    }
+
     function close() {
-      list.hidden = true;
+      drop.hidden = true;
       input.setAttribute("aria-expanded", "false");
       input.removeAttribute("aria-activedescendant");
-      active = -1;
+      activeHit = -1;
     }
 
     function choose(index) {
       var hits = list.querySelectorAll(".pm-hit");
       if (!hits.length) return;
-      active = (index + hits.length) % hits.length;
+      activeHit = (index + hits.length) % hits.length;
       Array.prototype.forEach.call(hits, function (h, i) {
-        h.setAttribute("aria-selected", i === active ? "true" : "false");
+        h.setAttribute("aria-selected", i === activeHit ? "true" : "false");
       });
-      input.setAttribute("aria-activedescendant", hits[active].id);
-      hits[active].scrollIntoView({ block: "nearest" });
+      input.setAttribute("aria-activedescendant", hits[activeHit].id);
+      hits[activeHit].scrollIntoView({ block: "nearest" });
+    }
+
+    function loadFilters() {
+      return facets().then(function (data) {
+        FILTERS.forEach(function (f) { fillSelect(selects[f[0]], f[0], data); });
+      }).catch(function () { status.textContent = "The filters could not be loaded."; });
     }
 
     function run() {
       var text = input.value.trim();
+      var c = chosen();
       var ticket = ++asked;
-      if (text.length < 2) { close(); status.textContent = ""; return; }
-      engine().then(function (pf) { return pf.search(text); }).then(function (found) {
-        if (ticket !== asked || !found) return null;
-        return Promise.all(found.results.slice(0, SHOWN).map(function (r) { return r.data(); }))
-          .then(function (data) { return [found.results.length, data]; });
-      }).then(function (answer) {
+      if (text.length < 2 && !(text.length === 0 && active(c))) {
+        while (list.firstChild) list.removeChild(list.firstChild);
+        input.setAttribute("aria-expanded", "false");
+        status.textContent = "";
+        return;
+      }
+      search(text, c, SHOWN).then(function (answer) {
         if (!answer || ticket !== asked) return;
         while (list.firstChild) list.removeChild(list.firstChild);
-        answer[1].forEach(function (data, i) { list.appendChild(hit(data, i)); });
-        var all = el("a", "pm-hit pm-hit--all", "All " + answer[0] + " results for “" + text + "”");
-        all.href = SEARCH_PAGE.href + "?q=" + encodeURIComponent(text);
+        answer.hits.forEach(function (data, i) { list.appendChild(hit(data, i, "option")); });
+        var all = el("a", "pm-hit pm-hit--all", (answer.total ? "All " : "") +
+          described(answer.total, text, c));
+        all.href = resultsAddress(text, c);
         all.id = "pm-hit-all";
         all.setAttribute("role", "option");
         list.appendChild(all);
-        status.textContent = answer[0] + " post-mortems and pages found";
-        list.hidden = false;
+        status.textContent = described(answer.total, text, c);
+        open();
         input.setAttribute("aria-expanded", "true");
-        active = -1;
+        activeHit = -1;
       }).catch(function () {
         status.textContent = "Search is not available on this copy of the site.";
       });
     }
 
     /* Reaching for the box starts loading the search engine, so the first answer is quick. */
-    input.addEventListener("focus", function () { engine().catch(function () {}); });
+    input.addEventListener("focus", function () {
+      engine().catch(function () {});
+      open();
+    });
     input.addEventListener("input", function () {
       clearTimeout(timer);
       timer = setTimeout(run, 120);
     });
     input.addEventListener("keydown", function (e) {
-      if (e.key === "ArrowDown") { e.preventDefault(); if (list.hidden) run(); else choose(active + 1); }
-      else if (e.key === "ArrowUp") { e.preventDefault(); choose(active - 1); }
+      if (e.key === "ArrowDown") {
+        e.preventDefault();
+        if (drop.hidden || !list.childNodes.length) { open(); run(); } else choose(activeHit + 1);
+      } else if (e.key === "ArrowUp") { e.preventDefault(); choose(activeHit - 1); }
       else if (e.key === "Escape") { close(); }
-      else if (e.key === "Enter" && active >= 0) {
+      else if (e.key === "Enter") {
         e.preventDefault();
         var hits = list.querySelectorAll(".pm-hit");
-        if (hits[active]) location.href = hits[active].href;
+        location.href = activeHit >= 0 && hits[activeHit] ? hits[activeHit].href
+          : resultsAddress(input.value.trim(), chosen());
       }
+    });
+    toggle.addEventListener("click", function () {
+      panel.hidden = !panel.hidden;
+      toggle.setAttribute("aria-expanded", panel.hidden ? "false" : "true");
+      if (!panel.hidden) {
+        loadFilters();
+        var first = panel.querySelector("select");
+        if (first) first.focus();
+      }
+    });
+    panel.addEventListener("change", function (e) {
+      if (e.target && e.target.removeAttribute) e.target.removeAttribute("data-pm-want");
+      countChosen();
+      run();
+    });
+    panel.addEventListener("keydown", function (e) {
+      if (e.key === "Escape") { close(); input.focus(); }
+    });
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      location.href = resultsAddress(input.value.trim(), chosen());
     });
     form.addEventListener("focusout", function (e) {
       if (!form.contains(e.relatedTarget)) close();
     });
+    countChosen();
   }
 
-  /* Pagefind search page: load its UI from the bundle the build wrote (same site). */
+  /* The full results page: the query and the filters from the address, results in the
+     page, "Show more"; every change is kept in the address (reload and back work). */
   function setUpSearch() {
     var box = document.getElementById("pm-search");
     if (!box || box.getAttribute("data-pm-ready") !== null) return;
     box.setAttribute("data-pm-ready", "");
     var noscript = document.querySelector(".pm-noscript");
     if (noscript) noscript.hidden = true;
-    var bundle = new URL(box.getAttribute("data-bundle"), location.href);
-    var base = new URL(box.getAttribute("data-home"), location.href).pathname;
-    function start() {
-      /* global PagefindUI */
-      new PagefindUI({ element: "#pm-search", baseUrl: base, showSubResults: true,
-                       bundlePath: bundle.pathname.replace(/[^/]*$/, ""),
-                       autofocus: true, showImages: false });
-      var query = new URLSearchParams(location.search).get("q");
-      var input = box.querySelector("input");
-      if (input) input.setAttribute("aria-label", "Search the incident library");
-      if (query && input) {
-        input.value = query;
-        input.dispatchEvent(new Event("input", { bubbles: true }));
+    var form = box.querySelector("form");
+    var input = form.querySelector("input[name=q]");
+    var results = box.querySelector(".pm-results");
+    var status = box.querySelector(".pm-search-status");
+    var more = box.querySelector(".pm-more");
+    var limit = PAGE;
+    var asked = 0;
+    var timer = null;
+    var params = new URLSearchParams(location.search);
+    input.value = params.get("q") || "";
+    FILTERS.forEach(function (f) {
+      var select = form.elements[f[0]];
+      var want = params.get(f[0]);
+      if (select && want) {
+        if (!Array.prototype.some.call(select.options, function (o) { return o.value === want; })) {
+          select.appendChild(new Option(want, want));
+        }
+        select.value = want;
       }
+    });
+
+    function chosen() {
+      var c = {};
+      FILTERS.forEach(function (f) {
+        var select = form.elements[f[0]];
+        c[f[0]] = select ? select.value : "";
+      });
+      return c;
     }
-    if (typeof PagefindUI !== "undefined") return start();
-    var css = document.createElement("link");
-    css.rel = "stylesheet";
-    css.href = bundle.href.replace(/\.js$/, ".css");
-    document.head.appendChild(css);
-    var script = document.createElement("script");
-    script.src = bundle.href;
-    script.onload = start;
-    document.head.appendChild(script);
+
+    function run() {
+      var text = input.value.trim();
+      var c = chosen();
+      var ticket = ++asked;
+      var address = resultsAddress(text, c);
+      if (address !== location.href) history.replaceState(history.state, "", address);
+      if (!text && !active(c)) {
+        while (results.firstChild) results.removeChild(results.firstChild);
+        status.textContent = "Type a word, or choose a filter.";
+        more.hidden = true;
+        return;
+      }
+      status.textContent = "Searching…";
+      search(text, c, limit).then(function (answer) {
+        if (!answer || ticket !== asked) return;
+        while (results.firstChild) results.removeChild(results.firstChild);
+        answer.hits.forEach(function (data, i) {
+          var item = el("li");
+          item.appendChild(hit(data, i, "li"));
+          results.appendChild(item);
+        });
+        status.textContent = described(answer.total, text, c);
+        more.hidden = answer.hits.length >= answer.total;
+      }).catch(function () {
+        status.textContent = "Search is not available on this copy of the site.";
+      });
+    }
+
+    form.addEventListener("submit", function (e) { e.preventDefault(); limit = PAGE; run(); });
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      limit = PAGE;
+      timer = setTimeout(run, 150);
+    });
+    form.addEventListener("change", function (e) {
+      if (e.target !== input) { limit = PAGE; run(); }
+    });
+    /* Arrow keys from the box into the results, and between them. */
+    box.addEventListener("keydown", function (e) {
+      if (e.key !== "ArrowDown" && e.key !== "ArrowUp") return;
+      var links = Array.prototype.slice.call(results.querySelectorAll(".pm-hit"));
+      if (!links.length) return;
+      var at = links.indexOf(document.activeElement);
+      if (document.activeElement !== input && at < 0) return;
+      e.preventDefault();
+      var next = e.key === "ArrowDown" ? at + 1 : at - 1;
+      if (next < 0) input.focus();
+      else links[Math.min(next, links.length - 1)].focus();
+    });
+    more.addEventListener("click", function () { limit += PAGE; run(); });
+    if (!params.get("q")) input.focus();
+    run();
   }
 
   function setUp() {
