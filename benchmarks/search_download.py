@@ -90,9 +90,7 @@ def main() -> None:
                 for k, v in fetched.items()
                 if "/pagefind/" in k or "search-facets.json" in k or "entries.json" in k
             )
-            print(
-                f"| {reader} | {len(fetched)} | {kb(served)} | {kb(packed)} | {kb(search)} |"
-            )
+            print(f"| {reader} | {len(fetched)} | {kb(served)} | {kb(packed)} | {kb(search)} |")
             context.close()
         browser.close()
     server.shutdown()

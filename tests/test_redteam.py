@@ -116,6 +116,8 @@ def _public(text: str) -> str:
         "[SEC-1940](https://tracker.example.com/SEC-1940)",
         "<https://kb.example.com/2026/PM-2026-003-zzrtslug/>",
     )
+    # the attachment that the public may see is linked (an unlinked one is left out)
+    text = text.replace("## Summary\n", "## Summary\n\nThe [capture](PM-2026-001/shown.txt).\n", 1)
     return text.replace("## Timeline\n", LOOK_ALIKES + "\n## Timeline\n", 1)
 
 
@@ -129,7 +131,11 @@ def _hidden(text: str) -> str:
     text = text.replace("services:\n", "services:\n  - zzrtservice\n", 1)
     text = text.replace("tags:\n", "tags:\n  - zzrttag\n", 1)
     text = text.replace("controls:\n", "controls:\n  - ZZCTL:CANARY-1\n", 1)
-    return text.replace("## Summary\n", "## Summary\n\nThe zzrtbody marker is here.\n", 1)
+    return text.replace(
+        "## Summary\n",
+        "## Summary\n\nThe zzrtbody marker is here. [Diagram](PM-2026-003/diagram.txt).\n",
+        1,
+    )
 
 
 def redteam_kb(root: Path) -> Path:

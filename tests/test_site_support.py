@@ -37,7 +37,9 @@ EVIDENCE = ("zzevidencecontent", "zzevidencename")
 PUBLIC = ("PM-2026-001", "zzpublicslug", "zzpublicbody", "zzpublicattachment")
 
 
-def _with(text: str, title: str, tag: str, service: str, body: str) -> str:
+def _with(text: str, title: str, tag: str, service: str, body: str, attachment: bool = True) -> str:
+    pm_id = text.split("id: ", 1)[1].split("\n", 1)[0].strip()
+    link = f" The [diagram]({pm_id}/diagram.txt)." if attachment else ""
     text = text.replace(
         "title: CI registry token committed to a public repository and used "
         "to download private packages",
@@ -45,7 +47,12 @@ def _with(text: str, title: str, tag: str, service: str, body: str) -> str:
     )
     text = text.replace("tags:\n", f"tags:\n  - {tag}\n", 1)
     text = text.replace("services:\n", f"services:\n  - {service}\n", 1)
-    return text.replace("## Summary\n", f"## Summary\n\nMarker {body} here.\n", 1)
+    # Each post-mortem links its attachment: an attachment no page links is left out.
+    return text.replace(
+        "## Summary\n",
+        f"## Summary\n\nMarker {body} here.{link}\n",
+        1,
+    )
 
 
 PUBLIC_EXTRA = """
@@ -120,6 +127,7 @@ def write_kb(root: Path) -> Path:
             "drafttag",
             "draftservice",
             "zzdraftbody",
+            attachment=False,
         ),
         encoding="utf-8",
     )

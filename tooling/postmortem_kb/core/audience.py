@@ -33,6 +33,7 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
+from urllib.parse import unquote
 
 from .catalogue import finding
 from .model import VISIBILITIES, Finding, Postmortem, visibility_rank
@@ -350,20 +351,22 @@ def hidden_attachments(pm: Postmortem, audience: str, uri: str) -> set[str]:
     if "](" not in hidden_text and "]:" not in hidden_text and "=" not in hidden_text:
         return set()  # no link, reference or src/href in the hidden blocks
     folder = posixpath.dirname(uri)
+    return link_targets(hidden_text, folder) - link_targets("\n".join(shown_lines), folder)
 
-    def targets(text: str) -> set[str]:
-        found = {m.group(3) for m in _LINK.finditer(text)}
-        found |= {m.group(1) for m in _REF_DEF.finditer(text)}
-        found |= set(_HTML_SRC.findall(text))
-        out = set()
-        for target in found:
-            target = target.split("#")[0].split("?")[0]
-            if not target or "://" in target or target.startswith(("/", "mailto:")):
-                continue
-            out.add(posixpath.normpath(posixpath.join(folder, target)))
-        return out
 
-    return targets(hidden_text) - targets("\n".join(shown_lines))
+def link_targets(text: str, folder: str) -> set[str]:
+    """Files of the docs folder (paths relative to it) that TEXT, a page in FOLDER, links or
+    embeds: inline links and images, reference definitions, HTML src and href."""
+    found = {m.group(3) for m in _LINK.finditer(text)}
+    found |= {m.group(1) for m in _REF_DEF.finditer(text)}
+    found |= set(_HTML_SRC.findall(text))
+    out = set()
+    for target in found:
+        target = target.split("#")[0].split("?")[0]
+        if not target or "://" in target or target.startswith(("/", "mailto:")):
+            continue
+        out.add(posixpath.normpath(posixpath.join(folder, unquote(target))))
+    return out
 
 
 # --- hidden post-mortems ------------------------------------------------------------------

@@ -26,8 +26,8 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_build_date
 
+from ..core import attachments, library, metrics, sanitize, search_facets
 from ..core import audience as aud
-from ..core import library, metrics, sanitize, search_facets
 from ..core.audience_markdown import AudienceExtension, AudienceGuard
 from ..core.config import Config, config_from_options
 from ..core.errors import PostmortemError
@@ -231,6 +231,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
                 )
             ]
         )
+        kept = self._without_unlinked_attachments(kept, shown, prefix)
         self.entries = {e.uri: e for e in entries if kept.get_file_from_path(e.uri)}
         ordered = list(self.entries.values())
         self.related = library.related(ordered)
@@ -302,6 +303,33 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             )
             self.generated[library.HOME] = home
         return kept
+
+    def _without_unlinked_attachments(self, kept: Files, shown: list[Any], prefix: str) -> Files:
+        """Attachment files that no page of this site links stay out, with a warning that
+        names each and the fix (core/attachments.py)."""
+        assert self.kb is not None
+        candidates = [
+            f.src_uri
+            for f in kept
+            if f.generated_by is None and attachments.is_attachment(f.src_uri)
+        ]
+        if not candidates:
+            return kept
+        pages = [(pm.path.removeprefix(prefix), pm.text) for pm in shown]
+        for f in kept:
+            if f.generated_by is None and f.src_uri.endswith(".md") and f.abs_src_path:
+                if f.src_uri.split("/")[0].isdigit():
+                    continue  # post-mortems: their audience views are above
+                text = Path(f.abs_src_path).read_text(encoding="utf-8", errors="replace")
+                pages.append((f.src_uri, aud.cut_marked_blocks(text, self.kb.audience)))
+        dropped = set(attachments.unlinked(candidates, attachments.linked(pages)))
+        for uri in sorted(dropped):
+            log.warning(
+                f"{self.kb.docs_dir}/{uri}: no page of the {self.kb.audience} site links this "
+                "attachment, so it is left out; link it from its post-mortem to publish it, "
+                "or delete it"
+            )
+        return Files([f for f in kept if f.src_uri not in dropped]) if dropped else kept
 
     # --- Content-Security-Policy ------------------------------------------------------
     # Every page carries the policy as a meta tag, with the hashes of the theme's inline
