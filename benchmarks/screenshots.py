@@ -80,6 +80,8 @@ def main() -> None:
                 page = context.new_page()
                 for kind, rel in kinds(args.site).items():
                     page.goto(base + rel)
+                    if kind == "search":  # the results come from the index, after the page
+                        page.locator(".pm-results .pm-hit").first.wait_for(timeout=30000)
                     page.wait_for_timeout(700)
                     wide = page.evaluate("document.documentElement.scrollWidth")
                     if wide > width:

@@ -208,6 +208,35 @@ def test_no_page_has_a_script_error(page, base_url):
     assert real == []
 
 
+def test_phone_cards_have_a_sort_control(page, base_url):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(base_url)
+    sort = page.locator(".pm-sort select")
+    sort.wait_for()
+    assert sort.is_visible()
+    first = page.locator("table.pm-library tbody tr .pm-c-id").first
+    assert first.inner_text() == "PM-2026-002"  # newest first (same date: higher id first)
+    sort.select_option("id:asc")
+    page.wait_for_function(
+        "document.querySelector('table.pm-library tbody tr .pm-c-id').textContent"
+        " === 'PM-2026-001'"
+    )
+    sort.select_option("")
+    page.wait_for_function(
+        "document.querySelector('table.pm-library tbody tr .pm-c-id').textContent"
+        " === 'PM-2026-002'"
+    )
+    # the site name is not cut on a phone: a long one wraps onto a second line
+    name = page.locator(".md-header__topic:first-child .md-ellipsis")
+    name.evaluate("e => { e.textContent = 'postmortem-kb incident library'; }")
+    cut = "e => e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1"
+    assert not name.evaluate(cut)
+    assert name.bounding_box()["height"] > 25  # type: ignore[index]  (two lines)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    assert not sort.is_visible()  # the column headings sort on a wide screen
+    assert page.errors == []
+
+
 def test_instant_navigation_keeps_the_filters(page, base_url):
     page.goto(base_url + "library/metrics/")
     page.click("nav.md-tabs a:has-text('Home')")

@@ -18,6 +18,8 @@ THEME_DIR = Path(__file__).resolve().parent.parent / "theme"
 CSS = "assets/postmortems/postmortems.css"
 LIBRARY_JS = "assets/postmortems/library.js"
 SEARCH_JS = "assets/postmortems/search.js"
+# A stand-in for Material's global `mermaid` that loads the vendored copy (no CDN).
+MERMAID_JS = "assets/postmortems/mermaid.js"
 
 # SHA-256 of every version of the files that `postmortem init` used to copy into
 # overrides/ (from the repository's history). Unchanged copies are stale, not overrides.
@@ -89,7 +91,7 @@ def install(config: MkDocsConfig, *, search: bool) -> tuple[list[str], list[str]
     theme.dirs.insert(1 if custom_first else 0, package)
     if CSS not in config.extra_css:
         config.extra_css.append(CSS)
-    scripts = [LIBRARY_JS] + ([SEARCH_JS] if search else [])
+    scripts = [MERMAID_JS, LIBRARY_JS] + ([SEARCH_JS] if search else [])
     present = {str(s) for s in config.extra_javascript}
     for script in scripts:
         if script not in present:

@@ -48,6 +48,12 @@
   var SORT_KEYS = ["id", "title", "date", "quarter", "type_name", "severity", "status",
                    "services"];
 
+  /* The phone's sort choices: [key:direction, label]; "" keeps the library's own order,
+     newest first. */
+  var SORT_CHOICES = [["", "Newest first"], ["date:asc", "Oldest first"],
+                      ["severity:asc", "Severity, worst first"], ["status:asc", "Status"],
+                      ["type_name:asc", "Type"], ["id:asc", "ID"], ["title:asc", "Title"]];
+
   function el(tag, cls, content) {
     var node = document.createElement(tag);
     if (cls) node.className = cls;
@@ -150,6 +156,14 @@
     panel.appendChild(bar);
     wrap.insertBefore(panel, table);
 
+    /* Sorting for the cards of a phone, which have no column headings to click. */
+    var sortLabel = el("label", "pm-sort", "Sort ");
+    var sort = el("select");
+    sort.name = "sort";
+    SORT_CHOICES.forEach(function (c) { sort.appendChild(new Option(c[1], c[0])); });
+    sortLabel.appendChild(sort);
+    wrap.insertBefore(sortLabel, table);
+
     var more = el("button", "md-button pm-more", "Show more");
     more.type = "button";
     wrap.appendChild(more);
@@ -247,6 +261,13 @@
     more.addEventListener("click", function () {
       limit += PAGE;
       load().then(render);
+    });
+    sort.addEventListener("change", function () {
+      var chosen = sort.value.split(":");
+      order = sort.value ? [chosen[0], chosen[1] === "asc"] : null;
+      limit = PAGE;
+      load().then(render);
+      render();
     });
     makeSortable(table, function (column, ascending) {
       order = [SORT_KEYS[column] || "id", ascending];

@@ -136,6 +136,18 @@
     return String(value).toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "x";
   }
 
+  /* Pagefind's excerpt is text with <mark> around the words found: parsed inertly, and
+     rebuilt from its text, with only the marks kept (nothing else of it reaches the page). */
+  function excerpt(html) {
+    var out = el("span", "pm-hit__excerpt");
+    var body = new DOMParser().parseFromString(html, "text/html").body;
+    Array.prototype.forEach.call(body.childNodes, function (node) {
+      if (node.nodeName === "MARK") out.appendChild(el("mark", null, node.textContent));
+      else out.appendChild(document.createTextNode(node.textContent));
+    });
+    return out;
+  }
+
   /* One hit: title, then id · severity · status · type · date, then the excerpt (text). */
   function hit(data, index, tag) {
     var meta = data.meta || {};
@@ -146,7 +158,12 @@
       option.setAttribute("role", "option");
       option.setAttribute("aria-selected", "false");
     }
-    option.appendChild(el("span", "pm-hit__title", meta.title || data.url));
+    var title = meta.title || data.url;
+    /* The page title starts with the id, which the facts show: said once. */
+    if (meta.pm_id && title.indexOf(meta.pm_id + ": ") === 0) {
+      title = title.slice(meta.pm_id.length + 2);
+    }
+    option.appendChild(el("span", "pm-hit__title", title));
     var facts = el("span", "pm-hit__facts");
     if (meta.pm_id) facts.appendChild(el("span", "pm-hit__id", meta.pm_id));
     if (meta.severity) {
@@ -157,11 +174,7 @@
     if (meta.date) facts.appendChild(el("span", "pm-hit__date", meta.date.slice(0, 10)));
     if (facts.childNodes.length) option.appendChild(facts);
     if (data.excerpt) {
-      var excerpt = el("span", "pm-hit__excerpt");
-      /* Pagefind's excerpt is text with <mark>; parsed inertly, shown as text only. */
-      excerpt.textContent = new DOMParser().parseFromString(data.excerpt, "text/html")
-        .body.textContent;
-      option.appendChild(excerpt);
+      option.appendChild(excerpt(data.excerpt));
     }
     return option;
   }
