@@ -131,9 +131,14 @@ def test_results_page_filters_keep_the_query_in_the_address(tab, search_url: str
 
 
 def test_results_page_lists_by_filters_alone(tab, search_url: str):
+    fetched: list[str] = []
+    tab.on("request", lambda r: fetched.append(r.url))
     tab.goto(search_url + "library/search/?services=zzinternalservice")
     tab.locator(".pm-search-status", has_text="1 result").wait_for(timeout=15000)
     assert _ids(tab, ".pm-results " + SEARCH_IDS) == ["PM-2026-002"]
+    # each hit from its Pagefind fragment, not the whole library
+    assert any(u.endswith(".pf_fragment") for u in fetched)
+    assert not any("entries.json" in u for u in fetched)
     tab.goto(search_url + "library/search/?severity=SEV1")
     tab.locator(".pm-search-status", has_text="No results").wait_for(timeout=15000)
     assert tab.locator(".pm-results .pm-hit").count() == 0

@@ -72,6 +72,30 @@
     return entriesLoad;
   }
 
+  function fromEntry(e) {
+    return { url: new URL(e.href, BASE).href, excerpt: "",
+             meta: { title: e.title, pm_id: e.id, severity: e.severity, status: e.status,
+                     type: e.type_name, date: e.date } };
+  }
+
+  /* A page's data from its Pagefind fragment (gzip: "pagefind_dcd" then JSON), the same
+     that a search hit's data() gives, without the excerpt. */
+  function fragment(id) {
+    if (!id || typeof DecompressionStream === "undefined") {
+      return Promise.reject(new Error("no fragment"));
+    }
+    return fetch(new URL("pagefind/fragment/" + id + ".pf_fragment", BASE).href)
+      .then(function (r) {
+        if (!r.ok) throw new Error(id + ": " + r.status);
+        return new Response(r.body.pipeThrough(new DecompressionStream("gzip"))).text();
+      })
+      .then(function (raw) {
+        var data = JSON.parse(raw.slice(raw.indexOf("{")));
+        return { url: new URL(String(data.url).replace(/^\//, ""), BASE).href,
+                 meta: data.meta || {}, excerpt: "" };
+      });
+  }
+
   function active(chosen) {
     return FILTERS.some(function (f) { return chosen[f[0]]; });
   }
@@ -95,18 +119,20 @@
     if (!text && !filtered) return Promise.resolve({ total: 0, hits: [] });
     var data = filtered ? facets() : Promise.resolve(null);
     if (!text) {
-      return Promise.all([data, entries()]).then(function (both) {
-        var f = both[0], all = both[1];
+      /* Filters alone: the matching rows, newest first; each shown hit's data from its
+         Pagefind fragment (a few kilobytes each), or from the library's entries when a
+         fragment cannot be read. */
+      return data.then(function (f) {
         var found = [];
-        all.forEach(function (e, i) { if (rowMatches(f, i, chosen)) found.push(e); });
-        return {
-          total: found.length,
-          hits: found.slice(0, count).map(function (e) {
-            return { url: new URL(e.href, BASE).href, excerpt: "",
-                     meta: { title: e.title, pm_id: e.id, severity: e.severity,
-                             status: e.status, type: e.type_name, date: e.date } };
+        f.rows.forEach(function (row, i) { if (rowMatches(f, i, chosen)) found.push(i); });
+        var shown = found.slice(0, count);
+        return Promise.all(shown.map(function (i) { return fragment(f.rows[i][0]); }))
+          .catch(function () {
+            return entries().then(function (all) {
+              return shown.map(function (i) { return fromEntry(all[i]); });
+            });
           })
-        };
+          .then(function (hits) { return { total: found.length, hits: hits }; });
       });
     }
     return Promise.all([data, engine().then(function (pf) { return pf.search(text); })])
