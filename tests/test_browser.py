@@ -218,13 +218,11 @@ def test_phone_cards_have_a_sort_control(page, base_url):
     assert first.inner_text() == "PM-2026-002"  # newest first (same date: higher id first)
     sort.select_option("id:asc")
     page.wait_for_function(
-        "document.querySelector('table.pm-library tbody tr .pm-c-id').textContent"
-        " === 'PM-2026-001'"
+        "document.querySelector('table.pm-library tbody tr .pm-c-id').textContent === 'PM-2026-001'"
     )
     sort.select_option("")
     page.wait_for_function(
-        "document.querySelector('table.pm-library tbody tr .pm-c-id').textContent"
-        " === 'PM-2026-002'"
+        "document.querySelector('table.pm-library tbody tr .pm-c-id').textContent === 'PM-2026-002'"
     )
     # the site name is not cut on a phone: a long one wraps onto a second line
     name = page.locator(".md-header__topic:first-child .md-ellipsis")
