@@ -9,7 +9,8 @@ readers, each with an empty cache:
 
 - header: opens the home page, types QUERY in the header box, waits for the first hit;
 - results: opens the results page at `library/search/?q=QUERY` and waits for the first hit;
-- filtered: the same with a severity and a status filter (loads search-facets.json too).
+- filtered: the same with a severity and a status filter (loads search-facets.json too);
+- filters-only: the results page with the filters and no query (lists from entries.json).
 
 Bodies are counted as served (uncompressed; Pagefind's own files are already gzip) and
 gzipped (what a compressing server such as GitHub Pages sends); "search" is the part that
@@ -56,7 +57,7 @@ def main() -> None:
     print("|---|---|---|---|---|")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        for reader in ("header", "results", "filtered"):
+        for reader in ("header", "results", "filtered", "filters-only"):
             context = browser.new_context(viewport={"width": 1280, "height": 900})
             page = context.new_page()
             fetched: dict[str, tuple[int, int]] = {}
@@ -80,7 +81,8 @@ def main() -> None:
                 page.locator("#pm-hits .pm-hit:not(.pm-hit--all)").first.wait_for(timeout=120000)
             else:
                 extra = f"&{args.filters}" if reader == "filtered" else ""
-                page.goto(f"{base}library/search/?q={q}{extra}")
+                address = f"q={q}{extra}" if reader != "filters-only" else args.filters
+                page.goto(f"{base}library/search/?{address}")
                 page.locator(".pm-results .pm-hit").first.wait_for(timeout=120000)
             page.wait_for_timeout(300)  # responses of requests made for the first hit
             served = sum(v[0] for v in fetched.values())
