@@ -217,13 +217,13 @@ def test_phone_cards_have_a_sort_control(page, base_url):
     first = page.locator("table.pm-library tbody tr .pm-c-id").first
     assert first.inner_text() == "PM-2026-002"  # newest first (same date: higher id first)
     sort.select_option("id:asc")
-    page.wait_for_function(
-        "document.querySelector('table.pm-library tbody tr .pm-c-id').textContent === 'PM-2026-001'"
-    )
+    page.locator(
+        "table.pm-library tbody tr:first-child .pm-c-id", has_text="PM-2026-001"
+    ).wait_for()
     sort.select_option("")
-    page.wait_for_function(
-        "document.querySelector('table.pm-library tbody tr .pm-c-id').textContent === 'PM-2026-002'"
-    )
+    page.locator(
+        "table.pm-library tbody tr:first-child .pm-c-id", has_text="PM-2026-002"
+    ).wait_for()
     # the site name is not cut on a phone: a long one wraps onto a second line
     name = page.locator(".md-header__topic:first-child .md-ellipsis")
     name.evaluate("e => { e.textContent = 'postmortem-kb incident library'; }")

@@ -72,9 +72,15 @@ def tab(url: str) -> Iterator[object]:
 
 
 def _drawn(tab) -> None:  # type: ignore[no-untyped-def]
-    tab.wait_for_function("window.mermaid && typeof window.mermaid.run === 'function'")
+    # the real Mermaid replaced the stand-in (polled with evaluate: wait_for_function
+    # evaluates a string in the page, which the CSP forbids)
     diagram = tab.locator("div.mermaid").first
     diagram.wait_for(timeout=15000)
+    for _ in range(150):
+        if tab.evaluate("typeof window.mermaid.run === 'function'"):
+            break
+        tab.wait_for_timeout(100)
+    assert tab.evaluate("typeof window.mermaid.run === 'function'")
     box = diagram.bounding_box()
     assert box is not None and box["height"] > 30 and box["width"] > 100
 

@@ -95,9 +95,10 @@ def test_header_filters_narrow_the_hits_and_travel_to_the_results_page(tab, sear
     toggle.click()
     assert toggle.get_attribute("aria-expanded") == "true"
     service = tab.locator("#pm-header-filters select[name=services]")
-    tab.wait_for_function(
-        "document.querySelector('#pm-header-filters select[name=services]').options.length > 1"
-    )
+    # (a locator, not wait_for_function: that evaluates a string, which the CSP forbids)
+    tab.locator(
+        "#pm-header-filters select[name=services] option[value=zzinternalservice]"
+    ).wait_for(state="attached")
     service.select_option("zzinternalservice")
     tab.locator("#pm-hits .pm-hit--all", has_text="zzinternalservice").wait_for(timeout=10000)
     assert _ids(tab, "#pm-hits " + SEARCH_IDS) == ["PM-2026-002"]
