@@ -39,7 +39,7 @@ from ..core.leaks import (
     other_pages,
     site_files,
 )
-from . import theme
+from . import shared_partials, theme
 from .search_index import LiveIndex, PagefindError
 
 log = get_plugin_logger("postmortems")
@@ -89,6 +89,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self.theme_files: set[str] = set()  # site paths copied verbatim from the theme
         self.search: LiveIndex | None = None  # Pagefind, fed page by page (search_index.py)
         self.search_problem = ""
+        self.nav: Any = None
 
     # --- configuration ---------------------------------------------------------------
 
@@ -357,6 +358,15 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         return output
 
     on_post_page = CombinedEvent(_page_policy, _page_to_search)
+
+    def on_nav(self, nav: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        self.nav = nav
+        return nav
+
+    def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        # The navigation partials, once per year folder for the post-mortems.
+        shared_partials.share(env, self.nav, set(self.entries))
+        return env
 
     def on_post_template(
         self, output_content: str, *, template_name: str, config: MkDocsConfig
