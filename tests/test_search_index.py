@@ -80,3 +80,23 @@ def test_a_build_without_pagefind_warns_and_still_writes_the_site(tmp_path, monk
     assert (site / "index.html").is_file() and not (site / "pagefind").exists()
     strict = run_cli("build", "-C", str(root), "--site-dir", str(tmp_path / "s2"), "--strict")
     assert strict.exit_code == 1  # a site without its search is not published by CI
+
+
+def test_checks_in_a_forked_process_report_what_check_reports(tmp_path):
+    """The build's checks run in a forked process while the pages are prepared: the same
+    findings as `postmortem check`, errors included, and the same parses for the pages."""
+    from postmortem_kb.core.config import load_config
+    from postmortem_kb.core.knowledge_base import check, load_and_check, load_then_check
+
+    root = write_kb(tmp_path / "kb")
+    broken = root / "postmortems" / "2026" / "PM-2026-009-broken.md"
+    broken.write_text("---\nid: PM-2026-009\nvisibility: public\n---\n# x\n", encoding="utf-8")
+    config = load_config(root)
+    forked, report = load_then_check(config, background=True, from_files=1)
+    here, same = load_and_check(config)
+    expected = check(config, jobs=1)
+    got = report()
+    assert got.findings and got.findings == same.findings == expected.findings
+    assert any(f.path.endswith("PM-2026-009-broken.md") for f in got.findings)
+    assert got.paths == expected.paths and got.files == expected.files
+    assert [pm.path for pm in forked] == [pm.path for pm in here]

@@ -10,12 +10,13 @@ import gc
 import os
 import re
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from multiprocessing import get_context
+from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
+from typing import Any
 
 from .catalogue import finding
 from .config import Config
@@ -135,26 +136,76 @@ def load(
 def load_and_check(config: Config) -> tuple[list[Postmortem], CheckReport]:
     """Every post-mortem parsed once, with the report `check(config)` gives: for a door
     that needs both (the site build), without a second parse."""
+    postmortems, report = load_then_check(config, background=False)
+    return postmortems, report()
+
+
+def load_then_check(
+    config: Config, background: bool = True, from_files: int = PARALLEL_FROM
+) -> tuple[list[Postmortem], Callable[[], CheckReport]]:
+    """Every post-mortem parsed once, and a function that returns the report `check(config)`
+    gives, from the same parses. With BACKGROUND (and a knowledge base large enough to be
+    worth it) the checks run in a forked process, on the other core, while the caller goes
+    on with the parses; the function waits for them (or checks here if the process failed).
+    """
     paths = postmortem_paths(config)
     postmortems: list[Postmortem] = []
-    findings: list[Finding] = []
-    idents: list[tuple[str, str, int]] = []
+    problems: list[Finding] = []
     with _no_cyclic_gc():
         for path in paths:
             try:
-                pm = read_postmortem(config, path)
+                postmortems.append(read_postmortem(config, path))
             except ParseProblem as problem:
-                findings.append(problem.finding)
-                continue
-            postmortems.append(pm)
-            findings += check_postmortem(pm, config, template_for(config, pm))
-            if pm.id:
-                idents.append((pm.id, pm.path, pm.meta_lines.get("id", 1)))
-    relative = [config.relative(p) for p in paths]
-    findings = selected(
-        config, findings + duplicate_ids(idents, set(relative)) + placement_findings(config)
-    )
-    return postmortems, CheckReport(len(paths), findings, relative)
+                problems.append(problem.finding)
+
+    def report() -> CheckReport:
+        findings = list(problems)
+        idents: list[tuple[str, str, int]] = []
+        with _no_cyclic_gc():
+            for pm in postmortems:
+                findings += check_postmortem(pm, config, template_for(config, pm))
+                if pm.id:
+                    idents.append((pm.id, pm.path, pm.meta_lines.get("id", 1)))
+        relative = [config.relative(p) for p in paths]
+        findings = selected(
+            config, findings + duplicate_ids(idents, set(relative)) + placement_findings(config)
+        )
+        return CheckReport(len(paths), findings, relative)
+
+    if background and len(postmortems) >= from_files and "fork" in get_all_start_methods():
+        return postmortems, _in_child(report)
+    return postmortems, report
+
+
+def _in_child(compute: Callable[[], CheckReport]) -> Callable[[], CheckReport]:
+    """COMPUTE run in a forked process (it sees the parses without copying them); the
+    function returned waits for its result, or computes it here if the process failed."""
+    context = get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    process = context.Process(target=_send_report, args=(compute, send), daemon=True)
+    process.start()
+    send.close()
+
+    def result() -> CheckReport:
+        try:
+            value = receive.recv()
+        except (EOFError, OSError):
+            value = None
+        finally:
+            receive.close()
+            process.join()
+        return value if isinstance(value, CheckReport) else compute()
+
+    return result
+
+
+def _send_report(compute: Callable[[], CheckReport], send: Any) -> None:
+    try:
+        value: CheckReport | None = compute()
+    except BaseException:
+        value = None  # the parent checks again, and raises there
+    send.send(value)
+    send.close()
 
 
 def find_postmortem(config: Config, pm_id: str) -> Postmortem:

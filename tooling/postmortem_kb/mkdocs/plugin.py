@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from datetime import date
 from html import escape, unescape
 from pathlib import Path
@@ -31,7 +32,7 @@ from ..core import audience as aud
 from ..core.audience_markdown import AudienceExtension, AudienceGuard
 from ..core.config import Config, config_from_options
 from ..core.errors import PostmortemError
-from ..core.knowledge_base import CheckReport, load_and_check, template_for
+from ..core.knowledge_base import CheckReport, load_then_check, template_for
 from ..core.leaks import (
     LeakScan,
     audience_safety_errors,
@@ -86,6 +87,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self.csp_pages: list[tuple[str, str]] = []  # written pages and their policy
         self.guard: AudienceGuard | None = None
         self.leak_scan: LeakScan | None = None
+        self._leak_scan_for: Callable[[], LeakScan] | None = None
         self.theme_files: set[str] = set()  # site paths copied verbatim from the theme
         self.search: LiveIndex | None = None  # Pagefind, fed page by page (search_index.py)
         self.search_problem = ""
@@ -192,8 +194,22 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         kb = self.kb
         assert kb is not None
-        postmortems, report = load_and_check(kb)  # one parse for validation and pages
-        self._validate(report)
+        # One parse for validation and pages; the checks run in a forked process (the
+        # other core) while the pages are prepared, and stop the build before any is made.
+        postmortems, report = load_then_check(kb, background=not self.serving)
+        try:
+            kept = self._prepare(files, config, postmortems)
+        except BaseException:
+            self._validate(report())  # an audience error is the better explanation
+            raise
+        self._validate(report())
+        if self.pagefind:
+            self._start_search()
+        return kept
+
+    def _prepare(self, files: Files, config: MkDocsConfig, postmortems: list[Any]) -> Files:
+        kb = self.kb
+        assert kb is not None
         shown_files = [pm for pm in postmortems if aud.in_build(pm, kb.audience, self.drafts)]
         self.hidden = aud.hidden_ids(postmortems, shown_files)
         # What the audience sees of each shown post-mortem: hidden blocks cut, hidden ids
@@ -211,8 +227,11 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             for f in files
             if f.generated_by is None and f.src_dir and os.path.abspath(f.src_dir) != docs_dir
         }
-        self.leak_scan = LeakScan.for_build(
-            withheld, shown_files, shown, kb.audience, other_pages(kb), self.hidden
+        # What the output scan looks for is worked out at the end, while Pagefind writes.
+        self.leak_scan = None
+        hidden = set(self.hidden)
+        self._leak_scan_for = lambda: LeakScan.for_build(
+            withheld, shown_files, shown, kb.audience, other_pages(kb), hidden
         )
 
         # Attachments linked only from blocks above the audience go with the blocks.
@@ -409,11 +428,14 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         self._stop_search()
         self.search_problem = ""
-        if self.pagefind:
-            try:
-                self.search = LiveIndex.start()
-            except PagefindError as exc:
-                self.search_problem = str(exc)
+
+    def _start_search(self) -> None:
+        """Started once the checks' process is forked (no threads to fork with)."""
+        self._stop_search()
+        try:
+            self.search = LiveIndex.start()
+        except PagefindError as exc:
+            self.search_problem = str(exc)
 
     def _stop_search(self) -> None:
         search, self.search = self.search, None
@@ -440,6 +462,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
                 self.search_problem = str(exc)
         # The site's own files are scanned while Pagefind builds and writes its index (on
         # the other core), then the index's files.
+        if self._leak_scan_for is not None:
+            self.leak_scan, self._leak_scan_for = self._leak_scan_for(), None
         found = self._scan(site, written)
         if self.search is not None and pending is not None:
             try:

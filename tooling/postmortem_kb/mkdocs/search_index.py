@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 CONFIG = {"exclude_selectors": [".headerlink"]}  # as `pagefind --exclude-selectors`
+_BODY = "data-pagefind-body"
 
 
 class PagefindError(Exception):
@@ -56,6 +57,8 @@ class LiveIndex:
         self._closed = False
         self._sent = 0
         self._fed: set[str] = set()
+        self._held: list[str] = []  # pages without `data-pagefind-body`, in order
+        self._bodies = False  # whether a page fed marks its content
         # Pages go through a queue to a writer thread: MkDocs never waits on the pipe.
         self._outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
         self._broken = False
@@ -148,7 +151,18 @@ class LiveIndex:
 
     def add(self, rel: str, html: str) -> None:
         """Index the page written at REL (posix, relative to the site folder). Answers
-        are not awaited: the service works through them while MkDocs renders."""
+        are not awaited: the service works through them while MkDocs renders.
+
+        Once a page marks its content with `data-pagefind-body`, Pagefind leaves out every
+        page that does not: such a page (the library's long generated lists) is held back
+        and only fed at the end if no page turns out to mark its content."""
+        if _BODY not in html:
+            self._held.append(rel)
+            return
+        self._bodies = True
+        self._send_page(rel, html)
+
+    def _send_page(self, rel: str, html: str) -> None:
         self._fed.add(rel)
         self._send(
             {
@@ -161,13 +175,27 @@ class LiveIndex:
         )
 
     def add_rest(self, site: Path, written: Iterable[str]) -> None:
-        """Every HTML file among WRITTEN (posix paths in SITE) not fed yet, sorted."""
-        for rel in sorted(r for r in written if r.endswith(".html") and r not in self._fed):
+        """Every HTML file among WRITTEN (posix paths in SITE) not fed yet, sorted; the
+        pages held back too if no page marked its content."""
+        held = set(self._held)
+        rest = [
+            rel
+            for rel in sorted(written)
+            if rel.endswith(".html") and rel not in self._fed and rel not in held
+        ]
+        for rel in rest:
             try:
                 html = (site / rel).read_text(encoding="utf-8", errors="replace")
             except OSError:
                 continue
             self.add(rel, html)
+        if not self._bodies:
+            for rel in self._held:
+                try:
+                    html = (site / rel).read_text(encoding="utf-8", errors="replace")
+                except OSError:
+                    continue
+                self._send_page(rel, html)
 
     def write(self, output: Path) -> int:
         """Ask for the index to be built and written to OUTPUT; returns the request, to
