@@ -38,10 +38,11 @@ from ..core.leaks import (
     audience_safety_errors,
     kb_year_pattern,
     other_pages,
+    readable,
     site_files,
 )
 from . import shared_partials, theme
-from .search_index import LiveIndex, PagefindError
+from .search_index import LiveIndex, PagefindError, write_bundle
 
 log = get_plugin_logger("postmortems")
 DRAFTS_ENV = "POSTMORTEM_DRAFTS"  # set by `postmortem build --drafts` / `serve --no-drafts`
@@ -457,17 +458,19 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         if self.search is not None:
             try:
                 self.search.add_rest(site, written)
-                pending = self.search.write(site / library.PAGEFIND_FOLDER)
+                pending = self.search.build()
             except PagefindError as exc:
                 self.search_problem = str(exc)
-        # The site's own files are scanned while Pagefind builds and writes its index (on
-        # the other core), then the index's files.
+        # The site's own files are scanned while Pagefind builds its index (on the other
+        # core), then the index's files, before they are written.
         if self._leak_scan_for is not None:
             self.leak_scan, self._leak_scan_for = self._leak_scan_for(), None
         found = self._scan(site, written)
+        bundle: list[tuple[str, bytes]] = []
         if self.search is not None and pending is not None:
             try:
-                for problem in self.search.wait(pending):
+                bundle, problems = self.search.files(pending)
+                for problem in problems:
                     log.warning(f"Pagefind: {problem}")
             except PagefindError as exc:
                 self.search_problem = str(exc)
@@ -478,9 +481,18 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
                 "install it with `pip install 'pagefind[bin]'` or enable Material's "
                 "`search` plugin"
             )
-        if self.pagefind and not self.search_problem:
-            self._write_search_facets(config)
-        before = set(written)
+        folder = library.PAGEFIND_FOLDER
+        if self.leak_scan is not None:
+            for rel, data in bundle:
+                found += self.leak_scan.scan_text(readable(data), f"{folder}/{rel}")
+        if not found and bundle:
+            try:
+                write_bundle(site / folder, bundle)
+            except PagefindError as exc:
+                raise PluginError(f"postmortems: {exc}") from None
+        if self.pagefind and not self.search_problem and not found:
+            self._write_search_facets(config)  # reads the fragments just written
+        before = set(written) | {f"{folder}/{rel}" for rel, _ in bundle}
         found += self._scan(site, [rel for rel in site_files(site) if rel not in before])
         self._verify_output(config.site_dir, found)
 

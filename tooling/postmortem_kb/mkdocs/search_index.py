@@ -1,7 +1,8 @@
 """Pagefind, fed while MkDocs renders: the indexer runs as a service process (the
 `pagefind[bin]` wheel's binary with `--service`, the protocol of Pagefind's own Python API)
 and parses each page as soon as MkDocs has made it, on the second core, while MkDocs goes on
-rendering on the first; at the end only the index is built and written.
+rendering on the first; at the end only the index is built, handed back (`GetFiles`), scanned
+for leaks with the rest of the site and written by the plugin.
 
 Pagefind's Python API is not used as such: its reader waits 0.1 s between responses, which
 would cost 100 s at 1,000 pages. The protocol is small: each message is base64 of a JSON
@@ -197,21 +198,26 @@ class LiveIndex:
                     continue
                 self._send_page(rel, html)
 
-    def write(self, output: Path) -> int:
-        """Ask for the index to be built and written to OUTPUT; returns the request, to
-        be awaited with `wait` (the caller may scan the site meanwhile)."""
-        return self._send(
-            {"type": "WriteFiles", "index_id": self._index, "output_path": str(output)}
-        )
+    def build(self) -> int:
+        """Ask for the index to be built; returns the request, to be awaited with `files`
+        (the caller may scan the site meanwhile). The service's own `WriteFiles` is not
+        used: it answers before its last writes are done, and it exits the moment its
+        input closes, which can leave a file of the bundle cut short."""
+        return self._send({"type": "GetFiles", "index_id": self._index})
 
-    def wait(self, ident: int) -> list[str]:
-        """Await the write; returns what the service refused on the way (pages it could
-        not read: as `pagefind --site`, it indexes the rest)."""
+    def files(self, ident: int) -> tuple[list[tuple[str, bytes]], list[str]]:
+        """The bundle, as (path inside it, content) sorted by path, and what the service
+        refused on the way (pages it could not read: as `pagefind --site`, it indexes
+        the rest)."""
         answer = self._wait(ident)
-        if answer.get("type") != "WriteFiles":
+        if answer.get("type") != "GetFiles":
             raise PagefindError(str(answer.get("message", answer)))
+        bundle = sorted(
+            (str(f["path"]).replace(os.sep, "/"), base64.b64decode(f["content"]))
+            for f in answer.get("files") or ()
+        )
         with self._lock:
-            return list(self._errors)
+            return bundle, list(self._errors)
 
     def close(self) -> None:
         proc = self._proc
@@ -223,3 +229,14 @@ class LiveIndex:
             proc.kill()
             proc.wait()
         self._reader.join(timeout=10)
+
+
+def write_bundle(folder: Path, bundle: Iterable[tuple[str, bytes]]) -> None:
+    """The bundle's files under FOLDER (the site's `pagefind/`)."""
+    root = folder.resolve()
+    for rel, data in bundle:
+        path = (folder / rel).resolve()
+        if root not in path.parents:
+            raise PagefindError(f"a bundle file outside its folder: {rel}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
