@@ -14,8 +14,6 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from functools import lru_cache
 
-import ahocorasick
-
 from . import blame, sanitize, secrets
 from .audience import marker_findings
 from .catalogue import RULES, rule_ids_in
@@ -34,6 +32,7 @@ from .model import (
 from .parse import comment_and_fence_spans, in_code_span
 from .templates import DEFAULT_DUE, Template
 from .times import RANGE_HINT, has_zone_problem, iso_utc, out_of_range, parse_datetime
+from .triggers import TriggerScan
 
 KNOWN_KEYS = frozenset(
     {
@@ -76,31 +75,22 @@ _PLACEHOLDER_TRIGGERS = ("{{", "todo", "tbd", "fixme")
 
 
 @lru_cache(maxsize=16)
-def _automaton(blame_terms: tuple[str, ...]) -> ahocorasick.Automaton:
+def _scan(blame_terms: tuple[str, ...]) -> TriggerScan:
     words = set(secrets.TRIGGERS) | set(_PLACEHOLDER_TRIGGERS)
     words.update(blame.TRIGGERS)
     for word in blame.term_triggers(blame_terms):
         words.update({word, word.replace("'", "’")})
-    automaton = ahocorasick.Automaton()
-    for word in words:
-        automaton.add_word(word, word)
-    automaton.make_automaton()
-    return automaton
+    return TriggerScan(words)
 
 
-def _triggers(pm: Postmortem, config: Config) -> dict[str, list[int]]:
+def _triggers(pm: Postmortem, config: Config, raw: bytes | None = None) -> dict[str, list[int]]:
     """Where each trigger word occurs (lower-cased) in the file, found in one pass.
 
     The secret, placeholder and blame rules run their regular expressions only when one
     of their words occurs: one multi-pattern scan instead of dozens of substring scans.
+    RAW: the text encoded one byte a character (`secrets.find_secrets` uses it too).
     """
-    lowered = pm.text.lower()
-    if len(lowered) != len(pm.text):  # a few characters lower-case to two; keep offsets
-        lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in pm.text)
-    found: dict[str, list[int]] = {}
-    for end, word in _automaton(tuple(config.blame_terms)).iter(lowered):
-        found.setdefault(word, []).append(end - len(word) + 1)
-    return found
+    return _scan(tuple(config.blame_terms)).find(pm.text, raw)
 
 
 def _line(text: str, offset: int, first_line: int = 1) -> int:
@@ -146,7 +136,8 @@ def check_postmortem(
         status = pm.status  # an invalid status is reported by PM102 and checked as a draft
     rank = status_rank(status)
     out = _Collector(pm, in_force(config, status))
-    found = _triggers(pm, config)
+    raw = pm.text.encode("ascii", "replace")  # one byte a character: offsets stay
+    found = _triggers(pm, config, raw)
     _front_matter(pm, config, out, rank)
     _location(pm, config, out)
     if template is None:
@@ -169,18 +160,19 @@ def check_postmortem(
     if out.wants("PM302", "PM303", "PM304"):
         _actions(pm, out, status)
     if out.wants("PM401"):
-        _secrets(pm, out, found)
+        _secrets(pm, out, found, raw)
     if out.wants("PM402"):
         _active_html(pm, config, out)
     if out.wants("PM501"):
         _blame(pm, config, out, found)
-    if out.wants("PM602"):
+    evidence = _keeps_evidence(pm, config)
+    if evidence and out.wants("PM602"):
         _evidence_link(pm, config, out)
     findings = out.findings
     if findings and IGNORE_MARK in pm.text:
         findings = _drop_ignored(pm, findings)
     findings += marker_findings(pm)  # audience markers: never silenced (core/audience.py)
-    if out.wants("PM401"):  # evidence files: markers in this file do not reach them
+    if evidence and out.wants("PM401"):  # evidence files: markers here do not reach them
         findings += _evidence_secrets(pm, config)
     findings.sort(key=lambda f: (f.line, f.rule))
     return findings
@@ -569,8 +561,8 @@ def _actions(pm: Postmortem, out: _Collector, status: str) -> None:
             )
 
 
-def _secrets(pm: Postmortem, out: _Collector, found: dict[str, list[int]]) -> None:
-    for hit in secrets.find_secrets(pm.text, found):
+def _secrets(pm: Postmortem, out: _Collector, found: dict[str, list[int]], raw: bytes) -> None:
+    for hit in secrets.find_secrets(pm.text, found, raw=raw):
         out.add(hit.line, "PM401", hit.message())
 
 
@@ -648,6 +640,14 @@ def _drop_ignored(pm: Postmortem, findings: Iterable[Finding]) -> list[Finding]:
                 continue
         kept.append(finding)
     return kept
+
+
+def _keeps_evidence(pm: Postmortem, config: Config) -> bool:
+    """Whether an evidence folder (`<ID>/evidence/`) lies beside the file: one `stat` for
+    the two evidence rules (PM602, PM401 in evidence), which find nothing without it."""
+    return bool(ID_PATTERN.match(pm.id)) and os.path.isdir(
+        os.path.join(config.root, os.path.dirname(pm.path), pm.id, "evidence")
+    )
 
 
 def _evidence_secrets(pm: Postmortem, config: Config) -> list[Finding]:

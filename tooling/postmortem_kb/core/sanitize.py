@@ -467,7 +467,13 @@ def renderer_for(root: Path) -> Renderer:
 # (javascript:, vbscript:, data:; a newline may split it, and the URL parser drops that).
 # Each pattern starts with a literal character, so `re` skips ahead to it: a few
 # microseconds a file, where one pattern with alternatives at its start costs a millisecond.
-_MAY_BE_ACTIVE = tuple(re.compile(p) for p in (r"<[A-Za-z]", r"&[#A-Za-z]", r"\{[^{}\n]*="))
+# Each is searched only when its first character occurs: `in` finds one character at
+# `memchr` speed, several times faster than the pattern's own scan.
+_MAY_BE_ACTIVE = (
+    ("<", re.compile(r"<[A-Za-z]")),
+    ("&", re.compile(r"&[#A-Za-z]")),
+    ("{", re.compile(r"\{[^{}\n]*=")),
+)
 # The scheme of each other link destination (up to its first colon), checked in Python: a
 # pattern that looks for `pt:` inside every destination costs ten times more.
 # Destinations that start like the usual web, anchor and relative links are skipped at once.
@@ -480,8 +486,10 @@ _SPACE = re.compile(r"\s")
 
 
 def may_be_active(text: str) -> bool:
-    if any(pattern.search(text) is not None for pattern in _MAY_BE_ACTIVE):
+    if any(first in text and pattern.search(text) for first, pattern in _MAY_BE_ACTIVE):
         return True
+    if "]" not in text:
+        return False
     for match in _DESTINATION_SCHEME.finditer(text):
         scheme = match.group(1) if match.group(1) is not None else match.group(2)
         if scheme[-2:].lower() in ("pt", "ta") or _SPACE.sub("", scheme[-6:]).lower()[-2:] in (

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-import ahocorasick
+from .triggers import TriggerScan
 
 FIX = "remove it, write `[REDACTED]` instead, and rotate the secret"
 
@@ -602,24 +602,14 @@ TRIGGERS: frozenset[str] = (frozenset(_BY_TRIGGER) | set(ASSIGNMENT_NAMES)) - _C
 
 
 @lru_cache(maxsize=1)
-def _own_automaton() -> ahocorasick.Automaton:
-    automaton = ahocorasick.Automaton()
-    for word in TRIGGERS:
-        automaton.add_word(word, word)
-    automaton.make_automaton()
-    return automaton
+def _own_scan() -> TriggerScan:
+    return TriggerScan(TRIGGERS)
 
 
 def triggers_in(text: str) -> dict[str, list[int]]:
     """Where each trigger word occurs in `text` (lower-cased), for texts that are not
     post-mortems (evidence notes and files)."""
-    lowered = text.lower()
-    if len(lowered) != len(text):
-        lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-    found: dict[str, list[int]] = {}
-    for end, word in _own_automaton().iter(lowered):
-        found.setdefault(word, []).append(end - len(word) + 1)
-    return found
+    return _own_scan().find(text)
 
 
 def _line_span(text: str, pos: int) -> tuple[int, int]:
@@ -768,17 +758,22 @@ GENERIC_KIND = "a long random string that looks like a key or token"
 
 
 def find_secrets(
-    text: str, found: Mapping[str, Sequence[int]] | None = None, render: bool = True
+    text: str,
+    found: Mapping[str, Sequence[int]] | None = None,
+    render: bool = True,
+    raw: bytes | None = None,
 ) -> list[SecretHit]:
     """Every line of `text` that holds a secret, once, with its kind (never its value).
 
     `found`: where the trigger words occur in the lower-cased text (from the shared trigger
     pass); computed here when not given. `render`: also scan, as a page shows them, the
-    lines that Markdown, entities, tags or invisible characters could split."""
+    lines that Markdown, entities, tags or invisible characters could split. `raw`:
+    `text.encode("ascii", "replace")` when the caller has it (one byte a character, anything
+    else `?`, so offsets stay those of `text`)."""
+    if raw is None:
+        raw = text.encode("ascii", "replace")
     if found is None:
-        found = triggers_in(text)
-    # one byte a character (anything else becomes `?`), so offsets stay those of `text`
-    raw = text.encode("ascii", "replace")
+        found = _own_scan().find(text, raw)
     run_lines = _random_lines(text, raw)
     offsets = _family_hits(text, found, run_lines) + _assignment_hits(text, found)
     hits: dict[int, SecretHit] = {}
