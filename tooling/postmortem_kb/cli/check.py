@@ -21,13 +21,14 @@ FORMATS = ["text", "json", "github", "summary"]
 
 def resolve_paths(config: Config, given: tuple[Path, ...]) -> list[Path]:
     """Files as given, and the post-mortems inside folders given."""
-    every = postmortem_paths(config)
+    every: list[Path] | None = None  # listed only for a folder: one file needs no listing
     chosen: list[Path] = []
     for path in given:
         if not path.exists() and not path.is_symlink():
             raise UsageError(f"{path}: no such file or folder")
         if path.is_dir():
             base = path.resolve()
+            every = postmortem_paths(config) if every is None else every
             chosen += [p for p in every if p.resolve().is_relative_to(base)]
         elif path.suffix.lower() != ".md":
             raise UsageError(

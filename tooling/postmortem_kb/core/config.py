@@ -107,7 +107,7 @@ class Config:
             self.__dict__["_docs_path"] = cached
         return cached[1]
 
-    def relative(self, path: Path) -> str:
+    def relative(self, path: Path | str) -> str:
         """PATH relative to the root, as written (a symlink keeps its own name)."""
         text = os.fspath(path)
         prefixes = self._root_prefixes()

@@ -35,19 +35,25 @@ PARALLEL_FROM = 400  # below this, starting workers costs more than it saves
 
 def postmortem_paths(config: Config) -> list[Path]:
     """Every `*.md` directly in a four-digit year folder of the docs folder, sorted."""
+    return [Path(p) for p in postmortem_files(config)]
+
+
+def postmortem_files(config: Config) -> list[str]:
+    """`postmortem_paths` as strings, in the same order: what `check` hands its workers
+    (sorting, pickling and unpickling 10,000 `Path` objects cost more than the rules of a
+    hundred files). Years by name, then each year's files by name."""
     docs = config.docs_path
-    found: list[Path] = []
     try:
-        years = sorted(
-            (e for e in os.scandir(docs) if e.is_dir() and _YEAR.fullmatch(e.name)),
-            key=lambda e: e.name,
-        )
+        years = sorted(e.name for e in os.scandir(docs) if e.is_dir() and _YEAR.fullmatch(e.name))
     except FileNotFoundError:
         return []
+    found: list[str] = []
     for year in years:
-        with os.scandir(year.path) as entries:
-            found.extend(Path(e.path) for e in entries if e.name.endswith(".md") and not e.is_dir())
-    return sorted(found)
+        with os.scandir(os.path.join(docs, year)) as entries:
+            found.extend(
+                sorted(e.path for e in entries if e.name.endswith(".md") and not e.is_dir())
+            )
+    return found
 
 
 def is_postmortem_path(config: Config, path: Path) -> bool:
@@ -58,13 +64,13 @@ def is_postmortem_path(config: Config, path: Path) -> bool:
     return len(rel.parts) == 2 and bool(_YEAR.fullmatch(rel.parts[0])) and rel.suffix == ".md"
 
 
-def read_postmortem(config: Config, path: Path) -> Postmortem:
+def read_postmortem(config: Config, path: Path | str) -> Postmortem:
     """Read and parse one file; raises ParseProblem with the finding when it cannot."""
     rel = config.relative(path)
     try:
         info = os.lstat(path)
         if stat.S_ISLNK(info.st_mode):
-            target = path.resolve()
+            target = Path(path).resolve()
             try:
                 target.relative_to(config.root.resolve())
             except ValueError:
@@ -281,7 +287,7 @@ def check_one(
 
 
 def _check_file(
-    config: Config, path: Path, status: str | None, discovered: bool, upcoming: bool
+    config: Config, path: Path | str, status: str | None, discovered: bool, upcoming: bool
 ) -> tuple[list[Finding], tuple[str, str, int] | None, Upcoming | None]:
     try:
         pm = read_postmortem(config, path)
@@ -289,7 +295,7 @@ def _check_file(
         return [problem.finding], None, None
     template = template_for(config, pm)
     findings = check_postmortem(pm, config, template, status)
-    if not discovered and not is_postmortem_path(config, path):
+    if not discovered and not is_postmortem_path(config, Path(path)):
         findings.insert(
             0,
             finding(
@@ -312,13 +318,13 @@ def _check_file(
 
 
 def _check_chunk(
-    args: tuple[Config, list[Path], bool, str | None],
+    args: tuple[Config, list[Path] | list[str], bool, str | None],
 ) -> list[tuple[list[Finding], tuple[str, str, int] | None, Upcoming | None]]:
     config, paths, discovered, status = args
     return [_check_file(config, p, status, discovered, upcoming=True) for p in paths]
 
 
-def _ids_of(config: Config, paths: Iterable[Path]) -> Iterator[tuple[str, str, int]]:
+def _ids_of(config: Config, paths: Iterable[str]) -> Iterator[tuple[str, str, int]]:
     """Ids of files that are not checked in full: a cheap look at the front matter."""
     for path in paths:
         try:
@@ -343,8 +349,8 @@ def check(
 ) -> CheckReport:
     """Check PATHS (default: every post-mortem) against what their status demands, or
     STATUS's when given; duplicate ids are sought across all files."""
-    everything = postmortem_paths(config)
-    targets = everything if paths is None else paths
+    everything = postmortem_files(config)
+    targets: list[Path] | list[str] = everything if paths is None else paths
     discovered = paths is None
     jobs = jobs or os.cpu_count() or 1
     if jobs > 1 and len(targets) >= PARALLEL_FROM:
@@ -362,8 +368,8 @@ def check(
     idents = [ident for _, ident, _ in results if ident]
     upcoming = sorted((ahead for _, _, ahead in results if ahead), key=lambda u: u.path)
     if paths is not None:
-        chosen = {p.absolute() for p in paths}
-        idents += list(_ids_of(config, (p for p in everything if p.absolute() not in chosen)))
+        chosen = {os.path.abspath(p) for p in paths}
+        idents += list(_ids_of(config, (p for p in everything if os.path.abspath(p) not in chosen)))
     relative = [config.relative(p) for p in targets]
     if paths is None:
         findings += placement_findings(config)
