@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from postmortem_kb.core.parse import _NULLS, _simple_front_matter, split_front_matter
 
@@ -54,6 +56,9 @@ SIMPLE = [
     'tags: ["a", b]\n',
     "t:\tx\n",
     "services:\n  - \n",
+    "title: x  \t\nowner:   \n",
+    "services:\n  - a  \n  - b\t\n",
+    "t: a \t b \t\n",
 ]
 
 
@@ -67,6 +72,16 @@ def test_fast_reader_agrees_with_libyaml_or_declines(raw: str) -> None:
         return
     if fast is not None:
         assert fast[0] == expected
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.text(alphabet="ab-: \t#'[],", max_size=12), max_size=4))
+def test_fast_reader_agrees_with_libyaml_on_generated_lines(values: list[str]) -> None:
+    keys = "".join(f"k{i}: {v}\n" for i, v in enumerate(values))
+    test_fast_reader_agrees_with_libyaml_or_declines(keys)
+    # (a tab right after `- ` is not tried: libyaml refuses it, the fast reader does not)
+    items = "".join(f"  - {v.lstrip(chr(9))}\n" for v in values)
+    test_fast_reader_agrees_with_libyaml_or_declines("s:\n" + items)
 
 
 def test_simple_front_matter_is_read_fast() -> None:

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from postmortem_kb.core import audience, rules
+from postmortem_kb.core.parse import find_text
 from postmortem_kb.core.triggers import TriggerScan
 
 WORDS = ("token", "secret", "ok", "didn", "didn’t", "kel", "what?", "é", "ßa", "i")
@@ -100,3 +101,10 @@ def test_marker_lines_after_many_false_starts() -> None:
     text = "Why? " * 20 + "\n??? restricted\n" + "Really! " * 20 + "!!! internal\n"
     assert audience._lines_with(text, ("!!!", "???")) == plain_lines_with(text, ("!!!", "???"))
     assert len(audience._lines_with(text, ("!!!", "???"))) == 2
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="<!-`~a\n", max_size=60), st.sampled_from(["<!--", "```", "~~~", "???"]))
+def test_find_text_is_str_find(text: str, needle: str) -> None:
+    for start in (0, 1, len(text) // 2):
+        assert find_text(text, needle, start) == text.find(needle, start)

@@ -37,7 +37,7 @@ from urllib.parse import unquote
 
 from .catalogue import finding
 from .model import VISIBILITIES, Finding, Postmortem, visibility_rank
-from .parse import _CONTENT_LINE, parse_text
+from .parse import _CONTENT_LINE, find_text, parse_text
 
 AUDIENCES = VISIBILITIES
 LEVELS = ("internal", "restricted")  # the audiences a block can be marked for
@@ -268,28 +268,15 @@ def _lines_with(text: str, needles: tuple[str, ...]) -> list[int]:
     a multi-line regular expression over every post-mortem costs more than the parse)."""
     starts: set[int] = set()
     for needle in needles:
-        at = _find(text, needle, 0)
+        at = find_text(text, needle)
         while at >= 0:
             start = text.rfind("\n", 0, at) + 1
             starts.add(start)
             end = text.find("\n", at)
             if end < 0:
                 break
-            at = _find(text, needle, end)
+            at = find_text(text, needle, end)
     return sorted(starts)
-
-
-def _find(text: str, needle: str, start: int) -> int:
-    """`text.find(needle, start)`, quicker for a needle whose first character is rare (`???`
-    in prose with a few question marks): one character is found at `memchr` speed, a word is
-    not. After a few false starts the word is searched as usual, so it stays linear."""
-    first = needle[0]
-    for _ in range(8):
-        at = text.find(first, start)
-        if at < 0 or text.startswith(needle, at):
-            return at
-        start = at + 1
-    return text.find(needle, start)
 
 
 def marker_problems(markdown: str, first_line: int = 1) -> list[tuple[int, str]]:
