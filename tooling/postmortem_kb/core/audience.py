@@ -326,9 +326,11 @@ def marker_problems(markdown: str, first_line: int = 1) -> list[tuple[int, str]]
     return problems
 
 
-def marker_findings(pm: Postmortem) -> list[Finding]:
-    """PM701 findings for one post-mortem's body."""
-    body = pm.text.split("\n", pm.body_line - 1)[-1] if pm.body_line > 1 else pm.text
+def marker_findings(pm: Postmortem, body: str | None = None) -> list[Finding]:
+    """PM701 findings for one post-mortem's body (BODY: the text from line `body_line`, when
+    the caller has it)."""
+    if body is None:
+        body = pm.text.split("\n", pm.body_line - 1)[-1] if pm.body_line > 1 else pm.text
     return [
         finding(pm.path, line, "PM701", message)
         for line, message in marker_problems(body, pm.body_line)

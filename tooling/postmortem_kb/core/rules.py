@@ -161,17 +161,18 @@ def check_postmortem(
         _actions(pm, out, status)
     if out.wants("PM401"):
         _secrets(pm, out, found, raw)
+    body_start, body = _body_of(pm)
     if out.wants("PM402"):
-        _active_html(pm, config, out)
+        _active_html(pm, config, out, body)
     if out.wants("PM501"):
-        _blame(pm, config, out, found)
+        _blame(pm, config, out, found, body_start)
     evidence = _keeps_evidence(pm, config)
     if evidence and out.wants("PM602"):
         _evidence_link(pm, config, out)
     findings = out.findings
     if findings and IGNORE_MARK in pm.text:
         findings = _drop_ignored(pm, findings)
-    findings += marker_findings(pm)  # audience markers: never silenced (core/audience.py)
+    findings += marker_findings(pm, body)  # audience markers: never silenced (audience.py)
     if evidence and out.wants("PM401"):  # evidence files: markers here do not reach them
         findings += _evidence_secrets(pm, config)
     findings.sort(key=lambda f: (f.line, f.rule))
@@ -384,13 +385,14 @@ def _sections(pm: Postmortem, template: Template, out: _Collector, status: str) 
     for section in pm.sections:
         found.setdefault(section.key, section)
     order = {key: i for i, key in enumerate(template.keys)}
-    last_line = pm.text.count("\n") + 1
     for index, wanted in enumerate(template.sections):
         if wanted.key in found:
             continue
         after = next(
-            (found[s.key].line for s in template.sections[index + 1 :] if s.key in found), last_line
+            (found[s.key].line for s in template.sections[index + 1 :] if s.key in found), None
         )
+        if after is None:
+            after = pm.text.count("\n") + 1  # the last line
         out.add(
             after,
             "PM201",
@@ -566,10 +568,17 @@ def _secrets(pm: Postmortem, out: _Collector, found: dict[str, list[int]], raw: 
         out.add(hit.line, "PM401", hit.message())
 
 
-def _active_html(pm: Postmortem, config: Config, out: _Collector) -> None:
+def _body_of(pm: Postmortem) -> tuple[int, str]:
+    """The offset in the text where the body (line `body_line`) starts, and the body."""
+    if pm.body_line <= 1:
+        return 0, pm.text
+    body = pm.text.split("\n", pm.body_line - 1)[-1]
+    return len(pm.text) - len(body), body
+
+
+def _active_html(pm: Postmortem, config: Config, out: _Collector, body: str) -> None:
     """PM402, decided on what the browser gets (core/sanitize.py)."""
     first = pm.body_line
-    body = pm.text.split("\n", first - 1)[-1] if first > 1 else pm.text
     if not sanitize.may_be_active(body):
         return
     for line, what in sanitize.active_lines(body, first, sanitize.renderer_for(config.root)):
@@ -587,11 +596,10 @@ def front_matter_text(pm: Postmortem) -> str:
     return "\n".join(pm.text.split("\n", pm.body_line - 1)[:-1])
 
 
-def _blame(pm: Postmortem, config: Config, out: _Collector, found: dict[str, list[int]]) -> None:
+def _blame(
+    pm: Postmortem, config: Config, out: _Collector, found: dict[str, list[int]], body_start: int
+) -> None:
     """PM501: blame-laden sentences (core/blame.py), one finding per sentence."""
-    body_start = 0
-    for _ in range(pm.body_line - 1):
-        body_start = pm.text.index("\n", body_start) + 1
     for hit in blame.find(pm.text, body_start, found, config.blame_terms, config.blame_disable):
         label = hit.pattern[5:] if hit.pattern.startswith("term:") else hit.pattern
         out.add(

@@ -726,16 +726,26 @@ def _is_prose(after: str) -> bool:
 
 
 _NAME_BEFORE = frozenset(" \t\n\"'{(,;[|*`>$")
+# `_is_prose` of the two characters after a name, kept as found (a few thousand at most):
+# few pairs recur
+_PROSE: dict[str, bool] = {}
 
 
 def _assignment_hits(text: str, found: Mapping[str, Sequence[int]]) -> list[tuple[int, str]]:
     hits = []
     for name in [n for n in found if n in _ASSIGNMENT_SET]:
+        size = len(name)
         for pos in found[name]:
-            after = text[pos + len(name) : pos + len(name) + 2]
-            if _is_prose(after):
+            end = pos + size
+            after = text[end : end + 2]
+            prose = _PROSE.get(after)  # (a name occurs dozens of times in a file, mostly in prose)
+            if prose is None:
+                prose = _is_prose(after)
+                if len(_PROSE) < 4096:
+                    _PROSE[after] = prose
+            if prose:
                 continue  # "the token was revoked", "tokens, keys": no value is assigned
-            if not _OPERATOR_AFTER.match(text, pos + len(name)):
+            if not _OPERATOR_AFTER.match(text, end):
                 continue  # prose ("the token was revoked"): no value is assigned
             start = pos
             while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_.-"):
