@@ -108,3 +108,23 @@ def test_marker_lines_after_many_false_starts() -> None:
 def test_find_text_is_str_find(text: str, needle: str) -> None:
     for start in (0, 1, len(text) // 2):
         assert find_text(text, needle, start) == text.find(needle, start)
+
+
+def test_one_file_checked_through_relative_paths_sees_the_other_ids(kb, write_pm) -> None:
+    """Checking one file reads only the ids of the others: with the knowledge base and the
+    file named relative to the working folder (through `..`), the file is in place (no
+    PM107), not taken for another one holding its id, and a real duplicate is found."""
+    from conftest import complete_postmortem_text, run_cli
+
+    one = write_pm(complete_postmortem_text())
+    write_pm(
+        complete_postmortem_text().replace("PM-2026-001", "PM-2026-002"), name="PM-2026-002-x.md"
+    )
+    inside = kb / "postmortems"
+    given = f"../postmortems/2026/{one.name}"
+    result = run_cli("-C", "..", "check", given, "--format", "json", cwd=inside)
+    assert result.exit_code == 0, result.output
+    write_pm(complete_postmortem_text(), name="PM-2026-001-copy.md")
+    result = run_cli("-C", "..", "check", given, "--format", "json", cwd=inside)
+    assert [f["rule"] for f in result.json()["findings"]] == ["PM106"]
+    assert "PM-2026-001-copy.md" in result.json()["findings"][0]["message"]

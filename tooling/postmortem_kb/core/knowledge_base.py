@@ -57,8 +57,8 @@ def postmortem_files(config: Config) -> list[str]:
 
 
 def is_postmortem_path(config: Config, path: Path) -> bool:
-    try:
-        rel = path.absolute().relative_to(config.docs_path.absolute())
+    try:  # (normalised: `../postmortems/2026/x.md` from inside the docs folder is in place)
+        rel = Path(os.path.abspath(path)).relative_to(os.path.abspath(config.docs_path))
     except ValueError:
         return False
     return len(rel.parts) == 2 and bool(_YEAR.fullmatch(rel.parts[0])) and rel.suffix == ".md"
@@ -327,9 +327,12 @@ def _check_chunk(
 def _ids_of(config: Config, paths: Iterable[str]) -> Iterator[tuple[str, str, int]]:
     """Ids of files that are not checked in full: a cheap look at the front matter."""
     for path in paths:
-        try:
-            with open(path, "rb") as handle:
-                head = handle.read(8192)
+        try:  # (os.read: a file object costs more than the read itself)
+            handle = os.open(path, os.O_RDONLY)
+            try:
+                head = os.read(handle, 8192)
+            finally:
+                os.close(handle)
         except OSError:
             continue
         match = _ID_LINE.search(head)
@@ -369,7 +372,15 @@ def check(
     upcoming = sorted((ahead for _, _, ahead in results if ahead), key=lambda u: u.path)
     if paths is not None:
         chosen = {os.path.abspath(p) for p in paths}
-        idents += list(_ids_of(config, (p for p in everything if os.path.abspath(p) not in chosen)))
+        # the listing's paths are already absolute and normal when the docs folder's path is
+        docs = os.fspath(config.docs_path)
+        normal = os.path.abspath(docs) == docs
+        idents += list(
+            _ids_of(
+                config,
+                (p for p in everything if (p if normal else os.path.abspath(p)) not in chosen),
+            )
+        )
     relative = [config.relative(p) for p in targets]
     if paths is None:
         findings += placement_findings(config)
