@@ -419,7 +419,7 @@ def _yaml_front_matter(path: str, raw: str) -> tuple[dict[str, Any], dict[str, i
 # (`(.*[^ \t])?[ \t]*` rather than a lazy `(.*?)[ \t]*`: the same value without the trailing
 # blanks, found without trying the end of the line after every character)
 _SIMPLE_KEY = re.compile(r"([A-Za-z_][\w-]*):(?:[ \t]+(.*[^ \t])?)?[ \t]*")
-_SIMPLE_ITEM = re.compile(r"([ ]*)-[ \t]+(.*[^ \t])?[ \t]*")
+_SIMPLE_ITEM = re.compile(r"([ ]*)-[ ]+(.*[^ \t])?[ \t]*")
 _NOT_PLAIN_START = frozenset("-?:,[]{}#&*!|>'\"%@`")
 
 
