@@ -426,3 +426,74 @@ def test_a_long_line_of_tag_or_attribute_openers_is_checked(kb: Path, write_pm, 
     pm701 = {f["line"] for f in findings(kb) if f["rule"] == "PM701"}
     named = "restricted" in line
     assert pm701 == ({line_of(text, line[:12])} if named else set())
+
+
+# --- PM501 on a long line: each hit costs the same, whatever the line's length ----------
+
+RUN_ON = {
+    # a 218 KB line without a sentence break, full of blame-laden phrases
+    "acts": "the engineer deleted the table ",
+    # the same with inline code on the line: its code spans are found once, not per hit
+    "code": "`x` the engineer deleted it ",
+    # the same among comments: the masked spans are looked up, not searched one by one
+    "comments": "<!-- x --> the engineer deleted it ",
+    # one token of 218 KB made of trigger words
+    "token": "fault-",
+    # hindsight after a name, over and over
+    "names": "Sergei should have known ",
+}
+
+
+@pytest.mark.parametrize("unit", RUN_ON.values(), ids=RUN_ON.keys())
+def test_a_run_on_line_is_judged_in_stretches(kb: Path, write_pm, unit: str) -> None:
+    line = (unit * (218_000 // len(unit) + 1))[:218_000]
+    text = GOOD.replace("## Summary\n", "## Summary\n\n" + line + "\n", 1)
+    write_pm(text)
+    found = [f for f in findings(kb) if f["rule"] == "PM501"]
+    at = line_of(text, line[:20])
+    assert {f["line"] for f in found} <= {at}
+    # one finding per stretch of 600 characters at most, not one per phrase (7,013 before)
+    assert len(found) <= 218_000 // 600 + 2
+    if unit != "fault-":
+        assert len(found) >= 218_000 // 600 - 2
+
+
+def test_code_spans_of_a_long_line_are_found_once(monkeypatch) -> None:
+    from postmortem_kb.core import blame
+    from postmortem_kb.core.config import Config
+    from postmortem_kb.core.rules import _triggers
+
+    calls = []
+    real = blame.code_spans
+
+    def counted(text: str, start: int, end: int) -> list[tuple[int, int]]:
+        calls.append(start)
+        return real(text, start, end)
+
+    monkeypatch.setattr(blame, "code_spans", counted)
+    line = "`x` the engineer deleted it " * 2_000 + "`"
+    text = GOOD.replace("## Summary\n", "## Summary\n\n" + line + "\n\n`the engineer deleted`\n", 1)
+    pm = parse_text("postmortems/2026/PM-2026-001-x.md", text)
+    body_start = text.index("\n---\n", 4) + 5
+    found = blame.find(text, body_start, _triggers(pm, Config(root=Path("."))))
+    assert len(calls) == 2  # the long line once, the short one once
+    assert len(found) >= 2000 * 28 // 600 - 2
+    assert all(f.phrase == "the engineer deleted" for f in found)
+    assert all(f.offset < text.index("`the engineer deleted`") for f in found)
+
+
+def test_code_spans_agree_with_the_scanner() -> None:
+    import random
+
+    from postmortem_kb.core.blame import code_spans
+    from postmortem_kb.core.parse import in_code_span
+
+    atoms = ["`", "``", "```", "a", " ", "b"]
+    rng = random.Random(8)
+    for _ in range(20_000):
+        line = "".join(rng.choice(atoms) for _ in range(rng.randint(0, 12)))
+        spans = code_spans(line, 0, len(line))
+        for i, char in enumerate(line):
+            if char != "`":
+                inside = any(lo <= i < hi for lo, hi in spans)
+                assert inside == in_code_span(line, i, i + 1), (line, i)

@@ -29,13 +29,13 @@ placed in its sentence (for the exemptions and one finding per sentence).
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
 from .names import FIRST_NAMES
-from .parse import in_code_span
 
 PATTERNS: dict[str, str] = {
     "person-act": "name the action and what allowed it, not the person: e.g. 'a "
@@ -339,7 +339,7 @@ def _person_after(text: str, end: int) -> bool:
 
 
 def _word_at(text: str, start: int) -> str:
-    match = _TOKEN.match(text, start)
+    match = _TOKEN.match(text, start, start + 64)  # a trigger word is short; stay linear
     return match.group(0) if match else ""
 
 
@@ -938,13 +938,19 @@ _BLAMELESS = re.compile(
 _URL_TOKEN = re.compile(r"\S*(?:://|www\.|/)\S*")
 
 
+_REACH = 600  # the longest sentence looked at, each side of a hit
+
+
 def _sentence(text: str, start: int, floor: int) -> tuple[int, int]:
-    lo = max(floor, start - 600)
-    begin = lo
+    """The sentence around START. Where no sentence break is within reach (a run-on line),
+    the sentence starts on a fixed grid, so that the hits of one stretch share a sentence
+    and are judged once: the work stays linear in the length of the line."""
+    lo = max(floor, start - _REACH)
+    begin = lo if lo == floor else floor + (start - floor) // _REACH * _REACH
     for match in _SENTENCE_BREAK.finditer(text, lo, start):
         begin = match.end()
-    after = _SENTENCE_BREAK.search(text, start, min(len(text), start + 600))
-    return begin, after.start() if after else min(len(text), start + 600)
+    after = _SENTENCE_BREAK.search(text, start, min(len(text), start + _REACH))
+    return begin, after.start() if after else min(len(text), start + _REACH)
 
 
 def _in_quoted_title(text: str, begin: int, start: int, end: int) -> bool:
@@ -980,13 +986,24 @@ def _mentioned(text: str, hit: Hit) -> bool:
     )
 
 
+_LOOK_BACK = 4096  # how far back a line start is sought before the line starts are listed
+_LONGEST_TOKEN = 512  # a run of this many characters without a space is not prose
+_TAG_REACH = 512  # how far back an open HTML tag is sought
+
+
 @dataclass
 class _Body:
-    """The parts of a file that are not prose, found once, when a hit needs them."""
+    """The parts of a file that are not prose, found once, when a hit needs them: comments
+    and fences, line starts (for long lines), and the code spans of each line that has a
+    backtick. Each is computed in one linear pass and looked up by bisection, so that the
+    cost of a hit does not grow with the length of its line or the number of comments."""
 
     text: str
     start: int
     _masked: list[tuple[int, int]] | None = None
+    _mask_starts: list[int] | None = None
+    _line_starts: list[int] | None = None
+    _code: dict[int, list[tuple[int, int]]] | None = None
 
     def masked(self, position: int) -> bool:
         if self._masked is None:
@@ -996,34 +1013,82 @@ class _Body:
                 (self.start + lo, self.start + hi)
                 for lo, hi, _ in comment_and_fence_spans(self.text[self.start :])
             ]
-        return any(lo <= position < hi for lo, hi in self._masked)
+            self._mask_starts = [lo for lo, _ in self._masked]
+        assert self._mask_starts is not None
+        index = bisect.bisect_right(self._mask_starts, position) - 1
+        return index >= 0 and position < self._masked[index][1]
+
+    def line_start(self, position: int) -> int:
+        near = self.text.rfind("\n", max(0, position - _LOOK_BACK), position)
+        if near >= 0 or position <= _LOOK_BACK:
+            return near + 1
+        if self._line_starts is None:  # a long line: list the line starts once
+            self._line_starts = [0, *(m.end() for m in _NEWLINE.finditer(self.text))]
+        return self._line_starts[bisect.bisect_right(self._line_starts, position) - 1]
+
+    def in_code(self, line_start: int, position: int) -> bool:
+        """Whether POSITION lies inside an inline code span of the line at LINE_START."""
+        if self._code is None:
+            self._code = {}
+        spans = self._code.get(line_start)
+        if spans is None:
+            line_end = self.text.find("\n", line_start)
+            spans = code_spans(self.text, line_start, line_end if line_end >= 0 else len(self.text))
+            self._code[line_start] = spans
+        index = bisect.bisect_right(spans, (position, len(self.text))) - 1
+        return index >= 0 and position < spans[index][1]
 
 
-def _in_code_span(text: str, line_start: int, start: int, end: int) -> bool:
-    line_end = text.find("\n", end)
-    line = text[line_start : line_end if line_end >= 0 else len(text)]
-    return in_code_span(line, start - line_start, end - line_start)
+_NEWLINE = re.compile("\n")
+_BACKTICKS = re.compile("`+")
+
+
+def code_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The inline code spans of TEXT[START:END] (one line), as (opener, closer end), in
+    order: a backtick run opens a span closed by the next run of the same length; a run with
+    no such closer is literal. Linear: each run's next run of the same length is found in
+    one pass from the right (parse.in_code_span does the same for one position)."""
+    runs = [(m.start(), m.end()) for m in _BACKTICKS.finditer(text, start, end)]
+    following: list[int | None] = [None] * len(runs)
+    last: dict[int, int] = {}
+    for i in range(len(runs) - 1, -1, -1):
+        size = runs[i][1] - runs[i][0]
+        following[i] = last.get(size)
+        last[size] = i
+    spans = []
+    i = 0
+    while i < len(runs):
+        closer = following[i]
+        if closer is None:
+            i += 1
+            continue
+        spans.append((runs[i][0], runs[closer][1]))
+        i = closer + 1
+    return spans
 
 
 def _not_prose(body: _Body, hit: Hit, trigger_at: int) -> bool:
     text = body.text
     if body.masked(trigger_at):
         return True
-    line_start = text.rfind("\n", 0, trigger_at) + 1
-    if "`" in text[line_start:trigger_at] and _in_code_span(
-        text, line_start, trigger_at, trigger_at + 1
-    ):
+    line_start = body.line_start(trigger_at)
+    backtick = trigger_at - line_start > _LOOK_BACK or text.find("`", line_start, trigger_at) >= 0
+    if backtick and body.in_code(line_start, trigger_at):
         return True
     token_start = trigger_at
-    while token_start > 0 and not text[token_start - 1].isspace():
+    floor = max(0, trigger_at - _LONGEST_TOKEN)
+    while token_start > floor and not text[token_start - 1].isspace():
         token_start -= 1
     token_end = trigger_at
-    while token_end < len(text) and not text[token_end].isspace():
+    ceiling = min(len(text), trigger_at + _LONGEST_TOKEN)
+    while token_end < ceiling and not text[token_end].isspace():
         token_end += 1
+    if token_end - token_start >= _LONGEST_TOKEN:
+        return True  # hundreds of characters without a space: not prose
     token = text[token_start:token_end]
     if "/" in token or "://" in token or "www." in token or "](" in token or token.startswith("<"):
         return True
-    tag_open = text.rfind("<", line_start, trigger_at)
+    tag_open = text.rfind("<", max(line_start, trigger_at - _TAG_REACH), trigger_at)
     return (
         tag_open >= 0
         and text.find(">", tag_open, trigger_at) < 0
@@ -1060,6 +1125,7 @@ def find(
         return _find_hidden(text, body_start, terms, off)
     body = _Body(text, body_start)
     found: dict[int, BlameFinding] = {}
+    practice: dict[int, bool] = {}  # sentence start -> about blameless practice
     candidates: list[tuple[int, Hit, int]] = []
     for word, positions in hits.items():
         handler = HANDLERS.get(word)
@@ -1079,9 +1145,10 @@ def find(
         begin, finish = _sentence(text, max(hit.start, body_start), body_start)
         if begin in found:
             continue
-        sentence = text[begin:finish]
+        if begin not in practice:
+            practice[begin] = _BLAMELESS.search(text, begin, finish) is not None
         if (
-            _BLAMELESS.search(sentence)
+            practice[begin]
             or _in_quoted_title(text, begin, hit.start, hit.end)
             or _mentioned(text, hit)
         ):
