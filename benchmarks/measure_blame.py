@@ -8,6 +8,11 @@ DATA is a folder kept outside the repository (see BENCHMARKS.md for how it was b
   Each is checked on its own, as a paragraph of a post-mortem; recall is the share found.
   `blame_sentences_heldout.tsv` (optional, same form): sentences collected after the rules
   were tuned, reported on their own.
+- `new_blame_dev.tsv`, `new_clean_dev.tsv` (optional, same form): a larger set of real
+  blame-laden and real non-blaming sentences, the part the rules were generalised on;
+  `new_blame_test.tsv`, `new_clean_test.tsv`: a random third of the same collection, split
+  off before any rule changed, reported only with `--test`. On each part, precision is the
+  share of flagged sentences that are blame-laden.
 - `postmortems/*.md`, `guides/*.md`: published post-mortems and blameless-writing guides,
   each checked whole, as the body of a post-mortem. Every PM501 finding there is looked up
   in `judgements.tsv` (`file<TAB>line<TAB>blame|not-blame<TAB>note`), written by a person
@@ -83,6 +88,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", type=Path)
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument(
+        "--test", action="store_true", help="also report the TEST part (new_*_test.tsv)"
+    )
     args = parser.parse_args()
     data: Path = args.data
     config = Config(root=data, select=("PM501",))
@@ -150,7 +158,38 @@ def main() -> int:
             f"precision on the published text alone: {correct} of {corpus_total}, "
             f"{correct / corpus_total:.1%}"
         )
+    parts = [("dev", "new_blame_dev.tsv", "new_clean_dev.tsv")]
+    if args.test:
+        parts.append(("TEST", "new_blame_test.tsv", "new_clean_test.tsv"))
+    flagged_clean: list[tuple[str, str, str]] = []
+    new_misses: list[tuple[str, str]] = []
+    for name, blamed_file, clean_file in parts:
+        if not (data / blamed_file).exists():
+            continue
+        blamed = read_sentences(data / blamed_file)
+        clean = read_sentences(data / clean_file)
+        hit, _, missed = recall(blamed, config)
+        false = []
+        for sentence, source in clean:
+            found_here = blame_findings(sentence + "\n", config)
+            if found_here:
+                false.append((sentence, source, found_here[0].message[:100]))
+        share = hit / (hit + len(false)) if hit + len(false) else 1.0
+        print(
+            f"new {name} set: {hit} of {len(blamed)} blame-laden sentences found, recall "
+            f"{hit / max(1, len(blamed)):.1%}; {len(false)} of {len(clean)} non-blaming "
+            f"sentences flagged; precision {hit} of {hit + len(false)}, {share:.1%}"
+        )
+        if name == "dev":
+            flagged_clean += false
+            new_misses += missed
     if args.verbose:
+        print("\nmissed sentences of the new dev set:")
+        for sentence, source in new_misses:
+            print(f"  {sentence}    [{source}]")
+        print("\nflagged non-blaming sentences of the new dev set:")
+        for sentence, source, message in flagged_clean:
+            print(f"  {sentence}    [{source}]\n            {message}")
         print("\nmissed sentences:")
         for sentence, source in misses + held_misses:
             print(f"  {sentence}    [{source}]")

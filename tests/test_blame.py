@@ -188,6 +188,192 @@ def test_every_pattern_is_tested() -> None:
     assert {pattern for _, pattern in BLAME} == set(PATTERNS)
 
 
+# --- the grammar of blame, generalised: each pattern fires, and a near sentence does not ---
+# (sentence that blames, its pattern, the near sentence that does not)
+GRAMMAR = [
+    # the subject of the clause, however far from its verb
+    (
+        "The contractor replacing the core switch that afternoon caused the outage.",
+        "person-act",
+        "The firmware update that the contractor installed caused the outage.",
+    ),
+    (
+        "Auditors concluded that the operators ignored several warnings.",
+        "negated-duty",
+        "Auditors concluded that the filter ignored several warnings.",
+    ),
+    (
+        "The outage was caused by a night-shift operator.",
+        "person-act",
+        "The outage was caused by a night-shift cron job.",
+    ),
+    (
+        "One technician caused the regional blackout.",
+        "person-act",
+        "One transformer caused the regional blackout.",
+    ),
+    (
+        "The new hire took down the payments API.",
+        "person-act",
+        "The load balancer took down the payments API.",
+    ),
+    (
+        "The pilots failed to monitor the altitude.",
+        "negated-duty",
+        "The probes failed to monitor the altitude.",
+    ),
+    ("I wiped the staging database.", "person-act", "It wiped the staging database."),
+    ("He failed and the site went down.", "negated-duty", "The node failed over to the replica."),
+    (
+        "The platform team broke the login page.",
+        "person-act",
+        "We broke the login page and fixed it within minutes.",
+    ),
+    (
+        "The import job was killed by an engineer.",
+        "person-act",
+        "The import job was killed by the OOM killer.",
+    ),
+    # acts that harm only with what follows them
+    (
+        "A contractor tripped over the power cable.",
+        "person-act",
+        "A breaker tripped over the weekend.",
+    ),
+    (
+        "Someone unplugged the storage array.",
+        "person-act",
+        "The storage array was unplugged for the move.",
+    ),
+    (
+        "The excavation crew cut the fiber line.",
+        "person-act",
+        "The release cut was moved to Friday.",
+    ),
+    (
+        "The technician left the cabinet unlocked.",
+        "negated-duty",
+        "The technician left the site at noon.",
+    ),
+    (
+        "The on-call engineer silenced the disk alerts.",
+        "negated-duty",
+        "The maintenance window silenced the disk alerts.",
+    ),
+    # idioms of blame, whoever the subject
+    (
+        "Our hosting provider messed up the DNS migration.",
+        "judgement",
+        "The colours looked messed in the old viewer.",
+    ),
+    ("Operations dropped the ball on the renewal.", "judgement", "The router dropped the packets."),
+    # negated duties said another way
+    (
+        "The reviewer was not paying attention to the diff.",
+        "negated-duty",
+        "Pay attention to the diff before approving.",
+    ),
+    (
+        "The operator was not careful with the production shell.",
+        "negated-duty",
+        "Be careful with the production shell.",
+    ),
+    (
+        "The admins didn't know any better.",
+        "negated-duty",
+        "We now know better which alerts matter.",
+    ),
+    (
+        "Management had no clue about the expiring certificate.",
+        "negated-duty",
+        "The log gave a clue about the expiring certificate.",
+    ),
+    (
+        "His failure to escalate delayed the response.",
+        "negated-duty",
+        "The disk's failure delayed the response.",
+    ),
+    (
+        "The admin had forgotten to renew the domain.",
+        "negated-duty",
+        "Don't forget to renew the domain.",
+    ),
+    # mistakes, named any way
+    ("That was a costly blunder.", "mistake", "Blunders can happen in any team."),
+    ("His mistake cost us a day.", "mistake", "Mistakes happen in every complex system."),
+    (
+        "The dispatcher made an error in the routing table.",
+        "mistake",
+        "The parser made an error message unreadable.",
+    ),
+    (
+        "The clerk sent the invoice to another customer in error.",
+        "mistake",
+        "The job exited in error after the timeout.",
+    ),
+    (
+        "The report went to the wrong client.",
+        "mistake",
+        "If a report goes to the wrong client, recall it at once.",
+    ),
+    (
+        "The letter reached an incorrect recipient.",
+        "mistake",
+        "An incorrect checksum stopped the upload.",
+    ),
+    (
+        "The trader bought a billion instead of a million (whoops).",
+        "mistake",
+        "The talk was about oops moments in operations.",
+    ),
+    # judgements of character, insults and sanctions
+    ("The sysadmin was a moron.", "judgement", "The sysadmin was on leave."),
+    ("That configuration was pathetic.", "judgement", "That configuration was unusual."),
+    (
+        "The operator showed fatigue after the long shift.",
+        "judgement",
+        "Alert fatigue hid the page.",
+    ),
+    (
+        "The junior developer was fired over the leak.",
+        "judgement",
+        "No one was fired over the leak.",
+    ),
+    (
+        "The new contractor was sacked after the outage.",
+        "judgement",
+        "The alert fired twice during the outage.",
+    ),
+    # hindsight and fault
+    (
+        "Should the reviewer have caught the missing index?",
+        "hindsight",
+        "Should the index have been added earlier?",
+    ),
+    ("The consultant to blame was let go.", "fault", "Nobody is to blame."),
+    (
+        "The company blamed Contoso for the outage.",
+        "fault",
+        "The company reported Contoso's outage.",
+    ),
+    (
+        "The admin at fault was moved to another team.",
+        "fault",
+        "The runbook at fault was rewritten.",
+    ),
+]
+
+
+@pytest.mark.parametrize("sentence,pattern,near", GRAMMAR, ids=[g[0] for g in GRAMMAR])
+def test_the_grammar_of_blame_in_both_directions(sentence: str, pattern: str, near: str) -> None:
+    """Each generalised pattern finds its sentence, and a near sentence that differs in the
+    agent, the act or the context (a thing, advice, a negation) is left alone."""
+    findings = blame_in(sentence)
+    assert len(findings) == 1, findings
+    assert f"({pattern}): {PATTERNS[pattern]}" in findings[0].message
+    assert blame_in(near) == [], near
+
+
 @pytest.mark.parametrize(
     "prose",
     [

@@ -1,18 +1,32 @@
 """PM501, blame-laden wording: found per sentence, with a rewording that fits what was said.
 
 A post-mortem here is blameless: it describes systems and conditions, not people's failings.
-The built-in patterns, each of which can be switched off with `blame_disable` in mkdocs.yml:
+The built-in patterns describe the grammar of blame; each can be switched off with
+`blame_disable` in mkdocs.yml:
 
-- `person-act`: a person, name or role with a harmful act ("an engineer deleted …",
-  "Sergei broke the build", "… was dropped by the admin")
-- `negated-duty`: a person who did not do something ("the employee never upgraded …",
-  "the engineer failed to …", "forgot to", "neglected to")
-- `mistake`: "made a mistake/typo", "the wrong button", "by accident", "accidentally"
+- `person-act`: an agent with a harmful act. The agent is a person, name, role, pronoun
+  ("I", "someone") or team ("the operations team", "a construction crew"), right before the
+  verb or as the subject of its clause however far ("An employee removing … likely caused a
+  massive outage", "Investigators say the pilot … ignored …"), or after "by" ("… was
+  caused by one employee"). The acts: broke, deleted, dropped, wiped, pushed, merged, caused
+  or triggered an outage, took down, turned off, tripped over, unplugged, cut a cable, ran
+  `DROP TABLE`, clicked a malicious link, deployed faulty code …
+- `negated-duty`: a duty not done ("never upgraded", "failed to", "didn't", "forgot to",
+  "had forgotten", "neglected to", "not paying attention", "not careful", "didn't know any
+  better", "had no clue", "his failure to", "left the cabinet unlocked", "silenced the
+  alerts", "ignored repeated warnings", "He failed")
+- `mistake`: mistake nouns and adverbs ("made a mistake/typo/an error", "a costly blunder",
+  "his mistake", "sent … in error", "the wrong button/client/person", "an incorrect
+  recipient", "by accident", "accidentally", "(whoops)")
 - `judgement`: a person's character or state (careless, lazy, sloppy, tired, exhausted,
-  rogue, disgruntled, irresponsible, incompetent, reckless, hasty, rushed, negligent)
-- `hindsight`: "should have caught/known …", "the team should have …", "had he checked …"
+  rogue, disgruntled, irresponsible, incompetent, reckless, hasty, rushed, negligent,
+  cavalier, pathetic, insults), idioms of blame whoever the subject ("screwed up", "dropped
+  the ball"), and sanctions ("was fired over …")
+- `hindsight`: "should have caught/known …", "Should the reviewer have caught …?", "had he
+  checked …", "if the crews had been monitoring …"
 - `human-error`: "human/user/operator error"
-- `fault`: "whose fault", "Sam's fault", "the fault of the engineer", "to blame"
+- `fault`: "whose fault", "Sam's fault", "the admin at fault", "the guy to blame", "blamed
+  Rackspace"
 
 Teams add their own terms (`blame_terms`: term -> suggested rewording).
 
@@ -69,9 +83,17 @@ staffer contractor consultant intern trainee newcomer junior on-call oncall sre 
 technician analyst agent user person individual colleague coworker co-worker teammate
 member manager reviewer approver maintainer committer architect tester insider hire
 ceo cto cio ciso boss director executive supervisor clerk accountant assistant
+worker trader dealer banker broker guy nurse pilot co-pilot copilot captain electrician
+practitioner intern doctor physician dispatcher lineman subcontractor sub-contractor staffer
+crew
 """)
 )
-PRONOUNS = frozenset({"he", "she", "someone", "somebody", "who"})
+# plural roles that name people ("the pilots failed to …"); not agent(s), user(s), tester(s),
+# which are also software
+PLURAL_ROLES = frozenset(
+    role + "s" for role in ROLES if role not in ("agent", "user", "member", "tester", "insider")
+)
+PRONOUNS = frozenset({"he", "she", "someone", "somebody", "who", "i"})
 GROUPS = frozenset(
     {
         "team",
@@ -84,6 +106,9 @@ GROUPS = frozenset(
         "operators",
         "staff",
         "employees",
+        "ops",
+        "workers",
+        "contractors",
     }
 )
 DETERMINERS = frozenset(
@@ -131,9 +156,15 @@ ADVERBS = frozenset(
         "allegedly",
         "apparently",
         "actually",
+        "force",
+        "force-",
+        "likely",
+        "probably",
+        "pretty",
+        "much",
     }
 )
-_QUICK = ROLES | PRONOUNS | GROUPS | _QUICK_EXTRA
+_QUICK = ROLES | PLURAL_ROLES | PRONOUNS | GROUPS | _QUICK_EXTRA
 # person-act verbs: acts that harm, said of a person
 ACTS = frozenset(
     _words("""
@@ -159,6 +190,10 @@ REMOVALS = frozenset(
 )
 # acts a group can be blamed for too: "the QA team missed the bug"
 OMISSIONS = frozenset({"ignored", "skipped", "missed", "overlooked", "fell"})
+# harmful acts a team can be blamed for too: "the operations team broke the portal"
+GROUP_HARMS = frozenset(
+    {"broke", "botched", "wiped", "destroyed", "corrupted", "nuked", "misconfigured"}
+)
 # ordinary acts that blame only with a fault in what follows: "John deployed faulty code
 # without proper review", "ran a destructive command"
 NEUTRAL_ACTS = frozenset({"deployed", "executed", "entered", "released", "shipped"})
@@ -187,7 +222,7 @@ WRONG_THINGS = (
     r"console|checkbox|option|link|file|instance|node|box|config|configuration|"
     r"script|project|bucket|namespace|schema|field|menu|switch|version|attachment|"
     r"e-?mail|recipient|address|target|password|credentials|channel|repo|"
-    r"repository|row|record|customer|user|list|sheet|page"
+    r"repository|row|record|customer|user|list|sheet|page|person|people|client|push|click|keystroke|wire|lever|valve|plug|cable|patient|amount|drive|disk|volume|site|zone"
 )
 HINDSIGHT_VERBS = frozenset(
     _words("""
@@ -290,7 +325,7 @@ def _person_before(text: str, start: int, groups: bool = False) -> int | None:
     if groups and low in GROUPS:
         return words[-2][1] if previous in DETERMINERS else at
     bare = low.rstrip("'’s") if low.endswith(("'s", "’s")) else low
-    if bare in ROLES or (bare == "member" and previous in ("team", "staff")):
+    if bare in ROLES or low in PLURAL_ROLES or (bare == "member" and previous in ("team", "staff")):
         if previous in NOT_A_COLLEAGUE:
             return None
         first = len(words) - 1
@@ -330,7 +365,7 @@ def _person_after(text: str, end: int) -> bool:
             return True
         if low in PRONOUNS or low in ("him", "her", "them"):
             return index == 0
-        if low in ROLES or low in GROUPS:
+        if low in ROLES or low in GROUPS or low in PLURAL_ROLES:
             before = words[index - 1].lower() if index else ""
             return before not in NOT_A_COLLEAGUE
         if low not in DETERMINERS and index >= 2:
@@ -352,7 +387,8 @@ def _starts_word(text: str, start: int) -> bool:
 _BALL = re.compile(r"\s+the\s+ball\b", re.I)
 _UP = re.compile(r"\s+up\b")
 _ALERT = re.compile(
-    r"\s+(?:the|an?|all|every|our)\s+(?:\w+\s+)?(?:alert|alarm|page|warning|"
+    r"\s+(?:the|an?|all|every|our|several|repeated|multiple|many|numerous|some|certain)\s+"
+    r"(?:\w+\s+)?(?:alert|alarm|page|warning|"
     r"notification)s?\b",
     re.I,
 )
@@ -394,8 +430,12 @@ def _act(text: str, start: int, end: int) -> Hit | None:
     if low == "ignored" and _ALERT.match(text, end):
         who = _person_before(text, start, groups=True)
         return Hit("negated-duty", who if who is not None else start, end)
-    who = _person_before(text, start, groups=low in OMISSIONS)
-    if who is not None and low in OMISSIONS and text[who : who + 3].lower() in ("we ", "we\n"):
+    who = _person_before(text, start, groups=low in OMISSIONS or low in GROUP_HARMS)
+    if (
+        who is not None
+        and (low in OMISSIONS or low in GROUP_HARMS)
+        and text[who : who + 3].lower() in ("we ", "we\n")
+    ):
         return None  # "a sign we missed": a team's own lesson, not blame
     if who is not None:
         if low in REMOVALS and REMEDIATION.match(text, end):
@@ -410,10 +450,20 @@ _DID_NOT = re.compile(r"did(?:n['’]?t|\s+not)\b", re.I)
 _FAILED_TO = re.compile(r"failed\s+to\b", re.I)
 
 
+_MEAN = re.compile(r"\s+(?:mean|intend|want|need)\b", re.I)
+_FAILED_TECH = re.compile(
+    r"failed\s+(?:over|back|open|closed|to|the|a|an|with|due|because|on|in|at|for)\b", re.I
+)
+
+
 def _negation(text: str, start: int, end: int) -> Hit | None:
     word = text[start:end].lower()
     if word == "failed":
         follow = _FAILED_TO.match(text, start)
+        if follow is None and not _FAILED_TECH.match(text, start, start + 20):
+            who = _person_before(text, start, groups=True)
+            if who is not None and text[who : who + 3].lower() not in ("we ", "we\n"):
+                return Hit("negated-duty", who, end)  # "He failed", "where they failed"
     elif word in ("did", "didn"):
         follow = _DID_NOT.match(text, start)
     elif word == "never":
@@ -422,6 +472,8 @@ def _negation(text: str, start: int, end: int) -> Hit | None:
         return None
     if follow is None:
         return None
+    if _MEAN.match(text, follow.end(), follow.end() + 10):
+        return None  # "I did not mean to imply …"
     if word in ("did", "didn") and _clause_start(text, start):
         return Hit("negated-duty", start, follow.end())  # "Didn't follow the runbook."
     if not _could_be_a_person(text, start):
@@ -464,17 +516,36 @@ preventing never not without learn learning
 )
 
 
+MISTAKE_NOUNS = frozenset(
+    _words("""
+mistake mistakes typo typos blunder blunders goof goofs boo-boo screw-up screwup cock-up
+slip-up fuck-up fuckup
+""")
+)
+# words before a mistake noun that make it general, possible or someone else's worry
+_MAYBE = frozenset(
+    _words("""
+can could may might will would if whenever every inevitable these such rarely seldom
+minimise minimize reduce limit catch
+""")
+)
+_OWNED = frozenset(_words("a an the this that my his her their your one"))
+
+
 def _mistake(text: str, start: int, end: int) -> Hit | None:
     word = _word_at(text, start).lower()
     stop = start + len(word)
     if word == "mistakenly":
         who = _person_before(text, start)
         return Hit("mistake", who, stop) if who is not None else None
-    if word not in ("mistake", "mistakes", "typo", "typos"):
+    if word not in MISTAKE_NOUNS:
         return None
-    words = [w.lower() for w, _ in _words_before(text, start)]
-    if GENERIC.intersection(words[-8:]):
+    comma = text.rfind(",", max(0, start - 80), start)
+    words = [w.lower() for w, at in _words_before(text, start) if at > comma]
+    if GENERIC.intersection(words[-8:]) or _MAYBE.intersection(words[-6:]):
         return None  # "anyone could have made the same mistake", "avoid making mistakes"
+    if word.endswith("s") and re.match(r"\s+(?:are|happen|will|can|do)\b", text[stop : stop + 12]):
+        return None  # "mistakes happen": a general truth
     before = " ".join(words[-4:])
     if re.search(
         r"\b(?:made|make|makes|making)\s+(?:an?\s+|the\s+|this\s+|that\s+)?"
@@ -491,7 +562,12 @@ def _mistake(text: str, start: int, end: int) -> Hit | None:
         re.I,
     ):
         return Hit("mistake", start, stop)
-    return None
+    if word.startswith("typo") or words[-1:] == ["no"]:
+        return None  # "a typo in the configuration" is a thing; "no mistake"
+    if not (_OWNED.intersection(words[-3:]) or not words or _clause_start(text, start)):
+        return None  # "bad mistakes" in general
+    # a mistake, a blunder, a screw-up: naming the act a slip, whoever made it
+    return Hit("mistake", start, stop)
 
 
 def _accident(text: str, start: int, end: int) -> Hit | None:
@@ -522,12 +598,31 @@ _ACCIDENTAL_ACT = re.compile(
 )
 
 
-_WRONG = re.compile(rf"wrong\s+(?:[\w-]+\s+)?(?:{WRONG_THINGS})s?\b", re.I)
+_WRONG = re.compile(rf"(?:wrong|incorrect)\s+(?:[\w-]+\s+)?(?:{WRONG_THINGS})s?\b", re.I)
+_INCORRECT_WHO = re.compile(
+    r"incorrect\s+(?:person|people|client|customer|recipient|patient|e-?mail\s+address|address)s?\b",
+    re.I,
+)
+# advice and conditions: "if an e-mail is sent to the wrong person", "should encourage …"
+_ADVICE = re.compile(
+    r"\b(?:if|when|whenever|should|encourage\w*|upon|avoid\w*|prevent\w*|can|could|may|might|"
+    r"risk|before)\b",
+    re.I,
+)
 
 
 def _wrong(text: str, start: int, end: int) -> Hit | None:
-    match = _WRONG.match(text, start, start + 60)
-    return Hit("mistake", start, match.end()) if match else None
+    if text[start] in "iI":
+        match = _INCORRECT_WHO.match(text, start, start + 40)
+    else:
+        match = _WRONG.match(text, start, start + 60)
+    if match is None:
+        return None
+    lo = max(0, start - 80)
+    cut = max(text.rfind(". ", lo, start), text.rfind("\n", lo, start), lo)
+    if _ADVICE.search(text, cut, start):
+        return None
+    return Hit("mistake", start, match.end())
 
 
 def _fat(text: str, start: int, end: int) -> Hit | None:
@@ -615,9 +710,27 @@ def _participle(verb: str) -> bool:
     )
 
 
+_SHOULD_WHO = re.compile(
+    r"should\s+((?:(?:the|an?|this|that|our|their|his|her)\s+)?(?:[\w-]+\s+){0,2}?[\w-]+)\s+"
+    r"(?:not\s+)?have\s+([\w-]+)",
+    re.I,
+)
+
+
 def _should(text: str, start: int, end: int) -> Hit | None:
     match = re.match(r"should\s*(?:have|['’]ve)\b\s*([\w-]+)?", text[start : start + 40], re.I)
     if match is None:
+        asked = _SHOULD_WHO.match(text, start, start + 70)
+        if asked and _participle(asked.group(2).lower()):
+            subject = asked.group(1).split()
+            head = subject[-1].lower()
+            if (
+                head in ("he", "she", "someone", "i")
+                or head in ROLES
+                or head in PLURAL_ROLES
+                or (subject[-1] in FIRST_NAMES)
+            ):
+                return Hit("hindsight", start, asked.end())  # "Should the developer have …?"
         return None
     verb = (match.group(1) or "").lower()
     if not _participle(verb):
@@ -708,6 +821,20 @@ another mostly primarily partly largely
 )
 
 
+_MADE_ERROR = re.compile(
+    r"(?:made|make|makes|making|committed|commits|commit)\s+(?:an?\s+|the\s+|this\s+|that\s+)?"
+    r"(?:[\w-]+\s+)?\Z",
+    re.I,
+)
+_IN_ERROR = re.compile(
+    r"\b(?:sent|attached|deleted|disclosed|shared|released|sold|posted|published|e-?mailed|"
+    r"forwarded|copied|uploaded|added|removed|granted|given|issued|processed|paid|transferred|"
+    r"entered|approved|dropped|wiped|revoked|disabled|closed|cancell?ed|terminated)\b"
+    r"(?:\s+[\w'’,-]+){0,10}\s+in\s+\Z",
+    re.I,
+)
+
+
 def _error(text: str, start: int, end: int) -> Hit | None:
     word = _word_at(text, start).lower()
     if word not in ("error", "errors"):
@@ -718,6 +845,11 @@ def _error(text: str, start: int, end: int) -> Hit | None:
         re.I,
     ):
         return None  # "user error rate", "user errors (4xx)"
+    lead = text[max(0, start - 100) : start]
+    if lead.endswith(" ") and (_MADE_ERROR.search(lead[-40:]) or _IN_ERROR.search(lead)):
+        words = [w.lower() for w, _ in _words_before(text, start)[-6:]]
+        if not _MAYBE.intersection(words) and not GENERIC.intersection(words):
+            return Hit("mistake", start, start + len(word))  # "made an error", "sent … in error"
     before = re.search(
         r"(?:human|user|operator|pilot|people|personnel|manual|operational)"
         r"[\s-]+\Z",
@@ -785,7 +917,13 @@ def _fault(text: str, start: int, end: int) -> Hit | None:
             return Hit("fault", start - (len(lead) - possessive.start()), stop)
         return None
     if re.search(r"\bat\s+\Z", lead, re.I):
-        return Hit("fault", start - 3, stop)
+        thing = re.search(
+            r"\b(?:training|process|system|design|tool\w*|code|bug|config\w*|software|hardware|"
+            r"procedure|runbook|documentation|setup|policy)\s+at\s+\Z",
+            lead,
+            re.I,
+        )
+        return None if thing else Hit("fault", start - 3, stop)
     after = re.match(r"\s+(?:of|lies\s+with|was\s+with)\s+", text[stop : stop + 20], re.I)
     if after and _person_after(text, stop + after.end() - 1):
         return Hit("fault", start, stop + after.end())
@@ -828,11 +966,454 @@ def _blame_word(text: str, start: int, end: int) -> Hit | None:
         if before and before[-1] in ("was", "were", "been", "be", "got", "is", "are"):
             return Hit("fault", start, stop)  # "the engineer was blamed"
         if _person_after(text, stop) or re.match(
-            r"\s+(?:the|a|an|our|their)\s+\w+", text[stop : stop + 30]
+            r"\s+(?:the|a|an|our|their)\s+\w+|\s+[A-Z][\w&.-]+", text[stop : stop + 30]
         ):
             who = _person_before(text, start, groups=True)
             return Hit("fault", who if who is not None else start, stop)
+    if low == "blame" and before[-1:] == ["to"]:
+        who = _person_before(text, start - 3, groups=True)
+        if who is not None:
+            return Hit("fault", who, stop)  # "the guy to blame"
     return None
+
+
+# --- the subject of a clause ------------------------------------------------------------
+# Blame often names its person far from the verb: "An employee removing a piece of monitoring
+# equipment that was causing problems likely caused a massive outage", "Investigators say the
+# pilots failed to monitor …". `_subject` finds the subject of the clause a verb belongs to:
+# from the sentence start, or from a word that opens a new clause ("that", "says", "and", a
+# comma), the first noun phrase. A relative clause ("that was causing problems") is skipped.
+
+_PERSON_LOWER = ROLES | PLURAL_ROLES | PRONOUNS | GROUPS | {"operations"}
+_LETTERS = re.compile(r"[^\W\d_][\w'’-]*")
+_OPENS_CLAUSE = frozenset(
+    _words("""
+that says say said believe believes believed claim claims claimed report reports reported bet
+and but so then after when because while since although though once whereas thinks think
+confirmed found alleges alleged suggests suggested shows showed concluded
+""")
+)
+_AUXILIARY = frozenset(
+    _words("""
+was were is are had has have did does do will would could can should may might been being be
+""")
+)
+_NOT_SUBJECT = PRONOUNS - {"he", "she", "someone", "somebody", "i"}  # "who" opens a relative
+
+
+def _subject(text: str, start: int, groups: bool = True) -> int | None:
+    """Where the person that is the subject of the clause of the verb at START begins, or
+    None when that subject is not a person (or cannot be told)."""
+    lo = max(0, start - 240)
+    found = _LETTERS.findall(text, lo, start)
+    if _PERSON_LOWER.isdisjoint(w.lower() for w in found) and FIRST_NAMES.isdisjoint(found):
+        return None  # no person word before the verb: the common case
+    begin = lo
+    for match in _SENTENCE_BREAK.finditer(text, lo, start):
+        begin = match.end()
+    tokens = [(m.group(0), m.start()) for m in _TOKEN.finditer(text, begin, start)]
+    if len(tokens) > 40:
+        tokens = tokens[-40:]
+    points = [0]
+    for index, (word, at) in enumerate(tokens[:-1]):
+        low = word.lower()
+        if low == "that":
+            following = tokens[index + 1][0]
+            if not (
+                following.lower() in DETERMINERS
+                or following.lower() in _PERSON_LOWER
+                or following.lower() in ("it", "they", "we")
+                or following[:1].isupper()
+            ):
+                continue  # "that afternoon": a determiner, not a new clause
+        if low in _OPENS_CLAUSE or text[at + len(word) : at + len(word) + 1] == ",":
+            points.append(index + 1)
+    for point in reversed(points):
+        if len(tokens) - point > 18:
+            break
+        verdict = _noun_phrase_is_person(tokens[point : point + 5], groups)
+        if verdict is None:
+            continue  # a relative clause or a verb: the subject is further back
+        if (
+            verdict[0]
+            and point
+            and tokens[point - 1][0].lower() in ("that", "which")
+            and any(_is_verb(w) for w, _ in tokens[point + 1 :])
+        ):
+            continue  # "the update that the contractor installed caused …": not the subject
+        return tokens[point + verdict[1]][1] if verdict[0] else None
+    return None
+
+
+def _is_verb(word: str) -> bool:
+    low = word.lower()
+    return low in _AUXILIARY or low in _IRREGULAR or (len(low) > 3 and low.endswith("ed"))
+
+
+def _noun_phrase_is_person(words: list[tuple[str, int]], groups: bool) -> tuple[bool, int] | None:
+    """(is a person, index of the phrase start) for the noun phrase opening WORDS; None when
+    WORDS open with a verb (a relative clause or a second predicate)."""
+    if not words:
+        return None
+    first = words[0][0]
+    low = first.lower()
+    if (
+        low in _AUXILIARY
+        or low in _NOT_SUBJECT
+        or low in ADVERBS
+        or (low.endswith(("ing", "ed", "ly")) and low not in ROLES and first[:1].islower())
+    ):
+        return None  # a relative clause, a participle or a second predicate
+    for index, (word, _) in enumerate(words[:4]):
+        low = word.lower()
+        if low in ("he", "she", "someone", "somebody", "i") or word in FIRST_NAMES:
+            return True, 0
+        if (
+            low in ROLES
+            or low in PLURAL_ROLES
+            or (groups and (low in GROUPS or low == "operations"))
+        ):
+            if index + 1 < len(words) and words[index + 1][0].lower() in ("of",) and index == 0:
+                return True, 0  # "one of the engineers"
+            return True, 0
+        if index == 0 and (low in DETERMINERS or low in ("one", "two", "some", "another")):
+            continue
+        if index and word[:1].islower() and not low.endswith(("ed", "s")):
+            continue  # an adjective before the noun: "a junior engineer"
+        if word[:1].isupper() and index:
+            continue  # a name of a firm before the noun: "a Lehman Brothers trader"
+        if index == 0 and word[:1].isupper() and low not in DETERMINERS:
+            continue
+        return False, 0
+    return None  # the words ran out before a noun: cannot tell
+
+
+_HARM_AFTER = re.compile(
+    r"(?:\s+(?:the|an?|this|that|our|their|its|massive|major|global|total|full|huge|"
+    r"widespread|big|large|entire|whole|[A-Z][\w-]*|[\w-]+)){0,5}?\s+(?:outage|outages|"
+    r"blackout|havoc|incident|breach|downtime|disruption|crash|chaos|mess|loss|damage|"
+    r"problem|problems|failure|fire|shutdown|leak|exposure)\b",
+    re.I,
+)
+_CAUSE_BY = re.compile(r"\s+by\s+", re.I)
+
+
+def _caused(text: str, start: int, end: int) -> Hit | None:
+    """A person caused the harm: "… was caused by one employee", "One Guy Caused the Massive
+    San Diego Blackout", "the oncall operations then triggered the … outage"."""
+    if end - start == 5 and text[end : end + 4] != " by ":
+        return None  # "root cause", "because": the common case
+    word = _word_at(text, start).lower()
+    if word not in ("caused", "cause", "triggered"):
+        return None
+    stop = start + len(word)
+    by = _CAUSE_BY.match(text, stop, stop + 6)
+    if by:
+        if _ALWAYS_JUDGEMENT.search(text, by.end(), by.end() + 24):
+            return None  # "caused by a rogue employee": the judgement is the finding
+        if _person_after(text, by.end() - 1):
+            return Hit("person-act", start, by.end())
+        return None
+    if word == "cause" or not _HARM_AFTER.match(text, stop, stop + 80):
+        return None
+    who = _subject(text, start)
+    return Hit("person-act", who, stop) if who is not None else None
+
+
+_TAKE_DOWN = re.compile(
+    r"(?:took|brought|knocked|turned|shut|switched)\s+(?:down|out|off)\b|"
+    r"(?:took|brought|knocked|turned|shut|switched)\s+(?:[\w-]+\s+){1,3}?(?:down|out|off)\b",
+    re.I,
+)
+
+
+def _took_down(text: str, start: int, end: int) -> Hit | None:
+    """A person took something down: "a worker … likely turned off the lights"."""
+    match = _TAKE_DOWN.match(text, start, start + 50)
+    if match is None:
+        return None
+    previous = text[max(0, start - 6) : start].split()[-1:]
+    if previous and previous[0].lower() in _AUXILIARY | {"it", "them", "got", "get"}:
+        return None  # "was switched off", "had it switched off": said of a thing
+    who = _person_before(text, start, groups=True)
+    if who is None:
+        who = _subject(text, start)
+    if who is None or text[who : who + 3].lower() in ("we ", "we\n"):
+        return None
+    rest = text[match.end() : match.end() + 40].lower()
+    if rest.startswith((" the affected", " the compromised", " the malicious", " the infected")):
+        return None  # containment: "took the compromised host offline"
+    return Hit("person-act", who, match.end())
+
+
+_IDIOM = re.compile(
+    r"(?:screwed|messed|fucked|cocked|mucked)\s+(?:it\s+|things\s+|everything\s+)?up\b|"
+    r"dropped\s+the\s+ball\b|fell\s+asleep\s+at\s+the\s+wheel\b",
+    re.I,
+)
+
+
+def _idiom(text: str, start: int, end: int) -> Hit | None:
+    """Idioms of blame whoever the subject is, a firm included: "Rackspace has screwed up",
+    "ops dropped the ball"."""
+    match = _IDIOM.match(text, start, start + 40)
+    if match is None:
+        return None
+    who = _person_before(text, start, groups=True)
+    if who is not None and text[who : who + 3].lower() in ("we ", "we\n"):
+        return None
+    return Hit("judgement", who if who is not None else start, match.end())
+
+
+_ATTENTION = re.compile(
+    r"(?:not|n['’]t|never|without|stopped|no\s+longer)\s+(?:be\s+|been\s+|being\s+)?"
+    r"(?:paying|pay|paid|giving|give|gave)\s+(?:\w+\s+)?attention\b",
+    re.I,
+)
+_CAREFUL = re.compile(
+    r"(?:not|n['’]t|never|without)\s+(?:be\s+|been\s+|being\s+)?(?:more\s+|very\s+|as\s+|"
+    r"sufficiently\s+|particularly\s+)?careful\b",
+    re.I,
+)
+_KNOW_BETTER = re.compile(r"(?:n['’]t|not|never)\s+know\s+(?:any\s+)?better\b", re.I)
+_CLUE = re.compile(
+    r"(?:no|not\s+(?:have|had)\s+a|n['’]t\s+(?:have|had)\s+a|never\s+had\s+a)\s+clue\b", re.I
+)
+
+
+def _phrase_before(pattern: re.Pattern[str], reach: int) -> Handler:
+    """A handler for a phrase that ends at its trigger word ("not paying attention")."""
+
+    def handler(text: str, start: int, end: int) -> Hit | None:
+        lo = max(0, start - reach)
+        for match in pattern.finditer(text, lo, end + 12):
+            if match.start() < start < match.end() or match.end() == end:
+                if _MAYBE.intersection(
+                    w.lower() for w, _ in _words_before(text, match.start())[-4:]
+                ):
+                    return None  # "you might not know better"
+                who = _person_before(text, match.start(), groups=True)
+                return Hit("negated-duty", who if who is not None else match.start(), match.end())
+        return None
+
+    return handler
+
+
+# "his failure" is a trigger as a whole, so that the many "CI failure"s cost nothing
+_FAILURE_OWNERS = ("his", "her", "my", "your", "their", "'s", "’s", "s'", "s’")
+
+
+def _failure(text: str, start: int, end: int) -> Hit | None:
+    """Someone's failure: "his failure", "the defendants' failure to implement"."""
+    start = end - len("failure")
+    if (
+        not text[max(0, start - 7) : start]
+        .lower()
+        .endswith(("his ", "her ", "my ", "your ", "their ", "'s ", "’s ", "s' ", "s’ "))
+    ):
+        return None  # "a CI failure", "control failures": the common case
+    lead = text[max(0, start - 40) : start]
+    owner = re.search(r"\b(?:his|her|my|your)\s+\Z|(\w+)(?:['’]s|s['’])\s+\Z", lead, re.I)
+    if owner is None:
+        their = re.search(r"\btheir\s+\Z", lead, re.I)
+        if their and re.match(r"\s+to\b", text[start + 7 : start + 11]):
+            return Hit("negated-duty", start - 6, start + 10)
+        return None
+    name = owner.group(1)
+    if name and not (
+        name in FIRST_NAMES
+        or name.lower() in ROLES
+        or name.lower() in PLURAL_ROLES
+        or name.lower() in ("defendant", "defendants", "company", "vendor", "team", "staff")
+    ):
+        return None  # "the disk's failure"
+    return Hit("negated-duty", start - (len(lead) - owner.start()), start + 7)
+
+
+_LEFT = re.compile(
+    r"left\s+(?:(?:it|them|the\s+[\w-]+|his\s+[\w-]+|her\s+[\w-]+|their\s+[\w-]+|a\s+[\w-]+)\s+)?"
+    r"(?:unattended|unsecured|unlocked|unencrypted|unprotected|exposed|wide\s+open|disabled|"
+    r"on\s+(?:a|the)\s+(?:train|bus|plane|taxi|desk))\b",
+    re.I,
+)
+
+
+def _left(text: str, start: int, end: int) -> Hit | None:
+    """Left something unattended, unsecured, on a train."""
+    match = _LEFT.match(text, start, start + 60)
+    if match is None:
+        return None
+    who = _person_before(text, start, groups=True)
+    if who is None:
+        after = re.match(r"\s+by\b", text[match.end() : match.end() + 4])
+        if after and _person_after(text, match.end() + 3):
+            return Hit("negated-duty", start, match.end() + 3)
+        who = _subject(text, start)
+    return Hit("negated-duty", who if who is not None else start, match.end())
+
+
+_DISABLED_ALERT = re.compile(
+    r"(?:disabled|silenced|muted|snoozed|ignored)\s+(?:the\s+|an?\s+|all\s+|every\s+|our\s+|"
+    r"certain\s+|repeated\s+|multiple\s+|several\s+)?(?:[\w-]+\s+)?(?:security\s+)?(?:alert|alarm|"
+    r"page|warning|notification)s?\b",
+    re.I,
+)
+
+
+def _silenced(text: str, start: int, end: int) -> Hit | None:
+    """A person switched off or ignored the warnings."""
+    match = _DISABLED_ALERT.match(text, start, start + 60)
+    if match is None:
+        return None
+    who = _person_before(text, start, groups=True)
+    if who is None:
+        who = _subject(text, start)
+    if who is None or text[who : who + 3].lower() in ("we ", "we\n"):
+        return None
+    return Hit("negated-duty", who, match.end())
+
+
+def _sanctioned(text: str, start: int, end: int) -> Hit | None:
+    """A person fired, sacked, punished for it: "A nurse was fired after …"."""
+    word = _word_at(text, start).lower()
+    if word not in ("fired", "sacked", "punished", "reprimanded", "disciplined", "canned"):
+        return None
+    lead = text[max(0, start - 40) : start]
+    aux = re.search(r"\b(?:was|were|been|got|get|gets|be|is|are)\s+(?:\w+\s+)?\Z", lead, re.I)
+    if aux is None:
+        return None
+    if re.search(r"(?:n['’]t|\bnot|\bnever|\bno\s+one|\bnobody)\s+(?:\w+\s+){0,2}\Z", lead, re.I):
+        return None  # "shouldn't be punished"
+    who = _person_before(text, start - (len(lead) - aux.start()), groups=True)
+    if who is None:
+        return None
+    return Hit("judgement", who, start + len(word))
+
+
+_NOT_FORGETTING = re.compile(
+    r"(?:n['’]t|\bnot|\bnever|\bto|\bwill|\bmay|\bmight|\bcan|\bcould)\s+\Z", re.I
+)
+
+
+def _forgotten(text: str, start: int, end: int) -> Hit | None:
+    """ "I'd completely forgotten about", "had forgotten to turn the supply back on"."""
+    word = _word_at(text, start).lower()
+    if word not in ("forgotten", "forget", "forgets", "forgetting"):
+        return None
+    lead = text[max(0, start - 40) : start]
+    if word in ("forget", "forgets") and _NOT_FORGETTING.search(lead):
+        return None  # "don't forget", "easy to forget"
+    aux = re.search(r"(?:['’]d|\bhad|\bhas|\bhave|\bwas|\bwere)\s+(?:\w+ly\s+)?\Z", lead, re.I)
+    if word == "forgotten" and aux is None:
+        return None
+    at = start - (len(lead) - aux.start()) if aux else start
+    who = _person_before(text, at, groups=True) if at else None
+    if who is None and aux is not None and lead[aux.start() : aux.start() + 1] in "'’":
+        who = at - 1  # "I'd"
+        while who > 0 and text[who - 1].isalpha():
+            who -= 1
+    if who is None:
+        return None
+    return Hit("negated-duty", who, start + len(word))
+
+
+_DESTRUCTIVE = (
+    r"\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+)?(?:drop\s+(?:table|database)|rm\s+-rf|truncate|"
+    r"delete\s+from|shutdown|reboot\s+-f)\b"
+)
+_TAINTED = (
+    r"\s+(?:on\s+)?(?:an?\s+|the\s+)?(?:[\w-]+\s+)?(?:malicious|infected|phishing|suspicious|"
+    r"fake|rogue|unapproved|pirated)\b"
+)
+_TAILS: dict[str, tuple[str, ...]] = {
+    "typed": (_DESTRUCTIVE,),
+    "executed": (_DESTRUCTIVE,),
+    "issued": (_DESTRUCTIVE,),
+    "downloaded": (_TAINTED,),
+    "opened": (_TAINTED,),
+    "clicked": (_TAINTED,),
+    "installed": (_TAINTED,),
+    "tripped": (r"\s+(?:over|on)\b",),
+    "kicked": (r"\s+(?:out|over)\b",),
+    "unplugged": (r"\s+(?:the|a|an|multiple|several)\b",),
+    "pulled": (r"\s+(?:the\s+)?(?:wrong|plug)\b",),
+    "snoop": (r"\s+(?:on|through|into|around)\b",),
+    "keyed": (r"\s+in\b",),
+    "punched": (r"\s+in\b",),
+    "killed": (r"\s+(?:the\s+)?(?:wrong|production|prod|live|primary)\b",),
+    "cut": (
+        r"\s+(?:an?\s+|the\s+|another\s+|through\s+)?(?:[\w-]+\s+)?(?:cable|cables|line|lines|"
+        r"fiber|fibre|wire|wires|power|pipe)\b",
+    ),
+    "severed": (r"\s+(?:an?\s+|the\s+|another\s+)?(?:[\w-]+\s+)?(?:cable|line|fiber|fibre|wire)",),
+    "dug": (r"\s+(?:through|into)\b",),
+    "ripped": (r"\s+through\b",),
+}
+_BAD_ACT_OF: dict[str, re.Pattern[str]] = {
+    verb: re.compile(re.escape(verb) + r"\w*(?:" + "|".join(tails) + ")", re.I)
+    for verb, tails in _TAILS.items()
+}
+
+
+def _bad_act(text: str, start: int, end: int) -> Hit | None:
+    """Acts that harm only in what follows: "Someone ran DROP TABLE", "an employee downloaded
+    a malicious file", "a construction crew … cut another line", "someone tripped over"."""
+    pattern = _BAD_ACT_OF.get(text[start:end].lower())
+    match = pattern.match(text, start, start + 60) if pattern else None
+    if match is None:
+        if text[start : start + 10].lower() == "killed by " and _person_after(text, start + 9):
+            return Hit("person-act", start, start + 9)  # "was killed by someone else"
+        return None
+    who = _person_before(text, start, groups=True)
+    if who is None:
+        passive = re.match(r"\s+by\b", text[match.end() : match.end() + 4])
+        if passive and _person_after(text, match.end() + 3):
+            return Hit("person-act", start, match.end() + 3)
+        who = _subject(text, start)
+    if who is None or text[who : who + 3].lower() in ("we ", "we\n"):
+        return None
+    return Hit("person-act", who, match.end())
+
+
+_INSULTS = re.compile(
+    r"(?:wanker|moron|morons|bonehead|boneheads|muppet|muppets|numpty|dumbass|clueless|idiocy|"
+    r"stupidity|pathetic|cavalier|inattention|imbecile|buffoon|clown|clowns|amateurish|"
+    r"amateurs?|fatigue[d]?|absent-minded)\b",
+    re.I,
+)
+
+
+def _insult(text: str, start: int, end: int) -> Hit | None:
+    match = _INSULTS.match(text, start, start + 16)
+    if match is None:
+        return None
+    word = match.group(0).lower()
+    if word.startswith("fatigue"):
+        lead = text[max(0, start - 24) : start].lower()
+        if re.search(
+            r"(?:alert|alarm|pager|page|on-call|oncall|notification|metal|material|"
+            r"decision|change|password|mfa|push|approval)[\s-]+\Z",
+            lead,
+        ):
+            return None  # alert fatigue is the condition a blameless write-up names
+    if word in ("clown", "clowns", "amateur", "amateurs") and not re.search(
+        r"\b(?:a|an|what|like|bunch\s+of|these|those|the)\s+\Z",
+        text[max(0, start - 12) : start],
+        re.I,
+    ):
+        return None
+    return Hit("judgement", start, match.end())
+
+
+_OOPS = re.compile(r"\(?(?:whoops|oops)\)?", re.I)
+
+
+def _oops(text: str, start: int, end: int) -> Hit | None:
+    if not re.match(r"(?:whoops|oops)\b", text[start : start + 7], re.I):
+        return None
+    if re.match(r"\s+moments?\b", text[start + 4 : start + 16]):
+        return None  # "oops moments" as a topic
+    return Hit("mistake", start, start + len(_word_at(text, start)))
 
 
 HANDLERS: dict[str, Handler] = {}
@@ -842,7 +1423,19 @@ for _word in ("failed", "did", "didn", "never"):
     HANDLERS[_word] = _negation
 for _word in ("forgot", "neglected"):
     HANDLERS[_word] = _forgot
-for _word in ("mistake", "typo"):
+for _word in (
+    "mistake",
+    "typo",
+    "blunder",
+    "goof",
+    "boo-boo",
+    "screw-up",
+    "screwup",
+    "cock-up",
+    "slip-up",
+    "fuck-up",
+    "fuckup",
+):
     HANDLERS[_word] = _mistake
 HANDLERS.update(
     {
@@ -885,6 +1478,125 @@ for _word in (
 ):
     HANDLERS[_word] = _judgement
 
+_NOT_ATTENDING = _phrase_before(_ATTENTION, 60)
+_NOT_CAREFUL = _phrase_before(_CAREFUL, 50)
+_NOT_BETTER = _phrase_before(_KNOW_BETTER, 30)
+_NO_CLUE = _phrase_before(_CLUE, 30)
+_NEW_HANDLERS: dict[str, Handler] = dict(
+    {
+        "incorrect": _wrong,
+        "caused": _caused,
+        "triggered": _caused,
+        "took": _took_down,
+        "brought": _took_down,
+        "knocked": _took_down,
+        "turned": _took_down,
+        "shut": _took_down,
+        "switched": _took_down,
+        "screwed": _idiom,
+        "messed": _idiom,
+        "fucked": _idiom,
+        "cocked": _idiom,
+        "mucked": _idiom,
+        "dropped": _idiom,
+        "attention": _NOT_ATTENDING,
+        "careful": _NOT_CAREFUL,
+        "better": _NOT_BETTER,
+        "clue": _NO_CLUE,
+        **{owner + " failure": _failure for owner in _FAILURE_OWNERS},
+        "left": _left,
+        "disabled": _silenced,
+        "silenced": _silenced,
+        "muted": _silenced,
+        "snoozed": _silenced,
+        "fired": _sanctioned,
+        "sacked": _sanctioned,
+        "punished": _sanctioned,
+        "reprimanded": _sanctioned,
+        "disciplined": _sanctioned,
+        "forgotten": _forgotten,
+        "forget": _forgotten,
+        "executed": _bad_act,
+        "clicked": _bad_act,
+        "tripped": _bad_act,
+        "kicked": _bad_act,
+        "unplugged": _bad_act,
+        "snoop": _bad_act,
+        "pulled": _bad_act,
+        "keyed": _bad_act,
+        "punched": _bad_act,
+        "killed": _bad_act,
+        "cut": _bad_act,
+        "severed": _bad_act,
+        "dug": _bad_act,
+        "ripped": _bad_act,
+        "whoops": _oops,
+        "oops": _oops,
+    }
+)
+
+
+def _either(first: Handler, second: Handler) -> Handler:
+    def handler(text: str, start: int, end: int) -> Hit | None:
+        return first(text, start, end) or second(text, start, end)
+
+    return handler
+
+
+# triggers that count only as whole words ("ran", not "range"; "cut", not "cutover")
+WHOLE_WORDS = frozenset(
+    w
+    for w in ACTS | NEUTRAL_ACTS | set(_NEW_HANDLERS)
+    if w
+    not in (
+        "forget",
+        "snoop",
+        "fatigue",
+        "clue",
+        "amateur",
+        "clown",
+        "moron",
+        "bonehead",
+        "muppet",
+        "wanker",
+        "whoops",
+        "oops",
+        "careful",
+        "attention",
+    )
+)
+# triggers that start inside a word: "the defendants' failure", "Sam's failure"
+_INSIDE_A_WORD = frozenset(o + " failure" for o in ("'s", "’s", "s'", "s’"))
+_COMBINED: list[tuple[Handler, Handler, Handler]] = []
+for _word, _handler in _NEW_HANDLERS.items():
+    if _word in HANDLERS:  # a word with a pattern already: try both
+        _both = _either(HANDLERS[_word], _handler)
+        _COMBINED.append((_both, HANDLERS[_word], _handler))
+        HANDLERS[_word] = _both
+    else:
+        HANDLERS[_word] = _handler
+for _word in (
+    "wanker",
+    "moron",
+    "bonehead",
+    "muppet",
+    "numpty",
+    "dumbass",
+    "clueless",
+    "idiocy",
+    "stupidity",
+    "pathetic",
+    "cavalier",
+    "inattention",
+    "imbecile",
+    "buffoon",
+    "clown",
+    "amateur",
+    "fatigue",
+    "absent-minded",
+):
+    HANDLERS[_word] = _insult
+
 PATTERN_OF: dict[Handler, tuple[str, ...]] = {
     _act: ("person-act", "judgement", "negated-duty"),
     _negation: ("negated-duty",),
@@ -901,19 +1613,37 @@ PATTERN_OF: dict[Handler, tuple[str, ...]] = {
     _fault: ("fault",),
     _blame_word: ("fault",),
     _judgement: ("judgement",),
+    _caused: ("person-act",),
+    _took_down: ("person-act",),
+    _idiom: ("judgement",),
+    _NOT_ATTENDING: ("negated-duty",),
+    _NOT_CAREFUL: ("negated-duty",),
+    _NOT_BETTER: ("negated-duty",),
+    _NO_CLUE: ("negated-duty",),
+    _failure: ("negated-duty",),
+    _left: ("negated-duty",),
+    _silenced: ("negated-duty",),
+    _sanctioned: ("judgement",),
+    _forgotten: ("negated-duty",),
+    _bad_act: ("person-act",),
+    _insult: ("judgement",),
+    _oops: ("mistake",),
 }
+for _both, _one, _other in _COMBINED:
+    PATTERN_OF[_both] = PATTERN_OF[_one] + PATTERN_OF[_other]
 
 # Characters that hide a word from the trigger scan: invisible ones inside a word and
 # full-width forms (lower-cased, as the scan sees them). Their presence sends the file
 # down the slow path: normalise, then scan again.
 # Checked with `in` (a fast search each) only in text that is not all ASCII: the invisible
 # characters, and full-width vowels for words written in full-width forms.
+# They are trigger words too, so that rules.py's one scan reports them (no extra pass here).
 HIDING = ("\u00ad", "\u200b", "ａ", "ｅ", "Ｅ")
-TRIGGERS: tuple[str, ...] = tuple(HANDLERS)
+TRIGGERS: tuple[str, ...] = tuple(HANDLERS) + tuple(c for c in HIDING if c.lower() == c)
 
 
-def _hides_words(text: str) -> bool:
-    return not text.isascii() and any(char in text for char in HIDING)
+def _hides_words(text: str, hits: dict[str, list[int]]) -> bool:
+    return not text.isascii() and any(char in hits for char in HIDING)
 
 
 # --- sentences ------------------------------------------------------------------------
@@ -1121,7 +1851,7 @@ def find(
     """
     terms = terms or {}
     off = frozenset(disabled)
-    if _hides_words(text):
+    if _hides_words(text, hits):
         return _find_hidden(text, body_start, terms, off)
     body = _Body(text, body_start)
     found: dict[int, BlameFinding] = {}
@@ -1129,12 +1859,21 @@ def find(
     candidates: list[tuple[int, Hit, int]] = []
     for word, positions in hits.items():
         handler = HANDLERS.get(word)
-        if handler is None or all(p in off for p in PATTERN_OF[handler]):
+        if handler is None or (off and all(p in off for p in PATTERN_OF[handler])):
             continue
+        size = len(word)
+        whole = word in WHOLE_WORDS
         for position in positions:
-            if position < body_start or not _starts_word(text, position):
+            # inline, for speed: most occurrences are inside longer words ("because")
+            if position < body_start or (
+                position
+                and (text[position - 1].isalnum() or text[position - 1] in "_/")
+                and word not in _INSIDE_A_WORD
+            ):
                 continue
-            hit = handler(text, position, position + len(word))
+            if whole and (text[position + size : position + size + 1].isalnum()):
+                continue
+            hit = handler(text, position, position + size)
             if hit is not None and hit.pattern not in off:
                 candidates.append((hit.start, hit, position))
     if terms:

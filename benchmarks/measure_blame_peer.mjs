@@ -1,0 +1,43 @@
+// Measure a peer on the same sentences as benchmarks/measure_blame.py: alex (npm), the
+// "catch insensitive, inconsiderate writing" linter built on retext-equality and
+// retext-profanities. Run it with alex installed next to the data, outside the repository:
+//
+//     (cd DATA/peers && npm install alex@11)
+//     node benchmarks/measure_blame_peer.mjs DATA [--test]
+//
+// A sentence counts as flagged when alex reports any message on it; recall and precision
+// are computed as for PM501 (blame-laden sentences found; flagged non-blaming sentences).
+import {readFileSync, existsSync} from 'node:fs'
+import {join} from 'node:path'
+import {pathToFileURL} from 'node:url'
+
+const data = process.argv[2]
+const withTest = process.argv.includes('--test')
+const {text} = await import(pathToFileURL(join(data, 'peers/node_modules/alex/index.js')).href)
+
+function sentences(name) {
+  const path = join(data, name)
+  if (!existsSync(path)) return []
+  return readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() && !l.startsWith('#'))
+    .map((l) => l.split('\t')[0].trim())
+}
+
+function flagged(sentence) {
+  return text(sentence).messages.map((m) => m.ruleId || m.source)
+}
+
+const parts = [['tuned-on (blame_sentences.tsv + held-out)', ['blame_sentences.tsv', 'blame_sentences_heldout.tsv'], []],
+  ['new dev', ['new_blame_dev.tsv'], ['new_clean_dev.tsv']]]
+if (withTest) parts.push(['new TEST', ['new_blame_test.tsv'], ['new_clean_test.tsv']])
+for (const [name, blamed, clean] of parts) {
+  const b = blamed.flatMap(sentences)
+  const c = clean.flatMap(sentences)
+  const hit = b.filter((s) => flagged(s).length)
+  const falses = c.filter((s) => flagged(s).length)
+  const rules = {}
+  for (const s of [...b, ...c]) for (const r of flagged(s)) rules[r] = (rules[r] || 0) + 1
+  const precision = hit.length + falses.length ? hit.length / (hit.length + falses.length) : 1
+  console.log(`alex, ${name}: ${hit.length} of ${b.length} blame-laden sentences flagged, recall ` +
+    `${(100 * hit.length / Math.max(1, b.length)).toFixed(1)}%; ${falses.length} of ${c.length} ` +
+    `non-blaming sentences flagged; precision ${(100 * precision).toFixed(1)}%; rules: ${JSON.stringify(rules)}`)
+}
