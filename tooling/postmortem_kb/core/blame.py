@@ -1200,7 +1200,7 @@ def _phrase_before(pattern: re.Pattern[str], reach: int) -> Handler:
 
 
 # "his failure" is a trigger as a whole, so that the many "CI failure"s cost nothing
-_FAILURE_OWNERS = ("his", "her", "my", "your", "their", "'s", "’s", "s'", "s’")
+_FAILURE_OWNERS = ("his", "her", "my", "your", "their", "'s", "s'")  # ASCII: the scan's bytes
 
 
 def _failure(text: str, start: int, end: int) -> Hit | None:
@@ -1566,7 +1566,7 @@ WHOLE_WORDS = frozenset(
     )
 )
 # triggers that start inside a word: "the defendants' failure", "Sam's failure"
-_INSIDE_A_WORD = frozenset(o + " failure" for o in ("'s", "’s", "s'", "s’"))
+_INSIDE_A_WORD = frozenset(o + " failure" for o in ("'s", "s'"))
 _COMBINED: list[tuple[Handler, Handler, Handler]] = []
 for _word, _handler in _NEW_HANDLERS.items():
     if _word in HANDLERS:  # a word with a pattern already: try both
@@ -1639,11 +1639,11 @@ for _both, _one, _other in _COMBINED:
 # characters, and full-width vowels for words written in full-width forms.
 # They are trigger words too, so that rules.py's one scan reports them (no extra pass here).
 HIDING = ("\u00ad", "\u200b", "ａ", "ｅ", "Ｅ")
-TRIGGERS: tuple[str, ...] = tuple(HANDLERS) + tuple(c for c in HIDING if c.lower() == c)
+TRIGGERS: tuple[str, ...] = tuple(HANDLERS)
 
 
 def _hides_words(text: str, hits: dict[str, list[int]]) -> bool:
-    return not text.isascii() and any(char in hits for char in HIDING)
+    return not text.isascii() and any(char in text for char in HIDING)
 
 
 # --- sentences ------------------------------------------------------------------------
