@@ -13,7 +13,7 @@ from ..core.errors import ConfigError, UsageError
 from ..core.knowledge_base import CheckReport, check, postmortem_paths, selected
 from ..core.model import STATUSES
 from ..core.report import render_findings
-from .common import KBContext, emit_json, handle_errors, load_kb, root_option
+from .common import KBContext, emit_json, handle_errors, load_kb, no_cache_option, root_option
 from .main import cli
 
 FORMATS = ["text", "json", "github", "summary"]
@@ -94,6 +94,7 @@ def resolve_paths(config: Config, given: tuple[Path, ...]) -> list[Path]:
     metavar="PMnnn",
     help="Explain one rule (what it finds, how to fix it, examples) and exit.",
 )
+@no_cache_option
 @root_option
 @handle_errors
 def check_command(
@@ -104,6 +105,7 @@ def check_command(
     ignore: tuple[str, ...],
     explain: str | None,
     for_status: str | None,
+    no_cache: bool,
 ) -> None:
     """Check the whole knowledge base, or PATHS, against what each status demands.
 
@@ -124,10 +126,15 @@ def check_command(
         from ..core.review import changed_postmortems  # the git-aware part
 
         targets, extra = changed_postmortems(config, base)
-        report = check(config, targets, status=for_status)
+        report = check(config, targets, status=for_status, cache=not no_cache)
         report.findings = selected(config, report.findings + extra)
     else:
-        report = check(config, resolve_paths(config, paths) if paths else None, status=for_status)
+        report = check(
+            config,
+            resolve_paths(config, paths) if paths else None,
+            status=for_status,
+            cache=not no_cache,
+        )
     output(config, report, fmt)
     sys.exit(1 if report.errors else 0)
 

@@ -40,6 +40,17 @@ def root_option(func: F) -> F:
     )(func)
 
 
+def no_cache_option(func: F) -> F:
+    """`--no-cache`: compute everything afresh, neither reading nor writing `.cache/`."""
+    return click.option(
+        "--no-cache",
+        "no_cache",
+        is_flag=True,
+        help="Neither read nor write the knowledge base's cache (.cache/): compute "
+        "everything afresh. The results are the same either way.",
+    )(func)
+
+
 def load_kb(ctx: click.Context | None = None) -> Config:
     ctx = ctx or click.get_current_context()
     obj = ctx.find_object(KBContext)

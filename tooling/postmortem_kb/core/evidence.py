@@ -28,7 +28,7 @@ from . import safejson
 from .catalogue import RULES
 from .config import Config
 from .errors import PostmortemError, UsageError
-from .files import replace_atomically, write_new
+from .files import replace_atomically, state_folder, write_new
 from .model import Finding, Postmortem
 from .rules import ID_PATTERN
 from .safejson import whole_number
@@ -568,10 +568,7 @@ _SYSTEM_FOLDERS = ("/proc/", "/sys/", "/dev/")  # files there are views of the s
 
 def locations_file() -> Path:
     """The user's own list of external evidence files they added on this machine."""
-    state = os.environ.get("XDG_STATE_HOME") or os.path.join(
-        os.path.expanduser("~"), ".local", "state"
-    )
-    return Path(state) / "postmortem-kb" / "external-evidence"
+    return state_folder() / "external-evidence"
 
 
 def remember_location(path: Path) -> None:

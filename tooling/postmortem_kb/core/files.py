@@ -86,6 +86,15 @@ def replace_atomically(path: Path, text: str) -> None:
         raise
 
 
+def state_folder() -> Path:
+    """This user's own state for postmortem-kb on this machine, never in a repository
+    ($XDG_STATE_HOME/postmortem-kb, by default ~/.local/state/postmortem-kb)."""
+    state = os.environ.get("XDG_STATE_HOME") or os.path.join(
+        os.path.expanduser("~"), ".local", "state"
+    )
+    return Path(state) / "postmortem-kb"
+
+
 LOCK_WAIT = 60.0  # seconds a second `new` waits for the first to finish
 
 

@@ -239,6 +239,7 @@ class CheckReport:
     paths: list[str] = field(default_factory=list)  # the files checked, relative to the root
     # What the draft and in-review post-mortems still need for their next status.
     upcoming: list[Upcoming] = field(default_factory=list)
+    cached: int = 0  # files whose results came from the cache (core/cache.py)
 
     @property
     def errors(self) -> int:
@@ -349,23 +350,28 @@ def check(
     paths: list[Path] | None = None,
     jobs: int | None = None,
     status: str | None = None,
+    cache: bool = False,
 ) -> CheckReport:
     """Check PATHS (default: every post-mortem) against what their status demands, or
-    STATUS's when given; duplicate ids are sought across all files."""
+    STATUS's when given; duplicate ids are sought across all files.
+
+    `cache`: reuse and keep per-file results in the knowledge base's `.cache/` (core/cache.py);
+    the report is the same either way."""
     everything = postmortem_files(config)
     targets: list[Path] | list[str] = everything if paths is None else paths
     discovered = paths is None
-    jobs = jobs or os.cpu_count() or 1
-    if jobs > 1 and len(targets) >= PARALLEL_FROM:
-        size = max(50, len(targets) // (jobs * 4))
-        chunks = [
-            (config, targets[i : i + size], discovered, status)
-            for i in range(0, len(targets), size)
-        ]
-        with ProcessPoolExecutor(jobs, mp_context=get_context("fork")) as pool:
-            results = [r for chunk in pool.map(_check_chunk, chunks) for r in chunk]
+    store = None
+    if cache:
+        from .cache import open_cache
+
+        store = open_cache(config, f"check|{status or ''}|{discovered}")
+    relative = [config.relative(p) for p in targets]
+    if store is None:
+        results = _check_all(config, targets, status, discovered, jobs)
     else:
-        results = [_check_file(config, p, status, discovered, upcoming=True) for p in targets]
+        results = store.results(
+            targets, relative, lambda misses: _check_all(config, misses, status, discovered, jobs)
+        )
 
     findings = [f for file_findings, _, _ in results for f in file_findings]
     idents = [ident for _, ident, _ in results if ident]
@@ -375,17 +381,38 @@ def check(
         # the listing's paths are already absolute and normal when the docs folder's path is
         docs = os.fspath(config.docs_path)
         normal = os.path.abspath(docs) == docs
-        idents += list(
-            _ids_of(
-                config,
-                (p for p in everything if (p if normal else os.path.abspath(p)) not in chosen),
-            )
-        )
-    relative = [config.relative(p) for p in targets]
+        others = [p for p in everything if (p if normal else os.path.abspath(p)) not in chosen]
+        if store is None:
+            idents += list(_ids_of(config, others))
+        else:
+            idents += store.ids(others, lambda rest: _ids_of(config, rest))
+    if store is not None:
+        store.save(None if paths is None else [config.relative(p) for p in everything])
+        store.close()
     if paths is None:
         findings += placement_findings(config)
     findings = selected(config, findings + duplicate_ids(idents, set(relative)))
-    return CheckReport(len(targets), findings, relative, upcoming)
+    return CheckReport(len(targets), findings, relative, upcoming, store.hits if store else 0)
+
+
+def _check_all(
+    config: Config,
+    targets: list[Path] | list[str],
+    status: str | None,
+    discovered: bool,
+    jobs: int | None,
+) -> list[tuple[list[Finding], tuple[str, str, int] | None, Upcoming | None]]:
+    """`_check_file` of every target, in worker processes when there are many."""
+    jobs = jobs or os.cpu_count() or 1
+    if jobs > 1 and len(targets) >= PARALLEL_FROM:
+        size = max(50, len(targets) // (jobs * 4))
+        chunks = [
+            (config, targets[i : i + size], discovered, status)
+            for i in range(0, len(targets), size)
+        ]
+        with ProcessPoolExecutor(jobs, mp_context=get_context("fork")) as pool:
+            return [r for chunk in pool.map(_check_chunk, chunks) for r in chunk]
+    return [_check_file(config, p, status, discovered, upcoming=True) for p in targets]
 
 
 def selected(config: Config, findings: Iterable[Finding]) -> list[Finding]:

@@ -12,6 +12,7 @@ into the post-mortem, where the author sees them; the template is what `check` a
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -229,7 +230,7 @@ def available(docs_path: Path) -> list[str]:
 
 
 @lru_cache(maxsize=64)
-def _load_cached(docs_path: str, name: str) -> Template:
+def _load_cached(docs_path: str, name: str, stamp: tuple[int, int, int]) -> Template:
     if not re.fullmatch(r"[A-Za-z0-9][\w-]*", name):
         raise NotFound(f"template name {name!r} is not a plain name")
     own = Path(docs_path) / TEMPLATES_FOLDER / f"{name}.md"
@@ -249,4 +250,10 @@ def _load_cached(docs_path: str, name: str) -> Template:
 
 def load_template(docs_path: Path, name: str) -> Template:
     """The knowledge base's own template NAME, else the one shipped with the package."""
-    return _load_cached(str(docs_path), name)
+    # keyed by the file's stat too: a long-lived process (`serve`) sees an edited template
+    try:
+        info = os.stat(os.path.join(docs_path, TEMPLATES_FOLDER, f"{name}.md"))
+        stamp = (info.st_mtime_ns, info.st_ctime_ns, info.st_size)
+    except (OSError, ValueError):
+        stamp = (0, 0, -1)
+    return _load_cached(str(docs_path), name, stamp)
