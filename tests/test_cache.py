@@ -13,8 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import REPO, run_cli, run_process
 
+from conftest import REPO, run_cli, run_process
 from postmortem_kb.core import cache
 from postmortem_kb.core.config import load_config
 from postmortem_kb.core.knowledge_base import check
@@ -261,9 +261,7 @@ def test_concurrent_runs_share_the_cache_safely(samples: Path) -> None:
         expected = run_cli("-C", str(samples), "check", "--format", "json", "--no-cache")
         with ThreadPoolExecutor(4) as pool:
             runs = list(
-                pool.map(
-                    lambda _: run_process("check", "--format", "json", cwd=samples), range(4)
-                )
+                pool.map(lambda _: run_process("check", "--format", "json", cwd=samples), range(4))
             )
         for run in runs:
             assert "Traceback" not in run.stderr
