@@ -160,8 +160,11 @@ EDITS = st.lists(
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file but the tool's own cache (`.cache/`, which `check` keeps)."""
     files = {}
-    for folder, _dirs, names in os.walk(root):
+    for folder, dirs, names in os.walk(root):
+        if Path(folder) == root and ".cache" in dirs:
+            dirs.remove(".cache")
         for name in names:
             path = Path(folder) / name
             if not path.is_symlink():

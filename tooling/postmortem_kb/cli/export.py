@@ -8,18 +8,24 @@ from pathlib import Path
 import click
 
 from ..core.errors import UsageError
-from ..core.export import export_csv, export_records, quarter_report, report_html, report_markdown
+from ..core.export import (
+    export_csv,
+    quarter_report_of_views,
+    records_of_views,
+    report_html,
+    report_markdown,
+)
 from ..core.files import write_new
 from ..core.metrics import SCOPE_HELP, quarter_bounds
 from ..core.model import VISIBILITIES
 from .common import F, handle_errors, load_kb, root_option
 from .follow import (
     as_of_option,
+    completeness_of,
     drafts_option,
     guard_output,
-    load_postmortems,
+    load_views,
     parse_as_of,
-    refuse_unsafe,
 )
 from .main import cli
 
@@ -79,14 +85,13 @@ def export(
     """
     config = load_kb()
     audience = audience or config.audience
-    postmortems = load_postmortems(config)
-    refuse_unsafe(config, postmortems)
-    records = export_records(
+    views = load_views(config, audience, completeness=True)
+    records = records_of_views(
         config,
-        postmortems,
-        audience,
+        views,
         parse_as_of(as_of),
         include_drafts=include_drafts or config.include_drafts,
+        completeness_of=completeness_of,
     )
     text = (
         json.dumps(records, indent=2, ensure_ascii=False) + "\n"
@@ -145,10 +150,8 @@ def report(
         raise UsageError(f"--quarter: {exc}") from None
     config = load_kb()
     audience = audience or config.audience
-    postmortems = load_postmortems(config)
-    refuse_unsafe(config, postmortems)
-    result = quarter_report(
-        postmortems,
+    result = quarter_report_of_views(
+        load_views(config, audience),
         quarter,
         audience,
         as_of=parse_as_of(as_of) if as_of else None,

@@ -13,6 +13,7 @@ from ..core.controls import rollup
 from ..core.errors import PostmortemError, UsageError
 from ..core.export import (
     CONTROL_COLUMNS,
+    Completeness,
     controls_markdown,
     csv_text,
     markdown_cell,
@@ -32,7 +33,8 @@ from ..core.metrics import (
     format_hours,
     today_utc,
 )
-from ..core.model import VISIBILITIES, Postmortem
+from ..core.model import VISIBILITIES, Finding, Postmortem
+from ..core.records import FollowThrough, follow_through
 from ..core.times import parse_date
 from .common import F, handle_errors, load_kb, root_option
 from .main import cli
@@ -80,6 +82,28 @@ def audience_option(func: F) -> F:
     )(func)
 
 
+def load_views(config: Config, audience: str, completeness: bool = False) -> list[Postmortem]:
+    """What AUDIENCE may see, as compact records of its views (`core.records`), read in
+    bounded memory; a file that does not parse is named on stderr and skipped. Errors that
+    put the audience at risk refuse the command. COMPLETENESS: also each view's, for
+    `export`, kept for `completeness_of`."""
+    found = follow_through(config, audience, want_complete=completeness)
+    for problem in found.problems:
+        click.echo(f"Warning: {problem.path}:{problem.line}: skipped: {problem.message}", err=True)
+    click.get_current_context().meta[_FOLLOW] = found
+    _refuse(found.unsafe)
+    return found.views
+
+
+def completeness_of(pm: Postmortem) -> Completeness:
+    """The completeness `load_views(..., completeness=True)` found for PM's view."""
+    found: FollowThrough = click.get_current_context().meta[_FOLLOW]
+    return found.completeness[pm.path]
+
+
+_FOLLOW = "postmortem_kb.follow"  # what `load_views` read, for the output scan
+
+
 def load_postmortems(config: Config, audience: str | None = None) -> list[Postmortem]:
     """Every post-mortem that parses (that AUDIENCE may see, as it sees them, when given); a
     file that does not parse is named on stderr and skipped (`postmortem check` reports it
@@ -100,7 +124,10 @@ _EVERY = "postmortem_kb.every"  # every post-mortem loaded, for the output scan
 def refuse_unsafe(config: Config, postmortems: list[Postmortem]) -> None:
     """Refuse an audience's output while the knowledge base has an error that `build` would
     refuse (`core.leaks.AUDIENCE_RULES`)."""
-    found = audience_safety_findings(config, postmortems)
+    _refuse(audience_safety_findings(config, postmortems))
+
+
+def _refuse(found: list[Finding]) -> None:
     if found:
         lines = "\n".join(f"  {f.path}:{f.line}: {f.rule} {f.message}" for f in found)
         raise PostmortemError(
@@ -112,6 +139,15 @@ def guard_output(config: Config, audience: str | None, text: str, where: str) ->
     """TEXT, once scanned for what AUDIENCE must not see (`core.leaks`); a find refuses the
     output, naming the item."""
     if not audience:
+        return text
+    loaded: FollowThrough | None = click.get_current_context().meta.get(_FOLLOW)
+    if loaded is not None and loaded.scan.audience == audience:
+        hits = loaded.scan.scan_text(text, where)
+        if hits:
+            raise PostmortemError(
+                f"nothing written: the {audience} output holds what it "
+                f"withholds: {'; '.join(hits[:10])}"
+            )
         return text
     every = click.get_current_context().meta.get(_EVERY)
     if every is None:
@@ -244,7 +280,7 @@ def actions(
     today = parse_as_of(as_of)
     drafts = include_drafts or config.include_drafts
     audience = audience or config.audience  # the site's audience: one answer everywhere
-    postmortems = load_postmortems(config, audience)
+    postmortems = load_views(config, audience)
     rows = action_rows(postmortems, status=status, owner=owner, as_of=today, include_drafts=drafts)
     click.echo(guard_output(config, audience, render_actions(rows, fmt, status, today), "actions"))
     limit = (
@@ -336,7 +372,7 @@ def stats(fmt: str, as_of: str | None, include_drafts: bool, audience: str | Non
     config = load_kb()
     audience = audience or config.audience  # the site's audience: one answer everywhere
     figures = compute_stats(
-        load_postmortems(config, audience),
+        load_views(config, audience),
         include_drafts=include_drafts or config.include_drafts,
         as_of=parse_as_of(as_of),
     )
@@ -383,7 +419,7 @@ def controls(fmt: str, as_of: str | None, include_drafts: bool, audience: str | 
     config = load_kb()
     audience = audience or config.audience  # the site's audience: one answer everywhere
     result, problems = rollup(
-        load_postmortems(config, audience),
+        load_views(config, audience),
         as_of=parse_as_of(as_of),
         include_drafts=include_drafts or config.include_drafts,
     )

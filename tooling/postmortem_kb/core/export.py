@@ -249,7 +249,19 @@ def export_records(
 ) -> list[dict[str, Any]]:
     """One record per post-mortem the audience may see: metadata, durations, completeness
     and action items."""
-    chosen = in_scope(visible_to(postmortems, audience), include_drafts)
+    return records_of_views(config, visible_to(postmortems, audience), as_of, include_drafts)
+
+
+def records_of_views(
+    config: Config,
+    views: Iterable[Postmortem],
+    as_of: date,
+    include_drafts: bool = False,
+    completeness_of: Callable[[Postmortem], Completeness] | None = None,
+) -> list[dict[str, Any]]:
+    """`export_records` of what an audience sees (`visible_to`, or `core.records`' compact
+    views with COMPLETENESS_OF giving each one's, computed while it was read)."""
+    chosen = in_scope(views, include_drafts)
     records = []
     for pm in chosen:
         rows = action_rows([pm], status="all", as_of=as_of, include_drafts=True)
@@ -271,7 +283,11 @@ def export_records(
                 "services": pm.services,
                 "tags": pm.tags,
                 "controls": pm.controls,
-                "completeness": completeness(pm, config, template_for(config, pm)).as_dict(),
+                "completeness": (
+                    completeness_of(pm)
+                    if completeness_of
+                    else completeness(pm, config, template_for(config, pm))
+                ).as_dict(),
                 "actions": [{**r.as_dict(), "tracking": r.tracking} for r in rows],
             }
         )
@@ -323,9 +339,22 @@ def quarter_report(
 ) -> QuarterReport:
     """The quarter's incidents and figures; follow-through (repeats, controls, overdue
     actions) looks across every incident up to the quarter's end."""
+    return quarter_report_of_views(
+        visible_to(postmortems, audience), quarter, audience, as_of, include_drafts
+    )
+
+
+def quarter_report_of_views(
+    views: Iterable[Postmortem],
+    quarter: str,
+    audience: str,
+    as_of: date | None = None,
+    include_drafts: bool = False,
+) -> QuarterReport:
+    """`quarter_report` of what AUDIENCE sees (`visible_to`, or `core.records`' views)."""
     first, last = quarter_bounds(quarter)
     today = as_of or min(today_utc(), last)
-    visible = in_scope(visible_to(postmortems, audience), include_drafts)
+    visible = in_scope(views, include_drafts)
     upto = [pm for pm in visible if pm.quarter and pm.quarter <= quarter]
     incidents = [pm for pm in visible if pm.quarter == quarter]
     stats = compute_stats(incidents, include_drafts=True, as_of=today)

@@ -242,6 +242,14 @@ class LeakScan:
             return set()
         return {key for _, key in self._automaton.iter(text)}
 
+    def present_in(self, text: str) -> set[str]:
+        """The needles in TEXT (as written) taken as the audience's visible text is."""
+        return self._present(visible_form(text))
+
+    def present_in_visible(self, text: str) -> set[str]:
+        """The needles in TEXT already in `visible_form`."""
+        return self._present(text)
+
     def _find(self, text: str) -> list[tuple[str, int]]:
         """(needle, end) of each needle found in TEXT (lower case) as a whole word."""
         if self._automaton is None:
@@ -293,6 +301,12 @@ def site_files(site: Path) -> list[str]:
         prefix = "" if rel == "." else rel + "/"
         found += [prefix + name for name in names]
     return found
+
+
+def visible_form(text: str) -> str:
+    """TEXT as `LeakScan.for_build` compares what an audience sees anyway: lower case, and
+    a sentence wrapped in the source one line, as it is in the output."""
+    return _SPACES.sub(" ", text.lower().replace("\n", " "))
 
 
 def readable(data: bytes) -> str:

@@ -1,0 +1,108 @@
+"""Follow-through in bounded memory (core/records.py): the compact records give the same
+figures, exports, reports and leak scans as the full models, in this process and in
+worker processes, for every audience; a view that names a hidden post-mortem withholds it."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+from postmortem_kb.core import records
+from postmortem_kb.core.config import load_config
+from postmortem_kb.core.controls import rollup
+from postmortem_kb.core.export import (
+    export_records,
+    quarter_report,
+    quarter_report_of_views,
+    records_of_views,
+    report_markdown,
+    visible_to,
+)
+from postmortem_kb.core.knowledge_base import load
+from postmortem_kb.core.leaks import LeakScan, audience_safety_findings, other_pages
+from postmortem_kb.core.metrics import action_rows, compute_stats
+
+AS_OF = date(2026, 10, 1)
+
+
+@pytest.fixture
+def samples(tmp_path: Path) -> Path:
+    root = tmp_path / "samples"
+    root.mkdir()
+    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    shutil.copytree(REPO / "postmortems", root / "postmortems")
+    # a public post-mortem naming a restricted one, in a sentence and a link
+    public = next(
+        p
+        for p in (root / "postmortems").glob("*/*.md")
+        if "visibility: public" in p.read_text(encoding="utf-8")
+    )
+    restricted = next(
+        p
+        for p in (root / "postmortems").glob("*/*.md")
+        if "visibility: restricted" in p.read_text(encoding="utf-8")
+    )
+    hidden_id = restricted.name[:11]
+    text = public.read_text(encoding="utf-8").replace(
+        "## Summary\n",
+        f"## Summary\n\nSee {hidden_id} and [its page](../{restricted.parent.name}/"
+        f"{restricted.name}).\n",
+        1,
+    )
+    public.write_text(text, encoding="utf-8")
+    return root
+
+
+@pytest.mark.parametrize("workers", [False, True])
+@pytest.mark.parametrize("audience", ["public", "internal", "restricted"])
+def test_compact_records_give_what_the_full_models_give(
+    samples: Path, audience: str, workers: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if workers:  # the sample knowledge base is small: read it in worker processes anyway
+        monkeypatch.setattr(records, "PARALLEL_FROM", 1)
+    config = load_config(samples)
+    every, problems = load(config)
+    full = visible_to(every, audience)
+    found = records.follow_through(config, audience, want_complete=True, jobs=2)
+
+    assert found.problems == problems
+    assert found.unsafe == [
+        f for f in audience_safety_findings(config, every) if f.severity == "error"
+    ]
+    assert [v.path for v in found.views] == [v.path for v in full]
+    for status in ("open", "overdue", "all"):
+        assert action_rows(found.views, status=status, as_of=AS_OF, include_drafts=True) == (
+            action_rows(full, status=status, as_of=AS_OF, include_drafts=True)
+        )
+    assert compute_stats(found.views, as_of=AS_OF) == compute_stats(full, as_of=AS_OF)
+    assert rollup(found.views, as_of=AS_OF) == rollup(full, as_of=AS_OF)
+    assert records_of_views(
+        config, found.views, AS_OF, True, lambda pm: found.completeness[pm.path]
+    ) == export_records(config, every, audience, AS_OF, include_drafts=True)
+    for quarter in ("2025-Q1", "2025-Q4", "2026-Q2", "2026-Q3"):
+        ours = quarter_report_of_views(found.views, quarter, audience, AS_OF, True)
+        theirs = quarter_report(every, quarter, audience, AS_OF, True)
+        assert report_markdown(ours) == report_markdown(theirs)
+
+    shown = [pm for pm in every if pm in full or pm.path in {v.path for v in full}]
+    withheld = [pm for pm in every if pm.path not in {v.path for v in full}]
+    hidden = {pm.id.upper() for pm in withheld if pm.id} - {pm.id.upper() for pm in shown}
+    expected = LeakScan.for_build(withheld, shown, full, audience, other_pages(config), hidden)
+    assert found.scan.needles == expected.needles
+    if audience != "restricted":
+        assert found.scan.needles  # something is withheld from these audiences
+
+
+def test_a_view_naming_a_hidden_postmortem_withholds_it(samples: Path) -> None:
+    config = load_config(samples)
+    found = records.follow_through(config, "public")
+    restricted = [pm for pm in load(config)[0] if pm.visibility == "restricted"]
+    hidden_id = restricted[0].id
+    rows = action_rows(found.views, status="all", include_drafts=True)
+    titles = " ".join(v.title for v in found.views) + " ".join(r.action for r in rows)
+    assert hidden_id not in titles
+    assert found.scan.scan_text(f"a leak of {hidden_id}", "test")  # and the scan knows it

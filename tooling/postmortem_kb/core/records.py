@@ -1,0 +1,434 @@
+"""Follow-through in bounded memory: `actions`, `stats`, `controls`, `export` and `report`
+read every post-mortem once, in worker processes, and keep of each only a compact record:
+the audience's view of it without its text (front matter, action items, the sections'
+titles and content flags, the re-test section), its completeness when asked, and what the
+audience checks need (its id and visibility, its audience-marker errors, the id-like words
+it holds, and the leak scan's needles when it or a block of it is withheld).
+
+The figures are those of the full models (`core.metrics`, `core.controls`, `core.export`
+take the compact records as they are); the one thing that needs every post-mortem at once,
+withholding the ids of hidden post-mortems, is done afterwards for the few files that name
+one, and the leak scan's check of what the audience sees anyway reads the shown files a
+second time only when something is withheld.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from .audience import (
+    _marked_blocks,
+    audience_view,
+    cut_marked_blocks,
+    marked_blocks,
+    may_see,
+    withhold,
+)
+from .config import Config
+from .controls import _TOKEN as _CONTROL_TOKEN
+from .controls import retest_section
+from .export import Completeness, completeness
+from .knowledge_base import (
+    PARALLEL_FROM,
+    _no_cyclic_gc,
+    duplicate_ids,
+    postmortem_paths,
+    read_postmortem,
+    template_for,
+)
+from .leaks import (
+    MIN_TERM,
+    MIN_TEXT,
+    LeakScan,
+    _body_start,
+    audience_safety_errors,
+    long_runs,
+    other_pages,
+    placement_findings,
+    visible_form,
+)
+from .model import TIME_KEYS, ActionItem, ChecklistItem, Finding, Postmortem, Section, Table
+from .parse import ParseProblem
+
+BATCH = 256  # records a worker sends at a time: neither side holds them all as bytes
+
+
+@dataclass
+class Record:
+    """One post-mortem file as the follow-through commands keep it."""
+
+    path: str
+    problem: Finding | None = None  # the file does not parse: skipped, named on stderr
+    id: str = ""
+    id_line: int = 1
+    shown: bool = False
+    markers: list[Finding] = field(default_factory=list)  # audience-marker errors (PM701)
+    words: frozenset[str] = frozenset()  # id-like words (upper case): withholding
+    view: Any = None  # `compact`, then `expand`ed; None when the audience may not see it
+    completeness: Completeness | None = None
+    candidates: list[tuple[str, str, int]] = field(default_factory=list)  # leak needles
+
+
+@dataclass
+class FollowThrough:
+    """Everything the follow-through commands read, for one audience."""
+
+    views: list[Postmortem]  # compact, the audience's views of what it may see, path order
+    problems: list[Finding]  # files that do not parse
+    unsafe: list[Finding]  # errors that refuse an audience's output (`leaks.AUDIENCE_RULES`)
+    scan: LeakScan
+    completeness: dict[str, Completeness]  # by path, when asked for
+
+
+# The front matter the figures read (`Postmortem`'s accessors that `metrics`, `controls`
+# and `export` use); the rest (roles, impact, template, ...) is left out of the record.
+_META_KEYS = frozenset(
+    {
+        "id",
+        "title",
+        "type",
+        "severity",
+        "status",
+        "visibility",
+        "owner",
+        "services",
+        "tags",
+        "controls",
+        *TIME_KEYS,
+    }
+)
+
+
+def _control_words(text: str) -> str:
+    """Only the words of TEXT that could name a control (`controls.named_controls` reads
+    FRAMEWORK:CONTROL words alone): what it finds in them, it finds in TEXT."""
+    return " ".join(m.group(0) for m in _CONTROL_TOKEN.finditer(text))
+
+
+def compact(pm: Postmortem) -> tuple[Any, ...]:
+    """What of PM's view the follow-through figures read, as plain values (cheap to send
+    from a worker, small to keep): the front matter they read, the action items, and for
+    `controls` the re-test section (its content flag, checked items and control words) and
+    the control words of each action row."""
+    retest = retest_section(pm)
+    action_lines = {a.line for a in pm.actions}
+    rows = tuple(
+        (line, _control_words(" | ".join(cells)))
+        for s in pm.sections
+        for t in s.tables
+        for line, cells in t.rows
+        if line in action_lines
+    )
+    section = None
+    if retest is not None and pm.controls:
+        section = (
+            retest.title,
+            retest.line,
+            retest.has_content,
+            tuple(i.checked for i in retest.checklist),
+            _control_words(retest.text),
+            retest.key,
+        )
+    meta = {k: v for k, v in pm.meta.items() if k in _META_KEYS}
+    lines = {k: v for k, v in pm.meta_lines.items() if k in ("id", "controls")}
+    actions = tuple(
+        (a.postmortem, a.line, a.id, a.action, a.owner, a.due, a.raw_due, a.status, a.tracking)
+        for a in pm.actions
+    )
+    return (pm.path, meta, lines, pm.body_line, actions, section, rows, pm.visibility)
+
+
+def expand(parts: tuple[Any, ...]) -> Postmortem:
+    """The compact record as a `Postmortem` the figures take: no text, timeline or
+    checklist; its sections are the re-test section and one holding the action rows."""
+    path, meta, lines, body_line, actions, section, rows, visibility = parts
+    sections: list[Section] = []
+    if section is not None:
+        title, line, has_content, checked, words, key = section
+        checklist = tuple(ChecklistItem(line, "", c) for c in checked)
+        sections.append(Section(title, line, line, has_content, checklist, (), words, key))
+    if rows:
+        cells = tuple((line, (words,)) for line, words in rows)
+        sections.append(Section("", 0, 0, False, (), (Table(0, (), cells),), "", ""))
+    pm = Postmortem(
+        path,
+        meta,
+        lines,
+        body_line,
+        tuple(sections),
+        (),
+        tuple(ActionItem(*a) for a in actions),
+        (),
+        "",
+    )
+    # `visibility` reads the text for a repeated key: what the full model said, kept
+    pm.__dict__["_visibility_repeated"] = visibility != meta.get("visibility")
+    return pm
+
+
+def id_words(text: str) -> frozenset[str]:
+    """Every word of TEXT that `audience.names_hidden` could take for an id (upper case):
+    a hidden id is named in TEXT exactly when it is one of these."""
+    from .audience import _ID_TAIL
+
+    found = set()
+    for tail in _ID_TAIL.finditer(text):
+        start = tail.start()
+        while start > 0 and text[start - 1].isascii() and text[start - 1].isalnum():
+            start -= 1
+        if start < tail.start() and text[start].isalpha():
+            found.add(text[start : tail.end()].upper())
+    return frozenset(found)
+
+
+def _candidates(pm: Postmortem, audience: str, shown: bool) -> list[tuple[str, str, int]]:
+    """The leak scan's candidate needles of PM (text, what it is, the shortest worth
+    looking for), as `LeakScan.for_build` makes them, in its order."""
+    out: list[tuple[str, str, int]] = []
+    if not shown:
+        name = pm.id or pm.path
+        if pm.id:
+            out.append((pm.id, f"the id of {name}", 1))
+        out.append((pm.slug, f"the file name of {name}", 8))
+        out.append((pm.title, f"the title of {name}", 12))
+        out.append((pm.owner, f"the owner of {name}", MIN_TERM))
+        out += [(v, f"a service of {name}", MIN_TERM) for v in pm.services]
+        out += [(v, f"a tag of {name}", MIN_TERM) for v in pm.tags]
+        out += [(v, f"a control of {name}", MIN_TERM) for v in pm.controls]
+        out += [(s, f"text of {name}", MIN_TEXT) for s in long_runs(pm.text[_body_start(pm) :])]
+        return out
+    if may_see(audience, "restricted") or "!!! " not in pm.text:
+        return out
+    body_lines = pm.text.split("\n")
+    for start, end, level in marked_blocks(pm.text):
+        if may_see(audience, level):
+            continue
+        for index in range(start, end):
+            for segment in long_runs(body_lines[index]):
+                where = f"text of a {level} block in {pm.id or pm.path} (line {index + 1})"
+                out.append((segment, where, MIN_TEXT))
+    return out
+
+
+def _record(
+    config: Config,
+    path: Path,
+    audience: str,
+    hidden: set[str],
+    want_complete: bool,
+    texts: dict[str, bytes],
+) -> Record:
+    """PATH's record; for a shown post-mortem, what the audience reads of it goes into
+    TEXTS (as the leak scan compares it), for `_present`."""
+    rel = config.relative(path)
+    try:
+        pm = read_postmortem(config, path)
+    except ParseProblem as problem:
+        return Record(rel, problem=problem.finding)
+    from .audience import marker_findings
+
+    shown = may_see(audience, pm.visibility)
+    record = Record(
+        pm.path,
+        id=pm.id,
+        id_line=pm.meta_lines.get("id", 1),
+        shown=shown,
+        markers=marker_findings(pm),
+        candidates=_candidates(pm, audience, shown),
+    )
+    if shown:
+        record.words = id_words(pm.text)
+        own = pm.id.upper()
+        view = audience_view(pm, audience, {h for h in hidden if h != own})
+        if want_complete:
+            record.completeness = completeness(view, config, template_for(config, view))
+        record.view = compact(view)
+        visible = visible_form(withhold(cut_marked_blocks(view.text, audience), hidden))
+        texts[pm.path] = visible.encode()  # half the memory of a str with any non-ASCII
+    return record
+
+
+def _expanded(record: Record) -> Record:
+    if record.view is not None:
+        record.view = expand(record.view)
+    return record
+
+
+def _present(texts: dict[str, bytes], probe: LeakScan, skip: set[str]) -> set[str]:
+    found: set[str] = set()
+    for path, text in texts.items():
+        if path not in skip:
+            found |= probe.present_in_visible(text.decode())
+    return found
+
+
+def _worker(
+    conn: Connection, config: Config, paths: list[Path], audience: str, want_complete: bool
+) -> None:
+    """One worker process: the records of PATHS; then, when the leak scan has candidates,
+    which of them the audience sees anyway in these files (their text kept meanwhile, so
+    that no file is read twice)."""
+    try:
+        texts: dict[str, bytes] = {}
+        batch: list[Record] = []
+        with _no_cyclic_gc():
+            for path in paths:
+                batch.append(_record(config, path, audience, set(), want_complete, texts))
+                _marked_blocks.cache_clear()  # kept for a build; here each file is read once
+                if len(batch) == BATCH:
+                    conn.send(("records", batch))
+                    batch = []
+        conn.send(("records", batch))
+        conn.send(("done", None))
+        message = conn.recv()
+        if message is not None:
+            probe, skip = message
+            conn.send(("present", _present(texts, probe, skip)))
+    except BaseException as exc:  # the parent raises it; nothing is lost silently
+        with contextlib.suppress(OSError, ValueError):
+            conn.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()
+
+
+class _Readers:
+    """The post-mortems read in `jobs` worker processes, each kept alive until the leak
+    scan has asked what its files show; or in this process for a small knowledge base."""
+
+    def __init__(
+        self, config: Config, paths: list[Path], audience: str, want_complete: bool, jobs: int
+    ):
+        self.texts: dict[str, bytes] = {}
+        self.conns: list[Connection] = []
+        self.processes: list[Any] = []
+        if jobs <= 1 or len(paths) < PARALLEL_FROM:
+            with _no_cyclic_gc():
+                self.records = [
+                    _expanded(_record(config, p, audience, set(), want_complete, self.texts))
+                    for p in paths
+                ]
+            return
+        context = get_context("fork")
+        size = -(-len(paths) // jobs)
+        for start in range(0, len(paths), size):
+            mine, theirs = context.Pipe()
+            process = context.Process(
+                target=_worker,
+                args=(theirs, config, paths[start : start + size], audience, want_complete),
+                daemon=True,
+            )
+            process.start()
+            theirs.close()
+            self.conns.append(mine)
+            self.processes.append(process)
+        self.records = []
+        for conn in self.conns:  # in path order; each batch made small as it arrives
+            while (batch := self._receive(conn, ("records", "done"))) is not None:
+                self.records += [_expanded(r) for r in batch]
+
+    def _receive(self, conn: Connection, kinds: tuple[str, ...]) -> Any:
+        try:
+            what, value = conn.recv()
+        except EOFError:
+            self.close()
+            raise RuntimeError("a worker reading post-mortems ended without an answer") from None
+        if what not in kinds:
+            self.close()
+            raise RuntimeError(f"a worker reading post-mortems failed: {value}")
+        return value
+
+    def present(self, probe: LeakScan, skip: set[str]) -> set[str]:
+        found = _present(self.texts, probe, skip)
+        for conn in self.conns:
+            conn.send((probe, skip))
+        for conn in self.conns:
+            found |= self._receive(conn, ("present",))
+        return found
+
+    def close(self) -> None:
+        for conn in self.conns:
+            with contextlib.suppress(OSError, ValueError):
+                conn.send(None)
+            conn.close()
+        for process in self.processes:
+            process.join(timeout=10)
+            if process.is_alive():
+                process.terminate()
+        self.conns, self.processes = [], []
+
+
+def follow_through(
+    config: Config,
+    audience: str,
+    want_complete: bool = False,
+    jobs: int | None = None,
+) -> FollowThrough:
+    """Every post-mortem AUDIENCE may see, as compact records of its view, with the audience
+    checks of `leaks` (the errors that refuse its output, the scan of what it is given)."""
+    jobs = jobs or os.cpu_count() or 1
+    readers = _Readers(config, postmortem_paths(config), audience, want_complete, jobs)
+    try:
+        records = readers.records
+        parsed = [r for r in records if r.problem is None]
+        shown_ids = {r.id.upper() for r in parsed if r.shown}
+        hidden = {r.id.upper() for r in parsed if r.id and r.id.upper() not in shown_ids}
+        redone: dict[str, bytes] = {}  # the few shown files that name a hidden post-mortem
+        if hidden:
+            for index, record in enumerate(records):
+                if record.shown and record.words & (hidden - {record.id.upper()}):
+                    path = config.root / record.path
+                    again = _record(config, path, audience, hidden, want_complete, redone)
+                    records[index] = _expanded(again)
+        markers = [f for r in parsed for f in r.markers]
+        idents = [(r.id, r.path, r.id_line) for r in parsed if r.id]
+        unsafe = audience_safety_errors(
+            markers + duplicate_ids(idents, {r.path for r in parsed}) + placement_findings(config)
+        )
+        views = [r.view for r in records if r.view is not None]
+        candidates = _candidates_of(records)
+        present: set[str] = set()
+        if candidates:
+            probe = LeakScan(audience, candidates)
+            present = readers.present(probe, set(redone)) | _present(redone, probe, set())
+            for text in other_pages(config):  # the home page and guides: every audience's
+                present |= probe.present_in(withhold(cut_marked_blocks(text, audience), hidden))
+    finally:
+        readers.close()
+    scan = LeakScan(audience)
+    if candidates:
+        seen_values = {
+            " ".join(str(x).split()).lower()
+            for v in views
+            for x in (v.id, v.title, v.owner, *v.services, *v.tags, *v.controls)
+        }
+        common = seen_values | present
+        scan = LeakScan(audience, {k: v for k, v in candidates.items() if k not in common})
+    return FollowThrough(
+        views=views,
+        problems=[r.problem for r in records if r.problem is not None],
+        unsafe=unsafe,
+        scan=scan,
+        completeness={r.path: r.completeness for r in records if r.completeness is not None},
+    )
+
+
+def _candidates_of(records: Sequence[Record]) -> dict[str, str]:
+    """`LeakScan.for_build`'s candidates: withheld post-mortems first, then the blocks of
+    shown ones, each text once, under what it was first found as."""
+    candidates: dict[str, str] = {}
+    for shown in (False, True):
+        for record in records:
+            if record.problem is not None or record.shown != shown:
+                continue
+            for text, what, minimum in record.candidates:
+                key = " ".join(text.split()).lower()
+                if len(key) >= minimum and key not in candidates:
+                    candidates[key] = what
+    return candidates
