@@ -4,6 +4,7 @@ worker processes, for every audience; a view that names a hidden post-mortem wit
 
 from __future__ import annotations
 
+import io
 import shutil
 from datetime import date
 from pathlib import Path
@@ -106,3 +107,40 @@ def test_a_view_naming_a_hidden_postmortem_withholds_it(samples: Path) -> None:
     titles = " ".join(v.title for v in found.views) + " ".join(r.action for r in rows)
     assert hidden_id not in titles
     assert found.scan.scan_text(f"a leak of {hidden_id}", "test")  # and the scan knows it
+
+
+def test_an_output_scanned_in_pieces_gives_the_hits_of_the_whole() -> None:
+    scan = LeakScan(
+        "public",
+        {"pm-2026-003": "the id of PM-2026-003", "secret project zeta": "the title of X"},
+    )
+    text = "a PM-2026-003 b xPM-2026-003 Secret Project Zeta. PM-2026-0031 pm-2026-003 end"
+    assert scan.scan_text(text, "w")
+    for size in range(1, len(text) + 1):
+        pieces = [text[i : i + size] for i in range(0, len(text), size)]
+        kept = io.BytesIO()
+        assert scan.scan_pieces(iter(pieces), "w", kept) == scan.scan_text(text, "w"), size
+        assert kept.getvalue().decode() == text
+    assert scan.scan_pieces(iter(["no", " leak ", "here"]), "w", io.BytesIO()) == []
+
+
+@pytest.mark.parametrize("count", [0, 1, 3])
+def test_an_export_in_pieces_is_the_export_whole(samples: Path, count: int) -> None:
+    import json
+
+    from postmortem_kb.core.export import (
+        EXPORT_COLUMNS,
+        _csv_row,
+        csv_text,
+        export_csv_pieces,
+        export_json_pieces,
+    )
+
+    config = load_config(samples)
+    every, _ = load(config)
+    chosen = export_records(config, every, "restricted", AS_OF, include_drafts=True)[:count]
+    whole = json.dumps(chosen, indent=2, ensure_ascii=False)
+    assert "".join(export_json_pieces(iter(chosen))) == whole
+    # the whole, as one csv writer writes it
+    whole_csv = csv_text(EXPORT_COLUMNS, (_csv_row(r) for r in chosen))
+    assert "".join(export_csv_pieces(iter(chosen))) == whole_csv

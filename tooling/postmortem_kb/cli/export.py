@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-import json
+import itertools
+import shutil
+import sys
 from pathlib import Path
 
 import click
 
 from ..core.errors import UsageError
 from ..core.export import (
-    export_csv,
+    export_csv_pieces,
+    export_json_pieces,
+    iter_records,
     quarter_report_of_views,
-    records_of_views,
     report_html,
     report_markdown,
 )
@@ -24,6 +27,7 @@ from .follow import (
     completeness_of,
     drafts_option,
     guard_output,
+    guard_pieces,
     load_views,
     parse_as_of,
 )
@@ -86,19 +90,26 @@ def export(
     config = load_kb()
     audience = audience or config.audience
     views = load_views(config, audience, completeness=True)
-    records = records_of_views(
+    records = iter_records(
         config,
         views,
         parse_as_of(as_of),
         include_drafts=include_drafts or config.include_drafts,
         completeness_of=completeness_of,
     )
-    text = (
-        json.dumps(records, indent=2, ensure_ascii=False) + "\n"
+    # made, scanned and kept a record at a time, written once the whole has passed the scan
+    pieces = (
+        itertools.chain(export_json_pieces(records), ["\n"])
         if fmt == "json"
-        else export_csv(records)
+        else export_csv_pieces(records)
     )
-    deliver(guard_output(config, audience, text, "export"), output)
+    with guard_pieces(config, audience, pieces, "export") as data:
+        if output is None:
+            sys.stdout.flush()
+            shutil.copyfileobj(data, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+        else:
+            deliver(data.read().decode(), output)
 
 
 @cli.command(epilog=SCOPE_HELP)

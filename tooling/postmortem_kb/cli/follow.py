@@ -4,7 +4,10 @@ every incident. The site's tracker, metrics and controls pages call the same cor
 from __future__ import annotations
 
 import sys
+import tempfile
+from collections.abc import Iterable
 from datetime import date
+from typing import IO
 
 import click
 
@@ -133,6 +136,23 @@ def _refuse(found: list[Finding]) -> None:
         raise PostmortemError(
             f"nothing written for an audience: {len(found)} error(s) would put it at risk:\n{lines}"
         )
+
+
+def guard_pieces(config: Config, audience: str, pieces: Iterable[str], where: str) -> IO[bytes]:
+    """The text PIECES make, as UTF-8 in a temporary file (read from its start), once
+    scanned like `guard_output` piece by piece (after `load_views`): an export of 10,000
+    post-mortems is never held whole in memory."""
+    loaded: FollowThrough = click.get_current_context().meta[_FOLLOW]
+    kept = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the caller, who closes it
+    hits = loaded.scan.scan_pieces(pieces, where, kept)
+    if hits:
+        kept.close()
+        raise PostmortemError(
+            f"nothing written: the {audience} output holds what it "
+            f"withholds: {'; '.join(hits[:10])}"
+        )
+    kept.seek(0)
+    return kept
 
 
 def guard_output(config: Config, audience: str | None, text: str, where: str) -> str:

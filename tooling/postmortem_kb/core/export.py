@@ -11,7 +11,8 @@ from __future__ import annotations
 import csv
 import html
 import io
-from collections.abc import Callable, Iterable, Sequence
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -261,11 +262,20 @@ def records_of_views(
 ) -> list[dict[str, Any]]:
     """`export_records` of what an audience sees (`visible_to`, or `core.records`' compact
     views with COMPLETENESS_OF giving each one's, computed while it was read)."""
-    chosen = in_scope(views, include_drafts)
-    records = []
-    for pm in chosen:
+    return list(iter_records(config, views, as_of, include_drafts, completeness_of))
+
+
+def iter_records(
+    config: Config,
+    views: Iterable[Postmortem],
+    as_of: date,
+    include_drafts: bool = False,
+    completeness_of: Callable[[Postmortem], Completeness] | None = None,
+) -> Iterator[dict[str, Any]]:
+    """`records_of_views` one record at a time, for an export written as it is made."""
+    for pm in in_scope(views, include_drafts):
         rows = action_rows([pm], status="all", as_of=as_of, include_drafts=True)
-        records.append(
+        yield (
             {
                 "id": pm.id,
                 "title": pm.title,
@@ -291,28 +301,44 @@ def records_of_views(
                 "actions": [{**r.as_dict(), "tracking": r.tracking} for r in rows],
             }
         )
-    return records
+
+
+def export_json_pieces(records: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """`json.dumps(list(RECORDS), indent=2, ensure_ascii=False)` in pieces, one a record."""
+    first = True
+    for record in records:
+        text = json.dumps(record, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+        yield ("[\n  " if first else ",\n  ") + text
+        first = False
+    yield "[]" if first else "\n]"
+
+
+def export_csv_pieces(records: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """`export_csv(list(RECORDS))` in pieces: the header, then one a record."""
+    yield csv_text(EXPORT_COLUMNS, ())
+    for record in records:
+        yield csv_text(EXPORT_COLUMNS, [_csv_row(record)]).split("\n", 1)[1]
+
+
+def _csv_row(rec: dict[str, Any]) -> list[Any]:
+    actions = rec["actions"]
+    flat = {
+        **rec,
+        "services": "; ".join(rec["services"]),
+        "tags": "; ".join(rec["tags"]),
+        "controls": "; ".join(rec["controls"]),
+        "completeness_percent": rec["completeness"]["percent"],
+        "errors": rec["completeness"]["errors"],
+        "actions_total": len(actions),
+        "actions_open": sum(a["status"] in ("open", "in-progress") for a in actions),
+        "actions_overdue": sum(bool(a["overdue"]) for a in actions),
+    }
+    return [flat[c] for c in EXPORT_COLUMNS]
 
 
 def export_csv(records: Sequence[dict[str, Any]]) -> str:
     """One row per post-mortem; lists joined with `; `, action items counted."""
-
-    def row(rec: dict[str, Any]) -> list[Any]:
-        actions = rec["actions"]
-        flat = {
-            **rec,
-            "services": "; ".join(rec["services"]),
-            "tags": "; ".join(rec["tags"]),
-            "controls": "; ".join(rec["controls"]),
-            "completeness_percent": rec["completeness"]["percent"],
-            "errors": rec["completeness"]["errors"],
-            "actions_total": len(actions),
-            "actions_open": sum(a["status"] in ("open", "in-progress") for a in actions),
-            "actions_overdue": sum(bool(a["overdue"]) for a in actions),
-        }
-        return [flat[c] for c in EXPORT_COLUMNS]
-
-    return csv_text(EXPORT_COLUMNS, (row(r) for r in records))
+    return "".join(export_csv_pieces(records))
 
 
 # --- the quarterly report ----------------------------------------------------------------

@@ -20,7 +20,7 @@ import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import ahocorasick
 
@@ -273,6 +273,31 @@ class LeakScan:
         if not self.needles:
             return []
         hits = dict.fromkeys(key for key, _ in self._find(text.lower()))
+        return [f'{self.needles[key]} ("{key[:60]}") in {where}' for key in hits]
+
+    def scan_pieces(self, pieces: Iterable[str], where: str, kept: BinaryIO) -> list[str]:
+        """`scan_text` of the text PIECES make when joined, without joining them: each piece
+        is scanned with the end of the one before it, and written (as UTF-8) to KEPT."""
+        hits: dict[str, None] = {}
+        overlap = 1 + max((len(k) for k in self.needles), default=0)
+        tail = ""
+        iterator = iter(pieces)  # a generator, read one piece ahead
+        piece = next(iterator, None)
+        while piece is not None:
+            following = next(iterator, None)
+            kept.write(piece.encode())
+            if self.needles:
+                window = (tail + piece).lower()
+                edge = len(window) - 1
+                start = len(tail.lower())
+                for key, end in self._find(window):
+                    # found in the window before (its end in the tail), or at this window's
+                    # end, where the next character is not known yet: not counted here
+                    if end < start - 1 or (end == edge and following is not None):
+                        continue
+                    hits.setdefault(key, None)
+                tail = (tail + piece)[-overlap:]
+            piece = following
         return [f'{self.needles[key]} ("{key[:60]}") in {where}' for key in hits]
 
     def scan_tree(self, site: Path, skip: Iterable[str] = ()) -> list[str]:
