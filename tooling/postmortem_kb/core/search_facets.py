@@ -38,7 +38,10 @@ def fragment_urls(folder: Path) -> dict[str, str]:
         return found
     for path in sorted(folder.glob("*.pf_fragment")):
         data = path.read_bytes()
-        head = zlib.decompressobj(wbits=31).decompress(data, 4096)
+        try:
+            head = zlib.decompressobj(wbits=31).decompress(data, 4096)
+        except zlib.error:
+            continue  # not a gzip file: not a fragment Pagefind wrote
         match = _URL.search(head)
         if match is None or not head.startswith(_SIGNATURE):
             # not the layout this reader knows: unpack it all and parse it properly
