@@ -14,7 +14,7 @@ from __future__ import annotations
 import html
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -618,6 +618,30 @@ def _line_span(text: str, pos: int) -> tuple[int, int]:
     return start, len(text) if end < 0 else end
 
 
+def _line_spans(text: str, positions: Iterable[int]) -> set[tuple[int, int]]:
+    """The line spans of POSITIONS, each line's found once: many positions on one long line
+    cost one scan of it, not one each."""
+    spans = set()
+    span = (0, -1)
+    for pos in sorted(positions):
+        if not span[0] <= pos <= span[1]:
+            span = _line_span(text, pos)
+            spans.add(span)
+    return spans
+
+
+def _line_numbers(text: str, offsets: Iterable[int]) -> dict[int, int]:
+    """Line number (from 1) of each offset, counted once from left to right."""
+    numbers = {}
+    line = 1
+    previous = 0
+    for offset in sorted(set(offsets)):
+        line += text.count("\n", previous, offset)
+        previous = offset
+        numbers[offset] = line
+    return numbers
+
+
 def _value_of(family: _Family, match: re.Match[str]) -> str:
     if family.group:
         return match.group(family.group) or ""
@@ -642,6 +666,7 @@ def _family_hits(
     hits: list[tuple[int, str]] = []
     tried: set[tuple[int, int, int]] = set()
     found = {**found, **{c: _positions(text, c) for c in _CHARS if c in text}}
+    span = (0, -1)  # the line found last: many triggers on one long line share it
     for trigger in [t for t in found if t in _BY_TRIGGER]:
         for family in _BY_TRIGGER[trigger]:
             for pos in found[trigger]:
@@ -652,7 +677,9 @@ def _family_hits(
                     if match:
                         _keep(family, match, hits)
                     continue
-                start, end = _line_span(text, pos)
+                if not span[0] <= pos <= span[1]:
+                    span = _line_span(text, pos)
+                start, end = span
                 if (id(family), start, end) in tried:
                     continue
                 tried.add((id(family), start, end))
@@ -787,31 +814,29 @@ def find_secrets(
     run_lines = _random_lines(text, raw)
     offsets = _family_hits(text, found, run_lines) + _assignment_hits(text, found)
     hits: dict[int, SecretHit] = {}
+    numbers = _line_numbers(text, [offset for offset, _ in offsets])
     for offset, kind in offsets:
-        line = text.count("\n", 0, offset) + 1
+        line = numbers[offset]
         hits.setdefault(line, SecretHit(line, kind))
     if render:
         # The page shows a key whole that the source splits with emphasis, an entity, a
         # tag, a backslash or an invisible character: scan such lines again as rendered.
-        spans = {
-            _line_span(text, pos)
-            for word in found
-            if word in _RENDER_TRIGGERS
-            for pos in found[word]
-        }
+        positions = [pos for word in found if word in _RENDER_TRIGGERS for pos in found[word]]
         # entities, backslash escapes and invisible characters can break the prefix too
         for char, marks in _SPLIT_CHARS:
             if char in text:
-                spans.update(
-                    _line_span(text, pos)
+                positions.extend(
+                    pos
                     for pos in _positions(text, char)
                     if any(mark in text[pos : pos + 2] for mark in marks)
                 )
+        spans = _line_spans(text, positions)
+        starts = _line_numbers(text, [start for start, _ in spans])
         for start, end in sorted(spans):
             line_text = text[start:end]
             if not _SPLITTER.search(line_text):
                 continue
-            line = text.count("\n", 0, start) + 1
+            line = starts[start]
             if line in hits:
                 continue
             shown = rendered(line_text)
@@ -819,8 +844,9 @@ def find_secrets(
                 again = find_secrets(shown, render=False)
                 if again:
                     hits[line] = SecretHit(line, again[0].kind, rendered=True)
+    run_starts = _line_numbers(text, [start for start, _, _ in run_lines])
     for start, _, tokens in run_lines:
-        line = text.count("\n", 0, start) + 1
+        line = run_starts[start]
         if line not in hits and any(
             _random_looking(m.group(0)) and not _ID_LABEL.search(text, start, m.start())
             for m in tokens
