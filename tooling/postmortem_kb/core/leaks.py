@@ -146,6 +146,37 @@ def other_pages(config: Config) -> list[str]:
 # --- the output scan ------------------------------------------------------------------------
 
 
+def candidates_of(pm: Postmortem, audience: str, shown: bool) -> list[tuple[str, str, int]]:
+    """The leak scan's candidate needles of PM (text, what it is, the shortest worth
+    looking for): all of a post-mortem kept out (not SHOWN), or the text of the blocks
+    AUDIENCE may not see in one it shows. `LeakScan.for_build` and the compact records of
+    the follow-through commands both take them from here."""
+    out: list[tuple[str, str, int]] = []
+    if not shown:
+        name = pm.id or pm.path
+        if pm.id:
+            out.append((pm.id, f"the id of {name}", 1))
+        out.append((pm.slug, f"the file name of {name}", 8))
+        out.append((pm.title, f"the title of {name}", 12))
+        out.append((pm.owner, f"the owner of {name}", MIN_TERM))
+        out += [(v, f"a service of {name}", MIN_TERM) for v in pm.services]
+        out += [(v, f"a tag of {name}", MIN_TERM) for v in pm.tags]
+        out += [(v, f"a control of {name}", MIN_TERM) for v in pm.controls]
+        out += [(s, f"text of {name}", MIN_TEXT) for s in long_runs(pm.text[_body_start(pm) :])]
+        return out
+    if may_see(audience, "restricted") or "!!! " not in pm.text:
+        return out
+    body_lines = pm.text.split("\n")
+    for start, end, level in marked_blocks(pm.text):
+        if may_see(audience, level):
+            continue
+        for index in range(start, end):
+            for segment in long_runs(body_lines[index]):
+                where = f"text of a {level} block in {pm.id or pm.path} (line {index + 1})"
+                out.append((segment, where, MIN_TEXT))
+    return out
+
+
 @dataclass
 class LeakScan:
     """The needles of one audience's output: lower-case text -> what it is."""
@@ -175,34 +206,11 @@ class LeakScan:
                 candidates[key] = what
 
         for pm in withheld:
-            name = pm.id or pm.path
-            if pm.id:
-                add(pm.id, f"the id of {name}", 1)
-            add(pm.slug, f"the file name of {name}", 8)
-            add(pm.title, f"the title of {name}", 12)
-            add(pm.owner, f"the owner of {name}", MIN_TERM)
-            for value in pm.services:
-                add(value, f"a service of {name}", MIN_TERM)
-            for value in pm.tags:
-                add(value, f"a tag of {name}", MIN_TERM)
-            for value in pm.controls:
-                add(value, f"a control of {name}", MIN_TERM)
-            for segment in long_runs(pm.text[_body_start(pm) :]):
-                add(segment, f"text of {name}", MIN_TEXT)
+            for text, what, minimum in candidates_of(pm, audience, shown=False):
+                add(text, what, minimum)
         for pm in shown:
-            if may_see(audience, "restricted") or "!!! " not in pm.text:
-                continue
-            body_lines = pm.text.split("\n")
-            for start, end, level in marked_blocks(pm.text):
-                if may_see(audience, level):
-                    continue
-                for index in range(start, end):
-                    for segment in long_runs(body_lines[index]):
-                        add(
-                            segment,
-                            f"text of a {level} block in {pm.id or pm.path} (line {index + 1})",
-                            MIN_TEXT,
-                        )
+            for text, what, minimum in candidates_of(pm, audience, shown=True):
+                add(text, what, minimum)
         if not candidates:
             return cls(audience)
         # Whatever the audience may see anyway is no leak: its own post-mortems as it sees

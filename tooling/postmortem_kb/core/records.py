@@ -27,7 +27,6 @@ from .audience import (
     _marked_blocks,
     audience_view,
     cut_marked_blocks,
-    marked_blocks,
     may_see,
     withhold,
 )
@@ -44,12 +43,9 @@ from .knowledge_base import (
     template_for,
 )
 from .leaks import (
-    MIN_TERM,
-    MIN_TEXT,
     LeakScan,
-    _body_start,
     audience_safety_errors,
-    long_runs,
+    candidates_of,
     other_pages,
     placement_findings,
     visible_form,
@@ -188,35 +184,6 @@ def id_words(text: str) -> frozenset[str]:
     return frozenset(found)
 
 
-def _candidates(pm: Postmortem, audience: str, shown: bool) -> list[tuple[str, str, int]]:
-    """The leak scan's candidate needles of PM (text, what it is, the shortest worth
-    looking for), as `LeakScan.for_build` makes them, in its order."""
-    out: list[tuple[str, str, int]] = []
-    if not shown:
-        name = pm.id or pm.path
-        if pm.id:
-            out.append((pm.id, f"the id of {name}", 1))
-        out.append((pm.slug, f"the file name of {name}", 8))
-        out.append((pm.title, f"the title of {name}", 12))
-        out.append((pm.owner, f"the owner of {name}", MIN_TERM))
-        out += [(v, f"a service of {name}", MIN_TERM) for v in pm.services]
-        out += [(v, f"a tag of {name}", MIN_TERM) for v in pm.tags]
-        out += [(v, f"a control of {name}", MIN_TERM) for v in pm.controls]
-        out += [(s, f"text of {name}", MIN_TEXT) for s in long_runs(pm.text[_body_start(pm) :])]
-        return out
-    if may_see(audience, "restricted") or "!!! " not in pm.text:
-        return out
-    body_lines = pm.text.split("\n")
-    for start, end, level in marked_blocks(pm.text):
-        if may_see(audience, level):
-            continue
-        for index in range(start, end):
-            for segment in long_runs(body_lines[index]):
-                where = f"text of a {level} block in {pm.id or pm.path} (line {index + 1})"
-                out.append((segment, where, MIN_TEXT))
-    return out
-
-
 def _record(
     config: Config,
     path: Path,
@@ -241,7 +208,7 @@ def _record(
         id_line=pm.meta_lines.get("id", 1),
         shown=shown,
         markers=marker_findings(pm),
-        candidates=_candidates(pm, audience, shown),
+        candidates=candidates_of(pm, audience, shown),
     )
     if shown:
         record.words = id_words(pm.text)
