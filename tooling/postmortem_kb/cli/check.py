@@ -15,6 +15,7 @@ from ..core.model import STATUSES
 from ..core.report import render_findings
 from .common import KBContext, emit_json, handle_errors, load_kb, no_cache_option, root_option
 from .main import cli
+from .progress import progress
 
 FORMATS = ["text", "json", "github", "summary"]
 
@@ -126,15 +127,18 @@ def check_command(
         from ..core.review import changed_postmortems  # the git-aware part
 
         targets, extra = changed_postmortems(config, base)
-        report = check(config, targets, status=for_status, cache=not no_cache)
+        with progress("checking", json_output=fmt == "json") as shown:
+            report = check(config, targets, status=for_status, cache=not no_cache, progress=shown)
         report.findings = selected(config, report.findings + extra)
     else:
-        report = check(
-            config,
-            resolve_paths(config, paths) if paths else None,
-            status=for_status,
-            cache=not no_cache,
-        )
+        with progress("checking", json_output=fmt == "json") as shown:
+            report = check(
+                config,
+                resolve_paths(config, paths) if paths else None,
+                status=for_status,
+                cache=not no_cache,
+                progress=shown,
+            )
     output(config, report, fmt)
     sys.exit(1 if report.errors else 0)
 

@@ -19,6 +19,7 @@ from ..core.rules import ID_PATTERN
 from .common import emit_json, handle_errors, load_kb, root_option
 from .follow import load_postmortems
 from .main import cli
+from .progress import progress
 
 
 @cli.group()
@@ -150,7 +151,8 @@ def verify_command(pm_id: str | None, quiet: bool) -> None:
     """
     config = load_kb()
     postmortems = [find_postmortem(config, pm_id)] if pm_id else load_postmortems(config)
-    results = verify(config, postmortems)
+    with progress("verifying the evidence of") as shown:
+        results = verify(config, postmortems, progress=shown)
     if not pm_id:
         for folder in orphan_folders(config, postmortems):
             click.echo(

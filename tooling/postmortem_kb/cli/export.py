@@ -89,7 +89,7 @@ def export(
     """
     config = load_kb()
     audience = audience or config.audience
-    views = load_views(config, audience, completeness=True)
+    views = load_views(config, audience, completeness=True, json_output=fmt == "json")
     records = iter_records(
         config,
         views,

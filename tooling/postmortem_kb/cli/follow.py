@@ -41,6 +41,7 @@ from ..core.records import FollowThrough, follow_through
 from ..core.times import parse_date
 from .common import F, handle_errors, load_kb, root_option
 from .main import cli
+from .progress import progress
 
 ACTION_KEYS = ("postmortem", "id", "action", "owner", "due", "status", "overdue")
 
@@ -85,12 +86,16 @@ def audience_option(func: F) -> F:
     )(func)
 
 
-def load_views(config: Config, audience: str, completeness: bool = False) -> list[Postmortem]:
+def load_views(
+    config: Config, audience: str, completeness: bool = False, json_output: bool = False
+) -> list[Postmortem]:
     """What AUDIENCE may see, as compact records of its views (`core.records`), read in
     bounded memory; a file that does not parse is named on stderr and skipped. Errors that
     put the audience at risk refuse the command. COMPLETENESS: also each view's, for
-    `export`, kept for `completeness_of`."""
-    found = follow_through(config, audience, want_complete=completeness)
+    `export`, kept for `completeness_of`. Progress is shown on a terminal unless
+    JSON_OUTPUT (`cli.progress`)."""
+    with progress("reading", json_output=json_output) as shown:
+        found = follow_through(config, audience, want_complete=completeness, progress=shown)
     for problem in found.problems:
         click.echo(f"Warning: {problem.path}:{problem.line}: skipped: {problem.message}", err=True)
     click.get_current_context().meta[_FOLLOW] = found
@@ -111,7 +116,8 @@ def load_postmortems(config: Config, audience: str | None = None) -> list[Postmo
     """Every post-mortem that parses (that AUDIENCE may see, as it sees them, when given); a
     file that does not parse is named on stderr and skipped (`postmortem check` reports it
     in full). With an audience, errors that put it at risk refuse the command."""
-    postmortems, problems = load(config)
+    with progress("reading") as shown:
+        postmortems, problems = load(config, progress=shown)
     for problem in problems:
         click.echo(f"Warning: {problem.path}:{problem.line}: skipped: {problem.message}", err=True)
     click.get_current_context().meta[_EVERY] = postmortems
@@ -300,7 +306,7 @@ def actions(
     today = parse_as_of(as_of)
     drafts = include_drafts or config.include_drafts
     audience = audience or config.audience  # the site's audience: one answer everywhere
-    postmortems = load_views(config, audience)
+    postmortems = load_views(config, audience, json_output=fmt == "json")
     rows = action_rows(postmortems, status=status, owner=owner, as_of=today, include_drafts=drafts)
     click.echo(guard_output(config, audience, render_actions(rows, fmt, status, today), "actions"))
     limit = (
@@ -392,7 +398,7 @@ def stats(fmt: str, as_of: str | None, include_drafts: bool, audience: str | Non
     config = load_kb()
     audience = audience or config.audience  # the site's audience: one answer everywhere
     figures = compute_stats(
-        load_views(config, audience),
+        load_views(config, audience, json_output=fmt == "json"),
         include_drafts=include_drafts or config.include_drafts,
         as_of=parse_as_of(as_of),
     )
@@ -439,7 +445,7 @@ def controls(fmt: str, as_of: str | None, include_drafts: bool, audience: str | 
     config = load_kb()
     audience = audience or config.audience  # the site's audience: one answer everywhere
     result, problems = rollup(
-        load_views(config, audience),
+        load_views(config, audience, json_output=fmt == "json"),
         as_of=parse_as_of(as_of),
         include_drafts=include_drafts or config.include_drafts,
     )

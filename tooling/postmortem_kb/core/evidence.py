@@ -17,7 +17,7 @@ import re
 import socket
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -634,10 +634,20 @@ def _verify_external(pm: Postmortem, item: EvidenceItem) -> Verification:
     return Verification(pm.id, item.location, "ok", f"SHA-256 {digest} (outside git; {permission})")
 
 
-def verify(config: Config, postmortems: list[Postmortem]) -> list[Verification]:
-    return [
-        v for pm in postmortems if ID_PATTERN.match(pm.id) for v in verify_postmortem(config, pm)
-    ]
+def verify(
+    config: Config,
+    postmortems: list[Postmortem],
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Verification]:
+    """Every recorded evidence file of POSTMORTEMS re-hashed; `progress(done, total)` told
+    after each post-mortem."""
+    found: list[Verification] = []
+    for done, pm in enumerate(postmortems, 1):
+        if ID_PATTERN.match(pm.id):
+            found += verify_postmortem(config, pm)
+        if progress is not None:
+            progress(done, len(postmortems))
+    return found
 
 
 def orphan_folders(config: Config, postmortems: list[Postmortem]) -> Iterator[Path]:

@@ -125,17 +125,23 @@ def _no_cyclic_gc() -> Iterator[None]:
 
 
 def load(
-    config: Config, paths: Iterable[Path] | None = None
+    config: Config,
+    paths: Iterable[Path] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[list[Postmortem], list[Finding]]:
-    """Parse post-mortems; files that cannot be parsed give a finding instead."""
+    """Parse post-mortems; files that cannot be parsed give a finding instead.
+    `progress(done, total)`: told after each file (of every post-mortem, PATHS None)."""
     postmortems: list[Postmortem] = []
     problems: list[Finding] = []
+    every = postmortem_paths(config) if paths is None else None
     with _no_cyclic_gc():
-        for path in postmortem_paths(config) if paths is None else paths:
+        for done, path in enumerate(every if every is not None else paths or (), 1):
             try:
                 postmortems.append(read_postmortem(config, path))
             except ParseProblem as problem:
                 problems.append(problem.finding)
+            if progress is not None and every is not None:
+                progress(done, len(every))
     return postmortems, problems
 
 
@@ -271,6 +277,9 @@ class Upcoming:
     missing: int
 
 
+# One file's check: its findings, its (id, path, line) and what it needs next.
+Result = tuple[list[Finding], "tuple[str, str, int] | None", "Upcoming | None"]
+
 # The status a post-mortem moves to next, for `check` to say what it still needs. Published
 # ones are left out: archiving is far off, and a large library is mostly published.
 NEXT_STATUS = {"draft": "in-review", "in-review": "published"}
@@ -351,12 +360,14 @@ def check(
     jobs: int | None = None,
     status: str | None = None,
     cache: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> CheckReport:
     """Check PATHS (default: every post-mortem) against what their status demands, or
     STATUS's when given; duplicate ids are sought across all files.
 
     `cache`: reuse and keep per-file results in the knowledge base's `.cache/` (core/cache.py);
-    the report is the same either way."""
+    the report is the same either way. `progress(done, total)`: told as files are checked
+    (those the cache answers count as done at once)."""
     everything = postmortem_files(config)
     targets: list[Path] | list[str] = everything if paths is None else paths
     discovered = paths is None
@@ -366,12 +377,15 @@ def check(
 
         store = open_cache(config, f"check|{status or ''}|{discovered}")
     relative = [config.relative(p) for p in targets]
-    if store is None:
-        results = _check_all(config, targets, status, discovered, jobs)
-    else:
-        results = store.results(
-            targets, relative, lambda misses: _check_all(config, misses, status, discovered, jobs)
-        )
+
+    def compute(misses: list[Any]) -> list[Result]:
+        report = None
+        if progress is not None:
+            total, offset = len(targets), len(targets) - len(misses)
+            report = lambda done, _: progress(offset + done, total)  # noqa: E731
+        return _check_all(config, misses, status, discovered, jobs, report)
+
+    results = compute(targets) if store is None else store.results(targets, relative, compute)
 
     findings = [f for file_findings, _, _ in results for f in file_findings]
     idents = [ident for _, ident, _ in results if ident]
@@ -401,9 +415,12 @@ def _check_all(
     status: str | None,
     discovered: bool,
     jobs: int | None,
-) -> list[tuple[list[Finding], tuple[str, str, int] | None, Upcoming | None]]:
-    """`_check_file` of every target, in worker processes when there are many."""
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Result]:
+    """`_check_file` of every target, in worker processes when there are many; PROGRESS
+    told after each chunk (or file)."""
     jobs = jobs or os.cpu_count() or 1
+    results: list[Result] = []
     if jobs > 1 and len(targets) >= PARALLEL_FROM:
         size = max(50, len(targets) // (jobs * 4))
         chunks = [
@@ -411,8 +428,16 @@ def _check_all(
             for i in range(0, len(targets), size)
         ]
         with ProcessPoolExecutor(jobs, mp_context=get_context("fork")) as pool:
-            return [r for chunk in pool.map(_check_chunk, chunks) for r in chunk]
-    return [_check_file(config, p, status, discovered, upcoming=True) for p in targets]
+            for chunk in pool.map(_check_chunk, chunks):
+                results += chunk
+                if progress is not None:
+                    progress(len(results), len(targets))
+        return results
+    for path in targets:
+        results.append(_check_file(config, path, status, discovered, upcoming=True))
+        if progress is not None:
+            progress(len(results), len(targets))
+    return results
 
 
 def selected(config: Config, findings: Iterable[Finding]) -> list[Finding]:

@@ -17,10 +17,10 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing import get_context
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from sys import intern
 from typing import Any
@@ -308,17 +308,25 @@ class _Readers:
     scan has asked what its files show; or in this process for a small knowledge base."""
 
     def __init__(
-        self, config: Config, paths: list[Path], audience: str, want_complete: bool, jobs: int
+        self,
+        config: Config,
+        paths: list[Path],
+        audience: str,
+        want_complete: bool,
+        jobs: int,
+        progress: Callable[[int, int], None] | None = None,
     ):
         self.texts: dict[str, bytes] = {}
         self.conns: list[Connection] = []
         self.processes: list[Any] = []
         if jobs <= 1 or len(paths) < PARALLEL_FROM:
+            self.records = []
             with _no_cyclic_gc():
-                self.records = [
-                    _expanded(_record(config, p, audience, set(), want_complete, self.texts))
-                    for p in paths
-                ]
+                for path in paths:
+                    record = _record(config, path, audience, set(), want_complete, self.texts)
+                    self.records.append(_expanded(record))
+                    if progress is not None:
+                        progress(len(self.records), len(paths))
             return
         context = get_context("fork")
         size = -(-len(paths) // jobs)
@@ -333,10 +341,21 @@ class _Readers:
             theirs.close()
             self.conns.append(mine)
             self.processes.append(process)
-        self.records = []
-        for conn in self.conns:  # in path order; each batch made small as it arrives
-            while (batch := self._receive(conn, ("records", "done"))) is not None:
-                self.records += [_expanded(r) for r in batch]
+        # each batch made small as it arrives, from whichever worker has one (read in turn,
+        # a worker waited on a full pipe while the first one was read: one core did most)
+        got: dict[Connection, list[Record]] = {conn: [] for conn in self.conns}
+        reading, done = list(self.conns), 0
+        while reading:
+            for conn in wait(reading):
+                batch = self._receive(conn, ("records", "done"))  # type: ignore[arg-type]
+                if batch is None:
+                    reading.remove(conn)  # type: ignore[arg-type]
+                    continue
+                got[conn] += [_expanded(r) for r in batch]  # type: ignore[index]
+                done += len(batch)
+                if progress is not None:
+                    progress(done, len(paths))
+        self.records = [r for conn in self.conns for r in got[conn]]  # in path order
 
     def _receive(self, conn: Connection, kinds: tuple[str, ...]) -> Any:
         try:
@@ -374,11 +393,14 @@ def follow_through(
     audience: str,
     want_complete: bool = False,
     jobs: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> FollowThrough:
     """Every post-mortem AUDIENCE may see, as compact records of its view, with the audience
-    checks of `leaks` (the errors that refuse its output, the scan of what it is given)."""
+    checks of `leaks` (the errors that refuse its output, the scan of what it is given).
+    `progress(done, total)`: told as the post-mortems are read."""
     jobs = jobs or os.cpu_count() or 1
-    readers = _Readers(config, postmortem_paths(config), audience, want_complete, jobs)
+    paths = postmortem_paths(config)
+    readers = _Readers(config, paths, audience, want_complete, jobs, progress)
     try:
         records = readers.records
         parsed = [r for r in records if r.problem is None]
