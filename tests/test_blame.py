@@ -102,6 +102,13 @@ BLAME = [
 ]
 
 NOT_BLAME = [
+    # a role word as a modifier, a passive without a person, a team's own role
+    "A user account deleted from the console was restored from the backup.",
+    "When an admin account is deleted, its sessions are revoked.",
+    "The flag was inadvertently enabled in production.",
+    "The team responsible for incident response met daily.",
+    "The engineer retried and the job failed again.",
+    "Reliable backups are liable for review every quarter.",
     # technical terms
     "The page uses lazy loading for images.",
     "Images are lazy-loaded below the fold.",
@@ -360,6 +367,162 @@ GRAMMAR = [
         "The admin at fault was moved to another team.",
         "fault",
         "The runbook at fault was rewritten.",
+    ),
+    # --- second generalisation (2026-11-29, after the old TEST set was folded into dev) ---
+    # a handle is a person
+    ("@dana deleted the release tag.", "person-act", "The release tag was deleted by a cron job."),
+    # mistake adverbs said of a person's act, near or far from the person
+    (
+        "The technician inadvertently disconnected the storage shelf.",
+        "mistake",
+        "The storage shelf was inadvertently disconnected during the move.",
+    ),
+    (
+        "The operator labelled the circuits incorrectly.",
+        "mistake",
+        "The parser labelled the circuits incorrectly.",
+    ),
+    (
+        "The administrator improperly shared the export folder.",
+        "judgement",
+        "The export folder was improperly shared.",
+    ),
+    # acts that harm with what follows them
+    (
+        "Someone ran rm -rf on the shared volume.",
+        "person-act",
+        "The cleanup job ran rm -rf on the scratch volume.",
+    ),
+    (
+        "A contractor downloaded a pirated installer on the build host.",
+        "person-act",
+        "The updater downloaded a signed installer on the build host.",
+    ),
+    (
+        "A developer committed the signing key to the public repository.",
+        "person-act",
+        "The release job committed the changelog to the public repository.",
+    ),
+    (
+        "An employee fell victim to a phishing e-mail.",
+        "person-act",
+        "Traffic fell sharply after the release.",
+    ),
+    ("An employee leaked the customer list.", "person-act", "The connection pool leaked slowly."),
+    (
+        "An engineer working on the migration deleted the production database.",
+        "person-act",
+        "A job working on the migration deleted the temporary tables.",
+    ),
+    (
+        "Sergei's script took down the billing API.",
+        "person-act",
+        "The user's request took down the billing API.",
+    ),
+    (
+        "A new hire ended up deleting the staging bucket.",
+        "person-act",
+        "The cleanup script ended up deleting the staging bucket.",
+    ),
+    # passives with a person as the agent
+    (
+        "The regression was introduced by Priya.",
+        "person-act",
+        "The regression was introduced by the 4.2 upgrade.",
+    ),
+    (
+        "The procedure had not been followed by the night shift staff.",
+        "negated-duty",
+        "The procedure had not been followed by a second reviewer.",
+    ),
+    (
+        "The nurse accessed the records without authorization.",
+        "person-act",
+        "The nurse accessed the records with the patient's consent.",
+    ),
+    # duties broken or not done
+    (
+        "The employee violated the access policy.",
+        "negated-duty",
+        "The burst of requests violated the rate limit.",
+    ),
+    (
+        "The on-call engineer slept through the page.",
+        "negated-duty",
+        "The on-call engineer slept after the handover.",
+    ),
+    (
+        "I tried to roll it back but failed miserably.",
+        "negated-duty",
+        "The rollback failed twice before the fix.",
+    ),
+    (
+        "The captain of the vessel, eager to leave port, ignored the warnings.",
+        "negated-duty",
+        "The filter in the gateway, set to permissive mode, ignored the warnings.",
+    ),
+    ("Management ignored the warnings.", "negated-duty", "The mail filter ignored the warnings."),
+    ("Nobody bothered to test the restore.", "negated-duty", "Don't bother to restart the pod."),
+    # judgements, sanctions and confessions
+    ("The contractor cut corners on the cabling.", "judgement", "The saw cut corners off the panel."),
+    ("The admin was in a hurry.", "judgement", "We were in a hurry to restore service."),
+    (
+        "Engineers Criticized Over Payment Outage",
+        "judgement",
+        "The design was criticized in the review.",
+    ),
+    (
+        "The engineer responsible was suspended.",
+        "judgement",
+        "The job was suspended by the scheduler.",
+    ),
+    ("He was let go after the outage.", "judgement", "Let go of the lock before retrying."),
+    ("That was gross misconduct.", "judgement", "The review found no misconduct."),
+    ("Whoever approved this should be ashamed.", "judgement", "Incidents are not shameful."),
+    ("Heads will roll for this.", "judgement", "Heads of department met on Monday."),
+    (
+        "The engineer admitted to running the script twice.",
+        "fault",
+        "The patient was admitted to the ward.",
+    ),
+    # fault and blame, said other ways
+    (
+        "The contractor was responsible for the outage.",
+        "fault",
+        "The contractor was responsible for the outage response.",
+    ),
+    (
+        "It was Contosos fault that the site was down.",
+        "fault",
+        "The design was fault tolerant.",
+    ),
+    (
+        "The agency blamed integrator Contoso for the delay.",
+        "fault",
+        "The agency thanked integrator Contoso for the quick fix.",
+    ),
+    ("The vendor is definitely to blame.", "fault", "Nobody is to blame."),
+    ("Most of the blame here falls on the vendor.", "fault", "A culture of blame hides incidents."),
+    # mistakes named other ways
+    ("Service was lost due to worker error.", "human-error", "The worker error rate rose."),
+    ("The outage came from the engineer's error.", "mistake", "The user's error rate rose."),
+    ("A ‘fat finger’ error sent the order twice.", "mistake", 'Never write "fat finger" here.'),
+    (
+        "It was a simple, avoidable mistake.",
+        "mistake",
+        "Simple, avoidable mistakes happen in every team.",
+    ),
+    ("It was an oversight.", "mistake", "The oversight board reviewed the incident."),
+    # hindsight said other ways
+    (
+        "The engineer should not have pushed on a Friday.",
+        "hindsight",
+        "The release should not have a Friday deadline.",
+    ),
+    (
+        "It was avoidable had the admin checked the disk.",
+        "hindsight",
+        "The admin had checked the disk.",
     ),
 ]
 

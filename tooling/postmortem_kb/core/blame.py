@@ -85,7 +85,7 @@ member manager reviewer approver maintainer committer architect tester insider h
 ceo cto cio ciso boss director executive supervisor clerk accountant assistant
 worker trader dealer banker broker guy nurse pilot co-pilot copilot captain electrician
 practitioner intern doctor physician dispatcher lineman subcontractor sub-contractor staffer
-crew
+crew vendor supplier integrator dba devops
 """)
 )
 # plural roles that name people ("the pilots failed to …"); not agent(s), user(s), tester(s),
@@ -93,7 +93,7 @@ crew
 PLURAL_ROLES = frozenset(
     role + "s" for role in ROLES if role not in ("agent", "user", "member", "tester", "insider")
 )
-PRONOUNS = frozenset({"he", "she", "someone", "somebody", "who", "i"})
+PRONOUNS = frozenset({"he", "she", "someone", "somebody", "who", "i", "whoever"})
 GROUPS = frozenset(
     {
         "team",
@@ -109,6 +109,8 @@ GROUPS = frozenset(
         "ops",
         "workers",
         "contractors",
+        "management",
+        "leadership",
     }
 )
 DETERMINERS = frozenset(
@@ -170,7 +172,7 @@ ACTS = frozenset(
     _words("""
 broke deleted dropped pushed merged clicked typed wiped erased overwrote truncated
 misconfigured ignored skipped missed overlooked botched messed screwed misread misunderstood
-mistyped destroyed corrupted nuked fell
+mistyped destroyed corrupted nuked fell leaked
 """)
 )
 # acts that are also how responders clean up: "deleted the malicious app", "pushed a fix"
@@ -188,6 +190,10 @@ REMOVALS = frozenset(
         "overwrote",
     }
 )
+# destructive acts whose person may stand far before them
+_FAR_HARMS = frozenset(
+    _words("broke deleted wiped erased destroyed corrupted nuked overwrote truncated misconfigured")
+)
 # acts a group can be blamed for too: "the QA team missed the bug"
 OMISSIONS = frozenset({"ignored", "skipped", "missed", "overlooked", "fell"})
 # harmful acts a team can be blamed for too: "the operations team broke the portal"
@@ -196,7 +202,11 @@ GROUP_HARMS = frozenset(
 )
 # ordinary acts that blame only with a fault in what follows: "John deployed faulty code
 # without proper review", "ran a destructive command"
-NEUTRAL_ACTS = frozenset({"deployed", "executed", "entered", "released", "shipped"})
+NEUTRAL_ACTS = frozenset(
+    _words("""
+deployed executed entered released shipped accessed
+""")
+)
 _FAULT_BEFORE = re.compile(
     r"\b(?:faulty|bad|broken|buggy|untested|wrong|incorrect|erroneous|"
     r"destructive)\b(?:\s+[\w-]+){0,3}\s+\Z",
@@ -205,7 +215,9 @@ _FAULT_BEFORE = re.compile(
 _FAULT_AFTER = re.compile(
     r"(?:\s+[\w'’./-]+){0,6}?\s+(?:faulty|bad|broken|buggy|untested|wrong|incorrect|"
     r"erroneous|destructive|without\s+(?:\w+\s+)?(?:review|reviews|testing|tests|approval|"
-    r"checking|checks|a\s+backup|confirmation))\b",
+    r"checking|checks|a\s+backup|confirmation|authori[sz]ation|permission|telling|reading|"
+    r"looking|reviewing|verifying|validating|asking|notifying|thinking|understanding|"
+    r"confirming))\b",
     re.I,
 )
 # what a responder does to fix things: "the engineer deleted the malicious app"
@@ -222,7 +234,8 @@ WRONG_THINGS = (
     r"console|checkbox|option|link|file|instance|node|box|config|configuration|"
     r"script|project|bucket|namespace|schema|field|menu|switch|version|attachment|"
     r"e-?mail|recipient|address|target|password|credentials|channel|repo|"
-    r"repository|row|record|customer|user|list|sheet|page|person|people|client|push|click|keystroke|wire|lever|valve|plug|cable|patient|amount|drive|disk|volume|site|zone"
+    r"repository|row|record|customer|user|list|sheet|page|person|people|client|push|click|keystroke|wire|lever|valve|plug|cable|patient|amount|drive|disk|volume|site|zone|"
+    r"hostname|host\s+name|ip|port|url|subnet|dns\s+record|ticket|fax|number"
 )
 HINDSIGHT_VERBS = frozenset(
     _words("""
@@ -297,6 +310,8 @@ def _could_be_a_person(text: str, start: int) -> bool:
             continue
         if low in _QUICK or word in FIRST_NAMES or low.endswith(("'s", "’s", "s'")):
             return True
+        if word[:1] == "@" and len(word) > 1:
+            return True  # a handle: "@jdoe force-pushed …"
         # a surname after a given name: "Sergei Ivanov broke …"
         return word[:1].isupper() and bool(words) and words[-1] in FIRST_NAMES
     return False
@@ -322,6 +337,8 @@ def _person_before(text: str, start: int, groups: bool = False) -> int | None:
     previous = words[-2][0].lower() if len(words) >= 2 else ""
     if low in PRONOUNS:
         return at
+    if at and text[at - 1] == "@":
+        return at - 1  # a handle: "@jdoe force-pushed …"
     if groups and low in GROUPS:
         return words[-2][1] if previous in DETERMINERS else at
     bare = low.rstrip("'’s") if low.endswith(("'s", "’s")) else low
@@ -354,9 +371,25 @@ def _person_before(text: str, start: int, groups: bool = False) -> int | None:
     return None
 
 
+# words that end the noun phrase after "by": "caused by a change to …", "by then"
+_PHRASE_ENDS = frozenset(
+    _words("""
+to of in on at for from with into over under after before during while when then that which
+who was were is are and or but as than via through near by across inside outside behind
+without within around about like whose had has have did does do not never also just
+""")
+)
+
+
+_QUANTITIES = frozenset(_words("one some two three several many each either neither none any all"))
+
+
 def _person_after(text: str, end: int) -> bool:
-    """A person right after END: "… by an engineer", "… of the developer"."""
-    words = [m.group(0) for m in _TOKEN.finditer(text, end, min(len(text), end + 60))][:4]
+    """A person right after END: "… by an engineer", "… of the developer", "… by a single
+    maintenance worker", "… by @handle"."""
+    if text[end : end + 2].lstrip()[:1] == "@" and _TOKEN.match(text, text.find("@", end) + 1):
+        return True  # a handle: "by @jdoe"
+    words = [m.group(0) for m in _TOKEN.finditer(text, end, min(len(text), end + 60))][:5]
     if not words:
         return False
     for index, word in enumerate(words):
@@ -368,8 +401,13 @@ def _person_after(text: str, end: int) -> bool:
         if low in ROLES or low in GROUPS or low in PLURAL_ROLES:
             before = words[index - 1].lower() if index else ""
             return before not in NOT_A_COLLEAGUE
-        if low not in DETERMINERS and index >= 2:
+        if low in DETERMINERS:
+            continue
+        if low == "of" and index == 1 and words[0].lower() in _QUANTITIES:
+            continue  # "by one of the engineers"
+        if low in _PHRASE_ENDS or low in NOT_A_COLLEAGUE or index >= 4:
             return False
+        # a modifier before the noun: "a single maintenance worker", "a night-shift operator"
     return False
 
 
@@ -403,13 +441,13 @@ def _act(text: str, start: int, end: int) -> Hit | None:
     if not _whole_word(text, end):
         return None
     low = text[start:end].lower()
-    if low == "fell" and not text.startswith(" for ", end):
+    if low == "fell" and not text.startswith((" for ", " victim "), end):
         return None  # "fell for a phishing e-mail", not "traffic fell"
     if low in NEUTRAL_ACTS:
         if (
             text.startswith(" by ", end)
-            and _FAULT_BEFORE.search(text, max(0, start - 50), start)
             and _person_after(text, end + 4)
+            and _FAULT_BEFORE.search(text, max(0, start - 50), start)
         ):
             return Hit("person-act", start, end + 3)  # "an incorrect command entered by …"
         if not _could_be_a_person(text, start) or not _FAULT_AFTER.match(text, end, end + 90):
@@ -425,11 +463,24 @@ def _act(text: str, start: int, end: int) -> Hit | None:
         if text.startswith(" by", end) or text.startswith("\nby", end)
         else None
     )
-    if passive is None and not _could_be_a_person(text, start):
-        return None
     if low == "ignored" and _ALERT.match(text, end):
         who = _person_before(text, start, groups=True)
-        return Hit("negated-duty", who if who is not None else start, end)
+        if who is None:
+            who = _subject(text, start)  # "the pilot of an … jetliner, …, ignored warnings"
+        if who is not None and text[who : who + 3].lower() not in ("we ", "we\n"):
+            return Hit("negated-duty", who, end)
+        if _could_be_a_person(text, start):
+            return Hit("negated-duty", start, end)
+        return None
+    if passive is None and not _could_be_a_person(text, start):
+        if low not in _FAR_HARMS or _previous_word(text, start)[0].lower() in _AUXILIARY:
+            return None  # "the account was deleted": said of what was harmed
+        # the subject far from a destructive verb: "an engineer working on the migration
+        # deleted the production database", "Sergei's script wiped the bucket"
+        who = _subject(text, start, groups=False)
+        if who is None or REMEDIATION.match(text, end):
+            return None
+        return Hit("person-act", who, end)
     who = _person_before(text, start, groups=low in OMISSIONS or low in GROUP_HARMS)
     if (
         who is not None
@@ -448,6 +499,8 @@ def _act(text: str, start: int, end: int) -> Hit | None:
 
 _DID_NOT = re.compile(r"did(?:n['’]?t|\s+not)\b", re.I)
 _FAILED_TO = re.compile(r"failed\s+to\b", re.I)
+# "failed" as the whole predicate: "… but failed miserably!", "he failed again."
+_FAILED_ALONE = re.compile(r"failed\s+(?:miserably|completely|utterly|badly)\b", re.I)
 
 
 _MEAN = re.compile(r"\s+(?:mean|intend|want|need)\b", re.I)
@@ -462,6 +515,8 @@ def _negation(text: str, start: int, end: int) -> Hit | None:
         follow = _FAILED_TO.match(text, start)
         if follow is None and not _FAILED_TECH.match(text, start, start + 20):
             who = _person_before(text, start, groups=True)
+            if who is None and _FAILED_ALONE.match(text, start, start + 40):
+                who = _subject(text, start)  # "I had meant to forward it but failed miserably"
             if who is not None and text[who : who + 3].lower() not in ("we ", "we\n"):
                 return Hit("negated-duty", who, end)  # "He failed", "where they failed"
     elif word in ("did", "didn"):
@@ -519,8 +574,16 @@ preventing never not without learn learning
 MISTAKE_NOUNS = frozenset(
     _words("""
 mistake mistakes typo typos blunder blunders goof goofs boo-boo screw-up screwup cock-up
-slip-up fuck-up fuckup
+slip-up fuck-up fuckup oversight
 """)
+)
+# "oversight" is a slip only as a countable thing said of an act: "an oversight", "this
+# oversight was …", "his oversight"; not supervision ("oversight of", "the oversight board")
+_AN_OVERSIGHT = re.compile(
+    r"\b(?:an|this|that|his|her|their|my|simple|small|minor|major|costly|critical|"
+    r"serious|human)\s+oversight(?:[.,;:!?)]|\s+(?:was|is|led|caused|meant|allowed|"
+    r"resulted|on|by|in|that|which|and|but|cost|left|let))",
+    re.I,
 )
 # words before a mistake noun that make it general, possible or someone else's worry
 _MAYBE = frozenset(
@@ -535,12 +598,15 @@ _OWNED = frozenset(_words("a an the this that my his her their your one"))
 def _mistake(text: str, start: int, end: int) -> Hit | None:
     word = _word_at(text, start).lower()
     stop = start + len(word)
-    if word == "mistakenly":
-        who = _person_before(text, start)
-        return Hit("mistake", who, stop) if who is not None else None
     if word not in MISTAKE_NOUNS:
         return None
+    if word == "oversight" and not _AN_OVERSIGHT.search(text, max(0, start - 12), start + 40):
+        return None  # "regulatory oversight", "the oversight board": supervision
     comma = text.rfind(",", max(0, start - 80), start)
+    if comma > 0 and len(text[comma + 1 : start].split()) <= 2:
+        listed = [w.lower() for w, _ in _words_before(text, comma)[-2:]]
+        if _OWNED.intersection(listed):
+            comma = text.rfind(",", max(0, start - 80), comma)  # "a simple, preventable mistake"
     words = [w.lower() for w, at in _words_before(text, start) if at > comma]
     if GENERIC.intersection(words[-8:]) or _MAYBE.intersection(words[-6:]):
         return None  # "anyone could have made the same mistake", "avoid making mistakes"
@@ -637,6 +703,39 @@ def _misc_mistake(text: str, start: int, end: int) -> Hit | None:
     return None
 
 
+# adverbs that call a person's act a slip or a lapse: blame when a person did it ("workers
+# connected wires inadvertently", "the technician read the label incorrectly"), not when a
+# thing did or nobody is named ("the flag was inadvertently enabled", "the parser
+# incorrectly rejected the file")
+MISTAKE_ADVERBS = (
+    "mistakenly",
+    "inadvertently",
+    "unintentionally",
+    "unknowingly",
+    "unwittingly",
+    "erroneously",
+    "wrongly",
+    "incorrectly",
+    "inappropriately",
+    "improperly",
+    "hastily",
+)
+_JUDGING_ADVERBS = frozenset({"inappropriately", "improperly", "hastily"})
+
+
+def _mistake_adverb(text: str, start: int, end: int) -> Hit | None:
+    word = _word_at(text, start).lower()
+    if word not in MISTAKE_ADVERBS:
+        return None
+    stop = start + len(word)
+    who = _person_before(text, start, groups=True)
+    if who is None:
+        who = _subject(text, start)
+    if who is None or text[who : who + 3].lower() in ("we ", "we\n"):
+        return None
+    return Hit("judgement" if word in _JUDGING_ADVERBS else "mistake", who, stop)
+
+
 _ALWAYS_JUDGEMENT = re.compile(
     r"(?:careless\w*|sloppy|sloppiness|sloppily|tired|disgruntled|irresponsib\w+|"
     r"incompeten\w+|reckless\w*|hasty|negligen\w+|stupid\w*|idiot\w*|clumsy|"
@@ -718,7 +817,11 @@ _SHOULD_WHO = re.compile(
 
 
 def _should(text: str, start: int, end: int) -> Hit | None:
-    match = re.match(r"should\s*(?:have|['’]ve)\b\s*([\w-]+)?", text[start : start + 40], re.I)
+    match = re.match(
+        r"should(?:n['’]t|\s+not|\s+never)?\s*(?:have|['’]ve)\b\s*([\w-]+)?",
+        text[start : start + 40],
+        re.I,
+    )
     if match is None:
         asked = _SHOULD_WHO.match(text, start, start + 70)
         if asked and _participle(asked.group(2).lower()):
@@ -750,16 +853,32 @@ def _should(text: str, start: int, end: int) -> Hit | None:
     return None
 
 
+# "had the admin followed …", "had Sergei checked …": a condition, wherever it stands
+_HAD_PERSON = re.compile(
+    r"had\s+(?:he|she|someone|the\s+(?:[\w-]+\s+)?(?:"
+    + "|".join(sorted(ROLES))
+    + r")|[A-Z][a-z]+)\s+(?:only\s+|just\s+)?[a-z-]+ed\b"
+)
+_HAD_WHO = re.compile(r"had\s+(?:he\s|she\s|someone\s|the\s|[A-Z])")
+_ASKING = frozenset(_words("what which where when why how who whom whose that"))
+
+
 def _had(text: str, start: int, end: int) -> Hit | None:
     """Hindsight by inversion or condition: "Had he checked …", "if the engineer had run …"."""
     if not _whole_word(text, end):
         return None
     lead = text[max(0, start - 60) : start].rstrip()
+    inverted_person = (
+        _HAD_PERSON.match(text, start, start + 60)
+        if _HAD_WHO.match(text, start, start + 16)
+        else None
+    )
     if not (
         text[start] == "H"
         or lead.endswith((",", ";", "—", "("))
         or not lead
         or "if" in lead.lower().split()[-6:]
+        or (inverted_person and lead.split()[-1].lower() not in _ASKING)
     ):
         return None
     inverted = re.match(
@@ -771,16 +890,21 @@ def _had(text: str, start: int, end: int) -> Hit | None:
     if inverted and text[start : start + 3] in ("Had", "had"):
         verb = inverted.group(1).lower()
         before = text[max(0, start - 3) : start]
-        sentence_start = start == 0 or before.rstrip(" \t")[-1:] in (
-            ".",
-            "!",
-            "?",
-            "\n",
-            ",",
-            ";",
-            "",
-            "—",
-            "(",
+        sentence_start = (
+            inverted_person is not None
+            or start == 0
+            or before.rstrip(" \t")[-1:]
+            in (
+                ".",
+                "!",
+                "?",
+                "\n",
+                ",",
+                ";",
+                "",
+                "—",
+                "(",
+            )
         )
         if sentence_start and (
             verb.endswith("ed")
@@ -850,10 +974,20 @@ def _error(text: str, start: int, end: int) -> Hit | None:
         words = [w.lower() for w, _ in _words_before(text, start)[-6:]]
         if not _MAYBE.intersection(words) and not GENERIC.intersection(words):
             return Hit("mistake", start, start + len(word))  # "made an error", "sent … in error"
+    owner = re.search(
+        r"(?:\b(?:his|her|their|my|your)|(\w+)['’]s)\s+\Z", text[max(0, start - 24) : start], re.I
+    )
+    if owner and (
+        owner.group(1) is None
+        or owner.group(1) in FIRST_NAMES
+        or owner.group(1).lower() in ROLES - {"user", "agent", "member", "tester"}
+    ):
+        return Hit("mistake", start - (min(start, 24) - owner.start()), start + len(word))
     before = re.search(
-        r"(?:human|user|operator|pilot|people|personnel|manual|operational)"
+        r"(?:human|user|operator|pilot|people|personnel|manual|operational|worker|employee|"
+        r"staff|engineer|technician|clerical|programmer|admin|administrator|crew|driver)"
         r"[\s-]+\Z",
-        text[max(0, start - 16) : start],
+        text[max(0, start - 20) : start],
         re.I,
     )
     if before is None:
@@ -876,6 +1010,10 @@ _EXONERATING = re.compile(
     r"(?:\s+[\w'’-]+){0,3}\s*\Z",
     re.I,
 )
+
+
+# words ending in s before "fault" that are not an owner written without its apostrophe
+_NOT_OWNERS = frozenset(_words("this his its is was as us yours ours theirs hers always less ones"))
 
 
 def _fault(text: str, start: int, end: int) -> Hit | None:
@@ -916,6 +1054,17 @@ def _fault(text: str, start: int, end: int) -> Hit | None:
         ):
             return Hit("fault", start - (len(lead) - possessive.start()), stop)
         return None
+    bare = re.search(r"\b(?:was|is|it['’]s|all|entirely|totally|partly)\s+(\w+s)\s+\Z", lead, re.I)
+    if (
+        bare
+        and bare.group(1).lower() not in _NOT_OWNERS
+        and not re.match(
+            r"[\s-]*(?:toleran|inject|domain|line|code|isolat|zone|detect)",
+            text[stop : stop + 12],
+            re.I,
+        )
+    ):
+        return Hit("fault", start - (len(lead) - bare.start(1)), stop)  # "it was Acmes fault"
     if re.search(r"\bat\s+\Z", lead, re.I):
         thing = re.search(
             r"\b(?:training|process|system|design|tool\w*|code|bug|config\w*|software|hardware|"
@@ -932,7 +1081,8 @@ def _fault(text: str, start: int, end: int) -> Hit | None:
 
 _BLAME_ACT = re.compile(
     r"(?:\s+(?:it|this|that|him|her|them|the\s+\w+|us|me|you)\s+on\b|\s+(?:on|lies?\s+with|"
-    r"rests?\s+with|fell\s+on|falls\s+on)\b)",
+    r"rests?\s+with|fell\s+on|falls\s+on)\b|\s+(?:here|there|squarely|mostly|largely|"
+    r"entirely|partly)\s+(?:lies?|rests?|fell|falls)\s+(?:on|with)\b)",
     re.I,
 )
 
@@ -950,7 +1100,12 @@ def _blame_word(text: str, start: int, end: int) -> Hit | None:
     lead = text[max(0, start - 40) : start]
     if re.search(r"\bgit\s+\Z", lead, re.I) or _EXONERATING.search(lead):
         return None  # "git blame", "not to blame", "avoid assigning blame"
-    before = [w.lower().replace("’", "'") for w, _ in _words_before(text, start)[-2:]]
+    before = [
+        w.lower().replace("’", "'")
+        for w, _ in _words_before(text, start)[-5:]
+        if not (w.lower() in ADVERBS or (w.lower().endswith("ly") and len(w) > 3))
+        and w.lower() not in ("definitely", "definately", "certainly", "partly", "really")
+    ][-2:]
     if _BLAME_ACT.match(text, stop):
         return Hit("fault", start, stop)
     if (
@@ -966,7 +1121,8 @@ def _blame_word(text: str, start: int, end: int) -> Hit | None:
         if before and before[-1] in ("was", "were", "been", "be", "got", "is", "are"):
             return Hit("fault", start, stop)  # "the engineer was blamed"
         if _person_after(text, stop) or re.match(
-            r"\s+(?:the|a|an|our|their)\s+\w+|\s+[A-Z][\w&.-]+", text[stop : stop + 30]
+            r"\s+(?:the|a|an|our|their)\s+\w+|\s+(?:[a-z]+\s+)?[A-Z][\w&.-]+",
+            text[stop : stop + 30],
         ):
             who = _person_before(text, start, groups=True)
             return Hit("fault", who if who is not None else start, stop)
@@ -985,7 +1141,8 @@ def _blame_word(text: str, start: int, end: int) -> Hit | None:
 # comma), the first noun phrase. A relative clause ("that was causing problems") is skipped.
 
 _PERSON_LOWER = ROLES | PLURAL_ROLES | PRONOUNS | GROUPS | {"operations"}
-_LETTERS = re.compile(r"[^\W\d_][\w'’-]*")
+# punctuation to spaces, so that str.split finds the words ("Sergei's" gives "Sergei")
+_SPACES = str.maketrans({c: " " for c in "'’.,;:!?()[]{}\"“”*_`|<>/"})
 _OPENS_CLAUSE = frozenset(
     _words("""
 that says say said believe believes believed claim claims claimed report reports reported bet
@@ -1005,9 +1162,11 @@ def _subject(text: str, start: int, groups: bool = True) -> int | None:
     """Where the person that is the subject of the clause of the verb at START begins, or
     None when that subject is not a person (or cannot be told)."""
     lo = max(0, start - 240)
-    found = _LETTERS.findall(text, lo, start)
-    if _PERSON_LOWER.isdisjoint(w.lower() for w in found) and FIRST_NAMES.isdisjoint(found):
-        return None  # no person word before the verb: the common case
+    words = text[lo:start].translate(_SPACES).split()  # C speed: no regex, no generator
+    if FIRST_NAMES.isdisjoint(words) and _PERSON_LOWER.isdisjoint(
+        text[lo:start].lower().translate(_SPACES).split()
+    ):
+        return None  # no person word (or "Sergei's") before the verb: the common case
     begin = lo
     for match in _SENTENCE_BREAK.finditer(text, lo, start):
         begin = match.end()
@@ -1031,7 +1190,9 @@ def _subject(text: str, start: int, groups: bool = True) -> int | None:
     for point in reversed(points):
         if len(tokens) - point > 18:
             break
-        verdict = _noun_phrase_is_person(tokens[point : point + 5], groups)
+        verdict = _noun_phrase_is_person(
+            tokens[point : point + 5], groups, complete=len(tokens) - point <= 5
+        )
         if verdict is None:
             continue  # a relative clause or a verb: the subject is further back
         if (
@@ -1050,9 +1211,12 @@ def _is_verb(word: str) -> bool:
     return low in _AUXILIARY or low in _IRREGULAR or (len(low) > 3 and low.endswith("ed"))
 
 
-def _noun_phrase_is_person(words: list[tuple[str, int]], groups: bool) -> tuple[bool, int] | None:
+def _noun_phrase_is_person(
+    words: list[tuple[str, int]], groups: bool, complete: bool = False
+) -> tuple[bool, int] | None:
     """(is a person, index of the phrase start) for the noun phrase opening WORDS; None when
-    WORDS open with a verb (a relative clause or a second predicate)."""
+    WORDS open with a verb (a relative clause or a second predicate). COMPLETE: WORDS run up
+    to the verb, so that their last word is the head of the phrase ("and the job failed")."""
     if not words:
         return None
     first = words[0][0]
@@ -1064,10 +1228,16 @@ def _noun_phrase_is_person(words: list[tuple[str, int]], groups: bool) -> tuple[
         or (low.endswith(("ing", "ed", "ly")) and low not in ROLES and first[:1].islower())
     ):
         return None  # a relative clause, a participle or a second predicate
+    if len(words) > 1 and words[1][0].lower() == "to" and low not in ROLES:
+        return None  # an aside: "…, eager to leave port, …"
     for index, (word, _) in enumerate(words[:4]):
         low = word.lower()
         if low in ("he", "she", "someone", "somebody", "i") or word in FIRST_NAMES:
             return True, 0
+        if low.endswith(("'s", "’s")) and (
+            word[:-2] in FIRST_NAMES or low[:-2] in ROLES - {"user", "agent", "member", "tester"}
+        ):
+            return True, 0  # "Sergei's change", "the engineer's script"
         if (
             low in ROLES
             or low in PLURAL_ROLES
@@ -1075,9 +1245,20 @@ def _noun_phrase_is_person(words: list[tuple[str, int]], groups: bool) -> tuple[
         ):
             if index + 1 < len(words) and words[index + 1][0].lower() in ("of",) and index == 0:
                 return True, 0  # "one of the engineers"
+            following = words[index + 1][0] if index + 1 < len(words) else ""
+            if (
+                following[:1].islower()
+                and following.lower() not in _PHRASE_ENDS
+                and following.lower() not in ("involved", "responsible", "who")
+                and not _is_verb(following)
+                and not following.lower().endswith(("ing", "ly"))
+            ):
+                continue  # a modifier: "a user account", "the operator console"
             return True, 0
         if index == 0 and (low in DETERMINERS or low in ("one", "two", "some", "another")):
             continue
+        if complete and index == len(words) - 1 and word[:1].islower():
+            return False, 0  # the head of the phrase, and not a person
         if index and word[:1].islower() and not low.endswith(("ed", "s")):
             continue  # an adjective before the noun: "a junior engineer"
         if word[:1].isupper() and index:
@@ -1273,21 +1454,165 @@ def _silenced(text: str, start: int, end: int) -> Hit | None:
     return Hit("negated-duty", who, match.end())
 
 
+# words of public criticism: a person named with them is blamed, in a headline too
+# ("Pilots Criticized In Crash"), with or without "was"
+SANCTIONS = (
+    "fired",
+    "sacked",
+    "punished",
+    "reprimanded",
+    "disciplined",
+    "canned",
+    "suspended",
+    "dismissed",
+    "terminated",
+    "demoted",
+    "let",
+)
+CRITICISED = ("criticized", "criticised", "faulted", "censured", "chastised", "rebuked", "scolded")
+
+
 def _sanctioned(text: str, start: int, end: int) -> Hit | None:
-    """A person fired, sacked, punished for it: "A nurse was fired after …"."""
+    """A person fired, sacked, punished or criticised for it: "A nurse was fired after …"."""
     word = _word_at(text, start).lower()
-    if word not in ("fired", "sacked", "punished", "reprimanded", "disciplined", "canned"):
+    if word not in SANCTIONS + CRITICISED:
+        return None
+    if word == "let" and not re.match(r"let\s+go\b(?!\s+of)", text[start : start + 12], re.I):
         return None
     lead = text[max(0, start - 40) : start]
     aux = re.search(r"\b(?:was|were|been|got|get|gets|be|is|are)\s+(?:\w+\s+)?\Z", lead, re.I)
     if aux is None:
-        return None
+        if word not in CRITICISED or _NOT_FORGETTING.search(lead):
+            return None
+        who = _person_before(text, start, groups=True)  # "Pilots Criticized In Crash"
+        if who is None or text[who : who + 3].lower() in ("we ", "we\n"):
+            return None
+        return Hit("judgement", who, start + len(word))
     if re.search(r"(?:n['’]t|\bnot|\bnever|\bno\s+one|\bnobody)\s+(?:\w+\s+){0,2}\Z", lead, re.I):
         return None  # "shouldn't be punished"
     who = _person_before(text, start - (len(lead) - aux.start()), groups=True)
     if who is None:
+        who = _subject(text, start - (len(lead) - aux.start()))  # "X … should be fired"
+    if who is None or text[who : who + 3].lower() in ("we ", "we\n"):
         return None
-    return Hit("judgement", who, start + len(word))
+    return Hit("judgement", who, start + len(word) + (3 if word == "let" else 0))
+
+
+_ADMITTED = re.compile(
+    r"(?:admitted|admits|confessed|confesses)\s+(?:to\s+(?:\w+ing|the\s+(?:mistake|error)|"
+    r"it)|that|making|having|responsibility|fault|the\s+(?:mistake|error))\b",
+    re.I,
+)
+
+
+def _admitted(text: str, start: int, end: int) -> Hit | None:
+    """A person's confession made the news of the incident: "the nurse admitted to looking at
+    the records", "the engineer admitted making the change"."""
+    match = _ADMITTED.match(text, start, start + 40)
+    if match is None:
+        return None
+    who = _person_before(text, start, groups=True)
+    if who is None:
+        who = _subject(text, start)
+    if who is None or text[who : who + 3].lower() in ("we ", "we\n"):
+        return None
+    return Hit("fault", who, match.end())
+
+
+_HURRY = re.compile(
+    r"(?:was|were|am|is|are|['’]m|been|being)\s+(?:\w+\s+)?in\s+(?:a|such\s+a)\s+"
+    r"(?:big\s+|great\s+|real\s+|bit\s+of\s+a\s+)?(?:hurry|rush)\b",
+    re.I,
+)
+
+
+def _hurry(text: str, start: int, end: int) -> Hit | None:
+    """A person's state: "I was in a hurry", "the admin was in a rush"."""
+    for match in _HURRY.finditer(text, max(0, start - 40), start + 8):
+        if match.end() == start + len(_word_at(text, start)):
+            who = _person_before(text, match.start(), groups=True)
+            if who is None or text[who : who + 3].lower() in ("we ", "we\n"):
+                return None
+            return Hit("judgement", who, match.end())
+    return None
+
+
+_ENDED_UP = re.compile(
+    r"(?:ended|wound)\s+up\s+(?:\w+ly\s+)?(?:deleting|dropping|wiping|erasing|breaking|"
+    r"overwriting|destroying|corrupting|truncating|crashing|exposing|leaking|taking\s+down|"
+    r"knocking\s+out|shutting\s+down)\b",
+    re.I,
+)
+
+
+def _ended_up(text: str, start: int, end: int) -> Hit | None:
+    """A person ended up doing harm: "a junior developer … ended up deleting production
+    databases"."""
+    match = _ENDED_UP.match(text, start, start + 60)
+    if match is None:
+        return None
+    who = _person_before(text, start, groups=True)
+    if who is None:
+        who = _subject(text, start)
+    if who is None or text[who : who + 3].lower() in ("we ", "we\n"):
+        return None
+    return Hit("person-act", who, match.end())
+
+
+_RESPONSIBLE = re.compile(
+    r"(?:responsible|accountable|culpable|liable)\s+for\s+(?:(?:the|this|that|a|an|our|their|"
+    r"his|her|its|entire|whole|massive|major|recent|[\w-]+['’]s)\s+){0,3}(?:outage|outages|"
+    r"incident|breach|deletion|mistake|error|failure|loss|leak|crash|downtime|disruption|"
+    r"blackout|mess|damage|data\s+loss)\b(?!\s+(?:response|review|postmortem|post-mortem|report|"
+    r"process|management|communication|handling|commander|command|prevention|detection|"
+    r"recovery|budget|tooling))",
+    re.I,
+)
+
+
+def _responsible(text: str, start: int, end: int) -> Hit | None:
+    """A person named as responsible for the harm: "the intern was responsible for the
+    outage", "held the contractor liable for the breach". Not a role in the response ("the
+    team responsible for incident response")."""
+    match = _RESPONSIBLE.match(text, start, start + 90)
+    if match is None or _EXONERATING.search(text, max(0, start - 40), start):
+        return None
+    lead = text[max(0, start - 40) : start]
+    aux = re.search(
+        r"\b(?:was|were|is|are|be|been|being|held|hold|holds)\s+(?:\w+ly\s+)?\Z", lead, re.I
+    )
+    at = start - (len(lead) - aux.start()) if aux else start
+    who = _person_before(text, at, groups=True)
+    if who is None:
+        who = _subject(text, at)
+    if (
+        who is None
+        and aux
+        and aux.group(0).lower().startswith("hold") is False
+        and lead[aux.start() :].lower().startswith("held")
+    ):
+        who = at if _person_after(text, aux.end() - 1) else None
+    if who is None or text[who : who + 3].lower() in ("we ", "we\n"):
+        return None
+    return Hit("fault", who, match.end())
+
+
+_BOTHERED = re.compile(
+    r"(?:no\s+one|no-one|nobody|never|n['’]t|not)\s+(?:even\s+)?bother(?:ed|s)?\s+to\b", re.I
+)
+
+
+def _bothered(text: str, start: int, end: int) -> Hit | None:
+    """ "Nobody bothered to check the backups", "the admin never bothered to patch"."""
+    for match in _BOTHERED.finditer(text, max(0, start - 24), start + 20):
+        if match.start() <= start < match.end():
+            who = _person_before(text, match.start(), groups=True)
+            if who is None and text[match.start() : match.start() + 2].lower() == "no":
+                who = match.start()
+            if who is None or text[who : who + 3].lower() in ("we ", "we\n"):
+                return None
+            return Hit("negated-duty", who, match.end())
+    return None
 
 
 _NOT_FORGETTING = re.compile(
@@ -1325,15 +1650,40 @@ _TAINTED = (
     r"\s+(?:on\s+)?(?:an?\s+|the\s+)?(?:[\w-]+\s+)?(?:malicious|infected|phishing|suspicious|"
     r"fake|rogue|unapproved|pirated)\b"
 )
+# credentials put where others can read them: "committed the AWS keys to a public repo"
+_SECRETS = (
+    r"\s+(?:(?:an?|the|their|his|her|our|its|production|prod|live|private|secret|api|aws|"
+    r"access|admin|root|database|db|ssh|signing|service)\s+){0,3}(?:keys?|credentials|"
+    r"secrets?|passwords?|tokens?)\b"
+)
+# rules and controls a person is said to have broken: "the employee violated the policy"
+_RULES = (
+    r"\s+(?:(?:an?|the|our|their|his|her|its|company|security|change|data|access|internal|"
+    r"several|multiple|[\w-]+['’]s)\s+){0,3}(?:polic(?:y|ies)|procedures?|protocols?|rules?|"
+    r"guidelines?|runbooks?|process|controls?|privacy|confidentiality|instructions?|"
+    r"safeguards?|checks?|trust)\b"
+)
 _TAILS: dict[str, tuple[str, ...]] = {
     "typed": (_DESTRUCTIVE,),
     "executed": (_DESTRUCTIVE,),
+    "ran": (_DESTRUCTIVE,),
     "issued": (_DESTRUCTIVE,),
     "downloaded": (_TAINTED,),
     "opened": (_TAINTED,),
     "clicked": (_TAINTED,),
     "installed": (_TAINTED,),
     "tripped": (r"\s+(?:over|on)\b",),
+    "slept": (r"\s+(?:through|in)\b",),
+    "overslept": (r"",),
+    "committed": (_SECRETS,),
+    "uploaded": (_SECRETS,),
+    "posted": (_SECRETS,),
+    "pasted": (_SECRETS,),
+    "violated": (_RULES,),
+    "breached": (_RULES,),
+    "disregarded": (_RULES,),
+    "circumvented": (_RULES,),
+    "flouted": (_RULES,),
     "kicked": (r"\s+(?:out|over)\b",),
     "unplugged": (r"\s+(?:the|a|an|multiple|several)\b",),
     "pulled": (r"\s+(?:the\s+)?(?:wrong|plug)\b",),
@@ -1344,6 +1694,7 @@ _TAILS: dict[str, tuple[str, ...]] = {
     "cut": (
         r"\s+(?:an?\s+|the\s+|another\s+|through\s+)?(?:[\w-]+\s+)?(?:cable|cables|line|lines|"
         r"fiber|fibre|wire|wires|power|pipe)\b",
+        r"\s+(?:a\s+few\s+|some\s+|several\s+)?corners\b",
     ),
     "severed": (r"\s+(?:an?\s+|the\s+|another\s+)?(?:[\w-]+\s+)?(?:cable|line|fiber|fibre|wire)",),
     "dug": (r"\s+(?:through|into)\b",),
@@ -1364,29 +1715,78 @@ def _bad_act(text: str, start: int, end: int) -> Hit | None:
         if text[start : start + 10].lower() == "killed by " and _person_after(text, start + 9):
             return Hit("person-act", start, start + 9)  # "was killed by someone else"
         return None
+    verb = text[start:end].lower()
+    kind = (
+        "negated-duty"
+        if verb in _DUTY_BROKEN
+        else "judgement"
+        if match.group(0).lower().endswith("corners")
+        else "person-act"
+    )
     who = _person_before(text, start, groups=True)
     if who is None:
         passive = re.match(r"\s+by\b", text[match.end() : match.end() + 4])
         if passive and _person_after(text, match.end() + 3):
-            return Hit("person-act", start, match.end() + 3)
+            return Hit(kind, start, match.end() + 3)
         who = _subject(text, start)
     if who is None or text[who : who + 3].lower() in ("we ", "we\n"):
         return None
-    return Hit("person-act", who, match.end())
+    return Hit(kind, who, match.end())
+
+
+_DUTY_BROKEN = frozenset(
+    _words("violated breached disregarded circumvented flouted slept overslept")
+)
+
+
+# harms said in the passive, blame when a person is the agent: "the key was leaked by a
+# contractor", "the bug was introduced by Sergei" (ACTS, "deleted by", are in `_act`)
+PASSIVE_HARMS = ("introduced", "bypassed", "mislocated")
+_BY_AFTER = re.compile(r"(?:\s+[\w-]+ly)?\s+by\b")
+
+
+def _passive_harm(text: str, start: int, end: int) -> Hit | None:
+    by = _BY_AFTER.match(text, end, end + 24)
+    if by is None or not _person_after(text, by.end()):
+        return None
+    return Hit("person-act", start, by.end())
+
+
+_NOT_BEEN = re.compile(
+    r"(?:not|n't)\s+been\s+(?:[\w-]+ly\s+)?[\w-]+(?:\s+(?:to|with|upon))?\s+by\b", re.I
+)
+_INDEFINITE = re.compile(r"\s+(?:a|an|another|any|anyone|anybody|one|two|a\s+second)\b", re.I)
+
+
+def _not_done_by(text: str, start: int, end: int) -> Hit | None:
+    """A duty not done, in the passive, by someone named: "the instructions had not been
+    adhered to by staff". Not "had not been reviewed by a second engineer" (a process)."""
+    match = _NOT_BEEN.match(text, start, start + 60)
+    if match is None or _INDEFINITE.match(text, match.end()):
+        return None
+    if not _person_after(text, match.end()):
+        return None
+    return Hit("negated-duty", start, match.end())
 
 
 _INSULTS = re.compile(
     r"(?:wanker|moron|morons|bonehead|boneheads|muppet|muppets|numpty|dumbass|clueless|idiocy|"
     r"stupidity|pathetic|cavalier|inattention|imbecile|buffoon|clown|clowns|amateurish|"
-    r"amateurs?|fatigue[d]?|absent-minded)\b",
+    r"amateurs?|fatigue[d]?|absent-minded|nitwits?|foolish|inept|ineptitude|boneheaded|"
+    r"bone-headed|misconduct|malpractice|complacent|ashamed|shameful|disgraceful)\b",
     re.I,
+)
+
+
+_NEGATED = re.compile(
+    r"(?:\bnot|n['’]t|\bnever|\bno|\bnothing|\bneither|\bnor)\s+(?:[\w-]+\s+)?\Z", re.I
 )
 
 
 def _insult(text: str, start: int, end: int) -> Hit | None:
     match = _INSULTS.match(text, start, start + 16)
-    if match is None:
-        return None
+    if match is None or _NEGATED.search(text, max(0, start - 24), start):
+        return None  # "incidents are not shameful failures"
     word = match.group(0).lower()
     if word.startswith("fatigue"):
         lead = text[max(0, start - 24) : start].lower()
@@ -1403,6 +1803,16 @@ def _insult(text: str, start: int, end: int) -> Hit | None:
     ):
         return None
     return Hit("judgement", start, match.end())
+
+
+_HEADS_ROLL = re.compile(
+    r"heads\s+(?:will|should|must|are\s+going\s+to|need\s+to|have\s+to)\s+roll\b", re.I
+)
+
+
+def _heads_roll(text: str, start: int, end: int) -> Hit | None:
+    match = _HEADS_ROLL.match(text, start, start + 40)
+    return Hit("judgement", start, match.end()) if match else None
 
 
 _OOPS = re.compile(r"\(?(?:whoops|oops)\)?", re.I)
@@ -1425,6 +1835,7 @@ for _word in ("forgot", "neglected"):
     HANDLERS[_word] = _forgot
 for _word in (
     "mistake",
+    "oversight",
     "typo",
     "blunder",
     "goof",
@@ -1514,9 +1925,44 @@ _NEW_HANDLERS: dict[str, Handler] = dict(
         "punished": _sanctioned,
         "reprimanded": _sanctioned,
         "disciplined": _sanctioned,
+        **{word: _sanctioned for word in CRITICISED},
+        "suspended": _sanctioned,
+        "dismissed": _sanctioned,
+        "terminated": _sanctioned,
+        "demoted": _sanctioned,
+        "let go": _sanctioned,
+        "admitted": _admitted,
+        "admits": _admitted,
+        "confessed": _admitted,
+        "confesses": _admitted,
+        "hurry": _hurry,
+        "responsible": _responsible,
+        "accountable": _responsible,
+        "culpable": _responsible,
+        "liable": _responsible,
+        "bother": _bothered,
+        "rush": _hurry,
+        "ended": _ended_up,
+        "wound": _ended_up,
         "forgotten": _forgotten,
         "forget": _forgotten,
         "executed": _bad_act,
+        "ran": _bad_act,
+        "slept": _bad_act,
+        "overslept": _bad_act,
+        "committed": _bad_act,
+        "uploaded": _bad_act,
+        "posted": _bad_act,
+        "pasted": _bad_act,
+        "violated": _bad_act,
+        "breached": _bad_act,
+        "disregarded": _bad_act,
+        "circumvented": _bad_act,
+        "flouted": _bad_act,
+        "issued": _bad_act,
+        "downloaded": _bad_act,
+        "opened": _bad_act,
+        "installed": _bad_act,
         "clicked": _bad_act,
         "tripped": _bad_act,
         "kicked": _bad_act,
@@ -1532,6 +1978,12 @@ _NEW_HANDLERS: dict[str, Handler] = dict(
         "ripped": _bad_act,
         "whoops": _oops,
         "oops": _oops,
+        "heads": _heads_roll,
+        **{adverb: _mistake_adverb for adverb in MISTAKE_ADVERBS},
+        **{verb: _passive_harm for verb in PASSIVE_HARMS},
+        "mis-located": _passive_harm,
+        "not been": _not_done_by,
+        "n't been": _not_done_by,
     }
 )
 
@@ -1563,6 +2015,7 @@ WHOLE_WORDS = frozenset(
         "oops",
         "careful",
         "attention",
+        "bother",
     )
 )
 # triggers that start inside a word: "the defendants' failure", "Sam's failure"
@@ -1594,6 +2047,17 @@ for _word in (
     "amateur",
     "fatigue",
     "absent-minded",
+    "nitwit",
+    "foolish",
+    "inept",
+    "boneheaded",
+    "bone-headed",
+    "misconduct",
+    "malpractice",
+    "complacent",
+    "ashamed",
+    "shameful",
+    "disgraceful",
 ):
     HANDLERS[_word] = _insult
 
@@ -1625,9 +2089,18 @@ PATTERN_OF: dict[Handler, tuple[str, ...]] = {
     _silenced: ("negated-duty",),
     _sanctioned: ("judgement",),
     _forgotten: ("negated-duty",),
-    _bad_act: ("person-act",),
+    _bad_act: ("person-act", "negated-duty", "judgement"),
     _insult: ("judgement",),
     _oops: ("mistake",),
+    _heads_roll: ("judgement",),
+    _mistake_adverb: ("mistake", "judgement"),
+    _passive_harm: ("person-act",),
+    _admitted: ("fault",),
+    _hurry: ("judgement",),
+    _responsible: ("fault",),
+    _bothered: ("negated-duty",),
+    _ended_up: ("person-act",),
+    _not_done_by: ("negated-duty",),
 }
 for _both, _one, _other in _COMBINED:
     PATTERN_OF[_both] = PATTERN_OF[_one] + PATTERN_OF[_other]
@@ -1662,7 +2135,7 @@ _BLAMELESS = re.compile(
     r"bad\s+apple|attribution\s+error|psychological\s+safety|scapegoat|\bviews?\b|"
     r"\bassumption\b|"
     r"(?:suggest\w*|attach\w*|assign\w*|impl(?:y|ies)|apportion\w*|observe\w*|acknowledg\w*|"
-    r"minimi[sz]e\w*|about|of)\s+(?:\w+\s+)?blame\b",
+    r"minimi[sz]e\w*|about)\s+(?:\w+\s+)?blame\b|\bof\s+blame\b",
     re.I,
 )
 _URL_TOKEN = re.compile(r"\S*(?:://|www\.|/)\S*")
@@ -1709,6 +2182,8 @@ def _mentioned(text: str, hit: Hit) -> bool:
     "human error"'."""
     before = text[max(0, hit.start - 1) : hit.start]
     after = text[hit.end : hit.end + 2]
+    if re.match(r".\s+(?:errors?|mistakes?|trades?|slips?)\b", text[hit.end : hit.end + 12], re.I):
+        return False  # used, not mentioned: "a ‘fat finger’ error"
     return (
         before in ('"', "“", "'", "‘")
         and after[:1] in ('"', "”", "'", "’", ".", ",")
