@@ -4,29 +4,42 @@ A post-mortem here is blameless: it describes systems and conditions, not people
 The built-in patterns describe the grammar of blame; each can be switched off with
 `blame_disable` in mkdocs.yml:
 
-- `person-act`: an agent with a harmful act. The agent is a person, name, role, pronoun
-  ("I", "someone") or team ("the operations team", "a construction crew"), right before the
-  verb or as the subject of its clause however far ("An employee removing … likely caused a
-  massive outage", "Investigators say the pilot … ignored …"), or after "by" ("… was
-  caused by one employee"). The acts: broke, deleted, dropped, wiped, pushed, merged, caused
-  or triggered an outage, took down, turned off, tripped over, unplugged, cut a cable, ran
-  `DROP TABLE`, clicked a malicious link, deployed faulty code …
+- `person-act`: an agent with a harmful act. The agent is a person, name, handle
+  ("@dana"), role, pronoun ("I", "someone", "whoever") or team ("the operations team", "a
+  construction crew", "management"), right before the verb or as the subject of its clause
+  however far ("An employee removing … likely caused a massive outage", "an engineer working
+  on the migration deleted …", "Sergei's script took down …"), or after "by" ("… was caused
+  by a single maintenance worker", "introduced by Priya"). A role word that modifies a noun
+  ("a user account") is not a person. The acts: broke, deleted, dropped, wiped, pushed,
+  merged, leaked, caused or triggered an outage, took down, turned off, tripped over,
+  unplugged, cut a cable, ran `DROP TABLE` or `rm -rf`, clicked or downloaded something
+  malicious, committed or posted a key, fell victim, ended up deleting, deployed faulty code
+  or accessed records without authorisation …
 - `negated-duty`: a duty not done ("never upgraded", "failed to", "didn't", "forgot to",
   "had forgotten", "neglected to", "not paying attention", "not careful", "didn't know any
   better", "had no clue", "his failure to", "left the cabinet unlocked", "silenced the
-  alerts", "ignored repeated warnings", "He failed")
+  alerts", "ignored repeated warnings", "He failed", "failed miserably", "violated the
+  policy", "slept through the page", "nobody bothered to", "had not been followed by
+  staff")
 - `mistake`: mistake nouns and adverbs ("made a mistake/typo/an error", "a costly blunder",
   "his mistake", "sent … in error", "the wrong button/client/person", "an incorrect
-  recipient", "by accident", "accidentally", "(whoops)")
+  recipient", "by accident", "accidentally", "(whoops)", "an oversight", "a simple,
+  preventable mistake", "the engineer's error", a "‘fat finger’ error"), and mistake adverbs
+  said of a person's act ("inadvertently", "mistakenly", "incorrectly", "wrongly" …; not
+  "the flag was inadvertently enabled")
 - `judgement`: a person's character or state (careless, lazy, sloppy, tired, exhausted,
   rogue, disgruntled, irresponsible, incompetent, reckless, hasty, rushed, negligent,
-  cavalier, pathetic, insults), idioms of blame whoever the subject ("screwed up", "dropped
-  the ball"), and sanctions ("was fired over …")
-- `hindsight`: "should have caught/known …", "Should the reviewer have caught …?", "had he
-  checked …", "if the crews had been monitoring …"
-- `human-error`: "human/user/operator error"
-- `fault`: "whose fault", "Sam's fault", "the admin at fault", "the guy to blame", "blamed
-  Rackspace"
+  cavalier, pathetic, complacent, misconduct, insults, "improperly", "in a hurry", "cut
+  corners"), idioms of blame whoever the subject ("screwed up", "dropped the ball", "heads
+  will roll"), and sanctions and criticism ("was fired over …", "was let go", "should be
+  suspended", "Pilots Criticized")
+- `hindsight`: "should (not) have caught/known/pushed …", "Should the reviewer have caught
+  …?", "had he checked …", "avoidable had the admin followed …", "if the crews had been
+  monitoring …"
+- `human-error`: "human/user/operator/worker/clerical error"
+- `fault`: "whose fault", "Sam's fault", "it was Acmes fault", "the admin at fault", "the
+  guy to blame", "definitely to blame", "blamed integrator Contoso", "most of the blame
+  falls on", "responsible for the outage", "admitted to running …"
 
 Teams add their own terms (`blame_terms`: term -> suggested rewording).
 
