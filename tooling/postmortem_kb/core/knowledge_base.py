@@ -153,20 +153,32 @@ def load_and_check(config: Config) -> tuple[list[Postmortem], CheckReport]:
 
 
 def load_then_check(
-    config: Config, background: bool = True, from_files: int = PARALLEL_FROM
+    config: Config,
+    background: bool = True,
+    from_files: int = PARALLEL_FROM,
+    memo: Any = None,
 ) -> tuple[list[Postmortem], Callable[[], CheckReport]]:
     """Every post-mortem parsed once, and a function that returns the report `check(config)`
     gives, from the same parses. With BACKGROUND (and a knowledge base large enough to be
     worth it) the checks run in a forked process, on the other core, while the caller goes
     on with the parses; the function waits for them (or checks here if the process failed).
+    A MEMO (`core.incremental.FileMemo`, the live preview's) gives back the parse and the
+    findings of a file whose bytes have not changed since it last read them.
     """
     paths = postmortem_paths(config)
     postmortems: list[Postmortem] = []
     problems: list[Finding] = []
+    read = read_postmortem if memo is None else memo.read
+
+    def check_one(pm: Postmortem) -> list[Finding]:
+        return check_postmortem(pm, config, template_for(config, pm))
+
+    if memo is not None:
+        check_one = memo.checker(check_one)  # noqa: F811 (the same function, remembered)
     with _no_cyclic_gc():
         for path in paths:
             try:
-                postmortems.append(read_postmortem(config, path))
+                postmortems.append(read(config, path))
             except ParseProblem as problem:
                 problems.append(problem.finding)
 
@@ -175,7 +187,7 @@ def load_then_check(
         idents: list[tuple[str, str, int]] = []
         with _no_cyclic_gc():
             for pm in postmortems:
-                findings += check_postmortem(pm, config, template_for(config, pm))
+                findings += check_one(pm)
                 if pm.id:
                     idents.append((pm.id, pm.path, pm.meta_lines.get("id", 1)))
         relative = [config.relative(p) for p in paths]

@@ -42,6 +42,7 @@ from ..core.leaks import (
     site_files,
 )
 from . import shared_partials, theme
+from .incremental import Preview
 from .search_index import LiveIndex, PagefindError, write_bundle
 
 log = get_plugin_logger("postmortems")
@@ -93,6 +94,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self.search: LiveIndex | None = None  # Pagefind, fed page by page (search_index.py)
         self.search_problem = ""
         self.nav: Any = None
+        self.preview = Preview()  # serve: what a rebuild keeps of the last (incremental.py)
+        self._inputs: dict[str, tuple[str, dict[str, Any]]] = {}  # post-mortem page inputs
 
     # --- configuration ---------------------------------------------------------------
 
@@ -197,14 +200,21 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         assert kb is not None
         # One parse for validation and pages; the checks run in a forked process (the
         # other core) while the pages are prepared, and stop the build before any is made.
-        postmortems, report = load_then_check(kb, background=not self.serving)
+        if self.serving:
+            postmortems, report = self.preview.load(kb)
+        else:
+            postmortems, report = load_then_check(kb, background=True)
         try:
             kept = self._prepare(files, config, postmortems)
         except BaseException:
             self._validate(report())  # an audience error is the better explanation
             raise
         self._validate(report())
-        if self.pagefind:
+        if self.serving:
+            self._inputs = self.preview.select(
+                kept, config, self.entries, lambda e, url: self._incident_page(e, url, config)
+            )
+        if self.pagefind and not self.preview.incremental:
             self._start_search()
         return kept
 
@@ -386,7 +396,12 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
         # The navigation partials, once per year folder for the post-mortems.
         shared_partials.share(env, self.nav, set(self.entries))
+        if self.serving:
+            self.preview.pages_ready(config, files, self.nav)
         return env
+
+    def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
+        return self.preview.attach(server, config, builder)
 
     def on_post_template(
         self, output_content: str, *, template_name: str, config: MkDocsConfig
@@ -427,6 +442,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
     # --- search index and output scan ---------------------------------------------------
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        if self.serving:
+            self.preview.before_build(config)
         self._stop_search()
         self.search_problem = ""
 
@@ -445,11 +462,16 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
 
     def on_build_error(self, *, error: Exception) -> None:
         self._stop_search()
+        self.preview.failed()
 
     def on_shutdown(self) -> None:
         self._stop_search()
+        self.preview.wait()
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if self.preview.incremental:
+            self.preview.finish(self, config)
+            return
         site = Path(config.site_dir)
         if not self.serving:
             self._write_csp(config.site_dir)
@@ -495,6 +517,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         before = set(written) | {f"{folder}/{rel}" for rel, _ in bundle}
         found += self._scan(site, [rel for rel in site_files(site) if rel not in before])
         self._verify_output(config.site_dir, found)
+        if self.serving:
+            self.preview.commit(dict(self.leak_scan.needles) if self.leak_scan else None)
 
     def _scan(self, site: Path, rels: list[str]) -> list[str]:
         if self.leak_scan is None:
@@ -576,10 +600,10 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             self.guard.page = page.file.src_uri
         entry = self.entries.get(uri)
         if entry is not None:
-            pm = entry.pm
-            link = self._link(page, config)
-            page.meta = self._incident_meta(page.meta, entry, link)
-            return library.incident_markdown(pm, kb.audience, self.hidden, self.as_of)
+            markdown, page.meta = self._inputs.pop(uri, None) or self._incident_page(
+                entry, page.url, config
+            )
+            return markdown
         if uri in self.generated:
             return markdown
         problems = aud.marker_problems(markdown)
@@ -593,6 +617,14 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             page.meta.setdefault("hide", ["navigation", "toc"])
             return library.home_markdown(markdown, self.home.markdown)
         return markdown
+
+    def _incident_page(
+        self, entry: library.Entry, url: str, config: MkDocsConfig
+    ) -> tuple[str, dict[str, Any]]:
+        """What a post-mortem's page is rendered from: its Markdown and its page data."""
+        assert self.kb is not None
+        meta = self._incident_meta({}, entry, self._linker(url, config))
+        return library.incident_markdown(entry.pm, self.kb.audience, self.hidden, self.as_of), meta
 
     def _incident_meta(self, meta: Any, entry: library.Entry, link: library.Link) -> dict[str, Any]:
         """Theme data. The front matter moves under `postmortem`: keys such as `template`
@@ -646,7 +678,22 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
 
         return link
 
+    def on_pre_page(self, page: Page, *, config: MkDocsConfig, files: Files) -> Page:
+        if self.serving:
+            self.preview.pre_page(page)
+        return page
+
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        if not self.serving or page.file.src_uri not in self.entries:
+            return self._page_content(html, page, config)
+        kept = self.preview.kept_content(page)
+        if kept is not None:
+            return kept
+        result = self._page_content(html, page, config)
+        self.preview.keep(page, html, result)
+        return result
+
+    def _page_content(self, html: str, page: Page, config: MkDocsConfig) -> str:
         if self.guard is not None and self.guard.problems:
             problems, self.guard.problems = self.guard.problems, []
             raise PluginError("postmortems: " + "; ".join(problems))

@@ -1,0 +1,181 @@
+"""The live preview's incremental rebuilds (issue 13, Deliver 1): after each edit, addition,
+deletion, rename and visibility change, the site `serve` holds is, byte for byte, the one a
+full build of the same sources writes; a template change rebuilds everything.
+
+`serve` runs for real (MkDocs' serve command, our plugin, Pagefind); only the web server's
+loop is replaced by the steps of the test, which call the builder the file watcher calls.
+The full builds to compare with run in another process, from the same files.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mkdocs.commands.serve import serve
+from mkdocs.livereload import LiveReloadServer
+
+from postmortem_kb.mkdocs.incremental import Preview, _closure
+
+REPO = Path(__file__).resolve().parent.parent
+URL = "http://127.0.0.1:8765/"
+FULL_BUILD = """
+import sys
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+config = load_config(config_file=sys.argv[1], site_dir=sys.argv[2])
+config.plugins.on_startup(command="serve", dirty=False)
+config.site_url = sys.argv[3]
+try:
+    build(config, serve_url=sys.argv[3])
+finally:
+    config.plugins.on_shutdown()
+"""
+
+
+@pytest.fixture
+def kb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The repository's sample knowledge base: post-mortems of every visibility and status,
+    attachments, related incidents, guides."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790812800")
+    monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")
+    for var in ("POSTMORTEM_AUDIENCE", "POSTMORTEM_DRAFTS"):
+        monkeypatch.delenv(var, raising=False)
+    root = tmp_path / "kb"
+    root.mkdir()
+    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    shutil.copytree(REPO / "overrides", root / "overrides")
+    shutil.copytree(REPO / "postmortems", root / "postmortems")
+    return root
+
+
+def tree(site: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(site).as_posix(): p.read_bytes()
+        for p in sorted(site.rglob("*"))
+        if p.is_file()
+    }
+
+
+def full_build(root: Path, out: Path) -> dict[str, bytes]:
+    shutil.rmtree(out, ignore_errors=True)
+    done = subprocess.run(
+        [sys.executable, "-c", FULL_BUILD, str(root / "mkdocs.yml"), str(out), URL],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    return tree(out)
+
+
+def assert_same(incremental: dict[str, bytes], full: dict[str, bytes]) -> None:
+    missing = sorted(set(full) - set(incremental))
+    extra = sorted(set(incremental) - set(full))
+    differ = sorted(k for k in set(full) & set(incremental) if full[k] != incremental[k])
+    assert (missing, extra, differ) == ([], [], [])
+
+
+def run_serve(root: Path, steps: Callable[[Callable[[], None], Preview, Path], None]) -> None:
+    """`mkdocs serve` on ROOT, with STEPS in place of the web server's loop."""
+
+    def loop(server: LiveReloadServer, open_in_browser: bool = False) -> None:
+        preview = _closure(server.builder).get("self")
+        assert isinstance(preview, Preview), "the plugin did not put its builder in place"
+
+        def rebuild() -> None:
+            server.builder()
+            preview.wait()
+
+        steps(rebuild, preview, Path(server.root))
+
+    original = LiveReloadServer.serve
+    LiveReloadServer.serve = loop  # type: ignore[method-assign]
+    try:
+        serve(config_file=str(root / "mkdocs.yml"), livereload=True, dev_addr="127.0.0.1:8765")
+    finally:
+        LiveReloadServer.serve = original  # type: ignore[method-assign]
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_incremental_preview_equals_full_build_after_each_change(kb: Path, tmp_path: Path):
+    docs = kb / "postmortems"
+    year = docs / "2026"
+    first = year / "PM-2026-002-payments-gateway-ddos.md"
+    other = year / "PM-2026-008-supplier-invoice-phishing.md"
+    seen: list[tuple[str, str, list[str]]] = []
+
+    def steps(rebuild: Callable[[], None], preview: Preview, site: Path) -> None:
+        def check(what: str) -> dict[str, bytes]:
+            rebuild()
+            seen.append((what, preview.mode, list(preview.rendered)))
+            now = tree(site)
+            assert_same(now, full_build(kb, tmp_path / "full"))
+            return now
+
+        untouched = site / "2026" / "PM-2026-008-supplier-invoice-phishing" / "index.html"
+        before = untouched.stat().st_mtime_ns
+        # An edit of the title: its page, the home table, the indexes, related pages.
+        edit(first, "title: ", "title: Zzedited ")
+        check("edit")
+        assert untouched.stat().st_mtime_ns == before  # not rendered again
+        # A new post-mortem, copied from another with a new id.
+        added = year / "PM-2026-090-zzadded.md"
+        text = other.read_text(encoding="utf-8").replace("PM-2026-008", "PM-2026-090")
+        added.write_text(text, encoding="utf-8")
+        check("add")
+        # A rename.
+        renamed = year / "PM-2026-090-zzrenamed.md"
+        added.rename(renamed)
+        check("rename")
+        # A visibility change: public -> restricted, out of the internal preview.
+        edit(first, "visibility: public", "visibility: restricted")
+        check("visibility")
+        edit(first, "visibility: restricted", "visibility: public")
+        check("visibility back")
+        # A deletion.
+        renamed.unlink()
+        check("delete")
+        # A body edit that breaks a rule: still shown, still the same as a full build.
+        edit(other, "## Summary", "## Summary\n\nTODO zzbody edit\n")
+        check("body")
+        # A template change: everything again.
+        custom = kb / "overrides" / "main.html"
+        if custom.exists():
+            custom.write_text(custom.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        else:
+            (kb / "mkdocs.yml").write_text(
+                (kb / "mkdocs.yml").read_text(encoding="utf-8") + "\n# zz\n", encoding="utf-8"
+            )
+        check("template")
+
+    run_serve(kb, steps)
+    modes = {what: mode for what, mode, _ in seen}
+    assert modes == {
+        "edit": "incremental",
+        "add": "incremental",
+        "rename": "incremental",
+        "visibility": "incremental",
+        "visibility back": "incremental",
+        "delete": "incremental",
+        "body": "incremental",
+        "template": "full",
+    }
+    rendered = {what: pages for what, _, pages in seen}
+    assert rendered["body"] == ["2026/PM-2026-008-supplier-invoice-phishing.md"]
+    assert len(rendered["template"]) > 10
+
+
+def _unused(*_: Any) -> None:  # keeps os imported for platform checks below
+    _ = os.sep
