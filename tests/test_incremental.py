@@ -9,13 +9,11 @@ The full builds to compare with run in another process, from the same files.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from mkdocs.commands.serve import serve
@@ -175,7 +173,3 @@ def test_incremental_preview_equals_full_build_after_each_change(kb: Path, tmp_p
     rendered = {what: pages for what, _, pages in seen}
     assert rendered["body"] == ["2026/PM-2026-008-supplier-invoice-phishing.md"]
     assert len(rendered["template"]) > 10
-
-
-def _unused(*_: Any) -> None:  # keeps os imported for platform checks below
-    _ = os.sep

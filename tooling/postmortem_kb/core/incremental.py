@@ -102,5 +102,5 @@ class FileMemo:
         for key in [k for k in self._parses if k not in wanted]:
             del self._parses[key]
         held = {id(r) for _, r in self._parses.values()}
-        for key in [k for k in self._findings if k not in held]:
-            del self._findings[key]
+        for ident in [k for k in self._findings if k not in held]:
+            del self._findings[ident]

@@ -30,6 +30,7 @@ build) is a full rebuild, as before. The result is the tree a full build writes
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -75,7 +76,7 @@ def _closure(function: Callable[..., Any]) -> dict[str, Any]:
     if code is None:
         return {}
     values = {}
-    for name, cell in zip(code.co_freevars, cells):
+    for name, cell in zip(code.co_freevars, cells, strict=False):
         try:
             values[name] = cell.cell_contents
         except ValueError:
@@ -88,7 +89,9 @@ def _nav_key(nav: Any) -> list[tuple[str, Any, Any]]:
 
     def walk(items: Iterable[Any]) -> None:
         for item in items:
-            found.append((type(item).__name__, getattr(item, "title", None), getattr(item, "url", None)))
+            found.append(
+                (type(item).__name__, getattr(item, "title", None), getattr(item, "url", None))
+            )
             walk(getattr(item, "children", None) or ())
 
     walk(getattr(nav, "items", ()))
@@ -109,10 +112,8 @@ def _stats(site: Path) -> dict[str, tuple[int, int, int]]:
 def _remove(site: Path, rel: str) -> None:
     """A file of the last build no longer in the site, and the folders it leaves empty."""
     path = site / rel
-    try:
+    with contextlib.suppress(FileNotFoundError):
         path.unlink()
-    except FileNotFoundError:
-        pass
     parent = path.parent
     while parent != site and site in parent.parents:
         try:
@@ -159,8 +160,11 @@ class Preview:
         --clean` or `--dirty`), the preview keeps MkDocs' builder: every save, a full build."""
         cells = _closure(builder)
         get_config, serve_url = cells.get("get_config"), cells.get("serve_url")
-        if not callable(get_config) or not serve_url or cells.get("is_clean") or cells.get(
-            "is_dirty"
+        if (
+            not callable(get_config)
+            or not serve_url
+            or cells.get("is_clean")
+            or cells.get("is_dirty")
         ):
             return server
         from mkdocs.commands.build import build
@@ -258,6 +262,7 @@ class Preview:
         """`on_files`, once the plugin knows the site: the post-mortem pages' inputs (which
         the plugin then renders from), and, in an incremental build, which pages MkDocs
         renders again. Returns the inputs by page."""
+        self._skip = set()
         self.memo.prune(os.path.join(config.docs_dir, uri) for uri in entries)
         inputs: dict[str, tuple[str, dict[str, Any]]] = {}
         fingerprints: dict[str, str] = {}
@@ -399,7 +404,9 @@ class Preview:
             self._background = thread
             thread.start()
 
-    def _index(self, plugin: Any, config: MkDocsConfig, written: list[str], order: list[str]) -> None:
+    def _index(
+        self, plugin: Any, config: MkDocsConfig, written: list[str], order: list[str]
+    ) -> None:
         """Pagefind over the whole site, as the full build feeds it: the pages in MkDocs'
         order, then the rest sorted; the bundle scanned, then written in place of the old."""
         site = Path(config.site_dir)
@@ -483,4 +490,3 @@ def _source(f: Any) -> str:
         return Path(f.abs_src_path).read_text(encoding="utf-8", errors="replace")
     except OSError:
         return ""
-

@@ -95,7 +95,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self.search_problem = ""
         self.nav: Any = None
         self.preview = Preview()  # serve: what a rebuild keeps of the last (incremental.py)
-        self._inputs: dict[str, tuple[str, dict[str, Any]]] = {}  # post-mortem page inputs
+        self._inputs: dict[str, tuple[str, Any]] = {}  # post-mortem page inputs
 
     # --- configuration ---------------------------------------------------------------
 
@@ -600,9 +600,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             self.guard.page = page.file.src_uri
         entry = self.entries.get(uri)
         if entry is not None:
-            markdown, page.meta = self._inputs.pop(uri, None) or self._incident_page(
-                entry, page.url, config
-            )
+            known = self._inputs.pop(uri, None)
+            markdown, page.meta = known or self._incident_page(entry, page.url, config)
             return markdown
         if uri in self.generated:
             return markdown
