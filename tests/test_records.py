@@ -144,3 +144,122 @@ def test_an_export_in_pieces_is_the_export_whole(samples: Path, count: int) -> N
     # the whole, as one csv writer writes it
     whole_csv = csv_text(EXPORT_COLUMNS, (_csv_row(r) for r in chosen))
     assert "".join(export_csv_pieces(iter(chosen))) == whole_csv
+
+
+# --- the records' cache (issue 13: the follow-through commands read from .cache/) ---------
+
+
+def _same(ours: records.FollowThrough, theirs: records.FollowThrough) -> None:
+    assert [v.path for v in ours.views] == [v.path for v in theirs.views]
+    assert ours.views == theirs.views
+    assert ours.problems == theirs.problems
+    assert ours.unsafe == theirs.unsafe
+    assert ours.scan.needles == theirs.scan.needles
+    assert ours.completeness == theirs.completeness
+
+
+@pytest.mark.parametrize("workers", [False, True])
+@pytest.mark.parametrize("audience", ["public", "internal", "restricted"])
+def test_records_from_the_cache_are_the_records_read_afresh(
+    samples: Path, audience: str, workers: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if workers:
+        monkeypatch.setattr(records, "PARALLEL_FROM", 1)
+    config = load_config(samples)
+    plain = records.follow_through(config, audience, want_complete=True, jobs=2)
+    assert not (samples / ".cache").exists()  # without the cache, nothing is written
+    _same(records.follow_through(config, audience, True, jobs=2, cache=True), plain)
+
+    read = []
+    original = records._record
+    monkeypatch.setattr(records, "_record", lambda *a: read.append(a[1]) or original(*a))
+    warm = records.follow_through(config, audience, want_complete=True, jobs=2, cache=True)
+    _same(warm, plain)
+    # from the cache: only a file naming a hidden post-mortem is read again (its view
+    # withholds the id, and which ids are hidden is known only once every record is in)
+    assert len(read) <= 1, read
+    assert len(plain.views) + len(plain.problems) > 3
+
+
+def test_the_cache_follows_edits_additions_deletions_and_visibility(samples: Path) -> None:
+    config = load_config(samples)
+    files = sorted((samples / "postmortems").glob("[0-9][0-9][0-9][0-9]/*.md"))
+    restricted = next(p for p in files if "visibility: restricted" in p.read_text("utf-8"))
+    internal = next(p for p in files if "visibility: internal" in p.read_text("utf-8"))
+
+    def agree() -> None:
+        for audience in ("public", "internal"):
+            for complete in (False, True):
+                cached = records.follow_through(config, audience, complete, cache=True)
+                _same(cached, records.follow_through(config, audience, complete))
+
+    agree()  # fills the cache
+    steps = [
+        # a withheld post-mortem's title: a new leak-scan candidate for every shown file
+        lambda: restricted.write_text(
+            restricted.read_text("utf-8").replace("title: ", "title: Renamed ", 1), "utf-8"
+        ),
+        lambda: internal.write_text(  # a shown one made restricted
+            internal.read_text("utf-8").replace("visibility: internal", "visibility: restricted"),
+            "utf-8",
+        ),
+        lambda: shutil.copy(files[0], files[0].with_name("PM-2026-999-copy.md")),  # a duplicate
+        lambda: files[1].unlink(),
+        lambda: files[2].write_text("---\nid: [broken\n---\n", "utf-8"),  # does not parse
+    ]
+    for step in steps:
+        step()
+        agree()
+
+
+def test_an_edited_cache_is_not_trusted(samples: Path) -> None:
+    """Records swapped between two files in the cache, its seal left as it was: the seal no
+    longer matches, every record is read afresh."""
+    import marshal
+    import pickle
+    import sqlite3
+
+    config = load_config(samples)
+    records.follow_through(config, "public", cache=True)
+    database = samples / ".cache" / "postmortem-kb.sqlite3"
+    with sqlite3.connect(database) as db:
+        name, value = db.execute(
+            "SELECT name, value FROM snapshots WHERE name LIKE 'follow|%'"
+        ).fetchone()
+        entries = marshal.loads(value)
+        first, second = [k for k in sorted(entries) if pickle.loads(entries[k][9]).shown][:2]
+        entries[first], entries[second] = (
+            (*entries[first][:9], entries[second][9], *entries[first][10:]),
+            (*entries[second][:9], entries[first][9], *entries[second][10:]),
+        )
+        db.execute(
+            "UPDATE snapshots SET value = ? WHERE name = ?", (marshal.dumps(entries, 4), name)
+        )
+    _same(
+        records.follow_through(config, "public", cache=True),
+        records.follow_through(config, "public"),
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("stats", "--format", "json"),
+        ("actions", "--status", "all", "--format", "json"),
+        ("controls", "--format", "json"),
+        ("export", "--format", "json"),
+        ("report", "--quarter", "2026-Q3"),
+        ("stats", "--audience", "public"),
+    ],
+)
+def test_commands_say_the_same_with_and_without_the_cache(samples: Path, args) -> None:  # type: ignore[no-untyped-def]
+    from conftest import run_cli
+
+    plain = run_cli("-C", str(samples), *args, "--no-cache")
+    assert not (samples / ".cache").exists()
+    cold = run_cli("-C", str(samples), *args)
+    assert (samples / ".cache" / "postmortem-kb.sqlite3").is_file()
+    warm = run_cli("-C", str(samples), *args)
+    assert plain.exit_code == cold.exit_code == warm.exit_code == 0, plain.stderr
+    assert plain.output == cold.output == warm.output
+    assert plain.stderr == cold.stderr == warm.stderr

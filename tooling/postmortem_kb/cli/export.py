@@ -21,7 +21,7 @@ from ..core.export import (
 from ..core.files import write_new
 from ..core.metrics import SCOPE_HELP, quarter_bounds
 from ..core.model import VISIBILITIES
-from .common import F, handle_errors, load_kb, root_option
+from .common import F, handle_errors, load_kb, no_cache_option, root_option
 from .follow import (
     as_of_option,
     completeness_of,
@@ -72,10 +72,16 @@ AUDIENCE_HELP = (
 @as_of_option
 @drafts_option
 @output_option
+@no_cache_option
 @root_option
 @handle_errors
 def export(
-    fmt: str, audience: str | None, as_of: str | None, include_drafts: bool, output: Path | None
+    fmt: str,
+    audience: str | None,
+    as_of: str | None,
+    include_drafts: bool,
+    output: Path | None,
+    no_cache: bool,
 ) -> None:
     """Export every post-mortem with its metadata, durations, completeness and action items.
 
@@ -89,7 +95,9 @@ def export(
     """
     config = load_kb()
     audience = audience or config.audience
-    views = load_views(config, audience, completeness=True, json_output=fmt == "json")
+    views = load_views(
+        config, audience, completeness=True, json_output=fmt == "json", cache=not no_cache
+    )
     records = iter_records(
         config,
         views,
@@ -137,6 +145,7 @@ def export(
 )
 @drafts_option
 @output_option
+@no_cache_option
 @root_option
 @handle_errors
 def report(
@@ -146,6 +155,7 @@ def report(
     as_of: str | None,
     include_drafts: bool,
     output: Path | None,
+    no_cache: bool,
 ) -> None:
     """The quarterly summary for leadership and auditors.
 
@@ -162,7 +172,7 @@ def report(
     config = load_kb()
     audience = audience or config.audience
     result = quarter_report_of_views(
-        load_views(config, audience),
+        load_views(config, audience, cache=not no_cache),
         quarter,
         audience,
         as_of=parse_as_of(as_of) if as_of else None,

@@ -39,7 +39,7 @@ from ..core.metrics import (
 from ..core.model import VISIBILITIES, Finding, Postmortem
 from ..core.records import FollowThrough, follow_through
 from ..core.times import parse_date
-from .common import F, handle_errors, load_kb, root_option
+from .common import F, handle_errors, load_kb, no_cache_option, root_option
 from .main import cli
 from .progress import progress
 
@@ -87,15 +87,21 @@ def audience_option(func: F) -> F:
 
 
 def load_views(
-    config: Config, audience: str, completeness: bool = False, json_output: bool = False
+    config: Config,
+    audience: str,
+    completeness: bool = False,
+    json_output: bool = False,
+    cache: bool = True,
 ) -> list[Postmortem]:
     """What AUDIENCE may see, as compact records of its views (`core.records`), read in
     bounded memory; a file that does not parse is named on stderr and skipped. Errors that
     put the audience at risk refuse the command. COMPLETENESS: also each view's, for
     `export`, kept for `completeness_of`. Progress is shown on a terminal unless
-    JSON_OUTPUT (`cli.progress`)."""
+    JSON_OUTPUT (`cli.progress`). CACHE: the records of unchanged files from `.cache/`."""
     with progress("reading", json_output=json_output) as shown:
-        found = follow_through(config, audience, want_complete=completeness, progress=shown)
+        found = follow_through(
+            config, audience, want_complete=completeness, progress=shown, cache=cache
+        )
     for problem in found.problems:
         click.echo(f"Warning: {problem.path}:{problem.line}: skipped: {problem.message}", err=True)
     click.get_current_context().meta[_FOLLOW] = found
@@ -280,6 +286,7 @@ def render_actions(rows: list[ActionRow], fmt: str, status: str, as_of: date) ->
 )
 @drafts_option
 @audience_option
+@no_cache_option
 @root_option
 @handle_errors
 def actions(
@@ -291,6 +298,7 @@ def actions(
     fail_overdue: bool,
     include_drafts: bool,
     audience: str | None,
+    no_cache: bool,
 ) -> None:
     """Action items across the knowledge base, soonest due first.
 
@@ -306,7 +314,7 @@ def actions(
     today = parse_as_of(as_of)
     drafts = include_drafts or config.include_drafts
     audience = audience or config.audience  # the site's audience: one answer everywhere
-    postmortems = load_views(config, audience, json_output=fmt == "json")
+    postmortems = load_views(config, audience, json_output=fmt == "json", cache=not no_cache)
     rows = action_rows(postmortems, status=status, owner=owner, as_of=today, include_drafts=drafts)
     click.echo(guard_output(config, audience, render_actions(rows, fmt, status, today), "actions"))
     limit = (
@@ -381,9 +389,12 @@ def stats_lines(stats: Stats) -> list[str]:
 @as_of_option
 @drafts_option
 @audience_option
+@no_cache_option
 @root_option
 @handle_errors
-def stats(fmt: str, as_of: str | None, include_drafts: bool, audience: str | None) -> None:
+def stats(
+    fmt: str, as_of: str | None, include_drafts: bool, audience: str | None, no_cache: bool
+) -> None:
     """Incident counts by quarter, type and severity, and median durations with quartiles.
 
     \b
@@ -398,7 +409,7 @@ def stats(fmt: str, as_of: str | None, include_drafts: bool, audience: str | Non
     config = load_kb()
     audience = audience or config.audience  # the site's audience: one answer everywhere
     figures = compute_stats(
-        load_views(config, audience, json_output=fmt == "json"),
+        load_views(config, audience, json_output=fmt == "json", cache=not no_cache),
         include_drafts=include_drafts or config.include_drafts,
         as_of=parse_as_of(as_of),
     )
@@ -430,9 +441,12 @@ def stats(fmt: str, as_of: str | None, include_drafts: bool, audience: str | Non
 @as_of_option
 @drafts_option
 @audience_option
+@no_cache_option
 @root_option
 @handle_errors
-def controls(fmt: str, as_of: str | None, include_drafts: bool, audience: str | None) -> None:
+def controls(
+    fmt: str, as_of: str | None, include_drafts: bool, audience: str | None, no_cache: bool
+) -> None:
     """Roll up the failed controls named in post-mortems (front matter `controls`, e.g.
     SOC2:CC6.1, ISO27001:A.8.2, NIST-CSF:PR.AC-1), most often failed first.
 
@@ -445,7 +459,7 @@ def controls(fmt: str, as_of: str | None, include_drafts: bool, audience: str | 
     config = load_kb()
     audience = audience or config.audience  # the site's audience: one answer everywhere
     result, problems = rollup(
-        load_views(config, audience, json_output=fmt == "json"),
+        load_views(config, audience, json_output=fmt == "json", cache=not no_cache),
         as_of=parse_as_of(as_of),
         include_drafts=include_drafts or config.include_drafts,
     )

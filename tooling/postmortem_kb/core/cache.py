@@ -579,7 +579,9 @@ def _prepare_folder(folder: Path) -> None:
             write_new(ignore, "# written by postmortem-kb: its cache is not for git\n*\n")
 
 
-def open_cache(config: Config, mode: str) -> CheckCache | None:
+def open_cache(
+    config: Config, mode: str, kind: type[CheckCache] | None = None
+) -> CheckCache | None:
     """The knowledge base's cache for MODE, or None when it cannot be used (no place to
     write it, locked for too long): the caller then computes everything, as `--no-cache`."""
     key = _machine_key()
@@ -595,7 +597,7 @@ def open_cache(config: Config, mode: str) -> CheckCache | None:
         try:
             db = _connect(path)
             db.execute("SELECT count(*) FROM snapshots WHERE 0").fetchone()
-            return CheckCache(config, db, mode, key)
+            return (kind or CheckCache)(config, db, mode, key)
         except sqlite3.OperationalError as exc:
             text = str(exc)
             if any(word in text for word in ("locked", "busy", "readonly", "unable to open")):
@@ -621,3 +623,106 @@ def _discard(path: Path) -> bool:
     except OSError:
         return False
     return True
+
+
+# --- the follow-through records --------------------------------------------------------------
+
+# A record entry: dev, ino, size, mtime_ns, ctime_ns, settled, digest, head id (id, line),
+# evidence, the record (pickled by core/records.py), and what of the leak scan's candidates
+# the audience sees in the file anyway: (the candidates' fingerprint, the ones found).
+_RECORD_ENTRY = 12
+
+
+def follow_mode(audience: str, complete: bool) -> str:
+    return f"follow|{audience}|{complete}"
+
+
+class RecordCache(CheckCache):
+    """The follow-through commands' compact records (core/records.py), one snapshot for each
+    audience (and with or without completeness), kept and trusted under the same rules as
+    the check's results: the file's bytes, the tool, the configuration, the templates and the
+    evidence folder beside it unchanged, the snapshot sealed with this user's key."""
+
+    def __init__(self, config: Config, db: sqlite3.Connection, mode: str, key: bytes):
+        super().__init__(config, db, mode, key)
+        self._before: dict[str, tuple[tuple[Stat, str, tuple[str, int] | None], str]] = {}
+
+    def lookup(
+        self, paths: Sequence[Any], relative: Sequence[str]
+    ) -> tuple[dict[str, tuple[bytes, Any, Any]], list[int]]:
+        """The kept (record, candidates' fingerprint, found) by relative path, for the files
+        whose entry still holds; and the indices of the others, to be read afresh."""
+        kept = self._snapshot(self.mode)
+        found: dict[str, tuple[bytes, Any, Any]] = {}
+        missing: list[int] = []
+        for index, (path, rel) in enumerate(zip(paths, relative, strict=True)):
+            entry = kept.get(rel)
+            hit = self._reuse_record(path, rel, entry) if entry is not None else None
+            if hit is not None:
+                found[rel] = hit
+                continue
+            missing.append(index)
+            known = self._digest(path)
+            if known is not None:
+                self._before[rel] = (known, self._evidence(rel, _head_id(known[2])))
+        self.hits, self.misses = len(found), len(missing)
+        if missing or len(found) != len(kept):
+            self._changed = True
+        self.close()  # no open connection across the workers' fork
+        return found, missing
+
+    def _reuse_record(self, path: Any, rel: str, entry: Any) -> tuple[bytes, Any, Any] | None:
+        if not isinstance(entry, tuple) or len(entry) != _RECORD_ENTRY:
+            return None
+        if not isinstance(entry[9], bytes):
+            return None
+        try:
+            key = _stat_key(os.lstat(path))
+        except OSError:
+            return None
+        if not (entry[5] and key == tuple(entry[:5])):
+            known = self._digest(path)
+            if known is None or known[1] != entry[6]:
+                return None
+            entry = (*known[0], _settled(known[0], self.now_ns), *entry[6:])
+            self._changed = True
+        if entry[8] != self._evidence(rel, _head_id(entry[7])):
+            return None
+        self._entries[rel] = entry
+        return entry[9], entry[10], entry[11]
+
+    def keep(self, path: Any, rel: str, record: bytes, pm_id: str | None) -> None:
+        """Keep RECORD (pickled) for the file at PATH, read in this run, when nothing it
+        depends on changed while it was read."""
+        before = self._before.get(rel)
+        if before is None:
+            return
+        (key, digest, head), evidence = before
+        try:
+            unchanged = _stat_key(os.lstat(path)) == key
+        except OSError:
+            unchanged = False
+        if not unchanged or (pm_id or None) != _head_id(head):
+            return
+        if evidence == "unsettled" or self._evidence(rel, pm_id) != evidence:
+            return
+        settled = _settled(key, self.now_ns)
+        self._entries[rel] = (*key, settled, digest, head, evidence, record, None, None)
+        self._changed = True
+
+    def keep_found(self, rel: str, fingerprint: str, found: Iterable[str]) -> None:
+        """What of the candidates with FINGERPRINT the audience sees in REL anyway."""
+        entry = self._entries.get(rel)
+        if entry is None:
+            return
+        value = tuple(sorted(found))
+        if entry[10] != fingerprint or entry[11] != value:
+            self._entries[rel] = (*entry[:10], fingerprint, value)
+            self._changed = True
+
+
+def open_record_cache(config: Config, audience: str, complete: bool) -> RecordCache | None:
+    """The knowledge base's cache of follow-through records for AUDIENCE, or None when it
+    cannot be used (as `open_cache`)."""
+    store = open_cache(config, follow_mode(audience, complete), RecordCache)
+    return store if isinstance(store, RecordCache) else None

@@ -15,7 +15,9 @@ second time only when something is withheld.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
+import pickle
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -265,12 +267,13 @@ class _Spilled:
             yield path, self.file.read(size)
 
 
-def _present(texts: Any, probe: LeakScan, skip: set[str]) -> set[str]:
-    found: set[str] = set()
-    for path, text in texts.items():
-        if path not in skip:
-            found |= probe.present_in_visible(text.decode())
-    return found
+def _present(texts: Any, probe: LeakScan, skip: set[str]) -> dict[str, set[str]]:
+    """Which of PROBE's candidates each of TEXTS (by path) shows, but for the paths SKIP."""
+    return {
+        path: probe.present_in_visible(text.decode())
+        for path, text in texts.items()
+        if path not in skip
+    }
 
 
 def _worker(
@@ -315,7 +318,9 @@ class _Readers:
         want_complete: bool,
         jobs: int,
         progress: Callable[[int, int], None] | None = None,
+        keep: Callable[[Record], None] | None = None,
     ):
+        """KEEP: given each record as it arrives, still compact (for the cache)."""
         self.texts: dict[str, bytes] = {}
         self.conns: list[Connection] = []
         self.processes: list[Any] = []
@@ -324,6 +329,8 @@ class _Readers:
             with _no_cyclic_gc():
                 for path in paths:
                     record = _record(config, path, audience, set(), want_complete, self.texts)
+                    if keep is not None:
+                        keep(record)
                     self.records.append(_expanded(record))
                     if progress is not None:
                         progress(len(self.records), len(paths))
@@ -351,6 +358,9 @@ class _Readers:
                 if batch is None:
                     reading.remove(conn)  # type: ignore[arg-type]
                     continue
+                if keep is not None:
+                    for record in batch:
+                        keep(record)
                 got[conn] += [_expanded(r) for r in batch]  # type: ignore[index]
                 done += len(batch)
                 if progress is not None:
@@ -368,12 +378,13 @@ class _Readers:
             raise RuntimeError(f"a worker reading post-mortems failed: {value}")
         return value
 
-    def present(self, probe: LeakScan, skip: set[str]) -> set[str]:
+    def present(self, probe: LeakScan, skip: set[str]) -> dict[str, set[str]]:
+        """Which of PROBE's candidates each file read shows (by path), but for SKIP."""
         found = _present(self.texts, probe, skip)
         for conn in self.conns:
             conn.send((probe, skip))
         for conn in self.conns:
-            found |= self._receive(conn, ("present",))
+            found.update(self._receive(conn, ("present",)))
         return found
 
     def close(self) -> None:
@@ -394,15 +405,43 @@ def follow_through(
     want_complete: bool = False,
     jobs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    cache: bool = False,
 ) -> FollowThrough:
     """Every post-mortem AUDIENCE may see, as compact records of its view, with the audience
     checks of `leaks` (the errors that refuse its output, the scan of what it is given).
-    `progress(done, total)`: told as the post-mortems are read."""
+    `progress(done, total)`: told as the post-mortems are read. CACHE: the records of
+    unchanged files taken from the knowledge base's `.cache/` (core/cache.py), and those
+    read kept there; the result is the same either way."""
     jobs = jobs or os.cpu_count() or 1
     paths = postmortem_paths(config)
-    readers = _Readers(config, paths, audience, want_complete, jobs, progress)
+    store = None
+    if cache:
+        from .cache import open_record_cache
+
+        store = open_record_cache(config, audience, want_complete)
+    kept: dict[str, tuple[bytes, Any, Any]] = {}
+    todo = paths
+    if store is not None:
+        kept, missing = store.lookup(paths, [config.relative(p) for p in paths])
+        todo = [paths[i] for i in missing]
+    report, keep = progress, None
+    if progress is not None and kept:
+        offset = len(kept)
+        report = lambda done, _: progress(offset + done, len(paths))  # noqa: E731
+    if store is not None:
+        keeper = store
+
+        def keep(record: Record) -> None:
+            payload = pickle.dumps(record, pickle.HIGHEST_PROTOCOL)
+            keeper.keep(config.root / record.path, record.path, payload, record.id or None)
+
+    readers = _Readers(config, todo, audience, want_complete, jobs, report, keep)
     try:
         records = readers.records
+        if kept:
+            records = _in_path_order(config, paths, kept, records)
+            if progress is not None and not todo:
+                progress(len(paths), len(paths))
         parsed = [r for r in records if r.problem is None]
         shown_ids = {r.id.upper() for r in parsed if r.shown}
         hidden = {r.id.upper() for r in parsed if r.id and r.id.upper() not in shown_ids}
@@ -423,11 +462,24 @@ def follow_through(
         present: set[str] = set()
         if candidates:
             probe = LeakScan(audience, candidates)
-            present = readers.present(probe, set(redone)) | _present(redone, probe, set())
+            each = readers.present(probe, set(redone))
+            if kept:
+                shown = {r.path for r in records if r.shown}
+                each.update(_present_kept(config, audience, probe, kept, shown, set(redone)))
+            if store is not None:
+                fingerprint = _fingerprint(audience, candidates)
+                for rel, found in each.items():
+                    store.keep_found(rel, fingerprint, found)
+            for found in (*each.values(), *_present(redone, probe, set()).values()):
+                present |= found
             for text in other_pages(config):  # the home page and guides: every audience's
                 present |= probe.present_in(withhold(cut_marked_blocks(text, audience), hidden))
+        if store is not None:
+            store.save()
     finally:
         readers.close()
+        if store is not None:
+            store.close()
     scan = LeakScan(audience)
     if candidates:
         seen_values = {
@@ -444,6 +496,52 @@ def follow_through(
         scan=scan,
         completeness={r.path: r.completeness for r in records if r.completeness is not None},
     )
+
+
+def _in_path_order(
+    config: Config, paths: list[Path], kept: dict[str, tuple[bytes, Any, Any]], read: list[Record]
+) -> list[Record]:
+    """The records of every path, in order: the kept ones (unpickled: the cache's seal
+    vouches for them, as for its marshalled entries) and those READ in this run."""
+    fresh = iter(read)
+    records = []
+    with _no_cyclic_gc():
+        for path in paths:
+            entry = kept.get(config.relative(path))
+            records.append(_expanded(pickle.loads(entry[0])) if entry else next(fresh))
+    return records
+
+
+def _fingerprint(audience: str, candidates: dict[str, str]) -> str:
+    digest = hashlib.sha256(audience.encode())
+    for key in sorted(candidates):
+        digest.update(b"\0" + key.encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
+def _present_kept(
+    config: Config,
+    audience: str,
+    probe: LeakScan,
+    kept: dict[str, tuple[bytes, Any, Any]],
+    shown: set[str],
+    skip: set[str],
+) -> dict[str, set[str]]:
+    """Which of PROBE's candidates each shown file whose record came from the cache shows:
+    as kept when the candidates are those it was found for, else read again (the file is
+    unchanged, its record kept: only what it shows of new candidates is asked)."""
+    fingerprint = _fingerprint(audience, probe.needles)
+    found: dict[str, set[str]] = {}
+    texts: dict[str, bytes] = {}
+    for path, (_, known, present) in kept.items():
+        if path not in shown or path in skip:
+            continue
+        if known == fingerprint and isinstance(present, tuple):
+            found[path] = set(present)
+        else:
+            _record(config, config.root / path, audience, set(), False, texts)
+    found.update(_present(texts, probe, set()))
+    return found
 
 
 def _candidates_of(records: Sequence[Record]) -> dict[str, str]:
