@@ -18,9 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from postmortem_kb.cli import progress as progress_module
-
 from conftest import complete_postmortem_text
+from postmortem_kb.cli import progress as progress_module
 
 LAUNCH = (
     "import sys; import postmortem_kb.cli.progress as p; p.SHOW_AFTER = float(sys.argv.pop(1)); "
