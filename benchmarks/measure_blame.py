@@ -13,9 +13,11 @@ DATA is a folder kept outside the repository (see BENCHMARKS.md for how it was b
   `new_blame_test.tsv`, `new_clean_test.tsv`: a random third of the same collection, split
   off before any rule changed and measured once (2026-11-29, first session); since then
   part of the development data, reported as "old TEST". `new_blame_test2.tsv`,
-  `new_clean_test2.tsv`: a fresh held-out set from sources used nowhere else, collected
-  before the rules changed again, reported only with `--test`. On each part, precision is
-  the share of flagged sentences that are blame-laden.
+  `new_clean_test2.tsv` ("TEST2"): a fresh held-out set from sources used nowhere else,
+  collected before the second round of rules and measured once at its end; since then
+  development data too. `new_blame_test3.tsv`, `new_clean_test3.tsv` ("TEST3"): collected
+  after TEST2 was measured and before the third round, reported only with `--test`. On each
+  part, precision is the share of flagged sentences that are blame-laden.
 - `postmortems/*.md`, `guides/*.md`: published post-mortems and blameless-writing guides,
   each checked whole, as the body of a post-mortem. Every PM501 finding there is looked up
   in `judgements.tsv` (`file<TAB>line<TAB>blame|not-blame<TAB>note`), written by a person
@@ -92,7 +94,7 @@ def main() -> int:
     parser.add_argument("data", type=Path)
     parser.add_argument("--verbose", action="store_true")
     parser.add_argument(
-        "--test", action="store_true", help="also report the held-out TEST2 (new_*_test2.tsv)"
+        "--test", action="store_true", help="also report the held-out TEST3 (new_*_test3.tsv)"
     )
     args = parser.parse_args()
     data: Path = args.data
@@ -164,9 +166,10 @@ def main() -> int:
     parts = [
         ("dev", "new_blame_dev.tsv", "new_clean_dev.tsv"),
         ("old TEST (now dev)", "new_blame_test.tsv", "new_clean_test.tsv"),
+        ("TEST2 (now dev)", "new_blame_test2.tsv", "new_clean_test2.tsv"),
     ]
     if args.test:
-        parts.append(("TEST2", "new_blame_test2.tsv", "new_clean_test2.tsv"))
+        parts.append(("TEST3", "new_blame_test3.tsv", "new_clean_test3.tsv"))
     flagged_clean: list[tuple[str, str, str]] = []
     new_misses: list[tuple[str, str]] = []
     for name, blamed_file, clean_file in parts:
@@ -186,14 +189,14 @@ def main() -> int:
             f"{hit / max(1, len(blamed)):.1%}; {len(false)} of {len(clean)} non-blaming "
             f"sentences flagged; precision {hit} of {hit + len(false)}, {share:.1%}"
         )
-        if name != "TEST2":
+        if name != "TEST3":
             flagged_clean += false
             new_misses += missed
     if args.verbose:
-        print("\nmissed sentences of the new dev set and the old TEST:")
+        print("\nmissed sentences of the new dev set, the old TEST and TEST2:")
         for sentence, source in new_misses:
             print(f"  {sentence}    [{source}]")
-        print("\nflagged non-blaming sentences of the new dev set and the old TEST:")
+        print("\nflagged non-blaming sentences of the new dev set, the old TEST and TEST2:")
         for sentence, source, message in flagged_clean:
             print(f"  {sentence}    [{source}]\n            {message}")
         print("\nmissed sentences:")

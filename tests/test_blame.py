@@ -109,6 +109,14 @@ NOT_BLAME = [
     "The team responsible for incident response met daily.",
     "The engineer retried and the job failed again.",
     "Reliable backups are liable for review every quarter.",
+    # blameless practice and general truths about mistakes
+    "Ask what let the change through, not who made it.",
+    "The question is not who pushed the button but why one button could do this.",
+    "Look at the missing guardrails rather than labeling anyone as careless.",
+    "People should be allowed to make mistakes without losing data.",
+    "Instead of firing someone for the mistake, make sure the mistake can't happen again.",
+    "It was nobody's fault, and no one mistake explains it.",
+    "The deleted database was a replica, not the primary.",
     # technical terms
     "The page uses lazy loading for images.",
     "Images are lazy-loaded below the fold.",
@@ -464,7 +472,11 @@ GRAMMAR = [
     ("Management ignored the warnings.", "negated-duty", "The mail filter ignored the warnings."),
     ("Nobody bothered to test the restore.", "negated-duty", "Don't bother to restart the pod."),
     # judgements, sanctions and confessions
-    ("The contractor cut corners on the cabling.", "judgement", "The saw cut corners off the panel."),
+    (
+        "The contractor cut corners on the cabling.",
+        "judgement",
+        "The saw cut corners off the panel.",
+    ),
     ("The admin was in a hurry.", "judgement", "We were in a hurry to restore service."),
     (
         "Engineers Criticized Over Payment Outage",
@@ -513,6 +525,68 @@ GRAMMAR = [
         "Simple, avoidable mistakes happen in every team.",
     ),
     ("It was an oversight.", "mistake", "The oversight board reviewed the incident."),
+    # --- third round (after TEST2 was measured) ---
+    (
+        "The clerk had selected the live queue rather than the test queue.",
+        "mistake",
+        "We restored the snapshot rather than replaying the log.",
+    ),
+    (
+        "A technician lost a laptop with the payroll export.",
+        "person-act",
+        "The load balancer lost two backends during the failover.",
+    ),
+    (
+        "The admin dropped the billing table after a long night of firefighting.",
+        "person-act",
+        "After a long night of firefighting, the router dropped packets.",
+    ),
+    (
+        "The supervisor was dismissed after failing to notice the error.",
+        "judgement",
+        "The pods kept failing to start after the upgrade.",
+    ),
+    (
+        "The two operators had not followed the change procedure.",
+        "negated-duty",
+        "The steps had not followed the usual order.",
+    ),
+    (
+        "Management doesnt care about the on-call load.",
+        "judgement",
+        "The health check does not care about the response body.",
+    ),
+    (
+        "If you had exercised due care, it could not have happened.",
+        "hindsight",
+        "Take due care when rotating the keys.",
+    ),
+    (
+        "The former administrator was accused of deleting the archive.",
+        "fault",
+        "The vendor was accused of nothing.",
+    ),
+    (
+        "The contractor who ran the cut-over needs to resign.",
+        "judgement",
+        "The contractor who planned the cut-over needs to rest.",
+    ),
+    (
+        "A woman in accounts sabotaged the shared ledger.",
+        "person-act",
+        "A power surge sabotaged the shared ledger.",
+    ),
+    (
+        "Human error was the root cause of the outage.",
+        "human-error",
+        "Human error is never a root cause.",
+    ),
+    ("Too many people fuck something up here.", "judgement", "Fuck, the disk is full."),
+    (
+        "The sender mistakenly copied every address into the To field.",
+        "mistake",
+        "The mailer mistakenly copied every address into the To field.",
+    ),
     # hindsight said other ways
     (
         "The engineer should not have pushed on a Friday.",

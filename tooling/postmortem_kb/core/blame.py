@@ -13,40 +13,43 @@ The built-in patterns describe the grammar of blame; each can be switched off wi
   ("a user account") is not a person. The acts: broke, deleted, dropped, wiped, pushed,
   merged, leaked, caused or triggered an outage, took down, turned off, tripped over,
   unplugged, cut a cable, ran `DROP TABLE` or `rm -rf`, clicked or downloaded something
-  malicious, committed or posted a key, fell victim, ended up deleting, deployed faulty code
-  or accessed records without authorisation …
+  malicious, committed or posted a key, fell victim, ended up deleting, lost a laptop,
+  sabotaged, deployed faulty code or accessed records without authorisation …
 - `negated-duty`: a duty not done ("never upgraded", "failed to", "didn't", "forgot to",
   "had forgotten", "neglected to", "not paying attention", "not careful", "didn't know any
   better", "had no clue", "his failure to", "left the cabinet unlocked", "silenced the
   alerts", "ignored repeated warnings", "He failed", "failed miserably", "violated the
-  policy", "slept through the page", "nobody bothered to", "had not been followed by
-  staff")
+  policy", "slept through the page", "nobody bothered to", "had not followed the
+  procedure", "after failing to notice", "had not been followed by staff")
 - `mistake`: mistake nouns and adverbs ("made a mistake/typo/an error", "a costly blunder",
   "his mistake", "sent … in error", "the wrong button/client/person", "an incorrect
   recipient", "by accident", "accidentally", "(whoops)", "an oversight", "a simple,
   preventable mistake", "the engineer's error", a "‘fat finger’ error"), and mistake adverbs
   said of a person's act ("inadvertently", "mistakenly", "incorrectly", "wrongly" …; not
-  "the flag was inadvertently enabled")
+  "the flag was inadvertently enabled"), and a wrong choice ("had selected X rather than
+  Y"; not "rather than waiting")
 - `judgement`: a person's character or state (careless, lazy, sloppy, tired, exhausted,
   rogue, disgruntled, irresponsible, incompetent, reckless, hasty, rushed, negligent,
   cavalier, pathetic, complacent, misconduct, insults, "improperly", "in a hurry", "cut
   corners"), idioms of blame whoever the subject ("screwed up", "dropped the ball", "heads
-  will roll"), and sanctions and criticism ("was fired over …", "was let go", "should be
-  suspended", "Pilots Criticized")
+  will roll", "doesn't care"), and sanctions and criticism ("was fired over …", "was let
+  go", "should be suspended", "needs to resign", "got canned", "Pilots Criticized")
 - `hindsight`: "should (not) have caught/known/pushed …", "Should the reviewer have caught
   …?", "had he checked …", "avoidable had the admin followed …", "if the crews had been
-  monitoring …"
+  monitoring …", "if you had exercised due care"
 - `human-error`: "human/user/operator/worker/clerical error"
 - `fault`: "whose fault", "Sam's fault", "it was Acmes fault", "the admin at fault", "the
   guy to blame", "definitely to blame", "blamed integrator Contoso", "most of the blame
-  falls on", "responsible for the outage", "admitted to running …"
+  falls on", "responsible for the outage", "admitted to running …", "was accused of
+  deleting …"
 
 Teams add their own terms (`blame_terms`: term -> suggested rewording).
 
 Not blame: technical terms (lazy loading, fault tolerance, error budget, a connection that
 "failed to connect", a pool "exhausted"), exonerating idioms ("through no fault of"), URLs,
 code, HTML comments, quoted or linked titles, and sentences about blameless practice
-("avoid blame", "blame-free analysis", "a Blame-Aware Culture").
+("avoid blame", "blame-free analysis", "a Blame-Aware Culture", "rather than labeling
+someone as careless", "not who made it", "allowed to make mistakes").
 
 Speed: `check` runs on every post-mortem, so nothing here scans a whole file. The one
 Aho-Corasick pass of rules.py reports where each trigger word (`TRIGGERS`) occurs; a small
@@ -98,7 +101,7 @@ member manager reviewer approver maintainer committer architect tester insider h
 ceo cto cio ciso boss director executive supervisor clerk accountant assistant
 worker trader dealer banker broker guy nurse pilot co-pilot copilot captain electrician
 practitioner intern doctor physician dispatcher lineman subcontractor sub-contractor staffer
-crew vendor supplier integrator dba devops
+crew vendor supplier integrator dba devops sender man woman
 """)
 )
 # plural roles that name people ("the pilots failed to …"); not agent(s), user(s), tester(s),
@@ -124,6 +127,8 @@ GROUPS = frozenset(
         "contractors",
         "management",
         "leadership",
+        "men",
+        "women",
     }
 )
 DETERMINERS = frozenset(
@@ -185,7 +190,7 @@ ACTS = frozenset(
     _words("""
 broke deleted dropped pushed merged clicked typed wiped erased overwrote truncated
 misconfigured ignored skipped missed overlooked botched messed screwed misread misunderstood
-mistyped destroyed corrupted nuked fell leaked
+mistyped destroyed corrupted nuked fell leaked sabotaged
 """)
 )
 # acts that are also how responders clean up: "deleted the malicious app", "pushed a fix"
@@ -203,9 +208,17 @@ REMOVALS = frozenset(
         "overwrote",
     }
 )
+_DROPPED_DATA = re.compile(
+    r"(?:\s+[\w-]+){0,3}?\s+(?:table|tables|database|databases|db|schema|collection|index|"
+    r"column|bucket)\b",
+    re.I,
+)
 # destructive acts whose person may stand far before them
 _FAR_HARMS = frozenset(
-    _words("broke deleted wiped erased destroyed corrupted nuked overwrote truncated misconfigured")
+    _words(
+        "broke deleted wiped erased destroyed corrupted nuked overwrote truncated misconfigured "
+        "sabotaged dropped"
+    )
 )
 # acts a group can be blamed for too: "the QA team missed the bug"
 OMISSIONS = frozenset({"ignored", "skipped", "missed", "overlooked", "fell"})
@@ -486,8 +499,11 @@ def _act(text: str, start: int, end: int) -> Hit | None:
             return Hit("negated-duty", start, end)
         return None
     if passive is None and not _could_be_a_person(text, start):
-        if low not in _FAR_HARMS or _previous_word(text, start)[0].lower() in _AUXILIARY:
-            return None  # "the account was deleted": said of what was harmed
+        previous = _previous_word(text, start)[0].lower()
+        if low not in _FAR_HARMS or previous in _AUXILIARY or previous in DETERMINERS:
+            return None  # "the account was deleted", "the deleted database": not an act
+        if low == "dropped" and not _DROPPED_DATA.match(text, end, end + 50):
+            return None  # "the router dropped packets"
         # the subject far from a destructive verb: "an engineer working on the migration
         # deleted the production database", "Sergei's script wiped the bucket"
         who = _subject(text, start, groups=False)
@@ -552,6 +568,18 @@ def _negation(text: str, start: int, end: int) -> Hit | None:
     return Hit("negated-duty", who, follow.end())
 
 
+def _failing(text: str, start: int, end: int) -> Hit | None:
+    """ "… after failing to notice the error", said of a person."""
+    if not _whole_word(text, end):
+        return None
+    who = _person_before(text, start, groups=True)
+    if who is None:
+        who = _subject(text, start)
+    if who is None or text[who : who + 3].lower() in ("we ", "we\n"):
+        return None
+    return Hit("negated-duty", who, end)
+
+
 def _clause_start(text: str, start: int) -> bool:
     """Nothing but a sentence end, a line start or a list or table marker before START."""
     lead = text[max(0, start - 12) : start].rstrip(" \t")
@@ -579,7 +607,7 @@ def _forgot(text: str, start: int, end: int) -> Hit | None:
 GENERIC = frozenset(
     _words("""
 anyone anybody everyone everybody any people humans we you avoid avoiding prevent
-preventing never not without learn learning
+preventing never not without learn learning allowed allow allows allowing permitted
 """)
 )
 
@@ -623,8 +651,11 @@ def _mistake(text: str, start: int, end: int) -> Hit | None:
     words = [w.lower() for w, at in _words_before(text, start) if at > comma]
     if GENERIC.intersection(words[-8:]) or _MAYBE.intersection(words[-6:]):
         return None  # "anyone could have made the same mistake", "avoid making mistakes"
-    if word.endswith("s") and re.match(r"\s+(?:are|happen|will|can|do)\b", text[stop : stop + 12]):
-        return None  # "mistakes happen": a general truth
+    if re.match(
+        r"s?\s+(?:are|happens?|will|can|cannot|can['’]t|could|won['’]t|do|does)\b",
+        text[stop - (1 if word.endswith("s") else 0) : stop + 12],
+    ):
+        return None  # "mistakes happen", "the mistake can't happen again": general
     before = " ".join(words[-4:])
     if re.search(
         r"\b(?:made|make|makes|making)\s+(?:an?\s+|the\s+|this\s+|that\s+)?"
@@ -641,7 +672,7 @@ def _mistake(text: str, start: int, end: int) -> Hit | None:
         re.I,
     ):
         return Hit("mistake", start, stop)
-    if word.startswith("typo") or words[-1:] == ["no"]:
+    if word.startswith("typo") or "no" in words[-2:]:
         return None  # "a typo in the configuration" is a thing; "no mistake"
     if not (_OWNED.intersection(words[-3:]) or not words or _clause_start(text, start)):
         return None  # "bad mistakes" in general
@@ -1007,9 +1038,21 @@ def _error(text: str, start: int, end: int) -> Hit | None:
         return None
     begin = start - (before.end() - before.start())
     words = [w.lower() for w, _ in _words_before(text, begin)[-6:]]
-    if words and not ATTRIBUTING.intersection(words):
+    if (
+        words
+        and not ATTRIBUTING.intersection(words)
+        and not _ERROR_CAUSED.match(text, start + len(word), start + len(word) + 40)
+    ):
         return None  # talk about the idea: "the old view of human error", "a book on it"
     return Hit("human-error", begin, start + len(word))
+
+
+# "human error is the cause of most breaches", "human error caused the outage"
+_ERROR_CAUSED = re.compile(
+    r"\s+(?:(?:is|was|were|remains)\s+(?:the|a|to|often\s+the|usually\s+the)\s+"
+    r"(?:\w+\s+)?(?:cause|culprit|reason|blame)|caused|led\s+to|triggered|resulted\s+in)\b",
+    re.I,
+)
 
 
 def _slang(text: str, start: int, end: int) -> Hit | None:
@@ -1341,7 +1384,8 @@ def _took_down(text: str, start: int, end: int) -> Hit | None:
 
 
 _IDIOM = re.compile(
-    r"(?:screwed|messed|fucked|cocked|mucked)\s+(?:it\s+|things\s+|everything\s+)?up\b|"
+    r"(?:screw|mess|fuck|cock|muck)(?:ed|s|ing)?\s+(?:it\s+|things\s+|everything\s+|"
+    r"something\s+|stuff\s+|this\s+|that\s+)?up\b|"
     r"dropped\s+the\s+ball\b|fell\s+asleep\s+at\s+the\s+wheel\b",
     re.I,
 )
@@ -1628,6 +1672,122 @@ def _bothered(text: str, start: int, end: int) -> Hit | None:
     return None
 
 
+_RESIGN = re.compile(
+    r"(?:should|must|needs?\s+to|ought\s+to|has\s+to|have\s+to)\s+(?:\w+ly\s+)?resign\b", re.I
+)
+
+
+def _resign(text: str, start: int, end: int) -> Hit | None:
+    """A person told to go: "the director … needs to resign"."""
+    for match in _RESIGN.finditer(text, max(0, start - 24), start + 8):
+        if match.end() == start + 6:
+            who = _person_before(text, match.start(), groups=True)
+            if who is None:
+                who = _subject(text, match.start())
+            if who is None or text[who : who + 3].lower() in ("we ", "we\n"):
+                return None
+            return Hit("judgement", who, match.end())
+    return None
+
+
+_ACCUSED = re.compile(r"accused\s+(?:\w+\s+){0,3}?of\s+(?:\w+ly\s+)?\w+", re.I)
+
+
+def _accused(text: str, start: int, end: int) -> Hit | None:
+    """Someone accused of the harm: "was accused of deleting seven years of drawings", "the
+    bank accused the supervisor of not verifying the work"."""
+    match = _ACCUSED.match(text, start, start + 60)
+    if (
+        match is None
+        or _NEGATED.search(text, max(0, start - 24), start)
+        or re.search(r"of\s+(?:nothing|no|any)\b", match.group(0), re.I)
+    ):
+        return None
+    lead = text[max(0, start - 16) : start]
+    aux = re.search(r"\b(?:was|were|been|is|are|be|being)\s+\Z", lead, re.I)
+    at = start - (len(lead) - aux.start()) if aux else start
+    who = _person_before(text, at, groups=True)
+    if who is None:
+        who = _subject(text, at)
+    if who is None and not _person_after(text, start + 7):
+        return None
+    return Hit("fault", who if who is not None else start, match.end())
+
+
+_NOT_FOLLOWED = re.compile(
+    r"(?:had|has|have|was|were)\s*(?:not|n['’]t)\s+(?:been\s+)?(?:follow(?:ed)?|adhered|"
+    r"complied|comply|verified|checked|read|tested)\b",
+    re.I,
+)
+
+
+def _not_followed(text: str, start: int, end: int) -> Hit | None:
+    """A duty not done, said with "had not": "10 employees had not followed the
+    procedure"."""
+    for match in _NOT_FOLLOWED.finditer(text, max(0, start - 12), start + 40):
+        if match.start() <= start < match.end():
+            if re.match(r"\s*(?:not|n['’]t)\s+been", text[match.start() + 3 : match.start() + 16]):
+                return None  # a passive: `_not_done_by` judges it
+            who = _person_before(text, match.start(), groups=True)
+            if who is None:
+                who = _subject(text, match.start())
+            if who is None or text[who : who + 3].lower() in ("we ", "we\n"):
+                return None
+            return Hit("negated-duty", who, match.end())
+    return None
+
+
+_CARE = re.compile(
+    r"(?:(?:does|do|did)(?:n['’]?t|\s+not)|never|no\s+longer)\s+(?:really\s+|even\s+)?care\b|"
+    r"(?:exercised|exercise|taken|took|take|showed|shown)\s+(?:\w+\s+)?(?:normal|due|reasonable|"
+    r"proper|more|enough|sufficient|greater)\s+care\b|lack\s+of\s+(?:due\s+|reasonable\s+)?care\b",
+    re.I,
+)
+
+
+def _care(text: str, start: int, end: int) -> Hit | None:
+    """A person who does not care, or should have taken more care: "management doesnt care",
+    "if you exercised normal care, it couldn't have happened"."""
+    for match in _CARE.finditer(text, max(0, start - 40), start + 5):
+        if match.end() == start + 4:
+            phrase = match.group(0).lower()
+            if phrase.startswith(("exercis", "taken", "took", "take", "showed", "shown")):
+                lead = text[max(0, match.start() - 40) : match.start()].lower()
+                if not re.search(r"\b(?:if|had|should\s+have|could\s+have)\b", lead):
+                    return None  # "take care when …": advice
+                return Hit("hindsight", match.start(), match.end())
+            who = _person_before(text, match.start(), groups=True)
+            if who is None:
+                who = _subject(text, match.start())
+            if phrase.startswith("lack") and who is None:
+                return None  # "a lack of care in the design"
+            if who is None or text[who : who + 3].lower() in ("we ", "we\n"):
+                return None
+            return Hit("judgement", who, match.end())
+    return None
+
+
+_CHOICE_VERBS = ("selected ", "clicked ", "pressed ", "typed ", "entered ", "hit ", "sent ")
+
+
+def _instead(text: str, start: int, end: int) -> Hit | None:
+    """A person chose the wrong thing: "the employee had selected 'missile alert' rather than
+    'test missile alert'"."""
+    lead_start = max(0, start - 70)
+    lead = text[lead_start:start].lower()
+    at = max(lead.rfind(verb) for verb in _CHOICE_VERBS)  # str.rfind: no regex on the way
+    if at < 0 or (at and lead[at - 1].isalnum()) or any(c in lead[at:] for c in ".;!?\n"):
+        return None
+    if re.match(r"\s+\w+ing\b", text[end : end + 20]):
+        return None  # "… rather than waiting": a decision between two courses, not a slip
+    who = _person_before(text, lead_start + at, groups=True)
+    if who is None:
+        who = _subject(text, lead_start + at, groups=False)
+    if who is None or text[who : who + 3].lower() in ("we ", "we\n"):
+        return None
+    return Hit("mistake", who, end)
+
+
 _NOT_FORGETTING = re.compile(
     r"(?:n['’]t|\bnot|\bnever|\bto|\bwill|\bmay|\bmight|\bcan|\bcould)\s+\Z", re.I
 )
@@ -1669,6 +1829,13 @@ _SECRETS = (
     r"access|admin|root|database|db|ssh|signing|service)\s+){0,3}(?:keys?|credentials|"
     r"secrets?|passwords?|tokens?)\b"
 )
+# things a person can lose or misplace: "an employee lost a notebook with patient data"
+_DEVICES = (
+    r"\s+(?:(?:an?|the|his|her|their|its|two|several|\d+|unencrypted|company|work|backup|"
+    r"usb|external|portable|memory)\s+){0,3}(?:laptops?|notebooks?|phones?|tapes?|drives?|"
+    r"sticks?|disks?|discs?|devices?|files?|folders?|documents?|papers?|records?|badges?|"
+    r"keys?|tablets?|servers?)\b"
+)
 # rules and controls a person is said to have broken: "the employee violated the policy"
 _RULES = (
     r"\s+(?:(?:an?|the|our|their|his|her|its|company|security|change|data|access|internal|"
@@ -1693,6 +1860,8 @@ _TAILS: dict[str, tuple[str, ...]] = {
     "posted": (_SECRETS,),
     "pasted": (_SECRETS,),
     "violated": (_RULES,),
+    "lost": (_DEVICES,),
+    "misplaced": (_DEVICES,),
     "breached": (_RULES,),
     "disregarded": (_RULES,),
     "circumvented": (_RULES,),
@@ -1724,6 +1893,8 @@ def _bad_act(text: str, start: int, end: int) -> Hit | None:
     a malicious file", "a construction crew … cut another line", "someone tripped over"."""
     pattern = _BAD_ACT_OF.get(text[start:end].lower())
     match = pattern.match(text, start, start + 60) if pattern else None
+    if match is not None and _previous_word(text, start)[0].lower() in DETERMINERS:
+        return None  # "restored the lost files": an adjective, not an act
     if match is None:
         if text[start : start + 10].lower() == "killed by " and _person_after(text, start + 9):
             return Hit("person-act", start, start + 9)  # "was killed by someone else"
@@ -1922,6 +2093,8 @@ _NEW_HANDLERS: dict[str, Handler] = dict(
         "fucked": _idiom,
         "cocked": _idiom,
         "mucked": _idiom,
+        "screw": _idiom,
+        "fuck": _idiom,
         "dropped": _idiom,
         "attention": _NOT_ATTENDING,
         "careful": _NOT_CAREFUL,
@@ -1943,12 +2116,24 @@ _NEW_HANDLERS: dict[str, Handler] = dict(
         "dismissed": _sanctioned,
         "terminated": _sanctioned,
         "demoted": _sanctioned,
+        "canned": _sanctioned,
+        "resign": _resign,
+        "accused": _accused,
         "let go": _sanctioned,
         "admitted": _admitted,
         "admits": _admitted,
         "confessed": _admitted,
         "confesses": _admitted,
         "hurry": _hurry,
+        "rather than": _instead,
+        "failing to": _failing,
+        "not followed": _not_followed,
+        "n't followed": _not_followed,
+        "not follow": _not_followed,
+        "n't follow": _not_followed,
+        "not complied": _not_followed,
+        "not adhered": _not_followed,
+        "care": _care,
         "responsible": _responsible,
         "accountable": _responsible,
         "culpable": _responsible,
@@ -1968,6 +2153,8 @@ _NEW_HANDLERS: dict[str, Handler] = dict(
         "posted": _bad_act,
         "pasted": _bad_act,
         "violated": _bad_act,
+        "lost": _bad_act,
+        "misplaced": _bad_act,
         "breached": _bad_act,
         "disregarded": _bad_act,
         "circumvented": _bad_act,
@@ -2111,6 +2298,12 @@ PATTERN_OF: dict[Handler, tuple[str, ...]] = {
     _admitted: ("fault",),
     _hurry: ("judgement",),
     _responsible: ("fault",),
+    _resign: ("judgement",),
+    _instead: ("mistake",),
+    _failing: ("negated-duty",),
+    _not_followed: ("negated-duty",),
+    _care: ("judgement", "hindsight"),
+    _accused: ("fault",),
     _bothered: ("negated-duty",),
     _ended_up: ("person-act",),
     _not_done_by: ("negated-duty",),
@@ -2148,7 +2341,11 @@ _BLAMELESS = re.compile(
     r"bad\s+apple|attribution\s+error|psychological\s+safety|scapegoat|\bviews?\b|"
     r"\bassumption\b|"
     r"(?:suggest\w*|attach\w*|assign\w*|impl(?:y|ies)|apportion\w*|observe\w*|acknowledg\w*|"
-    r"minimi[sz]e\w*|about)\s+(?:\w+\s+)?blame\b|\bof\s+blame\b",
+    r"minimi[sz]e\w*|about)\s+(?:\w+\s+)?blame\b|\bof\s+blame\b|"
+    r"(?:rather\s+than|instead\s+of)\s+(?:labell?ing|calling|blaming|naming|firing|punishing|"
+    r"shaming|faulting|asking\s+who|finding\s+who)\b|"
+    r"(?:\bnot|n['’]t|\bnever)\s+(?:about\s+|asking\s+)?who\s+(?:made|did|pushed|caused|broke|"
+    r"clicked|deleted|ran|was|is)\b",
     re.I,
 )
 _URL_TOKEN = re.compile(r"\S*(?:://|www\.|/)\S*")
