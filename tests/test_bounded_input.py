@@ -511,3 +511,127 @@ def test_a_long_line_of_secret_triggers_is_checked_in_one_pass(
     assert line_of(text, "The token was") in {
         f["line"] for f in findings(kb) if f["rule"] == "PM401"
     }
+
+
+# --- PM005: paragraphs Python-Markdown would take minutes to render ----------------------
+# One paragraph of 10,000 `[` took 9 s to render, 20,000 took 35 s, 300 KB over five minutes
+# (Python-Markdown #798, #1619). `check` reports it before anything renders; `build` refuses.
+
+COSTLY = {
+    "brackets": "[",  # each `[` is scanned to the end of the paragraph
+    "words in brackets": "[a ",
+    "images": "![",
+    "nested": None,  # `[[[…]]]`: each scan runs to its own `]`
+    "link without )": "[a](",
+    "angle destination": "[a](<",
+    "references": "[a][",
+    "tag starts": "a<b ",  # each `<b` is scanned to the next `>`, of which there is none
+    "links": "[x](y) ",  # one 300 KB paragraph of links: each one rebuilds the paragraph
+    "many paragraphs": "[" * 99 + "\n\n",  # quadratic in each: 2.5 s in all
+}
+
+
+def costly_paragraph(unit: str | None, size: int = 300_000) -> str:
+    if unit is None:
+        return "[" * (size // 2) + "]" * (size // 2)
+    return (unit * (size // len(unit) + 1))[:size]
+
+
+@pytest.mark.parametrize("unit", COSTLY.values(), ids=COSTLY.keys())
+def test_a_paragraph_too_costly_to_render_is_pm005_on_its_line(
+    kb: Path, write_pm, unit: str | None
+) -> None:
+    paragraph = costly_paragraph(unit)
+    text = GOOD.replace("## Summary\n\n", "## Summary\n\nIntro.\n\n" + paragraph + "\n\n", 1)
+    write_pm(text)
+    found = [(f["rule"], f["line"], f["severity"]) for f in findings(kb) if f["rule"] == "PM005"]
+    assert found == [("PM005", line_of(text, paragraph[:12]), "error")]
+
+
+WRITTEN = {
+    # the same marks as people write them, at the same size: closed, or paragraphs apart
+    "short paragraphs": "Step [1] of [2]: see [the log](../log/) and [x].\n\n",
+    "closed brackets": "See [the runbook](https://runbooks.example/db) and [PM-2026-001]. ",
+    "checklist": "- [x] Rotated the key (`aws iam update-access-key`)\n",
+    "action table": "| A-1 | Rotate keys | Security | 2026-12-01 | open | [SEC-1](../x/) |\n",
+    "comparisons": "p99 < 200 ms, error rate <1%, queue <= 5 and a => b.\n\n",
+    "tags": "<kbd>Ctrl</kbd>+<kbd>C</kbd> stopped it. ",
+}
+
+
+@pytest.mark.parametrize("unit", WRITTEN.values(), ids=WRITTEN.keys())
+def test_large_ordinary_text_is_not_pm005(kb: Path, write_pm, unit: str) -> None:
+    size = 40_000 if unit.endswith(" ") else 300_000  # one paragraph: 40 KB
+    body = (unit * (size // len(unit) + 1))[:size]
+    if unit.startswith("|"):
+        body = (
+            "| ID | Action | Owner | Due | Status | Tracking |\n|---|---|---|---|---|---|\n" + body
+        )
+    write_pm(GOOD.replace("## Summary\n\n", "## Summary\n\n" + body + "\n\n", 1))
+    assert "PM005" not in {f["rule"] for f in findings(kb)}
+
+
+def test_pm005_is_never_silenced(kb: Path, write_pm) -> None:
+    paragraph = costly_paragraph("[a ", 60_000)
+    text = GOOD.replace(
+        "## Summary\n\n",
+        "## Summary\n\n" + paragraph + " <!-- postmortem-ignore PM005 -->" + "\n\n",
+        1,
+    )
+    write_pm(text)
+    config = kb / "mkdocs.yml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(
+            "  - postmortems:\n", "  - postmortems:\n      ignore: [PM005, PM402]\n", 1
+        ),
+        encoding="utf-8",
+    )
+    assert "ignore: [PM005" in config.read_text(encoding="utf-8")
+    assert [f["rule"] for f in findings(kb) if f["rule"] == "PM005"] == ["PM005"]
+
+
+def test_build_refuses_a_costly_paragraph_before_rendering(kb: Path, write_pm) -> None:
+    paragraph = costly_paragraph("[", 300_000)  # over five minutes to render
+    text = GOOD.replace("## Summary\n\n", "## Summary\n\n" + paragraph + "\n\n", 1)
+    path = write_pm(text)
+    result = run_process("build", "--site-dir", "site", cwd=kb)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    where = f"{path.relative_to(kb).as_posix()}:{line_of(text, '[[[[')}: PM005"
+    assert where in result.stderr, result.stderr
+    assert not (kb / "site" / "2026").exists()
+
+
+def test_build_refuses_a_costly_paragraph_in_another_page(kb: Path) -> None:
+    page = kb / "postmortems" / "notes.md"
+    page.write_text("# Notes\n\nFine.\n\n" + costly_paragraph("[a](", 200_000) + "\n", "utf-8")
+    result = run_process("build", "--site-dir", "site", cwd=kb)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "postmortems/notes.md:5: PM005" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "steps"),
+    [
+        ("[" * 100, 100 * 101 // 2),  # each `[` to the end of the paragraph
+        ("[" * 100 + "\n\n" + "[" * 100, 2 * (100 * 101 // 2)),  # paragraphs apart
+        ("[" * 50 + "]" * 50, sum(2 * k + 1 for k in range(50))),  # each to its own `]`
+        ("[x] " * 100, 2 * 100),
+        # `[a]` closes at once; each `(` is scanned to the end: the `(`s after it nest
+        ("[a](" * 10, 10 * 2 + sum(36 - 4 * i for i in range(10))),
+        ("a<b " * 10, sum(39 - 4 * i for i in range(10)) // 5),  # to the end: no `>`
+        ("a<b " * 10 + ">", sum(39 - 4 * i for i in range(10)) // 5),  # to the `>`
+        ("a<b " * 10 + ">" + "x" * 100, sum(39 - 4 * i for i in range(10)) // 5),
+    ],
+)
+def test_render_cost_counts_the_scans(text: str, steps: int) -> None:
+    from postmortem_kb.core import render_cost
+
+    assert render_cost.estimate(text)[0] == steps
+
+
+def test_render_cost_joins_paragraphs_that_html_spans_join() -> None:
+    from postmortem_kb.core import render_cost
+
+    apart = "[" * 100 + "\n\n" + "[" * 100
+    joined = '<p markdown="1">\n' + apart + "\n</p>"
+    assert render_cost.estimate(joined)[0] > 2 * render_cost.estimate(apart)[0]

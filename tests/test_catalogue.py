@@ -47,7 +47,9 @@ def place(example: Example, text: str) -> str:
     """The complete post-mortem TEXT with EXAMPLE put where its `where` says."""
     where = example.where
     if where.startswith("summary"):
-        return text.replace("## Summary\n\n", f"## Summary\n\n{example.text}\n\n", 1)
+        times = re.fullmatch(r"summary, ([\d,]+) times", where)
+        body = example.text * int(times.group(1).replace(",", "")) if times else example.text
+        return text.replace("## Summary\n\n", f"## Summary\n\n{body}\n\n", 1)
     if where == "front matter":
         return _front_matter(text, example.text)
     if where == "file":

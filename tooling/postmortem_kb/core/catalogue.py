@@ -19,6 +19,7 @@ in rules.py). An `Example`'s `where` says where tests put its text in a complete
 post-mortem of the security template:
 
 - "summary" (default): added to the `## Summary` section
+- "summary, N times": as "summary", the text repeated N times (N may have commas)
 - "front matter": `key: value` lines replace the same keys, or are added
 - "section N" / "section Timeline" / "sections N-M": the text replaces those sections,
   headings included (N as numbered in the security template)
@@ -108,6 +109,17 @@ CATALOGUE: tuple[Rule, ...] = (
         "copy the file into the knowledge base instead of linking to it",
         bad=Example("postmortems/2026/PM-2026-001-x.md -> /tmp/elsewhere.md", "symlink"),
         good=Example("postmortems/2026/PM-2026-001-x.md (a regular file)", "symlink"),
+    ),
+    Rule(
+        "PM005",
+        "too-costly-to-render",
+        "error",
+        "draft",
+        "a paragraph would take the site's Markdown renderer minutes (never silenced)",
+        "close the `[`, `(` or `<` left open, split the paragraph with blank lines, or attach "
+        "machine-made text as evidence",
+        bad=Example("[x ", "summary, 3,000 times"),
+        good=Example("[x] ", "summary, 3,000 times"),
     ),
     Rule(
         "PM101",
@@ -469,6 +481,13 @@ RULES: dict[str, Rule] = {rule.id: rule for rule in CATALOGUE}
 def severity(rule_id: str) -> str:
     """The severity of RULE_ID's findings, as declared (KeyError for an undeclared id)."""
     return RULES[rule_id].severity
+
+
+def never_silenced(rule_id: str) -> bool:
+    """Rules that `select`, `ignore` and silencing markers cannot turn off: the audience
+    rules (PM7xx) keep what an audience must not see out of its site, and PM005 keeps the
+    site buildable."""
+    return rule_id.startswith("PM7") or rule_id == "PM005"
 
 
 def finding(path: str, line: int, rule_id: str, message: str) -> Finding:

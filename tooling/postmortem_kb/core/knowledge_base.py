@@ -18,7 +18,7 @@ from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 from typing import Any
 
-from .catalogue import finding
+from .catalogue import finding, never_silenced
 from .config import Config
 from .errors import NotFound, PostmortemError
 from .leaks import placement_findings
@@ -455,9 +455,8 @@ def _check_all(
 def selected(config: Config, findings: Iterable[Finding]) -> list[Finding]:
     """FINDINGS of the rules that `select`/`ignore` leave in force, in report order."""
     enabled = config.enabled_rules
-    # Audience rules (PM7xx) cannot be ignored: they keep what an audience must not see out.
     return sorted(
-        (f for f in findings if f.rule in enabled or f.rule.startswith("PM7")),
+        (f for f in findings if f.rule in enabled or never_silenced(f.rule)),
         key=lambda f: (f.path, f.line, f.rule),
     )
 

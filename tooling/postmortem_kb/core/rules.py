@@ -14,9 +14,10 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from functools import lru_cache
 
-from . import blame, sanitize, secrets
+from . import blame, render_cost, sanitize, secrets
 from .audience import marker_findings
 from .catalogue import RULES, rule_ids_in
+from .catalogue import finding as rule_finding
 from .config import Config
 from .model import (
     ACTION_STATUSES,
@@ -162,7 +163,8 @@ def check_postmortem(
     if out.wants("PM401"):
         _secrets(pm, out, found, raw)
     body_start, body = _body_of(pm)
-    if out.wants("PM402"):
+    costly = render_cost.costly_block(pm.text)
+    if out.wants("PM402") and costly is None:  # rendering it is what would take minutes
         _active_html(pm, config, out, body)
     if out.wants("PM501"):
         _blame(pm, config, out, found, body_start)
@@ -173,6 +175,8 @@ def check_postmortem(
     if findings and IGNORE_MARK in pm.text:
         findings = _drop_ignored(pm, findings)
     findings += marker_findings(pm, body)  # audience markers: never silenced (audience.py)
+    if costly is not None:  # never silenced either: the site cannot be built with it
+        findings.append(rule_finding(pm.path, _line(pm.text, costly), "PM005", render_cost.MESSAGE))
     if evidence and out.wants("PM401"):  # evidence files: markers here do not reach them
         findings += _evidence_secrets(pm, config)
     findings.sort(key=lambda f: (f.line, f.rule))

@@ -27,7 +27,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_build_date
 
-from ..core import attachments, library, metrics, sanitize, search_facets
+from ..core import attachments, library, metrics, render_cost, sanitize, search_facets
 from ..core import audience as aud
 from ..core.audience_markdown import AudienceExtension, AudienceGuard
 from ..core.config import Config, config_from_options
@@ -563,6 +563,10 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
                 f"postmortems: the site was not built: {len(refused)} error(s) "
                 f"would put an audience at risk:\n{lines}"
             )
+        costly = [f for f in report.findings if f.rule == render_cost.RULE]
+        if costly:
+            lines = "\n".join(f"  {f.path}:{f.line}: {f.rule} {f.message}" for f in costly)
+            raise PluginError(f"postmortems: the site was not built:\n{lines}")
         for f in report.findings:
             message = f"{f.path}:{f.line}: {f.rule} {f.message}"
             if f.severity == "error":
@@ -609,6 +613,12 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         if problems:
             line, message = problems[0]
             raise PluginError(f"postmortems: {kb.docs_dir}/{uri}:{line}: PM701 {message}")
+        costly = render_cost.costly_block(markdown)
+        if costly is not None:
+            line = markdown.count("\n", 0, costly) + 1
+            raise PluginError(
+                f"postmortems: {kb.docs_dir}/{uri}:{line}: {render_cost.RULE} {render_cost.MESSAGE}"
+            )
         markdown = aud.unlink_evidence(
             aud.withhold(aud.cut_marked_blocks(markdown, kb.audience), self.hidden)
         )

@@ -1,0 +1,145 @@
+"""PM005: text that Python-Markdown would take minutes to render, found before it tries.
+
+Python-Markdown, which renders the site (and PM402's view of a page), is quadratic on some
+inputs (upstream issues #798 and #1619). Measured on this machine, one paragraph of 10,000
+`[` took 9 s to render, 20,000 took 35 s, and 300 KB more than five minutes; `[a](` without
+its `)`, and `<b` without a later `>`, behave the same. The cost comes from scans that run
+from an opening mark to its closing one, or to the end of the paragraph when there is none:
+
+- each `[` is scanned to its matching `]` (brackets nest), or to the end of its paragraph;
+- each `](` is scanned to its matching `)` (parentheses nest), or to the end of its paragraph;
+- each `<` that starts a tag (`<b`, `</`, `<!`, `<?`) is scanned to the next `>` in the file;
+- each inline mark (`[`, `*`, `_`, `` ` ``, `<`, `&`, `\\`, `!`, `{`, `^`, `=`, `~`) may
+  rebuild its paragraph once: marks x length. A 300 KB paragraph of links takes about 2 s.
+  Lists and tables are rendered item by item and cell by cell, which this does not model, so
+  the weight (1/5000 of a scan step) is set where a 300 KB checklist, table or fenced log
+  is still accepted and the 300 KB paragraph of links is not.
+
+`estimate` adds these up (the unit is one step of the bracket scan, about 0.2 µs here) and
+`costly_block` reports the paragraph with most of the cost when the whole file exceeds
+`LIMIT`, under a second of rendering. Post-mortems written by people are far below it: the
+costliest of about 200 public post-mortems and peers' Markdown files measured is under 1% of it.
+Only machine-made or hostile text reaches it. Paragraphs are runs of non-blank lines: a
+paragraph never spans a blank line, so splitting there never underestimates. When HTML with
+a `markdown` attribute (md_in_html) could join paragraphs into one inline run, the whole file
+is taken as one paragraph.
+
+Linear in the length of the text; a few microseconds for a typical file, which takes the
+shortcut in `costly_block`.
+"""
+
+from __future__ import annotations
+
+import re
+
+LIMIT = 2_000_000
+RULE = "PM005"
+MESSAGE = (
+    "this paragraph would take the site's Markdown renderer minutes to render: it leaves "
+    "`[`, `(` or `<` open far from where they close, or is very long and full of marks; "
+    "close them, split the paragraph with blank lines, or attach machine-made text as "
+    "evidence (`postmortem evidence add`)"
+)
+_TAG_WEIGHT = 5  # a tag scan (a regular expression) costs a fifth of a bracket scan step
+_MARK_WEIGHT = 5000  # a rebuild of a paragraph, per character (see below)
+_MARKS = "[*_`<&\\!{^=~"
+
+_PARAGRAPH = re.compile(r"^(?:[^\S\n]*\S[^\n]*(?:\n|\Z))+", re.MULTILINE)
+_BRACKETS = re.compile(r"\]\(|[\[\]]")
+_PARENS = re.compile(r"[()]")
+_TAG_OR_END = re.compile(r"<[A-Za-z/!?]|>")
+_SPAN_HTML = re.compile(r"<[^<>]*\bmarkdown\b", re.IGNORECASE)
+
+
+def _paragraphs(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each run of non-blank lines; the whole text when HTML could join
+    runs into one inline span."""
+    if "markdown" in text and _SPAN_HTML.search(text):
+        return [(0, len(text))]
+    return [(m.start(), m.end() - m.group().endswith("\n")) for m in _PARAGRAPH.finditer(text)]
+
+
+def _scan_steps(text: str, start: int, end: int, budget: int) -> int:
+    """Steps of the `[` and `](` scans in text[start:end]; stops once over BUDGET."""
+    steps = 0
+    opened: list[int] = []
+    for m in _BRACKETS.finditer(text, start, end):
+        if m.group() == "[":
+            opened.append(m.start())
+            continue
+        if opened:  # "]" or "](": closes the innermost `[`
+            steps += m.start() - opened.pop()
+        if len(m.group()) == 2:
+            steps += _paren_steps(text, m.end(), end)
+        if steps > budget:
+            return steps
+    return steps + len(opened) * end - sum(opened)
+
+
+def _paren_steps(text: str, start: int, end: int) -> int:
+    """Steps of the scan for the `)` that closes the `(` before START (parentheses nest)."""
+    depth = 1
+    for m in _PARENS.finditer(text, start, end):
+        depth += 1 if m.group() == "(" else -1
+        if depth == 0:
+            return m.end() - start
+    return end - start
+
+
+def _tag_steps(text: str) -> tuple[int, int]:
+    """Steps of the scans from each tag start to the next `>`, over the whole text, and
+    the offset of the first tag start of the costliest run without a `>`."""
+    steps = worst = worst_at = 0
+    pending = count = first = 0  # the sum, number and first of the starts waiting for `>`
+    for m in _TAG_OR_END.finditer(text):
+        if m.group() == ">":
+            run = count * m.start() - pending
+            steps += run
+            if run > worst:
+                worst, worst_at = run, first
+            pending = count = 0
+        else:
+            if not count:
+                first = m.start()
+            pending += m.start()
+            count += 1
+    run = count * len(text) - pending
+    if run > worst:
+        worst_at = first
+    return (steps + run) // _TAG_WEIGHT, worst_at
+
+
+def _mark_steps(text: str, start: int, end: int) -> int:
+    length = end - start
+    if length * length // _MARK_WEIGHT < 1000:
+        return 0
+    marks = sum(text.count(c, start, end) for c in _MARKS)
+    return marks * length // _MARK_WEIGHT
+
+
+def estimate(text: str, budget: int = LIMIT) -> tuple[int, int]:
+    """(cost, offset of the costliest paragraph), the cost in bracket-scan steps. Counting
+    stops in the paragraph that takes the cost over BUDGET."""
+    total, worst_at = _tag_steps(text) if "<" in text else (0, 0)
+    worst = total
+    for start, end in _paragraphs(text):
+        cost = _mark_steps(text, start, end)
+        if text.find("[", start, end) != -1:
+            cost += _scan_steps(text, start, end, budget - total - cost)
+        total += cost
+        if cost > worst:
+            worst, worst_at = cost, start
+        if total > budget:
+            break
+    return total, worst_at
+
+
+def costly_block(text: str) -> int | None:
+    """The offset of the paragraph to report when rendering TEXT would cost more than
+    `LIMIT`; None when it would not."""
+    n = len(text)
+    # Shortcut: no paragraph is longer than the text, so each scan is at most n steps.
+    if n * n // _MARK_WEIGHT + (text.count("[") + text.count("<")) * n <= LIMIT:
+        return None
+    cost, at = estimate(text)
+    return at if cost > LIMIT else None
