@@ -235,6 +235,23 @@ def test_phone_cards_have_a_sort_control(page, base_url):
     assert page.errors == []
 
 
+def test_a_chart_that_scrolls_on_a_phone_says_so(page, base_url):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(base_url + "library/metrics/")
+    chart = page.locator(".pm-figure-chart").first
+    chart.wait_for()
+    assert chart.evaluate("e => e.scrollWidth > e.clientWidth")  # the chart keeps its size
+    cue = "e => getComputedStyle(e, '::before').content"
+    assert "Scroll sideways" in chart.evaluate(cue)
+    # a shadow on the edge that hides more: the box draws gradients behind the chart
+    assert "radial-gradient" in chart.evaluate("e => getComputedStyle(e).backgroundImage")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # never the page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    assert chart.evaluate("e => e.scrollWidth <= e.clientWidth")
+    assert chart.evaluate(cue) == "none"  # nothing to scroll, nothing said
+    assert page.errors == []
+
+
 def test_instant_navigation_keeps_the_filters(page, base_url):
     page.goto(base_url + "library/metrics/")
     page.click("nav.md-tabs a:has-text('Home')")

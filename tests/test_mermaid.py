@@ -115,3 +115,23 @@ def test_a_diagram_is_drawn_after_instant_navigation(tab, url: str):
     _drawn(tab)
     assert [u for u in tab.fetched if not u.startswith(url)] == []
     assert tab.problems == []
+
+
+VENDOR = Path(__file__).parent.parent / "tooling/postmortem_kb/theme/assets/postmortems/vendor"
+
+
+def test_the_licences_of_what_the_bundle_holds_are_shipped() -> None:
+    licences = (VENDOR / "mermaid-THIRD-PARTY-LICENSES.txt").read_text(encoding="utf-8")
+    shipped = {m.lower() for m in re.findall(r"^(@?[\w.-]+(?:/[\w.-]+)?)@\d", licences, re.M)}
+    bundle = (VENDOR / "mermaid.min.js").read_text(encoding="utf-8")
+    # the packages that mark themselves in the bundle, and the ones Mermaid is drawn with
+    marked = {m.lower() for m in re.findall(r"@license ([A-Za-z][\w.-]*)", bundle)}
+    assert marked and marked <= shipped, marked - shipped
+    assert {"d3", "dagre-d3-es", "cytoscape", "dompurify", "katex", "marked"} <= shipped
+    assert "Permission is hereby granted" in (VENDOR / "mermaid-LICENSE.txt").read_text("utf-8")
+
+
+def test_the_site_ships_the_licences_beside_the_bundle(site: Path) -> None:
+    vendor = site / "assets" / "postmortems" / "vendor"
+    for name in ("mermaid-LICENSE.txt", "mermaid-THIRD-PARTY-LICENSES.txt"):
+        assert (vendor / name).read_bytes() == (VENDOR / name).read_bytes()
