@@ -337,6 +337,31 @@ def test_check_paths_and_folders(kb: Path, write_pm) -> None:
     assert data == {"files": 2, "findings": []}
 
 
+def test_check_a_file_through_a_link_to_the_knowledge_base(
+    kb: Path, tmp_path: Path, write_pm
+) -> None:
+    """The same file reached through a link to the root is not a second file outside it
+    (it was PM107 and a PM106 duplicate of itself)."""
+    path = write_pm(complete_postmortem_text())
+    link = tmp_path / "link"
+    link.symlink_to(kb)
+    through = link / path.relative_to(kb)
+    for cwd, args in (
+        (link, ["check", "--format", "json", str(through)]),
+        (link, ["check", "--format", "json", through.relative_to(link).as_posix()]),
+        (kb, ["check", "--format", "json", str(through)]),
+        (tmp_path, ["-C", str(link), "check", "--format", "json", str(through)]),
+    ):
+        result = run_process(*args, "--no-cache", cwd=cwd)
+        assert json.loads(result.stdout) == {"files": 1, "findings": []}, (cwd, args)
+    # a link below the root keeps its own name: it is not the file it points to
+    (kb / "postmortems" / "2027").symlink_to(kb / "postmortems" / "2026")
+    result = run_process(
+        "check", "--format", "json", "--no-cache", "postmortems/2027/" + path.name, cwd=kb
+    )
+    assert {f["rule"] for f in json.loads(result.stdout)["findings"]} >= {"PM106"}
+
+
 def test_dash_c_from_anywhere(kb: Path, tmp_path: Path, write_pm) -> None:
     write_pm(complete_postmortem_text().replace("severity: SEV2", "severity: SEV7"))
     for args in (["-C", str(kb), "check"], ["check", "-C", str(kb)]):

@@ -38,7 +38,7 @@ def resolve_paths(config: Config, given: tuple[Path, ...]) -> list[Path]:
                 "files or folders, or nothing to check them all"
             )
         else:
-            chosen.append(path)
+            chosen.append(config.spelled_from_root(path))
     seen: set[Path] = set()
     unique = []
     for path in chosen:

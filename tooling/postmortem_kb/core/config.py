@@ -119,6 +119,20 @@ class Config:
                 return absolute[len(prefix) :].replace(os.sep, "/")
         return Path(path).as_posix()
 
+    def spelled_from_root(self, path: Path) -> Path:
+        """PATH as it lies under the root when it reaches the knowledge base through a link to
+        the root or above it (`/link/postmortems/2026/x.md`, `/link` -> the root): the same
+        file, so that it is not taken for a second one outside. A link below the root, and a
+        file that is a link, keep their own names (PM703 and PM004 judge them)."""
+        absolute = os.path.abspath(path)
+        if absolute.startswith(self._root_prefixes()):
+            return path
+        real_root = os.path.realpath(self.root)
+        parent = os.path.realpath(os.path.dirname(absolute))
+        if parent != real_root and not parent.startswith(os.path.join(real_root, "")):
+            return path
+        return Path(self.root, os.path.relpath(parent, real_root), os.path.basename(absolute))
+
     def _root_prefixes(self) -> tuple[str, str]:
         """The root as written and as resolved, each ending in a separator (cached)."""
         cached = self.__dict__.get("_prefixes")
