@@ -39,9 +39,11 @@ HANG = float(os.environ.get("POSTMORTEM_FUZZ_HANG", "30"))
 NAME = "PM-2026-001-fuzz.md"
 
 
-def fuzz_settings(examples: int):  # type: ignore[no-untyped-def]
+def fuzz_settings(examples: int, share: int = 1):  # type: ignore[no-untyped-def]
+    """EXAMPLES in CI; a longer run (POSTMORTEM_FUZZ_EXAMPLES) gives 1/SHARE of its examples
+    to a property whose every example is slow (a site build)."""
     return settings(
-        max_examples=EXAMPLES or examples,
+        max_examples=EXAMPLES // share or examples if EXAMPLES else examples,
         derandomize=not RANDOM,
         deadline=None,
         database=None,
@@ -113,6 +115,9 @@ TOKENS = [
     "null",
     "~",
     "[[[[[[[[",
+    "[a](",  # shapes Python-Markdown renders in quadratic time (PM005)
+    "a<b ",
+    "![",
     "{a: {b: {c: ",
     "é",
     "😀",
@@ -271,6 +276,19 @@ def test_mutated_postmortems(base_kb: Path, sample: Path, edits: list) -> None: 
     )
     for status in ("in-review", "published", "archived", "draft"):
         run(base_kb, ["status", pm_id, status], changes=True)
+
+
+@fuzz_settings(3, share=50)
+@given(sample=st.sampled_from(SAMPLES), edits=EDITS)
+def test_mutated_postmortems_build(base_kb: Path, sample: Path, edits: list) -> None:  # type: ignore[type-arg]
+    """The site build on a mutated post-mortem: a site or a clear refusal, never a hang (the
+    build renders: Python-Markdown is quadratic on some paragraphs, which PM005 refuses)."""
+    reset(base_kb)
+    text = apply(sample.read_text(encoding="utf-8"), edits)
+    folder = base_kb / "postmortems" / "2026"
+    folder.mkdir(exist_ok=True)
+    (folder / NAME).write_bytes(text.encode("utf-8", "surrogatepass"))
+    run(base_kb, ["build", "--site-dir", "site"], (0, 1), changes=True)
 
 
 # --- configurations --------------------------------------------------------------------------
