@@ -150,6 +150,16 @@ def test_incremental_preview_equals_full_build_after_each_change(kb: Path, tmp_p
         # A body edit that breaks a rule: still shown, still the same as a full build.
         edit(other, "## Summary", "## Summary\n\nTODO zzbody edit\n")
         check("body")
+        # An attachment (not a post-mortem): a full build; then an edit beside it.
+        (year / "PM-2026-008").mkdir()
+        (year / "PM-2026-008" / "zzlog.txt").write_text("a log line\n", encoding="utf-8")
+        edit(other, "## Summary\n", "## Summary\n\nThe [log](PM-2026-008/zzlog.txt).\n")
+        check("attachment")
+        edit(other, "title: ", "title: Zzagain ")
+        check("after attachment")
+        # A guide page: a full build.
+        edit(docs / "guide" / "index.md", "\n", "\nZzguide edit.\n")
+        check("guide")
         # A template change: everything again.
         custom = kb / "overrides" / "main.html"
         if custom.exists():
@@ -170,8 +180,44 @@ def test_incremental_preview_equals_full_build_after_each_change(kb: Path, tmp_p
         "visibility back": "incremental",
         "delete": "incremental",
         "body": "incremental",
+        "attachment": "full",
+        "after attachment": "incremental",
+        "guide": "full",
         "template": "full",
     }
     rendered = {what: pages for what, _, pages in seen}
     assert rendered["body"] == ["2026/PM-2026-008-supplier-invoice-phishing.md"]
     assert len(rendered["template"]) == len(pages["template"]) > 5
+
+
+def test_what_it_withholds_changes_so_every_file_is_scanned_again(
+    kb: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+):
+    """A file the incremental build does not write again names a post-mortem that a
+    visibility change has just withheld: the output scan of every file catches it, as a
+    full build's does, and the site folder is emptied. Without the file, the same change
+    builds."""
+    notes = kb / "postmortems" / "assets" / "notes.txt"
+    notes.parent.mkdir()
+    notes.write_text("see PM-2026-002 for the details\n", encoding="utf-8")
+    target = kb / "postmortems" / "2026" / "PM-2026-002-payments-gateway-ddos.md"
+    outcome: list[str] = []
+
+    def steps(rebuild: Callable[[], None], preview: Preview, site: Path) -> None:
+        assert (site / "assets" / "notes.txt").exists()  # shown: no leak yet
+        edit(target, "visibility: public", "visibility: restricted")
+        with pytest.raises(Exception, match="Aborted"):
+            rebuild()
+        said = "\n".join(r.getMessage() for r in caplog.records if r.levelname == "ERROR")
+        assert "wrote what it withholds" in said
+        assert 'the id of PM-2026-002 ("pm-2026-002") in assets/notes.txt' in said
+        assert not any(site.iterdir())  # emptied
+        outcome.append(preview.planned)
+        # The file gone, the next build (a full one: the last failed) succeeds.
+        notes.unlink()
+        rebuild()
+        outcome.append(preview.planned)
+        assert_same(tree(site), full_build(kb, tmp_path / "full"))
+
+    run_serve(kb, steps)
+    assert outcome == ["incremental", "full"]

@@ -36,6 +36,9 @@ import logging
 import os
 import re
 import threading
+
+import jinja2
+import jinja2.bccache
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -61,6 +64,23 @@ def _true() -> bool:
 
 def _false() -> bool:
     return False
+
+
+class _Compiled(jinja2.BytecodeCache):
+    """The theme's compiled templates, kept between builds: MkDocs makes a new Jinja
+    environment for each, which compiled every template again. Jinja checks each entry
+    against its template's source, so an edited template is compiled again."""
+
+    def __init__(self) -> None:
+        self._store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        data = self._store.get(bucket.key)
+        if data is not None:
+            bucket.bytecode_from_string(data)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._store[bucket.key] = bucket.bytecode_to_string()
 
 
 class _NoDirtyWarning(logging.Filter):
@@ -130,6 +150,7 @@ class Preview:
         self.memo = FileMemo()
         self.incremental = False  # the build under way reuses the last one
         self.mode = ""  # the last build's: "full" or "incremental" (tests, benchmark)
+        self.planned = ""  # the same, for the last build started (it may have failed)
         self.rendered: list[str] = []  # post-mortem pages the last build rendered
         self.full_builder: Callable[[], Any] | None = None
         self._paths: list[str] = []  # what is watched
@@ -150,6 +171,7 @@ class Preview:
         self._renders: dict[str, tuple[str, Any, Any, Any, str]] = {}  # the last's, by page
         self._pending_renders: dict[str, tuple[str, Any, Any, Any, str]] = {}
         self._nav_pending: Any = None
+        self._compiled = _Compiled()
 
     # --- the builder ---------------------------------------------------------------------
 
@@ -174,7 +196,8 @@ class Preview:
 
         def rebuild() -> None:
             self.wait()
-            if not self._plan():
+            self.planned = "incremental" if self._plan() else "full"
+            if not self.incremental:
                 builder()
                 return
             fresh = get_config()
@@ -244,6 +267,8 @@ class Preview:
         if self._pending is None:
             self._pending = self._snapshot()
         self._site_stats = _stats(Path(config.site_dir)) if self.incremental else {}
+        if not self.incremental:  # (the environment's options come from the configuration)
+            self._compiled = _Compiled()
 
     def load(self, kb: Any) -> tuple[list[Any], Callable[[], Any]]:
         """`on_files`: the post-mortems and their check, from the memo where unchanged."""
@@ -343,6 +368,11 @@ class Preview:
             page.present_anchor_ids,
             after,
         )
+
+    def templates(self, env: jinja2.Environment) -> None:
+        """`on_env`: the theme's templates as compiled by the last build."""
+        if env.bytecode_cache is None:
+            env.bytecode_cache = self._compiled
 
     def pages_ready(self, config: MkDocsConfig, files: Files, nav: Any) -> None:
         """`on_env`, once every page MkDocs renders is read: if a navigation title changed,

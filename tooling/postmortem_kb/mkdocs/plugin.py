@@ -394,6 +394,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         return nav
 
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        if self.serving:
+            self.preview.templates(env)
         # The navigation partials, once per year folder for the post-mortems.
         shared_partials.share(env, self.nav, set(self.entries))
         if self.serving:
