@@ -221,3 +221,28 @@ def test_what_it_withholds_changes_so_every_file_is_scanned_again(
 
     run_serve(kb, steps)
     assert outcome == ["incremental", "full"]
+
+
+def test_with_materials_search_plugin_every_save_rebuilds_everything(kb: Path):
+    """Material's search plugin reads pages only as they are written: an incremental build
+    would lose the kept pages from its index, so a knowledge base that uses it gets full
+    builds. Without it (the default, Pagefind), the same save is incremental."""
+    config = kb / "mkdocs.yml"
+    target = kb / "postmortems" / "2026" / "PM-2026-008-supplier-invoice-phishing.md"
+    planned: list[str] = []
+
+    def steps(rebuild: Callable[[], None], preview: Preview, site: Path) -> None:
+        edit(target, "title: ", "title: Zzone ")
+        rebuild()
+        planned.append(preview.planned)
+        edit(config, "plugins:\n", "plugins:\n  - search\n")
+        rebuild()
+        planned.append(preview.planned)
+        edit(target, "title: ", "title: Zztwo ")
+        rebuild()
+        planned.append(preview.planned)
+        page = site / "2026" / "PM-2026-008-supplier-invoice-phishing" / "index.html"
+        assert "Zztwo" in page.read_text(encoding="utf-8")
+
+    run_serve(kb, steps)
+    assert planned == ["incremental", "full", "full"]

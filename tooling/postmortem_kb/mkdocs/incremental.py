@@ -36,13 +36,12 @@ import logging
 import os
 import re
 import threading
-
-import jinja2
-import jinja2.bccache
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+import jinja2
+import jinja2.bccache
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import get_plugin_logger
 from mkdocs.structure.files import Files
@@ -56,6 +55,81 @@ from .search_index import LiveIndex, PagefindError, write_bundle
 log = get_plugin_logger("postmortems")
 _POSTMORTEM = re.compile(r"\d{4}/[^/]+\.md")
 TAGS_LISTING = "material/tags"  # Material's tags listing marker (its default directive)
+
+
+# What the incremental build knows it keeps right: plugins that see every page through the
+# events it still runs (Material's search plugin, for one, reads pages only as they are
+# written, so its index would lose the pages kept), and Markdown extensions that read
+# nothing but the page (pymdownx.snippets reads other files).
+SAFE_PLUGINS = {"postmortems", "tags", "material/tags"}
+SAFE_EXTENSIONS = {
+    *(
+        f"{prefix}{name}"
+        for prefix in ("", "markdown.extensions.")
+        for name in (
+            "abbr",
+            "admonition",
+            "attr_list",
+            "def_list",
+            "extra",
+            "fenced_code",
+            "footnotes",
+            "legacy_attrs",
+            "legacy_em",
+            "md_in_html",
+            "meta",
+            "nl2br",
+            "sane_lists",
+            "smarty",
+            "tables",
+            "toc",
+            "wikilinks",
+            "codehilite",
+        )
+    ),
+    *(
+        f"pymdownx.{name}"
+        for name in (
+            "arithmatex",
+            "betterem",
+            "blocks.admonition",
+            "blocks.details",
+            "blocks.tab",
+            "caret",
+            "critic",
+            "details",
+            "emoji",
+            "escapeall",
+            "highlight",
+            "inlinehilite",
+            "keys",
+            "magiclink",
+            "mark",
+            "progressbar",
+            "saneheaders",
+            "smartsymbols",
+            "superfences",
+            "tabbed",
+            "tasklist",
+            "tilde",
+        )
+    ),
+    "material.extensions.emoji",
+}
+
+
+def unsafe_parts(config: MkDocsConfig) -> list[str]:
+    """The plugins and Markdown extensions of CONFIG that an incremental build may not keep
+    right: with any, every save rebuilds everything."""
+    from ..core.audience_markdown import AudienceExtension
+
+    found = [f"plugin {name}" for name in config.plugins if name not in SAFE_PLUGINS]
+    for ext in config.markdown_extensions:
+        if isinstance(ext, AudienceExtension):
+            continue
+        if not isinstance(ext, str) or ext not in SAFE_EXTENSIONS:
+            found.append(f"Markdown extension {ext if isinstance(ext, str) else type(ext)}")
+    return found
 
 
 def _true() -> bool:
@@ -167,6 +241,8 @@ class Preview:
         self._order: list[str] = []
         self._background: threading.Thread | None = None
         self._docs_dir = ""
+        self._config_file = ""
+        self._unsafe: list[str] = []
         self._skip: set[str] = set()  # pages of this build kept from the last
         self._renders: dict[str, tuple[str, Any, Any, Any, str]] = {}  # the last's, by page
         self._pending_renders: dict[str, tuple[str, Any, Any, Any, str]] = {}
@@ -193,6 +269,7 @@ class Preview:
 
         self.full_builder = builder
         self._paths = self._watched(config)
+        self._config_file = os.path.abspath(config.config_file_path or config.docs_dir)
 
         def rebuild() -> None:
             self.wait()
@@ -234,13 +311,18 @@ class Preview:
         self.incremental = False
         if prior is None or not self._paths:
             return False
+        if self._unsafe:
+            log.info(f"{', '.join(self._unsafe)} in use: rebuilding everything")
+            return False
         docs = self._docs_dir
-        for path in current.keys() | prior.keys():
-            if current.get(path) == prior.get(path):
-                continue
+        changed = sorted(p for p in current.keys() | prior.keys() if current.get(p) != prior.get(p))
+        for path in changed:
             rel = os.path.relpath(path, docs).replace(os.sep, "/")
             if not _POSTMORTEM.fullmatch(rel):
+                where = os.path.relpath(path, os.path.dirname(self._config_file or docs))
+                log.info(f"{where} changed (not a post-mortem): rebuilding everything")
                 return False
+        log.info(f"{len(changed)} post-mortem file(s) changed: rebuilding what they change")
         self.incremental = True
         return True
 
@@ -262,6 +344,7 @@ class Preview:
         """`on_pre_build`: what the site folder holds, to tell what this build writes."""
         self.wait()
         self._docs_dir = os.path.abspath(config.docs_dir)
+        self._unsafe = unsafe_parts(config)
         if not self._paths:
             self._paths = self._watched(config)
         if self._pending is None:
