@@ -345,8 +345,7 @@ class Preview:
         self.wait()
         self._docs_dir = os.path.abspath(config.docs_dir)
         self._unsafe = unsafe_parts(config)
-        if not self._paths:
-            self._paths = self._watched(config)
+        self._paths = self._watched(config)
         if self._pending is None:
             self._pending = self._snapshot()
         self._site_stats = _stats(Path(config.site_dir)) if self.incremental else {}

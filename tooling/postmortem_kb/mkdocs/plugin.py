@@ -101,6 +101,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.serving = command == "serve"
+        self.preview = Preview()  # MkDocs keeps the instance for later sessions in a process
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         # MkDocs reuses a plugin instance for every build in a process (serve rebuilds,
