@@ -416,7 +416,11 @@ GRAMMAR = [
         "person-act",
         "Traffic fell sharply after the release.",
     ),
-    ("An employee leaked the customer list.", "person-act", "The connection pool leaked slowly."),
+    (
+        "The customer list was leaked by an employee.",
+        "person-act",
+        "The customer list was leaked by a misconfigured bucket.",
+    ),
     (
         "An engineer working on the migration deleted the production database.",
         "person-act",

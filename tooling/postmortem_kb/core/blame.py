@@ -190,7 +190,7 @@ ACTS = frozenset(
     _words("""
 broke deleted dropped pushed merged clicked typed wiped erased overwrote truncated
 misconfigured ignored skipped missed overlooked botched messed screwed misread misunderstood
-mistyped destroyed corrupted nuked fell leaked sabotaged
+mistyped destroyed corrupted nuked fell sabotaged
 """)
 )
 # acts that are also how responders clean up: "deleted the malicious app", "pushed a fix"
@@ -1583,10 +1583,32 @@ _HURRY = re.compile(
 )
 
 
+# triggers of several words: "care", "rush", "heads" alone occur inside and around many
+# ordinary words ("healthcare", "brush", "overheads"), and every occurrence costs the scan
+_HURRY_TRIGGERS = ("a hurry", "a rush", "big hurry", "big rush", "real hurry", "great hurry")
+_CARE_TRIGGERS = (
+    "t care",
+    "not care",
+    "never care",
+    "longer care",
+    "really care",
+    "even care",
+    "due care",
+    "normal care",
+    "reasonable care",
+    "proper care",
+    "more care",
+    "enough care",
+    "sufficient care",
+    "greater care",
+    "of care",
+)
+
+
 def _hurry(text: str, start: int, end: int) -> Hit | None:
     """A person's state: "I was in a hurry", "the admin was in a rush"."""
-    for match in _HURRY.finditer(text, max(0, start - 40), start + 8):
-        if match.end() == start + len(_word_at(text, start)):
+    for match in _HURRY.finditer(text, max(0, start - 40), end + 1):
+        if match.end() == end:
             who = _person_before(text, match.start(), groups=True)
             if who is None or text[who : who + 3].lower() in ("we ", "we\n"):
                 return None
@@ -1748,8 +1770,8 @@ _CARE = re.compile(
 def _care(text: str, start: int, end: int) -> Hit | None:
     """A person who does not care, or should have taken more care: "management doesnt care",
     "if you exercised normal care, it couldn't have happened"."""
-    for match in _CARE.finditer(text, max(0, start - 40), start + 5):
-        if match.end() == start + 4:
+    for match in _CARE.finditer(text, max(0, start - 40), end + 1):
+        if match.end() == end:
             phrase = match.group(0).lower()
             if phrase.startswith(("exercis", "taken", "took", "take", "showed", "shown")):
                 lead = text[max(0, match.start() - 40) : match.start()].lower()
@@ -1925,7 +1947,7 @@ _DUTY_BROKEN = frozenset(
 
 # harms said in the passive, blame when a person is the agent: "the key was leaked by a
 # contractor", "the bug was introduced by Sergei" (ACTS, "deleted by", are in `_act`)
-PASSIVE_HARMS = ("introduced", "bypassed", "mislocated")
+PASSIVE_HARMS = ("introduced", "bypassed", "mislocated", "leaked")
 _BY_AFTER = re.compile(r"(?:\s+[\w-]+ly)?\s+by\b")
 
 
@@ -2124,7 +2146,7 @@ _NEW_HANDLERS: dict[str, Handler] = dict(
         "admits": _admitted,
         "confessed": _admitted,
         "confesses": _admitted,
-        "hurry": _hurry,
+        **{trigger: _hurry for trigger in _HURRY_TRIGGERS},
         "rather than": _instead,
         "failing to": _failing,
         "not followed": _not_followed,
@@ -2133,15 +2155,12 @@ _NEW_HANDLERS: dict[str, Handler] = dict(
         "n't follow": _not_followed,
         "not complied": _not_followed,
         "not adhered": _not_followed,
-        "care": _care,
+        **{trigger: _care for trigger in _CARE_TRIGGERS},
         "responsible": _responsible,
-        "accountable": _responsible,
-        "culpable": _responsible,
-        "liable": _responsible,
+        "liable for": _responsible,
         "bother": _bothered,
-        "rush": _hurry,
-        "ended": _ended_up,
-        "wound": _ended_up,
+        "ended up": _ended_up,
+        "wound up": _ended_up,
         "forgotten": _forgotten,
         "forget": _forgotten,
         "executed": _bad_act,
@@ -2159,7 +2178,6 @@ _NEW_HANDLERS: dict[str, Handler] = dict(
         "disregarded": _bad_act,
         "circumvented": _bad_act,
         "flouted": _bad_act,
-        "issued": _bad_act,
         "downloaded": _bad_act,
         "opened": _bad_act,
         "installed": _bad_act,
@@ -2178,7 +2196,10 @@ _NEW_HANDLERS: dict[str, Handler] = dict(
         "ripped": _bad_act,
         "whoops": _oops,
         "oops": _oops,
-        "heads": _heads_roll,
+        **{
+            "heads " + verb: _heads_roll
+            for verb in ("will", "should", "must", "need", "have", "are")
+        },
         **{adverb: _mistake_adverb for adverb in MISTAKE_ADVERBS},
         **{verb: _passive_harm for verb in PASSIVE_HARMS},
         "mis-located": _passive_harm,
@@ -2219,7 +2240,7 @@ WHOLE_WORDS = frozenset(
     )
 )
 # triggers that start inside a word: "the defendants' failure", "Sam's failure"
-_INSIDE_A_WORD = frozenset(o + " failure" for o in ("'s", "s'"))
+_INSIDE_A_WORD = frozenset({*(o + " failure" for o in ("'s", "s'")), "t care"})
 _COMBINED: list[tuple[Handler, Handler, Handler]] = []
 for _word, _handler in _NEW_HANDLERS.items():
     if _word in HANDLERS:  # a word with a pattern already: try both
