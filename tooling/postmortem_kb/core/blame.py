@@ -9,12 +9,13 @@ The built-in patterns describe the grammar of blame; each can be switched off wi
   construction crew", "management"), right before the verb or as the subject of its clause
   however far ("An employee removing … likely caused a massive outage", "an engineer working
   on the migration deleted …", "Sergei's script took down …"), or after "by" ("… was caused
-  by a single maintenance worker", "introduced by Priya", "leaked by a contractor"). A role word that modifies a noun
-  ("a user account") is not a person. The acts: broke, deleted, dropped, wiped, pushed,
-  merged, caused or triggered an outage, took down, turned off, tripped over,
-  unplugged, cut a cable, ran `DROP TABLE` or `rm -rf`, clicked or downloaded something
-  malicious, committed or posted a key, fell victim, ended up deleting, lost a laptop,
-  sabotaged, deployed faulty code or accessed records without authorisation …
+  by a single maintenance worker", "introduced by Priya", "leaked by a contractor"). A role
+  word that modifies a noun ("a user account") is not a person. The acts: broke, deleted,
+  dropped, wiped, pushed, merged, caused or triggered an outage, took down, turned off,
+  tripped over, unplugged, cut a cable, ran `DROP TABLE` or `rm -rf`, clicked or
+  downloaded something malicious, committed or posted a key, fell victim, ended up
+  deleting, lost a laptop, sabotaged, deployed faulty code or accessed records without
+  authorisation …
 - `negated-duty`: a duty not done ("never upgraded", "failed to", "didn't", "forgot to",
   "had forgotten", "neglected to", "not paying attention", "not careful", "didn't know any
   better", "had no clue", "his failure to", "left the cabinet unlocked", "silenced the
