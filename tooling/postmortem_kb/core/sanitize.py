@@ -200,7 +200,7 @@ def _digest(code: str) -> str:
 def inline_script_hashes(html: str, skip: tuple[int, int] = (0, 0)) -> set[str]:
     """SHA-256 (base64) of each inline script the browser would run, outside SKIP (the
     page's own content: nothing there is trusted, and the sanitizer left no script)."""
-    found = set()
+    found: set[str] = set()
     for match in _INLINE_SCRIPT.finditer(html):
         attributes, code = match.group(1), match.group(2)
         if re.search(r"\bsrc\s*=", attributes, re.I):
@@ -210,13 +210,18 @@ def inline_script_hashes(html: str, skip: tuple[int, int] = (0, 0)) -> set[str]:
             continue  # data (Material's config is JSON): never run, needs no hash
         if skip[0] <= match.start() < skip[1]:
             continue
-        found.add(_digest(code))
-        if _BASE_URL.search(code):
-            found.update(
-                _digest(_BASE_URL.sub(lambda m, d=depth: m.group(1) + d + m.group(3), code))
-                for depth in _DEPTHS
-            )
+        found |= _script_digests(code)
     return found
+
+
+@lru_cache(maxsize=256)
+def _script_digests(code: str) -> frozenset[str]:
+    """The hashes one inline script needs (the same few scripts are on every page)."""
+    found = {_digest(code)}
+    if _BASE_URL.search(code):
+        for depth in _DEPTHS:
+            found.add(_digest(_BASE_URL.sub(rf"\g<1>{depth}\g<3>", code)))
+    return frozenset(found)
 
 
 def with_csp_meta(html: str, policy: str) -> str:

@@ -10,9 +10,11 @@ in `core.library`, `core.metrics` and `core.audience`; this module only places i
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
 from html import escape, unescape
 from pathlib import Path
@@ -46,6 +48,9 @@ from .incremental import Preview
 from .search_index import LiveIndex, PagefindError, write_bundle
 
 log = get_plugin_logger("postmortems")
+# What an incident page's content is between `on_page_content` and `on_page_context`, while
+# its body is sanitized on the other core; a page written with it fails the build.
+PENDING_BODY = "<!-- postmortems: body being sanitized -->"
 DRAFTS_ENV = "POSTMORTEM_DRAFTS"  # set by `postmortem build --drafts` / `serve --no-drafts`
 
 
@@ -96,6 +101,11 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self.nav: Any = None
         self.preview = Preview()  # serve: what a rebuild keeps of the last (incremental.py)
         self._inputs: dict[str, tuple[str, Any]] = {}  # post-mortem page inputs
+        # Incident bodies sanitized in a thread (nh3 releases the GIL) while MkDocs renders
+        # the next pages: src_uri -> (sanitized body, the header to place under the H1).
+        self._sanitizer: ThreadPoolExecutor | None = None
+        self._bodies: dict[str, tuple[Future[str], str]] = {}
+        self._frozen = False
 
     # --- configuration ---------------------------------------------------------------
 
@@ -217,6 +227,10 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             )
         if self.pagefind and not self.preview.incremental:
             self._start_search()
+        # The parses, views and pages prepared live until the build ends: the cyclic
+        # collector need not walk them again at every full collection while pages render.
+        gc.freeze()
+        self._frozen = True
         return kept
 
     def _prepare(self, files: Files, config: MkDocsConfig, postmortems: list[Any]) -> Files:
@@ -371,6 +385,12 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
     # the end. The live preview has none: its reload script is injected after the build.
 
     def _page_policy(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        uri = page.file.src_uri
+        if uri in self._bodies or (uri in self.entries and PENDING_BODY in (page.content or "")):
+            raise PluginError(
+                f"postmortems: {page.file.src_uri}: the page was about to be written "
+                "without its sanitized body"
+            )
         if self.serving:
             return output
         content = page.content or ""
@@ -448,7 +468,18 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         if self.serving:
             self.preview.before_build(config)
         self._stop_search()
+        self._end_build_helpers()
         self.search_problem = ""
+
+    def _end_build_helpers(self) -> None:
+        """The sanitizing thread stopped, and the heap given back to the cyclic collector."""
+        self._bodies = {}
+        sanitizer, self._sanitizer = self._sanitizer, None
+        if sanitizer is not None:
+            sanitizer.shutdown(wait=True, cancel_futures=True)
+        if self._frozen:
+            self._frozen = False
+            gc.unfreeze()
 
     def _start_search(self) -> None:
         """Started once the checks' process is forked (no threads to fork with)."""
@@ -466,15 +497,23 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
     def on_build_error(self, *, error: Exception) -> None:
         self._stop_search()
         self.preview.failed()
+        self._end_build_helpers()
 
     def on_shutdown(self) -> None:
         self._stop_search()
         self.preview.wait()
+        self._end_build_helpers()
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        if self.preview.incremental:
-            self.preview.finish(self, config)
-            return
+        try:
+            if self.preview.incremental:
+                self.preview.finish(self, config)
+                return
+            self._post_build(config)
+        finally:
+            self._end_build_helpers()
+
+    def _post_build(self, config: MkDocsConfig) -> None:
         site = Path(config.site_dir)
         if not self.serving:
             self._write_csp(config.site_dir)
@@ -720,7 +759,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             return library.label_checkboxes(html)
         # The body as the browser gets it: only what the allow-list keeps, whatever the
         # checks said (PM402 reports the same removals on the source lines).
-        html = library.label_checkboxes(sanitize.clean(library.mark_timeline(html)))
+        html = library.mark_timeline(html)
         _escape_toc(page.toc)
         top = (
             [item for item in page.toc for item in (item.children or [item]) if item.level == 2]
@@ -730,10 +769,31 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         header = str(meta["header_html"]) + library.contents_html(
             [(unescape(item.title), item.url) for item in top]
         )
-        head, sep, rest = html.partition("</h1>")
-        if sep:
-            return head + sep + header + rest
-        return header + html
+        if self.serving:  # a preview may render one page alone: at once, here
+            return _incident_body(sanitize.clean(html), header)
+        # A build sanitizes on the other core while MkDocs renders the next pages (nh3
+        # releases the GIL); the body takes the page's place in `on_page_context`.
+        if self._sanitizer is None:
+            self._sanitizer = ThreadPoolExecutor(1, thread_name_prefix="postmortems-sanitize")
+        self._bodies[uri] = (self._sanitizer.submit(sanitize.clean, html), header)
+        return PENDING_BODY
+
+    @event_priority(100)  # first: every later event sees the finished body
+    def on_page_context(self, context: Any, *, page: Page, config: MkDocsConfig, nav: Any) -> Any:
+        pending = self._bodies.pop(page.file.src_uri, None)
+        if pending is not None:
+            body, header = pending
+            page.content = _incident_body(body.result(), header)
+        return context
+
+
+def _incident_body(clean_html: str, header: str) -> str:
+    """The sanitized body with its checklist boxes labelled and the header under the H1."""
+    html = library.label_checkboxes(clean_html)
+    head, sep, rest = html.partition("</h1>")
+    if sep:
+        return head + sep + header + rest
+    return header + html
 
 
 def _escape_toc(items: Any) -> None:

@@ -23,6 +23,7 @@ import contextlib
 import json
 import os
 import queue
+import re
 import subprocess
 import threading
 from collections.abc import Iterable
@@ -40,6 +41,30 @@ class PagefindError(Exception):
 def page_url(rel: str) -> str:
     """The URL `pagefind --site` gives the file at REL (a posix path in the site folder)."""
     return "/" + (rel[: -len("index.html")] if rel.endswith("index.html") else rel)
+
+
+# What Pagefind takes from outside the marked content, when a page marks it: the language
+# (`<html lang>`), the first `<title>`, the first `<h1>` and the first `<img>` after a title
+# (default metadata), and `data-pagefind-*` attributes (filters, metadata, sort). Text and
+# anchors outside the marked content are left out of the index.
+_READ_OUTSIDE = re.compile(r"data-pagefind|<(?:h1|img|title|html)\b", re.I)
+
+
+def indexed_part(html: str) -> str:
+    """The page as sent to Pagefind: without what lies between `<body>` and the element
+    marked `data-pagefind-body` (Material's header, navigation and table of contents, about
+    two fifths of an incident page), when that stretch holds nothing Pagefind reads. The
+    index is the same bytes (`tests/test_search_index.py`); Pagefind parses less, on the
+    critical path at the end of the build."""
+    marked = html.find(_BODY)
+    start = html.rfind("<", 0, marked)
+    body = html.find("<body")
+    opened = html.find(">", body) + 1 if body >= 0 else 0
+    if marked < 0 or body < 0 or not 0 < opened <= start:
+        return html
+    if _READ_OUTSIDE.search(html, opened, start):
+        return html
+    return html[:opened] + html[start:]
 
 
 class LiveIndex:
@@ -161,7 +186,7 @@ class LiveIndex:
             self._held.append(rel)
             return
         self._bodies = True
-        self._send_page(rel, html)
+        self._send_page(rel, indexed_part(html))
 
     def _send_page(self, rel: str, html: str) -> None:
         self._fed.add(rel)
