@@ -120,3 +120,38 @@ def test_the_sanitized_body_takes_the_pending_page_s_place(tmp_path):
     assert page.content == '<h1>T</h1><div class="pm-header">H</div><p>x<img src="x"></p>'
     plugin.serving = True  # no policy in a preview: only the write guard runs
     assert plugin._page_policy("<html></html>", page=page, config=None) == "<html></html>"  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "10. Document Customer or User Impact",
+        'Timeline "quoted" it\'s `code` = x / y \t tab \x0c feed \x01',
+        "Ünïcödé — em dash, emoji \U0001f600, \ufeff",
+        "R&amp;D &lt;b&gt;",
+        "<b>bold</b> <img src=x onerror=alert(1)>",
+        "a\r\nb",
+        "a\x00b",
+        "no\xa0break",
+    ],
+)
+def test_a_title_reduced_to_text_is_what_the_sanitizer_makes_of_it(title):
+    """Titles without a character the HTML parser or serializer changes skip nh3: the
+    result is the same either way."""
+    from postmortem_kb.core import sanitize
+
+    assert sanitize.text_only(title) == sanitize._cleaner(True)(title)
+
+
+def test_inline_scripts_are_hashed_around_the_page_s_content_only():
+    from postmortem_kb.core import sanitize
+
+    theme, body = "<script>var theme = 1;</script>", "<script>alert(document.domain)</script>"
+    html = f"<head>{theme}</head><body><article>{body}</article><script>var end;</script>"
+    skip = (html.index("<article>"), html.index("</article>"))
+    hashed = sanitize.inline_script_hashes(html, skip)
+    assert hashed == {
+        sanitize._digest("var theme = 1;"),
+        sanitize._digest("var end;"),
+    }
+    assert sanitize._digest("alert(document.domain)") in sanitize.inline_script_hashes(html)

@@ -38,14 +38,23 @@ class AudienceGuard:
         self.audience = audience
         self.page = ""
         self.problems: list[str] = []
+        self._seen: dict[str, str | None] = {}  # class attributes repeat on every page
 
     def above(self, classes: str) -> str | None:
         """The audience named in CLASSES that this build's audience may not see, if any."""
+        try:
+            return self._seen[classes]
+        except KeyError:
+            pass
+        found = None
         for match in _CLASS_WORD.finditer(classes):
             level = match.group(1).lower()
             if level in LEVELS and not may_see(self.audience, level):
-                return level
-        return None
+                found = level
+                break
+        if len(self._seen) < 10_000:
+            self._seen[classes] = found
+        return found
 
 
 class _Cut(Treeprocessor):

@@ -147,8 +147,15 @@ def clean(html: str) -> str:
     return str(_cleaner(False)(html))
 
 
+# Characters the HTML parser or serializer changes in text: without any of them, text is
+# its own sanitized form (a table of contents holds thousands of such titles).
+_CHANGED_IN_TEXT = re.compile(r"[&<>\x00\r\xa0]")
+
+
 def text_only(html: str) -> str:
     """HTML reduced to its text, still escaped (for titles placed in markup)."""
+    if _CHANGED_IN_TEXT.search(html) is None:
+        return html
     return str(_cleaner(True)(html))
 
 
@@ -180,6 +187,7 @@ def content_security_policy(script_hashes: Any, header: bool = False) -> str:
 
 
 _INLINE_SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.S | re.I)
+_SRC = re.compile(r"\bsrc\s*=", re.I)
 _SCRIPT_TYPE = re.compile(r"""\btype\s*=\s*["']?([^"'\s>]+)""", re.I)
 _JS_TYPES = {"", "text/javascript", "application/javascript", "module"}
 
@@ -201,16 +209,18 @@ def inline_script_hashes(html: str, skip: tuple[int, int] = (0, 0)) -> set[str]:
     """SHA-256 (base64) of each inline script the browser would run, outside SKIP (the
     page's own content: nothing there is trusted, and the sanitizer left no script)."""
     found: set[str] = set()
-    for match in _INLINE_SCRIPT.finditer(html):
-        attributes, code = match.group(1), match.group(2)
-        if re.search(r"\bsrc\s*=", attributes, re.I):
-            continue
-        kind = _SCRIPT_TYPE.search(attributes)
-        if kind and kind.group(1).lower() not in _JS_TYPES:
-            continue  # data (Material's config is JSON): never run, needs no hash
-        if skip[0] <= match.start() < skip[1]:
-            continue
-        found |= _script_digests(code)
+    # Around SKIP only (a script that would begin before it and end inside is not hashed,
+    # so the policy blocks it).
+    parts = [(0, skip[0]), (skip[1], len(html))] if skip[1] > skip[0] else [(0, len(html))]
+    for start, end in parts:
+        for match in _INLINE_SCRIPT.finditer(html, start, end):
+            attributes, code = match.group(1), match.group(2)
+            if _SRC.search(attributes):
+                continue
+            kind = _SCRIPT_TYPE.search(attributes)
+            if kind and kind.group(1).lower() not in _JS_TYPES:
+                continue  # data (Material's config is JSON): never run, needs no hash
+            found |= _script_digests(code)
     return found
 
 
