@@ -155,3 +155,16 @@ def test_inline_scripts_are_hashed_around_the_page_s_content_only():
         sanitize._digest("var end;"),
     }
     assert sanitize._digest("alert(document.domain)") in sanitize.inline_script_hashes(html)
+
+
+def test_a_plugin_that_changes_a_pending_incident_page_is_told_and_not_kept(tmp_path, caplog):
+    from concurrent.futures import Future
+
+    plugin, page = _plugin_with_pending_page(tmp_path)
+    page.content = PENDING_BODY + '<script src="https://cdn.example/x.js"></script>'
+    body: Future[str] = Future()
+    body.set_result("<h1>T</h1><p>sanitized</p>")
+    plugin._bodies[page.file.src_uri] = (body, "")
+    plugin.on_page_context({}, page=page, config=None, nav=None)  # type: ignore[arg-type]
+    assert page.content == "<h1>T</h1><p>sanitized</p>"
+    assert "another plugin changed this incident page's HTML" in caplog.text

@@ -782,6 +782,12 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
     def on_page_context(self, context: Any, *, page: Page, config: MkDocsConfig, nav: Any) -> Any:
         pending = self._bodies.pop(page.file.src_uri, None)
         if pending is not None:
+            if page.content != PENDING_BODY:
+                log.warning(
+                    f"{page.file.src_uri}: another plugin changed this incident page's "
+                    "HTML after the postmortems plugin; the change is not kept (change "
+                    "incident pages in `on_page_context` or `on_post_page` instead)"
+                )
             body, header = pending
             page.content = _incident_body(body.result(), header)
         return context
