@@ -528,6 +528,14 @@ COSTLY = {
     "tag starts": "a<b ",  # each `<b` is scanned to the next `>`, of which there is none
     "links": "[x](y) ",  # one 300 KB paragraph of links: each one rebuilds the paragraph
     "many paragraphs": "[" * 99 + "\n\n",  # quadratic in each: 2.5 s in all
+    # the block parser splits a block at each heading, admonition or rule and searches the
+    # rest again: quadratic in lines that follow each other with no blank line between
+    "headings": "## Step\n",
+    "rules": "- - -\n",
+    "admonitions": '!!! note "x"\n',
+    "text and headings": "Some words here.\n# Heading\n",
+    # linear, but each emphasis costs: 300 KB of short paragraphs of them, 2 s
+    "emphasis": "*a* " * 20 + "\n\n",
 }
 
 
@@ -545,7 +553,7 @@ def test_a_paragraph_too_costly_to_render_is_pm005_on_its_line(
     text = GOOD.replace("## Summary\n\n", "## Summary\n\nIntro.\n\n" + paragraph + "\n\n", 1)
     write_pm(text)
     found = [(f["rule"], f["line"], f["severity"]) for f in findings(kb) if f["rule"] == "PM005"]
-    assert found == [("PM005", line_of(text, paragraph[:12]), "error")]
+    assert found == [("PM005", line_of(text, paragraph.split("\n", 1)[0][:12]), "error")]
 
 
 WRITTEN = {
@@ -626,7 +634,8 @@ def test_build_refuses_a_costly_paragraph_in_another_page(kb: Path) -> None:
 def test_render_cost_counts_the_scans(text: str, steps: int) -> None:
     from postmortem_kb.core import render_cost
 
-    assert render_cost.estimate(text)[0] == steps
+    elements = sum(text.count(c) for c in "*_&`[<|\\") * 40  # each costs, once
+    assert render_cost.estimate(text)[0] == steps + elements
 
 
 def test_render_cost_joins_paragraphs_that_html_spans_join() -> None:
@@ -634,4 +643,5 @@ def test_render_cost_joins_paragraphs_that_html_spans_join() -> None:
 
     apart = "[" * 100 + "\n\n" + "[" * 100
     joined = '<p markdown="1">\n' + apart + "\n</p>"
-    assert render_cost.estimate(joined)[0] > 2 * render_cost.estimate(apart)[0]
+    # one paragraph of 200 `[`: each of the first 100 also scans the other 100 (10,000)
+    assert render_cost.estimate(joined)[0] > render_cost.estimate(apart)[0] + 9_000

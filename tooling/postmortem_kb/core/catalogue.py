@@ -115,8 +115,8 @@ CATALOGUE: tuple[Rule, ...] = (
         "too-costly-to-render",
         "error",
         "draft",
-        "a paragraph would take the site's Markdown renderer minutes (never silenced)",
-        "close the `[`, `(` or `<` left open, split the paragraph with blank lines, or attach "
+        "the site's Markdown renderer would take minutes on the file (never silenced)",
+        "close the `[`, `(` or `<` left open, put blank lines between blocks, or attach "
         "machine-made text as evidence",
         bad=Example("[x ", "summary, 3,000 times"),
         good=Example("[x] ", "summary, 3,000 times"),

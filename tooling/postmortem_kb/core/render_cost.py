@@ -13,19 +13,27 @@ from an opening mark to its closing one, or to the end of the paragraph when the
   rebuild its paragraph once: marks x length. A 300 KB paragraph of links takes about 2 s.
   Lists and tables are rendered item by item and cell by cell, which this does not model, so
   the weight (1/5000 of a scan step) is set where a 300 KB checklist, table or fenced log
-  is still accepted and the 300 KB paragraph of links is not.
+  is still accepted and the 300 KB paragraph of links is not;
+- each line inside a run of lines (no blank line between) that ends a block there (an ATX
+  heading, `!!!` or `???`, a thematic break such as `---` or `- - -`) makes the block parser
+  split the block and search the rest again: the rest's length, for each such line (100 KB
+  of `## ` lines took 9 s);
+- and, linear but not cheap, each element (`*`, `_`, `&`, `` ` ``, `[`, `<`), table cell
+  (`|`) and escape (`\\`) costs about 15 µs: 1 MB of short paragraphs of `*a*` takes about
+  7 s, 1 MB of `| ` lines 3 s.
 
 `estimate` adds these up (the unit is one step of the bracket scan, about 0.2 µs here) and
 `costly_block` reports the paragraph with most of the cost when the whole file exceeds
 `LIMIT`, under a second of rendering. Post-mortems written by people are far below it: the
-costliest of about 200 public post-mortems and peers' Markdown files measured is under 1% of it.
+costliest of about 200 public post-mortems and peers' Markdown files measured is 1% of it.
 Only machine-made or hostile text reaches it. Paragraphs are runs of non-blank lines: a
 paragraph never spans a blank line, so splitting there never underestimates. When HTML with
 a `markdown` attribute (md_in_html) could join paragraphs into one inline run, the whole file
 is taken as one paragraph.
 
-Linear in the length of the text; a few microseconds for a typical file, which takes the
-shortcut in `costly_block`.
+Linear in the length of the text. A typical file takes the shortcut in `costly_block`, a bound
+from four counts and one split (a few microseconds); every file of the 10,000 generated ones
+of benchmarks/check_speed.py does.
 """
 
 from __future__ import annotations
@@ -35,20 +43,27 @@ import re
 LIMIT = 2_000_000
 RULE = "PM005"
 MESSAGE = (
-    "this paragraph would take the site's Markdown renderer minutes to render: it leaves "
-    "`[`, `(` or `<` open far from where they close, or is very long and full of marks; "
-    "close them, split the paragraph with blank lines, or attach machine-made text as "
+    "the site's Markdown renderer would take too long on this file (up to minutes), most of "
+    "it from this paragraph: `[`, `(` or `<` left open far from where they close, headings "
+    "or rules (`#`, `---`, `!!!`) on consecutive lines with no blank line between, or very "
+    "many marks; close them, put blank lines between blocks, or attach machine-made text as "
     "evidence (`postmortem evidence add`)"
 )
 _TAG_WEIGHT = 5  # a tag scan (a regular expression) costs a fifth of a bracket scan step
 _MARK_WEIGHT = 5000  # a rebuild of a paragraph, per character (see below)
 _MARKS = "[*_`<&\\!{^=~"
+_SPLIT_WEIGHT = 4  # the block processors' searches of the rest of a block, per character
+_INLINE = "*_&`[<|\\"  # marks that each make an element (or a cell), at about 15 µs each
+_INLINE_STEPS = 40
 
 _PARAGRAPH = re.compile(r"^(?:[^\S\n]*\S[^\n]*(?:\n|\Z))+", re.MULTILINE)
 _BRACKETS = re.compile(r"\]\(|[\[\]]")
 _PARENS = re.compile(r"[()]")
 _TAG_OR_END = re.compile(r"<[A-Za-z/!?]|>")
 _SPAN_HTML = re.compile(r"<[^<>]*\bmarkdown\b", re.IGNORECASE)
+# Lines that end a block in the middle of a run of lines: an ATX heading, an admonition or
+# details opener, a thematic break.
+_SPLITTER = re.compile(r"^(?:#|!!!|\?\?\?|[ ]{0,3}([-*_])(?:[ ]{0,2}\1){2,}[ ]*$)", re.MULTILINE)
 
 
 def _paragraphs(text: str) -> list[tuple[int, int]]:
@@ -117,13 +132,30 @@ def _mark_steps(text: str, start: int, end: int) -> int:
     return marks * length // _MARK_WEIGHT
 
 
+def _split_steps(text: str, start: int, end: int) -> int:
+    """Python-Markdown's block parser splits a block at each heading, admonition or rule
+    inside it, and each of its block processors searches the rest again: quadratic in a run
+    of such lines with no blank line between them."""
+    steps = 0
+    for m in _SPLITTER.finditer(text, start, end):
+        steps += end - m.start()
+    return steps // _SPLIT_WEIGHT
+
+
+def _inline_steps(text: str, start: int, end: int) -> int:
+    """Linear, but each element costs: 1 MB of `*a` paragraphs takes seconds."""
+    return sum(text.count(c, start, end) for c in _INLINE) * _INLINE_STEPS
+
+
 def estimate(text: str, budget: int = LIMIT) -> tuple[int, int]:
     """(cost, offset of the costliest paragraph), the cost in bracket-scan steps. Counting
     stops in the paragraph that takes the cost over BUDGET."""
     total, worst_at = _tag_steps(text) if "<" in text else (0, 0)
     worst = total
     for start, end in _paragraphs(text):
-        cost = _mark_steps(text, start, end)
+        cost = _mark_steps(text, start, end) + _inline_steps(text, start, end)
+        if "\n" in text[start:end]:  # a run of one line has nothing to split
+            cost += _split_steps(text, start, end)
         if text.find("[", start, end) != -1:
             cost += _scan_steps(text, start, end, budget - total - cost)
         total += cost
@@ -138,8 +170,20 @@ def costly_block(text: str) -> int | None:
     """The offset of the paragraph to report when rendering TEXT would cost more than
     `LIMIT`; None when it would not."""
     n = len(text)
-    # Shortcut: no paragraph is longer than the text, so each scan is at most n steps.
-    if n * n // _MARK_WEIGHT + (text.count("[") + text.count("<")) * n <= LIMIT:
+    # Shortcut, a bound from a few counts: no paragraph is longer than the longest run
+    # between two newlines in a row (B), so each `[`, `](` and split scans at most B; a tag
+    # scan at most n; each character is at most one mark.
+    if n <= 1000:  # even all of it `[` stays under a million steps
+        return None
+    longest = max(map(len, text.split("\n\n")))
+    bound = (
+        2 * text.count("[") * longest
+        + text.count("<") * n // _TAG_WEIGHT
+        + text.count("\n") * longest // _SPLIT_WEIGHT
+        + n * longest // _MARK_WEIGHT
+        + n * _INLINE_STEPS
+    )
+    if bound <= LIMIT:
         return None
     cost, at = estimate(text)
     return at if cost > LIMIT else None
