@@ -163,7 +163,7 @@ def check_postmortem(
     if out.wants("PM401"):
         _secrets(pm, out, found, raw)
     body_start, body = _body_of(pm)
-    costly = render_cost.costly_block(pm.text)
+    costly = render_cost.costly_block(pm.text, raw)
     if out.wants("PM402") and costly is None:  # rendering it is what would take minutes
         _active_html(pm, config, out, body)
     if out.wants("PM501"):
