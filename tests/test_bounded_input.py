@@ -536,6 +536,8 @@ COSTLY = {
     "text and headings": "Some words here.\n# Heading\n",
     # linear, but each emphasis costs: 300 KB of short paragraphs of them, 2 s
     "emphasis": "*a* " * 20 + "\n\n",
+    # a carriage return is read as a line break: 1 MB of them, 1 MB of blank lines, took 12 s
+    "carriage returns": "\r",
 }
 
 
@@ -553,6 +555,9 @@ def test_a_paragraph_too_costly_to_render_is_pm005_on_its_line(
     text = GOOD.replace("## Summary\n\n", "## Summary\n\nIntro.\n\n" + paragraph + "\n\n", 1)
     write_pm(text)
     found = [(f["rule"], f["line"], f["severity"]) for f in findings(kb) if f["rule"] == "PM005"]
+    if unit == "\r":  # blank lines all over: the file as a whole, no one paragraph
+        assert [(rule, severity) for rule, _, severity in found] == [("PM005", "error")]
+        return
     assert found == [("PM005", line_of(text, paragraph.split("\n", 1)[0][:12]), "error")]
 
 
@@ -635,6 +640,7 @@ def test_render_cost_counts_the_scans(text: str, steps: int) -> None:
     from postmortem_kb.core import render_cost
 
     elements = sum(text.count(c) for c in "*_&`[<|\\") * 40  # each costs, once
+    elements += text.count("\n\n") * 100  # and each block
     assert render_cost.estimate(text)[0] == steps + elements
 
 

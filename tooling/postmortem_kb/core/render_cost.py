@@ -20,7 +20,9 @@ from an opening mark to its closing one, or to the end of the paragraph when the
   of `## ` lines took 9 s);
 - and, linear but not cheap, each element (`*`, `_`, `&`, `` ` ``, `[`, `<`), table cell
   (`|`) and escape (`\\`) costs about 15 µs: 1 MB of short paragraphs of `*a*` takes about
-  7 s, 1 MB of `| ` lines 3 s.
+  7 s, 1 MB of `| ` lines 3 s; and so does each block the parser splits off at a blank
+  line (about 24 µs: 1 MB of line breaks, or of carriage returns, which files are read as,
+  took the build 12 s).
 
 `estimate` adds these up (the unit is one step of the bracket scan, about 0.2 µs here) and
 `costly_block` reports the paragraph with most of the cost when the whole file exceeds
@@ -55,6 +57,7 @@ _MARKS = "[*_`<&\\!{^=~"
 _SPLIT_WEIGHT = 4  # the block processors' searches of the rest of a block, per character
 _INLINE = "*_&`[<|\\"  # marks that each make an element (or a cell), at about 15 µs each
 _INLINE_STEPS = 40
+_BLANK_STEPS = 100  # each block the parser splits off: 1 MB of blank lines took 12 s
 
 _PARAGRAPH = re.compile(r"^(?:[^\S\n]*\S[^\n]*(?:\n|\Z))+", re.MULTILINE)
 _BRACKETS = re.compile(r"\]\(|[\[\]]")
@@ -152,6 +155,7 @@ def estimate(text: str, budget: int = LIMIT) -> tuple[int, int]:
     stops in the paragraph that takes the cost over BUDGET."""
     total, worst_at = _tag_steps(text) if "<" in text else (0, 0)
     worst = total
+    total += text.count("\n\n") * _BLANK_STEPS  # spread over the file: no one paragraph
     for start, end in _paragraphs(text):
         cost = _mark_steps(text, start, end) + _inline_steps(text, start, end)
         if "\n" in text[start:end]:  # a run of one line has nothing to split
@@ -190,6 +194,7 @@ def costly_block(text: str, raw: bytes | None = None) -> int | None:
         + kept.count(b"\n") * longest // _SPLIT_WEIGHT
         + n * longest // _MARK_WEIGHT
         + n * _INLINE_STEPS
+        + kept.count(b"\n\n") * _BLANK_STEPS  # (at least as many as in the text)
     )
     if bound <= LIMIT:
         return None
