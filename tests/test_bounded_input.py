@@ -651,3 +651,7 @@ def test_render_cost_joins_paragraphs_that_html_spans_join() -> None:
     joined = '<p markdown="1">\n' + apart + "\n</p>"
     # one paragraph of 200 `[`: each of the first 100 also scans the other 100 (10,000)
     assert render_cost.estimate(joined)[0] > render_cost.estimate(apart)[0] + 9_000
+    # and the shortcut knows it: short paragraphs apart pass, joined by HTML they do not
+    many = ("[" * 60 + "\n\n") * 100
+    assert render_cost.costly_block(many) is None
+    assert render_cost.costly_block('<p markdown="1">\n' + many + "</p>\n") is not None

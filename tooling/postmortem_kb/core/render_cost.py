@@ -188,6 +188,8 @@ def costly_block(text: str, raw: bytes | None = None) -> int | None:
         raw = text.encode("ascii", "replace")
     kept = raw.translate(None, _DROPPED)  # only `[`, `<` and newlines: one pass in C
     longest = max(map(len, raw.split(b"\n\n")))
+    if "markdown" in text and _SPAN_HTML.search(text):
+        longest = n  # HTML may join the paragraphs into one (as `_paragraphs` says)
     bound = (
         2 * kept.count(b"[") * longest
         + kept.count(b"<") * n // _TAG_WEIGHT
