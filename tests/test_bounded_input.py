@@ -622,6 +622,17 @@ def test_build_refuses_a_costly_paragraph_in_another_page(kb: Path) -> None:
     assert "postmortems/notes.md:5: PM005" in result.stderr, result.stderr
 
 
+def test_a_costly_paragraph_in_another_page_is_named_on_its_line_in_the_file(kb: Path) -> None:
+    page = kb / "postmortems" / "notes.md"
+    page.write_text(
+        "---\ntitle: Notes\n---\n\n# Notes\n\nFine.\n\n" + costly_paragraph("[a](", 200_000) + "\n",
+        "utf-8",
+    )
+    result = run_process("build", "--site-dir", "site", cwd=kb)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "postmortems/notes.md:9: PM005" in result.stderr, result.stderr
+
+
 @pytest.mark.parametrize(
     ("text", "steps"),
     [

@@ -654,10 +654,11 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         problems = aud.marker_problems(markdown)
         if problems:
             line, message = problems[0]
+            line += _front_matter_lines(page, markdown)
             raise PluginError(f"postmortems: {kb.docs_dir}/{uri}:{line}: PM701 {message}")
         costly = render_cost.costly_block(markdown)
         if costly is not None:
-            line = markdown.count("\n", 0, costly) + 1
+            line = markdown.count("\n", 0, costly) + 1 + _front_matter_lines(page, markdown)
             raise PluginError(
                 f"postmortems: {kb.docs_dir}/{uri}:{line}: {render_cost.RULE} {render_cost.MESSAGE}"
             )
@@ -807,3 +808,15 @@ def _escape_toc(items: Any) -> None:
     for item in items or ():
         item.title = sanitize.text_only(item.title)
         _escape_toc(getattr(item, "children", ()))
+
+
+def _front_matter_lines(page: Page, markdown: str) -> int:
+    """Lines of the page's source before MARKDOWN (MkDocs hands the Markdown over without its
+    front matter), so that a message names the line in the file the author has open."""
+    try:
+        with open(page.file.abs_src_path or "", encoding="utf-8-sig") as handle:
+            source = handle.read()
+    except (OSError, UnicodeDecodeError):
+        return 0
+    at = source.rfind(markdown) if markdown else -1
+    return source.count("\n", 0, at) if at > 0 else 0
