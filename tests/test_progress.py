@@ -144,3 +144,29 @@ def test_the_line_is_erased_and_redrawn_in_place() -> None:
     assert terminal.text.startswith("\rchecking 9/10,000 post-mortems")
     assert "\rchecking 10,000/10,000 post-mortems" in terminal.text
     assert terminal.text.endswith("\r" + " " * len("checking 10,000/10,000 post-mortems") + "\r")
+
+
+def test_build_shows_its_stages_on_a_terminal_and_nowhere_else(three: Path, tmp_path: Path) -> None:
+    """`build`: the plugin tells the stage and the count (mkdocs/plugin.py), the command
+    draws it: post-mortems read, then pages rendered and written; MkDocs' own log lines
+    start on a clean line (the progress line erased before each)."""
+    site = str(tmp_path / "site")
+    code, out, err = run(three, "build", "--site-dir", site, tty=True)
+    assert code == 0, err
+    assert f"reading {FILES}/{FILES} post-mortems".encode() in err, err
+    rendering = [line for line in err.split(b"\r") if line.startswith(b"rendering ")]
+    writing = [line for line in err.split(b"\r") if line.startswith(b"writing ")]
+    assert rendering and writing, err
+    pages = int(rendering[-1].split()[1].split(b"/")[1].replace(b",", b""))
+    assert pages > FILES  # the post-mortems' pages and the generated ones
+    assert f"rendering {pages:,}/{pages:,} pages".encode() in err, err
+    assert f"writing {pages:,}/{pages:,} pages".encode() in err, err
+    logged = [line for line in err.split(b"\n") if b"-  " in line]
+    assert logged, err  # MkDocs' INFO lines
+    for line in logged:  # each starts on a clean line: the progress line erased before it
+        assert line.rstrip(b"\r").split(b"\r")[-1].startswith((b"INFO", b"WARNING")), err
+    for tty, extra in ((False, {}), (True, {"CI": "true"}), (True, {"POSTMORTEM_PROGRESS": "0"})):
+        quiet = run(three, "build", "--site-dir", site, tty=tty, **extra)
+        assert quiet[0] == code and quiet[1] == out
+        said = quiet[2].replace(b"\r\n", b"\n")  # a terminal ends its lines with \r\n
+        assert b"\r" not in said and b"rendering" not in said and b"reading" not in said, said

@@ -47,12 +47,13 @@ class Progress:
         self.started = time.monotonic()
         self.drawn = 0.0  # when the line was last drawn; 0: never
         self.width = 0
+        self.every = REDRAW_EVERY  # seconds between two redraws
 
     def __call__(self, done: int, total: int) -> None:
         now = time.monotonic()
         if now - self.started < SHOW_AFTER:
             return
-        if self.drawn and now - self.drawn < REDRAW_EVERY and done < total:
+        if self.drawn and now - self.drawn < self.every and done < total:
             return
         text = f"{self.verb} {done:,}/{total:,} {self.noun}"
         self._write("\r" + text + " " * max(0, self.width - len(text)))
@@ -72,10 +73,23 @@ class Progress:
             self.drawn = 0.0  # the terminal went away: nothing more to draw or erase
 
 
+class Stages:
+    """A `(stage, done, total)` callable for work in stages (the site build: "reading"
+    post-mortems, "rendering" pages, "writing" pages), drawn as one `Progress` line."""
+
+    def __init__(self, shown: Progress, nouns: dict[str, str], every: float = REDRAW_EVERY):
+        self.shown, self.nouns = shown, nouns
+        shown.every = every
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        self.shown.verb, self.shown.noun = stage, self.nouns.get(stage, self.shown.noun)
+        self.shown(done, total)
+
+
 @contextmanager
 def progress(
     verb: str, noun: str = "post-mortems", json_output: bool = False
-) -> Iterator[Report | None]:
+) -> Iterator[Progress | None]:
     """A `Report` for the core while the block runs (None when progress is not wanted),
     its line erased at the end, also when the block fails."""
     if not wanted(json_output=json_output):

@@ -21,8 +21,13 @@ from ..core.errors import ConfigError, PostmortemError, UsageError
 from ..core.model import VISIBILITIES
 from .common import handle_errors, load_kb, root_option
 from .main import cli
+from .progress import Progress, Stages, progress
 
 DRAFTS_ENV = "POSTMORTEM_DRAFTS"  # "1": drafts in, "0": drafts out (read by the plugin)
+
+# What `postmortem build` counts at each stage of the plugin's progress (mkdocs/plugin.py).
+BUILD_STAGES = {"reading": "post-mortems", "rendering": "pages", "writing": "pages"}
+BUILD_REDRAW_EVERY = 0.25  # seconds: a few lines a second, nothing the build would feel
 
 audience_option = click.option(
     "--audience",
@@ -34,17 +39,24 @@ audience_option = click.option(
 
 
 class _EchoHandler(logging.Handler):
-    """MkDocs' log lines on stderr, as `mkdocs` itself prints them."""
+    """MkDocs' log lines on stderr, as `mkdocs` itself prints them (a progress line erased
+    first: it is drawn again at the next step)."""
+
+    def __init__(self, level: int) -> None:
+        super().__init__(level)
+        self.shown: Progress | None = None
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
+            if self.shown is not None:
+                self.shown.close()
             click.echo(f"{record.levelname:<8}-  {record.getMessage()}", err=True)
         except Exception:  # pragma: no cover - never let logging break a build
             self.handleError(record)
 
 
 @contextlib.contextmanager
-def _mkdocs_session(audience: str | None, drafts: bool | None) -> Iterator[None]:
+def _mkdocs_session(audience: str | None, drafts: bool | None) -> Iterator[_EchoHandler]:
     logger = logging.getLogger("mkdocs")
     handler = _EchoHandler(logging.INFO)
     saved = {k: os.environ.get(k) for k in (AUDIENCE_ENV, "NO_MKDOCS_2_WARNING", DRAFTS_ENV)}
@@ -58,7 +70,7 @@ def _mkdocs_session(audience: str | None, drafts: bool | None) -> Iterator[None]
         os.environ[DRAFTS_ENV] = "1" if drafts else "0"
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     try:
-        yield
+        yield handler
     finally:
         logger.removeHandler(handler)
         logger.setLevel(old_level)
@@ -130,7 +142,7 @@ def build(audience: str | None, site_dir: Path | None, strict: bool, drafts: boo
     if site_dir is not None:
         _check_site_dir(kb.docs_path, site_dir)
         options["site_dir"] = str(site_dir.resolve())
-    with _mkdocs_session(audience, True if drafts else None):
+    with _mkdocs_session(audience, True if drafts else None) as echo:
         try:
             config = load_config(**options)
         except MkDocsException as exc:
@@ -144,14 +156,24 @@ def build(audience: str | None, site_dir: Path | None, strict: bool, drafts: boo
                 "post-mortems are neither checked nor kept from other audiences",
                 err=True,
             )
-        try:
-            config.plugins.on_startup(command="build", dirty=False)
+        plugin = config.plugins.get("postmortems")
+        with progress("reading") as shown:
+            if shown is not None and plugin is not None:
+                # The plugin tells the stage and the count; the line is drawn here.
+                plugin.progress = Stages(shown, BUILD_STAGES, BUILD_REDRAW_EVERY)
+                echo.shown = shown
             try:
-                mkdocs_build(config)
+                config.plugins.on_startup(command="build", dirty=False)
+                try:
+                    mkdocs_build(config)
+                finally:
+                    config.plugins.on_shutdown()
+            except MkDocsException as exc:
+                raise _mkdocs_errors(exc) from None
             finally:
-                config.plugins.on_shutdown()
-        except MkDocsException as exc:
-            raise _mkdocs_errors(exc) from None
+                echo.shown = None
+                if plugin is not None:
+                    plugin.progress = None
     click.echo(f"Site written to {config.site_dir}", err=True)
 
 

@@ -157,6 +157,7 @@ def load_then_check(
     background: bool = True,
     from_files: int = PARALLEL_FROM,
     memo: Any = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[list[Postmortem], Callable[[], CheckReport]]:
     """Every post-mortem parsed once, and a function that returns the report `check(config)`
     gives, from the same parses. With BACKGROUND (and a knowledge base large enough to be
@@ -164,6 +165,7 @@ def load_then_check(
     on with the parses; the function waits for them (or checks here if the process failed).
     A MEMO (`core.incremental.FileMemo`, the live preview's) gives back the parse and the
     findings of a file whose bytes have not changed since it last read them.
+    `progress(done, total)`: told after each file is read.
     """
     paths = postmortem_paths(config)
     postmortems: list[Postmortem] = []
@@ -176,11 +178,13 @@ def load_then_check(
     if memo is not None:
         check_one = memo.checker(check_one)  # noqa: F811 (the same function, remembered)
     with _no_cyclic_gc():
-        for path in paths:
+        for done, path in enumerate(paths, 1):
             try:
                 postmortems.append(read(config, path))
             except ParseProblem as problem:
                 problems.append(problem.finding)
+            if progress is not None:
+                progress(done, len(paths))
 
     def report() -> CheckReport:
         findings = list(problems)

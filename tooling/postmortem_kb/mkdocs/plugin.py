@@ -106,6 +106,10 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self._sanitizer: ThreadPoolExecutor | None = None
         self._bodies: dict[str, tuple[Future[str], str]] = {}
         self._frozen = False
+        # Set by `postmortem build` (cli/site.py), None otherwise: told `(stage, done, total)`
+        # as the build goes: "reading" post-mortems, then "rendering" and "writing" pages.
+        self.progress: Callable[[str, int, int], None] | None = None
+        self._pages = [0, 0, 0]  # pages rendered, pages written, pages in the build
 
     # --- configuration ---------------------------------------------------------------
 
@@ -214,7 +218,12 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         if self.serving:
             postmortems, report = self.preview.load(kb)
         else:
-            postmortems, report = load_then_check(kb, background=True)
+            told = self.progress
+            postmortems, report = load_then_check(
+                kb,
+                background=True,
+                progress=None if told is None else lambda n, total: told("reading", n, total),
+            )
         try:
             kept = self._prepare(files, config, postmortems)
         except BaseException:
@@ -400,6 +409,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
 
     @event_priority(-100)  # last: Pagefind reads the page as it is written
     def _page_to_search(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        if self.progress is not None:
+            self._pages[1] += 1
+            self.progress("writing", self._pages[1], self._pages[2])
         if self.search is not None:
             try:
                 self.search.add(page.file.dest_uri, output)
@@ -412,6 +424,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
 
     def on_nav(self, nav: Any, *, config: MkDocsConfig, files: Files) -> Any:
         self.nav = nav
+        self._pages = [0, 0, len(files.documentation_pages())]
         return nav
 
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
@@ -736,6 +749,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         return page
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        if self.progress is not None:
+            self._pages[0] += 1
+            self.progress("rendering", self._pages[0], self._pages[2])
         if not self.serving or page.file.src_uri not in self.entries:
             return self._page_content(html, page, config)
         kept = self.preview.kept_content(page)
