@@ -647,6 +647,16 @@ def test_one_finding_per_sentence() -> None:
     assert len(two) == 2
 
 
+def test_a_word_is_judged_again_in_each_place() -> None:
+    """The quick look at the words before a verb keeps what it made of each word; a
+    capitalised word is a surname only after a given name, wherever it was seen before."""
+    for _ in range(2):  # the second round finds every word already kept
+        assert len(blame_in("Sergei Ivanov broke the build.")) == 1
+        assert blame_in("Network Ivanov broke the build.") == []
+        assert len(blame_in("Sergei Ivanov then broke the build.")) == 1
+        assert blame_in("The network Ivanov then broke the build.") == []
+
+
 def test_sentences_in_comments_and_fences_are_not_prose() -> None:
     assert blame_in("<!-- Avoid writing: the engineer was careless. -->") == []
     assert blame_in("```\nadmin deleted the wrong directory\n```") == []

@@ -325,23 +325,44 @@ def _could_be_a_person(text: str, start: int) -> bool:
     """A quick look at the words before START (past adverbs): can they end a person's name
     or role? Most trigger words fail here, before any list of words is built."""
     words = text[max(0, start - 48) : start].split()[-5:]
+    kinds = _WORD_KINDS
     while words:
         word = words.pop()
-        if word[-1] in _PUNCTUATION:
-            return False
-        word = word.lstrip("\"“‘'(*_[")
-        if not word:
-            return False
-        low = word.lower()
-        if low in ADVERBS or (low.endswith("ly") and len(low) > 3):
+        kind = kinds.get(word)
+        if kind is None:
+            kind = _word_kind(word)
+            if len(kinds) >= 20_000:  # a bound on the memory of the words seen
+                kinds.clear()
+            kinds[word] = kind
+        if kind == _SKIP:
             continue
-        if low in _QUICK or word in FIRST_NAMES or low.endswith(("'s", "’s", "s'")):
-            return True
-        if word[:1] == "@" and len(word) > 1:
-            return True  # a handle: "@jdoe force-pushed …"
-        # a surname after a given name: "Sergei Ivanov broke …"
-        return word[:1].isupper() and bool(words) and words[-1] in FIRST_NAMES
+        if kind == _CAPITAL:  # a surname after a given name: "Sergei Ivanov broke …"
+            return bool(words) and words[-1] in FIRST_NAMES
+        return kind  # type: ignore[return-value]
     return False
+
+
+_SKIP = 2  # an adverb: look at the word before
+_CAPITAL = 3  # a capitalised word: a person if a given name comes before it
+_WORD_KINDS: dict[str, bool | int] = {}  # word (as split from the text) -> its kind
+
+
+def _word_kind(word: str) -> bool | int:
+    """What `_could_be_a_person` makes of one word: True or False (the answer), or
+    `_SKIP` or `_CAPITAL`. It depends on the word alone, so it is kept for the next time."""
+    if word[-1] in _PUNCTUATION:
+        return False
+    word = word.lstrip("\"“‘'(*_[")
+    if not word:
+        return False
+    low = word.lower()
+    if low in ADVERBS or (low.endswith("ly") and len(low) > 3):
+        return _SKIP
+    if low in _QUICK or word in FIRST_NAMES or low.endswith(("'s", "’s", "s'")):
+        return True
+    if word[:1] == "@" and len(word) > 1:
+        return True  # a handle: "@jdoe force-pushed …"
+    return _CAPITAL if word[:1].isupper() else False
 
 
 def _person_before(text: str, start: int, groups: bool = False) -> int | None:
@@ -500,8 +521,10 @@ def _act(text: str, start: int, end: int) -> Hit | None:
             return Hit("negated-duty", start, end)
         return None
     if passive is None and not _could_be_a_person(text, start):
+        if low not in _FAR_HARMS:
+            return None
         previous = _previous_word(text, start)[0].lower()
-        if low not in _FAR_HARMS or previous in _AUXILIARY or previous in DETERMINERS:
+        if previous in _AUXILIARY or previous in DETERMINERS:
             return None  # "the account was deleted", "the deleted database": not an act
         if low == "dropped" and not _DROPPED_DATA.match(text, end, end + 50):
             return None  # "the router dropped packets"
@@ -1365,13 +1388,16 @@ _TAKE_DOWN = re.compile(
 )
 
 
+_NOT_TAKEN_BY_A_PERSON = _AUXILIARY | {"it", "them", "got", "get"}
+
+
 def _took_down(text: str, start: int, end: int) -> Hit | None:
     """A person took something down: "a worker … likely turned off the lights"."""
     match = _TAKE_DOWN.match(text, start, start + 50)
     if match is None:
         return None
     previous = text[max(0, start - 6) : start].split()[-1:]
-    if previous and previous[0].lower() in _AUXILIARY | {"it", "them", "got", "get"}:
+    if previous and previous[0].lower() in _NOT_TAKEN_BY_A_PERSON:
         return None  # "was switched off", "had it switched off": said of a thing
     who = _person_before(text, start, groups=True)
     if who is None:
@@ -1798,7 +1824,7 @@ def _instead(text: str, start: int, end: int) -> Hit | None:
     'test missile alert'"."""
     lead_start = max(0, start - 70)
     lead = text[lead_start:start].lower()
-    at = max(lead.rfind(verb) for verb in _CHOICE_VERBS)  # str.rfind: no regex on the way
+    at = max(map(lead.rfind, _CHOICE_VERBS))  # str.rfind: no regex on the way
     if at < 0 or (at and lead[at - 1].isalnum()) or any(c in lead[at:] for c in ".;!?\n"):
         return None
     if re.match(r"\s+\w+ing\b", text[end : end + 20]):
@@ -2341,10 +2367,17 @@ for _both, _one, _other in _COMBINED:
 # They are trigger words too, so that rules.py's one scan reports them (no extra pass here).
 HIDING = ("\u00ad", "\u200b", "ａ", "ｅ", "Ｅ")
 TRIGGERS: tuple[str, ...] = tuple(HANDLERS)
+# what `find` needs of each trigger word, looked up once a word: its handler, its length,
+# whether it counts only as a whole word, and whether it may start inside a word (built
+# once from HANDLERS, like TRIGGERS: a handler added later is not seen)
+_CANDIDATE_OF: dict[str, tuple[Handler, int, bool, bool]] = {
+    word: (handler, len(word), word in WHOLE_WORDS, word in _INSIDE_A_WORD)
+    for word, handler in HANDLERS.items()
+}
 
 
 def _hides_words(text: str, hits: dict[str, list[int]]) -> bool:
-    return not text.isascii() and any(char in text for char in HIDING)
+    return not text.isascii() and any(map(text.__contains__, HIDING))
 
 
 # --- sentences ------------------------------------------------------------------------
@@ -2565,20 +2598,21 @@ def find(
     practice: dict[int, bool] = {}  # sentence start -> about blameless practice
     candidates: list[tuple[int, Hit, int]] = []
     for word, positions in hits.items():
-        handler = HANDLERS.get(word)
-        if handler is None or (off and all(p in off for p in PATTERN_OF[handler])):
+        entry = _CANDIDATE_OF.get(word)
+        if entry is None:
             continue
-        size = len(word)
-        whole = word in WHOLE_WORDS
+        handler, size, whole, inside = entry
+        if off and all(p in off for p in PATTERN_OF[handler]):
+            continue
         for position in positions:
             # inline, for speed: most occurrences are inside longer words ("because")
-            if position < body_start or (
-                position
-                and (text[position - 1].isalnum() or text[position - 1] in "_/")
-                and word not in _INSIDE_A_WORD
-            ):
+            if position < body_start:
                 continue
-            if whole and (text[position + size : position + size + 1].isalnum()):
+            if position and not inside:
+                before = text[position - 1]
+                if before.isalnum() or before in "_/":
+                    continue
+            if whole and text[position + size : position + size + 1].isalnum():
                 continue
             hit = handler(text, position, position + size)
             if hit is not None and hit.pattern not in off:
