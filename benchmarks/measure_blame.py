@@ -16,8 +16,12 @@ DATA is a folder kept outside the repository (see BENCHMARKS.md for how it was b
   `new_clean_test2.tsv` ("TEST2"): a fresh held-out set from sources used nowhere else,
   collected before the second round of rules and measured once at its end; since then
   development data too. `new_blame_test3.tsv`, `new_clean_test3.tsv` ("TEST3"): collected
-  after TEST2 was measured and before the third round, reported only with `--test`. On each
-  part, precision is the share of flagged sentences that are blame-laden.
+  after TEST2 was measured, held out from the third round; since the fourth session
+  training data of the learned model (core/blame_model.py). `new_blame_test4.tsv`,
+  `new_clean_test4.tsv` ("TEST4"): collected at the start of the fourth session before the
+  model was trained, reported only with `--test`. On each part, precision is the share of
+  flagged sentences that are blame-laden. `--model` turns on PM501's learned second
+  opinion (`blame_model: true`).
 - `postmortems/*.md`, `guides/*.md`: published post-mortems and blameless-writing guides,
   each checked whole, as the body of a post-mortem. Every PM501 finding there is looked up
   in `judgements.tsv` (`file<TAB>line<TAB>blame|not-blame<TAB>note`), written by a person
@@ -94,11 +98,14 @@ def main() -> int:
     parser.add_argument("data", type=Path)
     parser.add_argument("--verbose", action="store_true")
     parser.add_argument(
-        "--test", action="store_true", help="also report the held-out TEST3 (new_*_test3.tsv)"
+        "--test", action="store_true", help="also report the held-out TEST4 (new_*_test4.tsv)"
+    )
+    parser.add_argument(
+        "--model", action="store_true", help="with PM501's learned second opinion (blame_model)"
     )
     args = parser.parse_args()
     data: Path = args.data
-    config = Config(root=data, select=("PM501",))
+    config = Config(root=data, select=("PM501",), blame_model=args.model)
 
     sentences = read_sentences(data / "blame_sentences.tsv")
     found, sentence_findings, misses = recall(sentences, config)
@@ -167,9 +174,10 @@ def main() -> int:
         ("dev", "new_blame_dev.tsv", "new_clean_dev.tsv"),
         ("old TEST (now dev)", "new_blame_test.tsv", "new_clean_test.tsv"),
         ("TEST2 (now dev)", "new_blame_test2.tsv", "new_clean_test2.tsv"),
+        ("TEST3 (now dev)", "new_blame_test3.tsv", "new_clean_test3.tsv"),
     ]
     if args.test:
-        parts.append(("TEST3", "new_blame_test3.tsv", "new_clean_test3.tsv"))
+        parts.append(("TEST4", "new_blame_test4.tsv", "new_clean_test4.tsv"))
     flagged_clean: list[tuple[str, str, str]] = []
     new_misses: list[tuple[str, str]] = []
     for name, blamed_file, clean_file in parts:
@@ -189,14 +197,14 @@ def main() -> int:
             f"{hit / max(1, len(blamed)):.1%}; {len(false)} of {len(clean)} non-blaming "
             f"sentences flagged; precision {hit} of {hit + len(false)}, {share:.1%}"
         )
-        if name != "TEST3":
+        if name != "TEST4":
             flagged_clean += false
             new_misses += missed
     if args.verbose:
-        print("\nmissed sentences of the new dev set, the old TEST and TEST2:")
+        print("\nmissed sentences of the new dev set, the old TEST, TEST2 and TEST3:")
         for sentence, source in new_misses:
             print(f"  {sentence}    [{source}]")
-        print("\nflagged non-blaming sentences of the new dev set, the old TEST and TEST2:")
+        print("\nflagged non-blaming sentences of the new dev set, the old TEST, TEST2, TEST3:")
         for sentence, source, message in flagged_clean:
             print(f"  {sentence}    [{source}]\n            {message}")
         print("\nmissed sentences:")
