@@ -2595,7 +2595,7 @@ def find(
 
     HITS: where each trigger word occurs in TEXT lower-cased (rules.py's one scan), for
     the words of `TRIGGERS` and of `term_triggers(terms)`. MODEL (`blame_model: true`):
-    each sentence a pattern looked at without firing is also given to the learned second
+    each sentence a pattern looked at and did not find is also given to the learned second
     opinion (core/blame_model.py), and found if it reads as blame-laden.
     """
     terms = terms or {}
@@ -2606,7 +2606,7 @@ def find(
     found: dict[int, BlameFinding] = {}
     practice: dict[int, bool] = {}  # sentence start -> about blameless practice
     candidates: list[tuple[int, Hit, int]] = []
-    looked: list[int] = []  # where a pattern looked and did not fire (for the model)
+    quoted: set[int] = set()  # sentences whose hit was a quoted title or phrase
     for word, positions in hits.items():
         entry = _CANDIDATE_OF.get(word)
         if entry is None:
@@ -2627,8 +2627,6 @@ def find(
             hit = handler(text, position, position + size)
             if hit is not None and hit.pattern not in off:
                 candidates.append((hit.start, hit, position))
-            elif model:
-                looked.append(position)
     if terms:
         candidates.extend(_term_hits(text, body_start, hits, terms))
     for _, hit, trigger_at in sorted(candidates, key=lambda c: c[0]):
@@ -2639,11 +2637,10 @@ def find(
             continue
         if begin not in practice:
             practice[begin] = _BLAMELESS.search(text, begin, finish) is not None
-        if (
-            practice[begin]
-            or _in_quoted_title(text, begin, hit.start, hit.end)
-            or _mentioned(text, hit)
-        ):
+        if practice[begin]:
+            continue
+        if _in_quoted_title(text, begin, hit.start, hit.end) or _mentioned(text, hit):
+            quoted.add(begin)
             continue
         phrase = " ".join(text[hit.start : hit.end].split())
         suggestion = (
@@ -2652,24 +2649,55 @@ def find(
             else PATTERNS[hit.pattern]
         )
         found[begin] = BlameFinding(hit.start, phrase, hit.pattern, suggestion)
-    if looked:
-        _second_opinion(body, looked, found, practice)
+    if model:
+        _second_opinion(body, _looked_at(text, body_start, hits, off), found, practice, quoted)
     return sorted(found.values(), key=lambda f: f.offset)
 
 
+def _looked_at(
+    text: str, body_start: int, hits: dict[str, list[int]], off: frozenset[str]
+) -> list[int]:
+    """Where a pattern's check ran: the filter of `find`'s loop, repeated here so that the
+    loop pays nothing for the model when it is off."""
+    looked: list[int] = []
+    for word, positions in hits.items():
+        entry = _CANDIDATE_OF.get(word)
+        if entry is None:
+            continue
+        handler, size, whole, inside = entry
+        if off and all(p in off for p in PATTERN_OF[handler]):
+            continue
+        for position in positions:
+            if position < body_start:
+                continue
+            if position and not inside:
+                before = text[position - 1]
+                if before.isalnum() or before in "_/":
+                    continue
+            if whole and text[position + size : position + size + 1].isalnum():
+                continue
+            looked.append(position)
+    return looked
+
+
 def _second_opinion(
-    body: _Body, looked: list[int], found: dict[int, BlameFinding], practice: dict[int, bool]
+    body: _Body,
+    looked: list[int],
+    found: dict[int, BlameFinding],
+    practice: dict[int, bool],
+    quoted: set[int],
 ) -> None:
-    """The sentences a pattern looked at without firing, each given to the learned model
+    """The sentences a pattern looked at and did not find, each given to the learned model
     once; what it finds keeps the exemptions of a pattern's hit (code, URLs, comments,
-    blameless practice), tested only then, as they cost more than the model."""
+    blameless practice, a quoted title), tested only then, as they cost more than the
+    model."""
     from . import blame_model
 
     text = body.text
     scored: set[int] = set()
     for position in sorted(looked):
         begin, finish = _sentence(text, position, body.start)
-        if begin in found or begin in scored:
+        if begin in found or begin in scored or begin in quoted:
             continue
         scored.add(begin)
         if not blame_model.blame_laden(text[begin:finish]):
