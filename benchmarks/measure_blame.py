@@ -17,11 +17,10 @@ DATA is a folder kept outside the repository (see BENCHMARKS.md for how it was b
   collected before the second round of rules and measured once at its end; since then
   development data too. `new_blame_test3.tsv`, `new_clean_test3.tsv` ("TEST3"): collected
   after TEST2 was measured, held out from the third round; since the fourth session
-  training data of the learned model (core/blame_model.py). `new_blame_test4.tsv`,
-  `new_clean_test4.tsv` ("TEST4"): collected at the start of the fourth session before the
-  model was trained, reported only with `--test`. On each part, precision is the share of
-  flagged sentences that are blame-laden. `--model` turns on PM501's learned second
-  opinion (`blame_model: true`).
+  development data, and training data of the learned model that was tried then (see
+  BENCHMARKS.md). `new_blame_test4.tsv`, `new_clean_test4.tsv` ("TEST4"): collected at the
+  start of the fourth session before the model was trained, reported only with `--test`.
+  On each part, precision is the share of flagged sentences that are blame-laden.
 - `postmortems/*.md`, `guides/*.md`: published post-mortems and blameless-writing guides,
   each checked whole, as the body of a post-mortem. Every PM501 finding there is looked up
   in `judgements.tsv` (`file<TAB>line<TAB>blame|not-blame<TAB>note`), written by a person
@@ -100,12 +99,9 @@ def main() -> int:
     parser.add_argument(
         "--test", action="store_true", help="also report the held-out TEST4 (new_*_test4.tsv)"
     )
-    parser.add_argument(
-        "--model", action="store_true", help="with PM501's learned second opinion (blame_model)"
-    )
     args = parser.parse_args()
     data: Path = args.data
-    config = Config(root=data, select=("PM501",), blame_model=args.model)
+    config = Config(root=data, select=("PM501",))
 
     sentences = read_sentences(data / "blame_sentences.tsv")
     found, sentence_findings, misses = recall(sentences, config)

@@ -46,12 +46,6 @@ The built-in patterns describe the grammar of blame; each can be switched off wi
 
 Teams add their own terms (`blame_terms`: term -> suggested rewording).
 
-A learned second opinion (`blame_model: true` in mkdocs.yml, off by default; see
-core/blame_model.py): each sentence a pattern looked at (a trigger word's check ran) without
-firing is scored by a small linear model trained on real labelled sentences, and is found
-(pattern "model") if the model reads it as blame-laden, with the same exemptions. It runs
-on no other sentence; it costs about half a millisecond a file where it is on.
-
 Not blame: technical terms (lazy loading, fault tolerance, error budget, a connection that
 "failed to connect", a pool "exhausted"), exonerating idioms ("through no fault of"), URLs,
 code, HTML comments, quoted or linked titles, and sentences about blameless practice
@@ -2589,24 +2583,20 @@ def find(
     hits: dict[str, list[int]],
     terms: dict[str, str] | None = None,
     disabled: Iterable[str] = (),
-    model: bool = False,
 ) -> list[BlameFinding]:
     """Blame-laden sentences in TEXT's body (from BODY_START), one finding per sentence.
 
     HITS: where each trigger word occurs in TEXT lower-cased (rules.py's one scan), for
-    the words of `TRIGGERS` and of `term_triggers(terms)`. MODEL (`blame_model: true`):
-    each sentence a pattern looked at and did not find is also given to the learned second
-    opinion (core/blame_model.py), and found if it reads as blame-laden.
+    the words of `TRIGGERS` and of `term_triggers(terms)`.
     """
     terms = terms or {}
     off = frozenset(disabled)
     if _hides_words(text, hits):
-        return _find_hidden(text, body_start, terms, off, model)
+        return _find_hidden(text, body_start, terms, off)
     body = _Body(text, body_start)
     found: dict[int, BlameFinding] = {}
     practice: dict[int, bool] = {}  # sentence start -> about blameless practice
     candidates: list[tuple[int, Hit, int]] = []
-    quoted: set[int] = set()  # sentences whose hit was a quoted title or phrase
     for word, positions in hits.items():
         entry = _CANDIDATE_OF.get(word)
         if entry is None:
@@ -2637,10 +2627,11 @@ def find(
             continue
         if begin not in practice:
             practice[begin] = _BLAMELESS.search(text, begin, finish) is not None
-        if practice[begin]:
-            continue
-        if _in_quoted_title(text, begin, hit.start, hit.end) or _mentioned(text, hit):
-            quoted.add(begin)
+        if (
+            practice[begin]
+            or _in_quoted_title(text, begin, hit.start, hit.end)
+            or _mentioned(text, hit)
+        ):
             continue
         phrase = " ".join(text[hit.start : hit.end].split())
         suggestion = (
@@ -2649,70 +2640,7 @@ def find(
             else PATTERNS[hit.pattern]
         )
         found[begin] = BlameFinding(hit.start, phrase, hit.pattern, suggestion)
-    if model:
-        _second_opinion(body, _looked_at(text, body_start, hits, off), found, practice, quoted)
     return sorted(found.values(), key=lambda f: f.offset)
-
-
-def _looked_at(
-    text: str, body_start: int, hits: dict[str, list[int]], off: frozenset[str]
-) -> list[int]:
-    """Where a pattern's check ran: the filter of `find`'s loop, repeated here so that the
-    loop pays nothing for the model when it is off."""
-    looked: list[int] = []
-    for word, positions in hits.items():
-        entry = _CANDIDATE_OF.get(word)
-        if entry is None:
-            continue
-        handler, size, whole, inside = entry
-        if off and all(p in off for p in PATTERN_OF[handler]):
-            continue
-        for position in positions:
-            if position < body_start:
-                continue
-            if position and not inside:
-                before = text[position - 1]
-                if before.isalnum() or before in "_/":
-                    continue
-            if whole and text[position + size : position + size + 1].isalnum():
-                continue
-            looked.append(position)
-    return looked
-
-
-def _second_opinion(
-    body: _Body,
-    looked: list[int],
-    found: dict[int, BlameFinding],
-    practice: dict[int, bool],
-    quoted: set[int],
-) -> None:
-    """The sentences a pattern looked at and did not find, each given to the learned model
-    once; what it finds keeps the exemptions of a pattern's hit (code, URLs, comments,
-    blameless practice, a quoted title), tested only then, as they cost more than the
-    model."""
-    from . import blame_model
-
-    text = body.text
-    scored: set[int] = set()
-    for position in sorted(looked):
-        begin, finish = _sentence(text, position, body.start)
-        if begin in found or begin in scored or begin in quoted:
-            continue
-        scored.add(begin)
-        if not blame_model.blame_laden(text[begin:finish]):
-            continue
-        if _not_prose(body, Hit("model", position, position), position):
-            continue
-        if begin not in practice:
-            practice[begin] = _BLAMELESS.search(text, begin, finish) is not None
-        if practice[begin]:
-            continue
-        start = begin
-        while start < finish and text[start] in " \t\n#>*-+|":
-            start += 1
-        phrase = " ".join(text[start:finish].split()[:8])
-        found[begin] = BlameFinding(start, phrase, "model", blame_model.SUGGESTION)
 
 
 def term_triggers(terms: Iterable[str]) -> tuple[str, ...]:
@@ -2773,7 +2701,7 @@ def _trigger_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
 
 
 def _find_hidden(
-    text: str, body_start: int, terms: dict[str, str], off: frozenset[str], model: bool = False
+    text: str, body_start: int, terms: dict[str, str], off: frozenset[str]
 ) -> list[BlameFinding]:
     clean, origin = normalise(text)
     lowered = clean.lower()
@@ -2788,5 +2716,5 @@ def _find_hidden(
         for longer in [w for w in hits if w != word and w.startswith(word)]:
             hits.setdefault(word, []).extend(hits[longer])
     start = next(i for i, o in enumerate(origin) if o >= body_start)
-    found = find(clean, start, hits, terms, off, model)
+    found = find(clean, start, hits, terms, off)
     return [BlameFinding(origin[f.offset], f.phrase, f.pattern, f.suggestion) for f in found]
