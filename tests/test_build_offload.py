@@ -117,7 +117,9 @@ def test_the_sanitized_body_takes_the_pending_page_s_place(tmp_path):
     )
     plugin._bodies[page.file.src_uri] = (body, '<div class="pm-header">H</div>')
     plugin.on_page_context({}, page=page, config=None, nav=None)  # type: ignore[arg-type]
-    assert page.content == '<h1>T</h1><div class="pm-header">H</div><p>x<img src="x"></p>'
+    assert page.content == (
+        '<div data-pagefind-body><h1>T</h1><div class="pm-header">H</div><p>x<img src="x"></p></div>'
+    )
     plugin.serving = True  # no policy in a preview: only the write guard runs
     assert plugin._page_policy("<html></html>", page=page, config=None) == "<html></html>"  # type: ignore[arg-type]
 
@@ -166,5 +168,5 @@ def test_a_plugin_that_changes_a_pending_incident_page_is_told_and_not_kept(tmp_
     body.set_result("<h1>T</h1><p>sanitized</p>")
     plugin._bodies[page.file.src_uri] = (body, "")
     plugin.on_page_context({}, page=page, config=None, nav=None)  # type: ignore[arg-type]
-    assert page.content == "<h1>T</h1><p>sanitized</p>"
+    assert page.content == "<div data-pagefind-body><h1>T</h1><p>sanitized</p></div>"
     assert "another plugin changed this incident page's HTML" in caplog.text

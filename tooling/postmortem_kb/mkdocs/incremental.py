@@ -526,15 +526,8 @@ class Preview:
         problem = ""
         bundle: list[tuple[str, bytes]] = []
         try:
-            search = LiveIndex.start()
+            search = LiveIndex.from_site(site, order, written)
             try:
-                for rel in order:
-                    try:
-                        html = (site / rel).read_text(encoding="utf-8")
-                    except OSError:
-                        continue
-                    search.add(rel, html)
-                search.add_rest(site, written)
                 bundle, problems = search.files(search.build())
                 for text in problems:
                     log.warning(f"Pagefind: {text}")

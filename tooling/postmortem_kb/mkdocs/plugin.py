@@ -25,7 +25,7 @@ from mkdocs.config.base import Config as BaseConfig
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
-from mkdocs.structure.files import File, Files
+from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_build_date
 
@@ -43,7 +43,7 @@ from ..core.leaks import (
     readable,
     site_files,
 )
-from . import shared_partials, theme
+from . import search_index, shared_partials, theme
 from .incremental import Preview
 from .search_index import LiveIndex, PagefindError, write_bundle
 
@@ -105,6 +105,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         # the next pages: src_uri -> (sanitized body, the header to place under the H1).
         self._sanitizer: ThreadPoolExecutor | None = None
         self._bodies: dict[str, tuple[Future[str], str]] = {}
+        self._finished: set[str] = set()  # pages whose content is final (`_finish_page`)
+        self._order: list[str] = []  # pages as written, in MkDocs' order (site paths)
         self._frozen = False
         # Set by `postmortem build` (cli/site.py), None otherwise: told `(stage, done, total)`
         # as the build goes: "reading" post-mortems, then "rendering" and "writing" pages.
@@ -407,14 +409,15 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         skip = (at, at + len(content)) if at >= 0 else (0, 0)
         return self._with_policy(output, page.file.abs_dest_path, skip)
 
-    @event_priority(-100)  # last: Pagefind reads the page as it is written
+    @event_priority(-100)  # last: the page as it is written
     def _page_to_search(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         if self.progress is not None:
             self._pages[1] += 1
             self.progress("writing", self._pages[1], self._pages[2])
         if self.search is not None:
+            self._order.append(page.file.dest_uri)
             try:
-                self.search.add(page.file.dest_uri, output)
+                self.search.written(page.file.dest_uri, output)
             except PagefindError as exc:
                 self.search_problem = str(exc)
                 self._stop_search()
@@ -434,7 +437,40 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         shared_partials.share(env, self.nav, set(self.entries))
         if self.serving:
             self.preview.pages_ready(config, files, self.nav)
+        if self.search is not None:
+            self._feed_search_ahead(env, config, files)
         return env
+
+    def _feed_search_ahead(self, env: Any, config: MkDocsConfig, files: Files) -> None:
+        """Every page MkDocs will write, fed to Pagefind now that its content is final, so
+        that the index is built on the other core while the pages are written
+        (search_index.py). A page Pagefind might read otherwise is fed as it is written."""
+        assert self.search is not None
+        inclusion = InclusionLevel.is_in_serve if self.serving else InclusionLevel.is_included
+        pages = []
+        for file in files.documentation_pages(inclusion=inclusion):
+            if file.page is None:
+                continue
+            self._finish_page(file.page)
+            content = file.page.content
+            if content is None or not _indexed(file.page):
+                continue
+            if not search_index.can_feed_ahead(content):
+                log.debug(f"Pagefind: pages are fed as they are written ({file.src_uri})")
+                return
+            pages.append((file.dest_uri, content))
+        if not pages:
+            return
+        try:
+            language = env.from_string(_LANGUAGE).render(config=config).strip()
+        except Exception as exc:  # a theme without Material's language partial
+            log.debug(f"Pagefind: pages are fed as they are written ({exc})")
+            return
+        try:
+            self.search.feed_ahead(pages, language)
+        except PagefindError as exc:
+            self.search_problem = str(exc)
+            self._stop_search()
 
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
         return self.preview.attach(server, config, builder)
@@ -483,6 +519,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self._stop_search()
         self._end_build_helpers()
         self.search_problem = ""
+        self._finished, self._order = set(), []
 
     def _end_build_helpers(self) -> None:
         """The sanitizing thread stopped, and the heap given back to the cyclic collector."""
@@ -534,8 +571,15 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         pending = None
         if self.search is not None:
             try:
-                self.search.add_rest(site, written)
-                pending = self.search.build()
+                pending = self.search.finish(site, written)
+                if pending is None:
+                    log.debug(
+                        f"Pagefind: the index fed ahead is not used ({self.search.doubt}); "
+                        "indexing the pages as written"
+                    )
+                    self._stop_search()
+                    self.search = LiveIndex.from_site(site, self._order, written)
+                    pending = self.search.build()
             except PagefindError as exc:
                 self.search_problem = str(exc)
         # The site's own files are scanned while Pagefind builds its index (on the other
@@ -797,7 +841,18 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
 
     @event_priority(100)  # first: every later event sees the finished body
     def on_page_context(self, context: Any, *, page: Page, config: MkDocsConfig, nav: Any) -> Any:
-        pending = self._bodies.pop(page.file.src_uri, None)
+        self._finish_page(page)
+        return context
+
+    def _finish_page(self, page: Page) -> None:
+        """The page's final content: an incident body back from the sanitizing thread,
+        and the content marked for Pagefind unless the page is kept out of search. Once
+        per page and build (`on_env` when the index is fed ahead, else `on_page_context`)."""
+        uri = page.file.src_uri
+        if uri in self._finished:
+            return
+        self._finished.add(uri)
+        pending = self._bodies.pop(uri, None)
         if pending is not None:
             if page.content != PENDING_BODY:
                 log.warning(
@@ -807,7 +862,19 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
                 )
             body, header = pending
             page.content = _incident_body(body.result(), header)
-        return context
+        if page.content is not None and _indexed(page):
+            page.content = search_index.marked(page.content)
+
+
+# Material's language (`<html lang>`), as its base template says it.
+_LANGUAGE = '{% import "partials/language.html" as lang with context %}{{ lang.t("language") }}'
+
+
+def _indexed(page: Page) -> bool:
+    """Whether Pagefind indexes the page: not if its front matter says `search: exclude`
+    (the library's generated listings do), as Material's search plugin reads it."""
+    search = page.meta.get("search") if isinstance(page.meta, dict) else None
+    return not (isinstance(search, dict) and search.get("exclude"))
 
 
 def _incident_body(clean_html: str, header: str) -> str:

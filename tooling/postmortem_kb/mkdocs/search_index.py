@@ -11,9 +11,15 @@ asked, one message at a time, so the index (page numbers included) depends only 
 order pages are fed, which is MkDocs' build order, then the rest of the site's HTML files
 sorted by path: the same on every machine and file system.
 
-Pages are fed as they are written; `finish` then feeds every other HTML file in the site
-folder (from the theme, from the docs folder, anything a page event did not see), so the
-index holds exactly what `pagefind --site` would find, with the same URLs.
+Pages are fed before they are written: once MkDocs has read every page (`on_env`), each
+page's marked content is known (the plugin marks `page.content` itself, see `marked`), and
+Pagefind reads nothing else of a page that passes `reads_as`. So every page goes to the
+service then, and the index is asked for at once: Pagefind parses and builds it on the
+second core while MkDocs writes the pages, instead of after the last one. Each page, as
+written, is then checked to read as what was fed; anything else (a page that reads
+otherwise, a page or file with marked content that was not fed, a page not written) means
+the early index is not used, and `from_site` indexes the site as written, the way
+`pagefind --site` does: the pages in MkDocs' order, then every other HTML file sorted.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import re
 import subprocess
 import threading
 from collections.abc import Iterable
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +74,63 @@ def indexed_part(html: str) -> str:
     return html[:opened] + html[start:]
 
 
+# A page's content as the plugin marks it (the theme no longer wraps it): the marked
+# content is `page.content` itself, known before the page is written.
+_OPEN, _CLOSE = f"<div {_BODY}>", "</div>"
+
+# What Pagefind reads of a page besides its marked content, measured with the bundle's bytes
+# (tests/test_search_index.py): the language; `data-pagefind-*` attributes anywhere; an
+# `<h1>` anywhere (the result's title); an `<img>` after the marked content (its image).
+# `<title>` only when no `<h1>` is found, which `reads_as` rules out.
+_READ_BEFORE = re.compile(r"data-pagefind|<h1\b", re.I)
+_READ_AFTER = re.compile(r"data-pagefind|<(?:h1|img)\b", re.I)
+_TITLE_START, _TITLE_END = re.compile(r"<h1\b", re.I), re.compile(r"</h1\s*>", re.I)
+_IGNORED = re.compile(r"data-pagefind-ignore", re.I)
+_LANG = re.compile(r"<html\b[^>]*?\slang=\"([^\"]*)\"", re.I)
+
+
+def marked(content: str) -> str:
+    """CONTENT marked as what Pagefind indexes of its page."""
+    return _OPEN + content + _CLOSE
+
+
+def page_view(content: str, lang: str) -> str:
+    """The smallest page Pagefind reads as it reads a page that `reads_as` CONTENT."""
+    return f'<!doctype html><html lang="{escape(lang)}"><head></head><body>{content}</body></html>'
+
+
+def can_feed_ahead(content: str) -> bool:
+    """Whether CONTENT (marked) names its own title: a whole `<h1>`, with no comment and
+    nothing marked `data-pagefind-ignore` before its end, so that Pagefind does not read
+    the page's `<title>`."""
+    if not content.startswith(_OPEN):
+        return False
+    title = _TITLE_END.search(content)
+    if title is None:
+        return False
+    end = title.end()
+    return (
+        _TITLE_START.search(content, 0, end) is not None
+        and "<!--" not in content[:end]
+        and _IGNORED.search(content, 0, end) is None
+    )
+
+
+def reads_as(output: str, content: str, lang: str) -> bool:
+    """Whether Pagefind reads the written page OUTPUT as `page_view(CONTENT, LANG)`: the
+    marked CONTENT in it, the language LANG, and nothing else Pagefind reads outside."""
+    at = output.find(content)
+    if at < 0:
+        return False
+    language = _LANG.search(output, 0, at)
+    return (
+        language is not None
+        and language.group(1) == lang
+        and _READ_BEFORE.search(output, 0, at) is None
+        and _READ_AFTER.search(output, at + len(content)) is None
+    )
+
+
 class LiveIndex:
     """One Pagefind index, built in a service process while the site is written."""
 
@@ -85,6 +149,10 @@ class LiveIndex:
         self._fed: set[str] = set()
         self._held: list[str] = []  # pages without `data-pagefind-body`, in order
         self._bodies = False  # whether a page fed marks its content
+        # Fed ahead (`feed_ahead`): each page's marked content until it is written as fed.
+        self._ahead: dict[str, tuple[str, str]] | None = None
+        self._request: int | None = None  # the index, asked for once every page was fed
+        self.doubt = ""  # why the index fed ahead is not the site's
         # Pages go through a queue to a writer thread: MkDocs never waits on the pipe.
         self._outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
         self._broken = False
@@ -174,6 +242,76 @@ class LiveIndex:
             return self._answers.pop(ident)
 
     # --- the index ------------------------------------------------------------------
+
+    def feed_ahead(self, pages: Iterable[tuple[str, str]], lang: str) -> None:
+        """Feed PAGES (site path and marked content, in MkDocs' build order) before they are
+        written, and ask for the index: it is built while MkDocs writes the site."""
+        self._ahead = {}
+        for rel, content in pages:
+            self._ahead[rel] = (content, lang)
+            self._bodies = True
+            self._fed.add(rel)
+            self._send_page(rel, page_view(content, lang))
+        self._request = self.build()
+
+    def written(self, rel: str, output: str) -> None:
+        """The page at REL as written: fed now, or checked against what was fed ahead."""
+        if self._ahead is None:
+            self.add(rel, output)
+            return
+        fed = self._ahead.pop(rel, None)
+        if fed is None:
+            if _BODY in output:
+                self._distrust(f"{rel} marks its content but was not fed ahead")
+            else:
+                self._held.append(rel)
+        elif not reads_as(output, *fed):
+            self._distrust(f"{rel} does not read as it was fed ahead")
+
+    def _distrust(self, why: str) -> None:
+        if not self.doubt:
+            self.doubt = why
+
+    def finish(self, site: Path, written: Iterable[str]) -> int | None:
+        """Every other HTML file among WRITTEN fed (see `add_rest`), and the index asked
+        for: the request to await with `files`. For an index fed ahead, None when it may
+        differ from the site as written (`doubt` says why), else the request made then."""
+        if self._ahead is None:
+            self.add_rest(site, written)
+            return self.build()
+        if self._ahead:
+            self._distrust(f"{next(iter(self._ahead))} was fed ahead but not written")
+        held = set(self._held)
+        for rel in sorted(written):
+            if self.doubt:
+                break
+            if rel.endswith(".html") and rel not in self._fed and rel not in held:
+                try:
+                    html = (site / rel).read_text(encoding="utf-8", errors="replace")
+                except OSError:
+                    continue
+                if _BODY in html:
+                    self._distrust(f"{rel} marks its content but was not fed ahead")
+        return None if self.doubt else self._request
+
+    @classmethod
+    def from_site(cls, site: Path, order: Iterable[str], written: Iterable[str]) -> LiveIndex:
+        """An index of the site as written, as `pagefind --site` makes it: the pages in
+        ORDER (MkDocs' build order), then every other HTML file among WRITTEN, sorted. Ask
+        for it with `build`."""
+        index = cls.start()
+        try:
+            for rel in order:
+                try:
+                    html = (site / rel).read_text(encoding="utf-8", errors="replace")
+                except OSError:
+                    continue
+                index.add(rel, html)
+            index.add_rest(site, written)
+        except BaseException:
+            index.close()
+            raise
+        return index
 
     def add(self, rel: str, html: str) -> None:
         """Index the page written at REL (posix, relative to the site folder). Answers
