@@ -118,7 +118,8 @@ def test_the_sanitized_body_takes_the_pending_page_s_place(tmp_path):
     plugin._bodies[page.file.src_uri] = (body, '<div class="pm-header">H</div>')
     plugin.on_page_context({}, page=page, config=None, nav=None)  # type: ignore[arg-type]
     assert page.content == (
-        '<div data-pagefind-body><h1>T</h1><div class="pm-header">H</div><p>x<img src="x"></p></div>'
+        '<div data-pagefind-body><h1>T</h1><div class="pm-header">H</div>'
+        '<p>x<img src="x"></p></div>'
     )
     plugin.serving = True  # no policy in a preview: only the write guard runs
     assert plugin._page_policy("<html></html>", page=page, config=None) == "<html></html>"  # type: ignore[arg-type]
@@ -170,3 +171,42 @@ def test_a_plugin_that_changes_a_pending_incident_page_is_told_and_not_kept(tmp_
     plugin.on_page_context({}, page=page, config=None, nav=None)  # type: ignore[arg-type]
     assert page.content == "<div data-pagefind-body><h1>T</h1><p>sanitized</p></div>"
     assert "another plugin changed this incident page's HTML" in caplog.text
+
+
+def _double(x: int) -> int:
+    return 2 * x
+
+
+def test_work_in_a_forked_process_comes_back_as_computed_here():
+    import os
+
+    from postmortem_kb.core.knowledge_base import in_child
+
+    parent = os.getpid()
+    assert in_child(lambda: (_double(21), os.getpid() != parent))() == (42, True)
+
+
+def test_work_that_fails_in_the_forked_process_is_done_again_here():
+    """A child that fails, or whose result cannot be sent back, costs time, never the
+    result: the parent computes it, and raises there if it must."""
+    import os
+    import threading
+
+    from postmortem_kb.core.knowledge_base import in_child
+
+    parent = os.getpid()
+
+    def fails_in_child() -> int:
+        if os.getpid() != parent:
+            raise RuntimeError("child")
+        return 7
+
+    assert in_child(fails_in_child)() == 7
+    lock = threading.Lock()  # cannot be pickled
+    assert in_child(lambda: lock)() is lock
+
+    def always_fails() -> int:
+        raise ValueError("here too")
+
+    with pytest.raises(ValueError, match="here too"):
+        in_child(always_fails)()

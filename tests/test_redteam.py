@@ -462,10 +462,21 @@ def test_a_symlink_in_the_docs_is_an_error_and_never_built(tmp_path, kind):
 # --- the output scan ------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("where", ["here", "forked"])
 @pytest.mark.parametrize("plant", ["plain", "gzip"])
-def test_the_build_fails_on_a_planted_leak_naming_file_and_item(tmp_path, plant):
+def test_the_build_fails_on_a_planted_leak_naming_file_and_item(
+    tmp_path, plant, where, monkeypatch
+):
     """A static file of the docs folder that names a hidden post-mortem reaches the site
-    untouched: only the scan can catch it."""
+    untouched: only the scan can catch it, with what it looks for worked out in the build's
+    process or (a large knowledge base) in a forked one."""
+    from postmortem_kb.mkdocs import plugin
+
+    forks: list[object] = []
+    if where == "forked":
+        monkeypatch.setattr(plugin, "PARALLEL_FROM", 1)
+        real = plugin.in_child
+        monkeypatch.setattr(plugin, "in_child", lambda f: forks.append(f) or real(f))
     root = redteam_kb(tmp_path / "kb")
     assets = root / "postmortems" / "assets"
     assets.mkdir()
@@ -478,6 +489,7 @@ def test_the_build_fails_on_a_planted_leak_naming_file_and_item(tmp_path, plant)
     assert result.exit_code == 1
     assert f"assets/{name}" in result.stderr and "the id of PM-2026-003" in result.stderr
     assert not any((tmp_path / "site").iterdir())  # emptied: nothing to publish by mistake
+    assert len(forks) == (where == "forked")
 
 
 def test_the_scan_reads_pagefind_fragments(redteam, tmp_path):

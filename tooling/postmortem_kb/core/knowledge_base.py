@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .catalogue import finding, never_silenced
 from .config import Config
@@ -31,6 +31,7 @@ MAX_BYTES = 20 * 1024 * 1024
 _YEAR = re.compile(r"\d{4}")
 _ID_LINE = re.compile(rb"^id[ \t]*:[ \t]*[\"']?([A-Za-z0-9_-]+)", re.M)
 PARALLEL_FROM = 400  # below this, starting workers costs more than it saves
+T = TypeVar("T")
 
 
 def postmortem_paths(config: Config) -> list[Path]:
@@ -200,39 +201,46 @@ def load_then_check(
         )
         return CheckReport(len(paths), findings, relative)
 
-    if background and len(postmortems) >= from_files and "fork" in get_all_start_methods():
-        return postmortems, _in_child(report)
+    if background and len(postmortems) >= from_files:
+        return postmortems, in_child(report)
     return postmortems, report
 
 
-def _in_child(compute: Callable[[], CheckReport]) -> Callable[[], CheckReport]:
-    """COMPUTE run in a forked process (it sees the parses without copying them); the
-    function returned waits for its result, or computes it here if the process failed."""
+def in_child(compute: Callable[[], T]) -> Callable[[], T]:
+    """COMPUTE run in a forked process, on the other core (it sees the caller's objects
+    without copying them); the function returned waits for its result, or computes it
+    here if the process failed. Where processes cannot be forked, COMPUTE itself. Fork
+    only from a process without other threads."""
+    if "fork" not in get_all_start_methods():
+        return compute
     context = get_context("fork")
     receive, send = context.Pipe(duplex=False)
-    process = context.Process(target=_send_report, args=(compute, send), daemon=True)
+    process = context.Process(target=_send_result, args=(compute, send), daemon=True)
     process.start()
     send.close()
 
-    def result() -> CheckReport:
+    def result() -> T:
         try:
-            value = receive.recv()
+            sent = receive.recv()
         except (EOFError, OSError):
-            value = None
+            sent = None
         finally:
             receive.close()
             process.join()
-        return value if isinstance(value, CheckReport) else compute()
+        return sent[0] if isinstance(sent, tuple) else compute()
 
     return result
 
 
-def _send_report(compute: Callable[[], CheckReport], send: Any) -> None:
+def _send_result(compute: Callable[[], Any], send: Any) -> None:
     try:
-        value: CheckReport | None = compute()
+        sent: tuple[Any] | None = (compute(),)
     except BaseException:
-        value = None  # the parent checks again, and raises there
-    send.send(value)
+        sent = None  # the parent computes again, and raises there
+    try:
+        send.send(sent)
+    except BaseException:
+        send.send(None)
     send.close()
 
 

@@ -34,7 +34,13 @@ from ..core import audience as aud
 from ..core.audience_markdown import AudienceExtension, AudienceGuard
 from ..core.config import Config, config_from_options
 from ..core.errors import PostmortemError
-from ..core.knowledge_base import CheckReport, load_then_check, template_for
+from ..core.knowledge_base import (
+    PARALLEL_FROM,
+    CheckReport,
+    in_child,
+    load_then_check,
+    template_for,
+)
 from ..core.leaks import (
     LeakScan,
     audience_safety_errors,
@@ -264,12 +270,18 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             for f in files
             if f.generated_by is None and f.src_dir and os.path.abspath(f.src_dir) != docs_dir
         }
-        # What the output scan looks for is worked out at the end, while Pagefind writes.
+        # What the output scan looks for, worked out in a forked process (the other core)
+        # while the pages are rendered, for a knowledge base large enough to be worth it.
         self.leak_scan = None
         hidden = set(self.hidden)
-        self._leak_scan_for = lambda: LeakScan.for_build(
-            withheld, shown_files, shown, kb.audience, other_pages(kb), hidden
-        )
+
+        def leak_scan() -> LeakScan:
+            return LeakScan.for_build(
+                withheld, shown_files, shown, kb.audience, other_pages(kb), hidden
+            )
+
+        forked = not self.serving and len(postmortems) >= PARALLEL_FROM
+        self._leak_scan_for = in_child(leak_scan) if forked else leak_scan
 
         # Attachments linked only from blocks above the audience go with the blocks.
         prefix = kb.docs_dir.strip("/") + "/"
