@@ -666,3 +666,30 @@ def test_render_cost_joins_paragraphs_that_html_spans_join() -> None:
     many = ("[" * 60 + "\n\n") * 100
     assert render_cost.costly_block(many) is None
     assert render_cost.costly_block('<p markdown="1">\n' + many + "</p>\n") is not None
+
+
+@pytest.mark.parametrize("before", [0, 1, 7, 40, 41, 100])
+def test_a_costly_paragraph_among_short_ones_is_found_wherever_it_stands(before: int) -> None:
+    """The shortcut's bound on the longest paragraph comes from blank lines sought some way
+    apart: the paragraph over the limit is still found, at any distance from them."""
+    from postmortem_kb.core import render_cost
+
+    short = "Some words in a short paragraph. " * 3 + "\n\n"  # 101 characters
+    costly = "[" * 2_100  # about 2.2 million steps: over the limit on its own
+    text = short * before + costly + "\n\n" + short * 60
+    assert render_cost.costly_block(text) == len(short) * before
+    assert render_cost.costly_block(text.replace(costly, "[" * 1_000)) is None
+
+
+def test_the_bound_on_the_longest_paragraph_is_never_below_it() -> None:
+    from postmortem_kb.core import render_cost
+
+    rng = random.Random(8)
+    pieces = ["x", "[", "\n", "\n\n", "\n\n\n", " \n"]
+    for _ in range(500):
+        raw = "".join(
+            rng.choice(pieces) * rng.choice([1, 3, 200, 1_000, 1_023, 1_024, 3_000])
+            for _ in range(rng.randrange(1, 30))
+        ).encode()
+        assert render_cost._longest_at_most(raw) >= max(map(len, raw.split(b"\n\n")))
+
