@@ -692,4 +692,3 @@ def test_the_bound_on_the_longest_paragraph_is_never_below_it() -> None:
             for _ in range(rng.randrange(1, 30))
         ).encode()
         assert render_cost._longest_at_most(raw) >= max(map(len, raw.split(b"\n\n")))
-

@@ -355,6 +355,40 @@ def test_pm602_nothing_without_evidence(repo_kb: Path) -> None:
     assert findings(repo_kb) == []
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_pm602_in_a_run_over_many_files(with_evidence: Path, monkeypatch, jobs: int) -> None:
+    """A run over many files lists the folders beside the post-mortems once (in each worker
+    process) instead of asking for each file: the evidence is found all the same, and a
+    folder named by the id without evidence in it, or none, gives nothing."""
+    from postmortem_kb.core import knowledge_base
+    from postmortem_kb.core.config import load_config
+
+    folder = with_evidence / "postmortems" / "2026"
+    write(with_evidence, "PM-2026-002", minimal_postmortem("PM-2026-002"))
+    (folder / "PM-2026-002").mkdir()  # a folder, but no evidence in it
+    write(with_evidence, "PM-2026-003", minimal_postmortem("PM-2026-003"))
+    monkeypatch.setattr(knowledge_base, "PARALLEL_FROM", 1)
+    report = knowledge_base.check(load_config(with_evidence), jobs=jobs)
+    assert [(f.rule, f.path) for f in report.findings if f.rule == "PM602"] == [
+        ("PM602", f"postmortems/2026/{PM}-incident.md")
+    ]
+
+
+def test_the_folders_beside_post_mortems_are_listed_once(tmp_path: Path) -> None:
+    from postmortem_kb.core.rules import Folders
+
+    (tmp_path / "PM-2026-001" / "evidence").mkdir(parents=True)
+    (tmp_path / "PM-2026-002").write_text("a file, not a folder")
+    folders = Folders()
+    assert folders.may_hold(str(tmp_path), "PM-2026-001")
+    assert folders.may_hold(str(tmp_path), "pm-2026-001")  # as a case-blind file system has it
+    assert not folders.may_hold(str(tmp_path), "PM-2026-002")
+    (tmp_path / "PM-2026-003").mkdir()
+    assert not folders.may_hold(str(tmp_path), "PM-2026-003")  # listed once, before it was made
+    assert Folders().may_hold(str(tmp_path), "PM-2026-003")
+    assert folders.may_hold(str(tmp_path / "missing"), "PM-2026-001")  # not listed: ask isdir
+
+
 # --- what the site shows ------------------------------------------------------------------
 
 

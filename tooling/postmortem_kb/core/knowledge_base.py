@@ -24,7 +24,7 @@ from .errors import NotFound, PostmortemError
 from .leaks import placement_findings
 from .model import Finding, Postmortem
 from .parse import ParseProblem, decode, parse_text
-from .rules import check_postmortem
+from .rules import Folders, check_postmortem
 from .templates import Template, load_template
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -320,15 +320,36 @@ def check_one(
     return findings, ident
 
 
+class _Run:
+    """What a run over many files (`check`) reads once instead of once a file: each
+    template (a `stat` of its file otherwise), and the folders beside the post-mortems."""
+
+    def __init__(self) -> None:
+        self.templates: dict[str, Template | None] = {}
+        self.folders = Folders()
+
+    def template_for(self, config: Config, pm: Postmortem) -> Template | None:
+        name = pm.template or config.default_template
+        if name not in self.templates:
+            self.templates[name] = template_for(config, pm)
+        return self.templates[name]
+
+
 def _check_file(
-    config: Config, path: Path | str, status: str | None, discovered: bool, upcoming: bool
+    config: Config,
+    path: Path | str,
+    status: str | None,
+    discovered: bool,
+    upcoming: bool,
+    run: _Run | None = None,
 ) -> tuple[list[Finding], tuple[str, str, int] | None, Upcoming | None]:
     try:
         pm = read_postmortem(config, path)
     except ParseProblem as problem:
         return [problem.finding], None, None
-    template = template_for(config, pm)
-    findings = check_postmortem(pm, config, template, status)
+    template = template_for(config, pm) if run is None else run.template_for(config, pm)
+    folders = None if run is None else run.folders
+    findings = check_postmortem(pm, config, template, status, folders)
     if not discovered and not is_postmortem_path(config, Path(path)):
         findings.insert(
             0,
@@ -345,7 +366,8 @@ def _check_file(
     if upcoming and status is None and pm.status in NEXT_STATUS:
         following = NEXT_STATUS[pm.status]
         missing = sum(
-            f.severity == "error" for f in check_postmortem(pm, config, template, following)
+            f.severity == "error"
+            for f in check_postmortem(pm, config, template, following, folders)
         )
         ahead = Upcoming(pm.path, pm.id, pm.status, following, missing)
     return findings, ident, ahead
@@ -355,7 +377,8 @@ def _check_chunk(
     args: tuple[Config, list[Path] | list[str], bool, str | None],
 ) -> list[tuple[list[Finding], tuple[str, str, int] | None, Upcoming | None]]:
     config, paths, discovered, status = args
-    return [_check_file(config, p, status, discovered, upcoming=True) for p in paths]
+    run = _Run()
+    return [_check_file(config, p, status, discovered, upcoming=True, run=run) for p in paths]
 
 
 def _ids_of(config: Config, paths: Iterable[str]) -> Iterator[tuple[str, str, int]]:
@@ -457,8 +480,9 @@ def _check_all(
                 if progress is not None:
                     progress(len(results), len(targets))
         return results
+    run = _Run()
     for path in targets:
-        results.append(_check_file(config, path, status, discovered, upcoming=True))
+        results.append(_check_file(config, path, status, discovered, upcoming=True, run=run))
         if progress is not None:
             progress(len(results), len(targets))
     return results

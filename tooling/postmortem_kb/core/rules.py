@@ -32,7 +32,7 @@ from .model import (
 )
 from .parse import comment_and_fence_spans, in_code_span
 from .templates import DEFAULT_DUE, Template
-from .times import RANGE_HINT, has_zone_problem, iso_utc, out_of_range, parse_datetime
+from .times import RANGE_HINT, has_zone_problem, iso_utc, out_of_range
 from .triggers import TriggerScan
 
 KNOWN_KEYS = frozenset(
@@ -122,17 +122,47 @@ class _Collector:
         self.findings: list[Finding] = []
 
     def wants(self, *rules: str) -> bool:
-        return any(rule in self.in_force for rule in rules)
+        return not self.in_force.isdisjoint(rules)
 
     def add(self, line: int, rule: str, message: str) -> None:
         if rule in self.in_force:
             self.findings.append(Finding(self.pm.path, line, rule, RULES[rule].severity, message))
 
 
+class Folders:
+    """The sub-folders of each post-mortem folder, listed once in a run over many files
+    (`check`): a post-mortem whose id names none of them keeps no evidence, known without a
+    `stat` of its own. Names are compared case-folded, so that a file system that ignores
+    case finds what `os.path.isdir` would; a folder that cannot be listed is asked about
+    directly."""
+
+    def __init__(self) -> None:
+        self._names: dict[str, frozenset[str] | None] = {}
+
+    def may_hold(self, folder: str, name: str) -> bool:
+        """False only when FOLDER has no sub-folder NAME (then `isdir` would say so too)."""
+        if folder not in self._names:
+            try:
+                with os.scandir(folder) as entries:
+                    names: frozenset[str] | None = frozenset(
+                        e.name.casefold() for e in entries if e.is_dir()
+                    )
+            except OSError:
+                names = None
+            self._names[folder] = names
+        names = self._names[folder]
+        return names is None or name.casefold() in names
+
+
 def check_postmortem(
-    pm: Postmortem, config: Config, template: Template | None, status: str | None = None
+    pm: Postmortem,
+    config: Config,
+    template: Template | None,
+    status: str | None = None,
+    folders: Folders | None = None,
 ) -> list[Finding]:
-    """Everything `status` (default: the file's own) demands that `pm` does not meet."""
+    """Everything `status` (default: the file's own) demands that `pm` does not meet.
+    FOLDERS: the listings of a run over many files (`Folders`), if there is one."""
     if status is None:
         status = pm.status  # an invalid status is reported by PM102 and checked as a draft
     rank = status_rank(status)
@@ -168,7 +198,7 @@ def check_postmortem(
         _active_html(pm, config, out, body)
     if out.wants("PM501"):
         _blame(pm, config, out, found, body_start)
-    evidence = _keeps_evidence(pm, config)
+    evidence = _keeps_evidence(pm, config, folders)
     if evidence and out.wants("PM602"):
         _evidence_link(pm, config, out)
     findings = out.findings
@@ -265,7 +295,7 @@ def _front_matter(pm: Postmortem, config: Config, out: _Collector, rank: int) ->
         value = meta.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
             continue
-        moment = parse_datetime(value)
+        moment = pm.time(key)  # parse_datetime(value), kept for PM107's look at occurred_at
         if moment is None:
             hint = (
                 "add a time zone, e.g. `Z` for UTC"
@@ -654,12 +684,16 @@ def _drop_ignored(pm: Postmortem, findings: Iterable[Finding]) -> list[Finding]:
     return kept
 
 
-def _keeps_evidence(pm: Postmortem, config: Config) -> bool:
+def _keeps_evidence(pm: Postmortem, config: Config, folders: Folders | None = None) -> bool:
     """Whether an evidence folder (`<ID>/evidence/`) lies beside the file: one `stat` for
-    the two evidence rules (PM602, PM401 in evidence), which find nothing without it."""
-    return bool(ID_PATTERN.match(pm.id)) and os.path.isdir(
-        os.path.join(config.root, os.path.dirname(pm.path), pm.id, "evidence")
-    )
+    the two evidence rules (PM602, PM401 in evidence), which find nothing without it; none
+    when FOLDERS knows there is no `<ID>/` beside it."""
+    if not ID_PATTERN.match(pm.id):
+        return False
+    folder = os.path.join(config.root, os.path.dirname(pm.path))
+    if folders is not None and not folders.may_hold(folder, pm.id):
+        return False
+    return os.path.isdir(os.path.join(folder, pm.id, "evidence"))
 
 
 def _evidence_secrets(pm: Postmortem, config: Config) -> list[Finding]:

@@ -12,6 +12,7 @@ outside ASCII whose lower case is an ASCII letter); otherwise `text.lower()` is 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 
 import ahocorasick_rs
@@ -49,12 +50,8 @@ class TriggerScan:
             if len(lowered) != len(text):  # U+0130 lower-cases to two characters
                 lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
             matches = self._text.find_matches_as_indexes(lowered, overlapping=True)
-        found: dict[int, list[int]] = {}
-        for index, start, _ in matches:
-            positions = found.get(index)
-            if positions is None:
-                found[index] = [start]
-            else:
-                positions.append(start)
+        found: defaultdict[str, list[int]] = defaultdict(list)
         words = self.words
-        return {words[index]: positions for index, positions in found.items()}
+        for index, start, _ in matches:
+            found[words[index]].append(start)
+        return dict(found)
