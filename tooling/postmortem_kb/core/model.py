@@ -7,6 +7,8 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
+from .times import parse_datetime  # (an import inside `time` cost a microsecond a call)
+
 STATUSES = ("draft", "in-review", "published", "archived")
 VISIBILITIES = ("public", "internal", "restricted")
 SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4")
@@ -244,8 +246,6 @@ class Postmortem:
         """The zone-aware time of front-matter KEY, or None when missing or malformed."""
         cache = self.__dict__.setdefault("_times", {})  # parsed once: pages ask often
         if key not in cache:
-            from .times import parse_datetime
-
             cache[key] = parse_datetime(self.meta.get(key))
         return cache[key]  # type: ignore[no-any-return]
 
