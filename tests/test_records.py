@@ -265,3 +265,32 @@ def test_commands_say_the_same_with_and_without_the_cache(samples: Path, args) -
     assert plain.exit_code == cold.exit_code == warm.exit_code == 0, plain.stderr
     assert plain.output == cold.output == warm.output
     assert plain.stderr == cold.stderr == warm.stderr
+
+
+def test_a_large_knowledge_base_is_read_here_and_in_one_worker(
+    samples: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """This process reads a share of the files itself, and starts one worker for the rest
+    (a second worker would cost its own copy of the interpreter's memory); the records are
+    those of one process alone, in path order."""
+    config = load_config(samples)
+    alone = records.follow_through(config, "internal", want_complete=True, jobs=1)
+    monkeypatch.setattr(records, "PARALLEL_FROM", 1)
+    started = []
+    context = records.get_context("fork")
+
+    class Counted(context.Process):  # type: ignore[name-defined,misc]
+        def start(self) -> None:
+            started.append(self)
+            super().start()
+
+    monkeypatch.setattr(context, "Process", Counted)
+    monkeypatch.setattr(records, "get_context", lambda method: context)
+    read_here: list[Path] = []
+    original = records._record
+    monkeypatch.setattr(records, "_record", lambda *a: read_here.append(a[1]) or original(*a))
+    split = records.follow_through(config, "internal", want_complete=True, jobs=2)
+    files = len(alone.views) + len(alone.problems)
+    assert len(started) == 1
+    assert 0 < len(read_here) < files  # the worker's calls are in its own process
+    _same(split, alone)

@@ -23,7 +23,7 @@ import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing import get_context
-from multiprocessing.connection import Connection, wait
+from multiprocessing.connection import Connection
 from pathlib import Path
 from sys import intern
 from typing import Any
@@ -242,6 +242,12 @@ def _record(
     return record
 
 
+def _packed(record: Record) -> bytes:
+    """RECORD as the cache keeps it: compressed, a third of the size (in the cache, and in
+    the parent until the snapshot is saved)."""
+    return zlib.compress(pickle.dumps(record, pickle.HIGHEST_PROTOCOL), 1)
+
+
 def _expanded(record: Record) -> Record:
     if record.view is not None:
         record.view = expand(record.view)
@@ -278,17 +284,24 @@ def _present(texts: Any, probe: LeakScan, skip: set[str]) -> dict[str, set[str]]
 
 
 def _worker(
-    conn: Connection, config: Config, paths: list[Path], audience: str, want_complete: bool
+    conn: Connection,
+    config: Config,
+    paths: list[Path],
+    audience: str,
+    want_complete: bool,
+    compressed: bool,
 ) -> None:
-    """One worker process: the records of PATHS; then, when the leak scan has candidates,
-    which of them the audience sees anyway in these files (their text kept meanwhile, so
-    that no file is read twice)."""
+    """One worker process: the records of PATHS (COMPRESSED: each as the compressed pickle
+    the cache keeps, made here rather than pickled again in the parent); then, when the leak
+    scan has candidates, which of them the audience sees anyway in these files (their text
+    kept meanwhile, so that no file is read twice)."""
     texts = _Spilled()
     try:
-        batch: list[Record] = []
+        batch: list[Any] = []
         with _no_cyclic_gc():
             for path in paths:
-                batch.append(_record(config, path, audience, set(), want_complete, texts))
+                record = _record(config, path, audience, set(), want_complete, texts)
+                batch.append(_packed(record) if compressed else record)
                 _marked_blocks.cache_clear()  # kept for a build; here each file is read once
                 if len(batch) == BATCH:
                     conn.send(("records", batch))
@@ -308,8 +321,11 @@ def _worker(
 
 
 class _Readers:
-    """The post-mortems read in `jobs` worker processes, each kept alive until the leak
-    scan has asked what its files show; or in this process for a small knowledge base."""
+    """The post-mortems read here and in one forked worker process (the other core), the
+    worker kept alive until the leak scan has asked what its files show; or all here for a
+    small knowledge base. This process reads its share between the worker's batches: a
+    second worker would add its own copy of the interpreter's pages to the memory (about
+    30 MB), and every record it sends is pickled there and unpickled here."""
 
     def __init__(
         self,
@@ -319,54 +335,86 @@ class _Readers:
         want_complete: bool,
         jobs: int,
         progress: Callable[[int, int], None] | None = None,
-        keep: Callable[[Record], None] | None = None,
+        keep: Callable[[Record, bytes | None], None] | None = None,
     ):
-        """KEEP: given each record as it arrives, still compact (for the cache)."""
-        self.texts: dict[str, bytes] = {}
+        """KEEP: given each record as it arrives, still compact, with its compressed pickle
+        when a worker made it (for the cache)."""
+        self.texts: Any = {}
         self.conns: list[Connection] = []
         self.processes: list[Any] = []
+        self.records: list[Record] = []
+        self.done, self.total, self.progress = 0, len(paths), progress
         if jobs <= 1 or len(paths) < PARALLEL_FROM:
-            self.records = []
-            with _no_cyclic_gc():
-                for path in paths:
-                    record = _record(config, path, audience, set(), want_complete, self.texts)
-                    if keep is not None:
-                        keep(record)
-                    self.records.append(_expanded(record))
-                    if progress is not None:
-                        progress(len(self.records), len(paths))
+            self._read_here(config, paths, audience, want_complete, keep, None)
             return
+        # the worker's share a little larger: this process also takes in its batches
+        mine = len(paths) * 9 // 20
         context = get_context("fork")
-        size = -(-len(paths) // jobs)
-        for start in range(0, len(paths), size):
-            mine, theirs = context.Pipe()
-            process = context.Process(
-                target=_worker,
-                args=(theirs, config, paths[start : start + size], audience, want_complete),
-                daemon=True,
-            )
-            process.start()
-            theirs.close()
-            self.conns.append(mine)
-            self.processes.append(process)
-        # each batch made small as it arrives, from whichever worker has one (read in turn,
-        # a worker waited on a full pipe while the first one was read: one core did most)
-        got: dict[Connection, list[Record]] = {conn: [] for conn in self.conns}
-        reading, done = list(self.conns), 0
-        while reading:
-            for conn in wait(reading):
-                batch = self._receive(conn, ("records", "done"))  # type: ignore[arg-type]
-                if batch is None:
-                    reading.remove(conn)  # type: ignore[arg-type]
-                    continue
+        here, there = context.Pipe()
+        process = context.Process(
+            target=_worker,
+            args=(there, config, paths[mine:], audience, want_complete, keep is not None),
+            daemon=True,
+        )
+        process.start()
+        there.close()
+        self.conns.append(here)
+        self.processes.append(process)
+        self.texts = _Spilled()  # as a worker's: on disk until the leak scan
+        theirs: list[Record] = []
+        self._read_here(config, paths[:mine], audience, want_complete, keep, (here, theirs))
+        while self._take(here, theirs, keep):
+            pass
+        self.records += theirs  # in path order
+
+    def _read_here(
+        self,
+        config: Config,
+        paths: list[Path],
+        audience: str,
+        want_complete: bool,
+        keep: Callable[[Record, bytes | None], None] | None,
+        worker: tuple[Connection, list[Record]] | None,
+    ) -> None:
+        """The records of PATHS, read in this process; between two, a batch the WORKER has
+        ready is taken in (so that it never waits on a full pipe)."""
+        with _no_cyclic_gc():
+            for path in paths:
+                record = _record(config, path, audience, set(), want_complete, self.texts)
+                _marked_blocks.cache_clear()  # each file is read once here
                 if keep is not None:
-                    for record in batch:
-                        keep(record)
-                got[conn] += [_expanded(r) for r in batch]  # type: ignore[index]
-                done += len(batch)
-                if progress is not None:
-                    progress(done, len(paths))
-        self.records = [r for conn in self.conns for r in got[conn]]  # in path order
+                    keep(record, None)
+                self.records.append(_expanded(record))
+                self._told(1)
+                if worker is not None and worker[0].poll():
+                    self._take(worker[0], worker[1], keep)
+
+    def _take(
+        self,
+        conn: Connection,
+        into: list[Record],
+        keep: Callable[[Record, bytes | None], None] | None,
+    ) -> bool:
+        """One batch from the worker at CONN, made small into INTO; False when it is done."""
+        batch = self._receive(conn, ("records", "done"))
+        if batch is None:
+            return False
+        with _no_cyclic_gc():
+            for item in batch:
+                if type(item) is bytes:  # compressed for the cache: kept as it came
+                    record = pickle.loads(zlib.decompress(item))
+                    if keep is not None:
+                        keep(record, item)
+                else:
+                    record = item
+                into.append(_expanded(record))
+        self._told(len(batch))
+        return True
+
+    def _told(self, count: int) -> None:
+        self.done += count
+        if self.progress is not None:
+            self.progress(self.done, self.total)
 
     def _receive(self, conn: Connection, kinds: tuple[str, ...]) -> Any:
         try:
@@ -381,14 +429,16 @@ class _Readers:
 
     def present(self, probe: LeakScan, skip: set[str]) -> dict[str, set[str]]:
         """Which of PROBE's candidates each file read shows (by path), but for SKIP."""
-        found = _present(self.texts, probe, skip)
-        for conn in self.conns:
+        for conn in self.conns:  # the worker scans its files while this process scans its own
             conn.send((probe, skip))
+        found = _present(self.texts, probe, skip)
         for conn in self.conns:
             found.update(self._receive(conn, ("present",)))
         return found
 
     def close(self) -> None:
+        if isinstance(self.texts, _Spilled):
+            self.texts.file.close()
         for conn in self.conns:
             with contextlib.suppress(OSError, ValueError):
                 conn.send(None)
@@ -432,9 +482,8 @@ def follow_through(
     if store is not None:
         keeper = store
 
-        def keep(record: Record) -> None:
-            # compressed: a third of the size, in the cache and in this process until saved
-            payload = zlib.compress(pickle.dumps(record, pickle.HIGHEST_PROTOCOL), 1)
+        def keep(record: Record, payload: bytes | None) -> None:
+            payload = payload or _packed(record)
             keeper.keep(config.root / record.path, record.path, payload, record.id or None)
 
     readers = _Readers(config, todo, audience, want_complete, jobs, report, keep)
