@@ -5,7 +5,9 @@ worker processes, for every audience; a view that names a hidden post-mortem wit
 from __future__ import annotations
 
 import io
+import os
 import shutil
+import time
 from datetime import date
 from pathlib import Path
 
@@ -294,3 +296,25 @@ def test_a_large_knowledge_base_is_read_here_and_in_one_worker(
     assert len(started) == 1
     assert 0 < len(read_here) < files  # the worker's calls are in its own process
     _same(split, alone)
+
+
+@pytest.mark.parametrize("cache", [False, True])
+def test_a_worker_done_before_this_process_is_waited_for_no_longer(
+    samples: Path, cache: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker may send its last records and its word that it is done while this
+    process still reads its own share (a slow disk here, say): both are taken in between
+    two files, and nothing more is waited for (it was, for ever)."""
+    config = load_config(samples)
+    alone = records.follow_through(config, "internal", want_complete=True, jobs=1)
+    monkeypatch.setattr(records, "PARALLEL_FROM", 1)
+    here = os.getpid()
+    original = records._record
+
+    def slow_here(*args):  # type: ignore[no-untyped-def]
+        if os.getpid() == here:
+            time.sleep(0.3)  # not a timing test: only lets the worker finish first
+        return original(*args)
+
+    monkeypatch.setattr(records, "_record", slow_here)
+    _same(records.follow_through(config, "internal", True, jobs=2, cache=cache), alone)

@@ -344,6 +344,7 @@ class _Readers:
         self.processes: list[Any] = []
         self.records: list[Record] = []
         self.done, self.total, self.progress = 0, len(paths), progress
+        self.working = False  # a worker is still sending records
         if jobs <= 1 or len(paths) < PARALLEL_FROM:
             self._read_here(config, paths, audience, want_complete, keep, None)
             return
@@ -362,9 +363,10 @@ class _Readers:
         self.processes.append(process)
         self.texts = _Spilled()  # as a worker's: on disk until the leak scan
         theirs: list[Record] = []
+        self.working = True  # till the worker says it is done (maybe while this one reads)
         self._read_here(config, paths[:mine], audience, want_complete, keep, (here, theirs))
-        while self._take(here, theirs, keep):
-            pass
+        while self.working:
+            self._take(here, theirs, keep)
         self.records += theirs  # in path order
 
     def _read_here(
@@ -386,7 +388,7 @@ class _Readers:
                     keep(record, None)
                 self.records.append(_expanded(record))
                 self._told(1)
-                if worker is not None and worker[0].poll():
+                if worker is not None and self.working and worker[0].poll():
                     self._take(worker[0], worker[1], keep)
 
     def _take(
@@ -394,11 +396,13 @@ class _Readers:
         conn: Connection,
         into: list[Record],
         keep: Callable[[Record, bytes | None], None] | None,
-    ) -> bool:
-        """One batch from the worker at CONN, made small into INTO; False when it is done."""
+    ) -> None:
+        """One batch from the worker at CONN, made small into INTO (or its word that it is
+        done: `working` goes False)."""
         batch = self._receive(conn, ("records", "done"))
         if batch is None:
-            return False
+            self.working = False
+            return
         with _no_cyclic_gc():
             for item in batch:
                 if type(item) is bytes:  # compressed for the cache: kept as it came
@@ -409,7 +413,6 @@ class _Readers:
                     record = item
                 into.append(_expanded(record))
         self._told(len(batch))
-        return True
 
     def _told(self, count: int) -> None:
         self.done += count
