@@ -88,6 +88,25 @@ def test_a_page_pagefind_reads_otherwise_is_not_taken_for_what_was_fed(parts):
     assert _bundle([(REL, html)]) != _bundle([(REL, page_view(CONTENT, "en"))])
 
 
+@pytest.mark.parametrize(
+    "parts",
+    [
+        {"before": "<H1>Other</H1>"},
+        {"head": '<META DATA-PAGEFIND-META="team:sre">'},
+        {"after": '<IMG SRC="x.png">'},
+        {"after": '<Img src="x.png">'},
+        {"before": marked("<h1>Another copy</h1>")},
+    ],
+)
+def test_what_pagefind_reads_outside_is_found_in_any_case(parts):
+    assert not reads_as(page(**parts), CONTENT, "en")
+
+
+@pytest.mark.parametrize("parts", [{"before": "<h10>x</h10>"}, {"after": "<imgx>"}])
+def test_only_the_tags_pagefind_reads_count(parts):
+    assert reads_as(page(**parts), CONTENT, "en")
+
+
 def test_the_language_and_the_content_must_be_those_fed():
     assert not reads_as(page(), CONTENT, "de")
     assert _bundle([(REL, page())]) != _bundle([(REL, page_view(CONTENT, "de"))])

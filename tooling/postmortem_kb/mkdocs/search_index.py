@@ -54,7 +54,23 @@ def page_url(rel: str) -> str:
 # (`<html lang>`), the first `<title>`, the first `<h1>` and the first `<img>` after a title
 # (default metadata), and `data-pagefind-*` attributes (filters, metadata, sort). Text and
 # anchors outside the marked content are left out of the index.
-_READ_OUTSIDE = re.compile(r"data-pagefind|<(?:h1|img|title|html)\b", re.I)
+_READ_OUTSIDE = (b"data-pagefind", b"<h1", b"<img", b"<title", b"<html")
+
+
+def _reads(words: tuple[bytes, ...], text: str, start: int = 0, end: int | None = None) -> bool:
+    """Whether TEXT[START:END] holds one of WORDS, in any case (tag and attribute names are
+    not case-sensitive); a word that starts a tag (`<h1`) only as that tag (not `<h10>`).
+    Byte searches on the ASCII-lower-cased UTF-8: several times faster than an IGNORECASE
+    pattern, which steps through every character of the 20 KB before a page's content."""
+    data = text[start:end].encode("utf-8", "surrogatepass").lower()
+    for word in words:
+        at = data.find(word)
+        while at >= 0:
+            follows = data[at + len(word) : at + len(word) + 1]
+            if not word.startswith(b"<") or not (follows.isalnum() or follows == b"_"):
+                return True
+            at = data.find(word, at + 1)
+    return False
 
 
 def indexed_part(html: str) -> str:
@@ -69,7 +85,7 @@ def indexed_part(html: str) -> str:
     opened = html.find(">", body) + 1 if body >= 0 else 0
     if marked < 0 or body < 0 or not 0 < opened <= start:
         return html
-    if _READ_OUTSIDE.search(html, opened, start):
+    if _reads(_READ_OUTSIDE, html, opened, start):
         return html
     return html[:opened] + html[start:]
 
@@ -82,8 +98,8 @@ _OPEN, _CLOSE = f"<div {_BODY}>", "</div>"
 # (tests/test_search_index.py): the language; `data-pagefind-*` attributes anywhere; an
 # `<h1>` anywhere (the result's title); an `<img>` after the marked content (its image).
 # `<title>` only when no `<h1>` is found, which `reads_as` rules out.
-_READ_BEFORE = re.compile(r"data-pagefind|<h1\b", re.I)
-_READ_AFTER = re.compile(r"data-pagefind|<(?:h1|img)\b", re.I)
+_READ_BEFORE = (b"data-pagefind", b"<h1")
+_READ_AFTER = (b"data-pagefind", b"<h1", b"<img")
 _TITLE_START, _TITLE_END = re.compile(r"<h1\b", re.I), re.compile(r"</h1\s*>", re.I)
 _IGNORED = re.compile(r"data-pagefind-ignore", re.I)
 _LANG = re.compile(r"<html\b[^>]*?\slang=\"([^\"]*)\"", re.I)
@@ -119,15 +135,15 @@ def can_feed_ahead(content: str) -> bool:
 def reads_as(output: str, content: str, lang: str) -> bool:
     """Whether Pagefind reads the written page OUTPUT as `page_view(CONTENT, LANG)`: the
     marked CONTENT in it, the language LANG, and nothing else Pagefind reads outside."""
-    at = output.find(content)
-    if at < 0:
+    at = output.find(_OPEN)
+    if at < 0 or not output.startswith(content, at):
         return False
     language = _LANG.search(output, 0, at)
     return (
         language is not None
         and language.group(1) == lang
-        and _READ_BEFORE.search(output, 0, at) is None
-        and _READ_AFTER.search(output, at + len(content)) is None
+        and not _reads(_READ_BEFORE, output, 0, at)
+        and not _reads(_READ_AFTER, output, at + len(content))
     )
 
 
