@@ -413,9 +413,12 @@ class LiveIndex:
 def write_bundle(folder: Path, bundle: Iterable[tuple[str, bytes]]) -> None:
     """The bundle's files under FOLDER (the site's `pagefind/`)."""
     root = folder.resolve()
+    made: set[Path] = set()
     for rel, data in bundle:
         path = (folder / rel).resolve()
         if root not in path.parents:
             raise PagefindError(f"a bundle file outside its folder: {rel}")
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent not in made:  # a thousand fragments share one folder
+            path.parent.mkdir(parents=True, exist_ok=True)
+            made.add(path.parent)
         path.write_bytes(data)
