@@ -128,7 +128,9 @@ def _search(page, base_url: str, query: str, expect: str = ""):
     results.first.wait_for(timeout=15000)
     if expect:
         page.locator(f".md-search-result__item a[href*='{expect}']").first.wait_for(timeout=15000)
-    return [results.nth(i).get_attribute("href") for i in range(results.count())]
+    # Read in one step: the list may be drawn again (a later keystroke's results) between
+    # counting the links and reading the last of them.
+    return results.evaluate_all("links => links.map(link => link.getAttribute('href'))")
 
 
 def test_search_finds_a_post_mortem_by_id(page, base_url):
