@@ -84,3 +84,22 @@ def test_a_basic_format_time_in_front_matter_is_an_error(kb, write_pm) -> None: 
     )
     found = run_cli("-C", str(kb), "check", "--format", "json").json()["findings"]
     assert any(f["rule"] == "PM104" and "occurred_at" in f["message"] for f in found), found
+
+
+@pytest.mark.parametrize(
+    "text", ["2026-05-19 10:02", "2026-02-30 10:02", "2026-05-19 24:02", "２０２６-05-19 10:02"]
+)
+def test_the_common_forms_read_fast_are_what_a_replaced_zone_gives(text: str) -> None:
+    """`YYYY-MM-DD HH:MM` cells and `…T…Z` values are read with a `+00:00` offset appended
+    (faster than `.replace(tzinfo=UTC)`): the same times, the same `UTC` zone, the same
+    refusals."""
+    try:
+        expected: datetime | None = datetime.fromisoformat(text).replace(tzinfo=UTC)
+    except ValueError:
+        expected = None
+    moment = parse_table_time(text)
+    assert moment == expected
+    assert moment is None or moment.tzinfo is UTC
+    front = parse_datetime(text.replace(" ", "T") + ":00Z")
+    assert front == expected
+    assert front is None or front.tzinfo is UTC
