@@ -17,6 +17,7 @@ from postmortem_kb.core.leaks import readable
 from postmortem_kb.mkdocs.search_index import (
     LiveIndex,
     can_feed_ahead,
+    content_at,
     marked,
     page_view,
     reads_as,
@@ -105,6 +106,21 @@ def test_what_pagefind_reads_outside_is_found_in_any_case(parts):
 @pytest.mark.parametrize("parts", [{"before": "<h10>x</h10>"}, {"after": "<imgx>"}])
 def test_only_the_tags_pagefind_reads_count(parts):
     assert reads_as(page(**parts), CONTENT, "en")
+
+
+def test_the_content_is_found_where_it_is():
+    """At its marker, or (another marker first, or unmarked content) wherever it is: the
+    page's policy hashes the scripts around it, never in it."""
+    html = page()
+    assert content_at(html, CONTENT) == html.index(CONTENT)
+    earlier = page(before=marked("<p>x</p>"))
+    assert content_at(earlier, CONTENT) == earlier.index(CONTENT) > earlier.index(_MARK)
+    plain = "<p>zzbodyword</p>"
+    assert content_at(page(content=plain), plain) == page(content=plain).index(plain)
+    assert content_at(html, "<p>absent</p>") == -1 and content_at(html, "") == -1
+
+
+_MARK = "<div data-pagefind-body>"
 
 
 def test_the_language_and_the_content_must_be_those_fed():

@@ -417,7 +417,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         if self.serving:
             return output
         content = page.content or ""
-        at = output.find(content) if content else -1
+        at = search_index.content_at(output, content)
         skip = (at, at + len(content)) if at >= 0 else (0, 0)
         return self._with_policy(output, page.file.abs_dest_path, skip)
 
