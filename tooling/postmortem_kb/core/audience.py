@@ -195,23 +195,25 @@ def site_file_allowed(
 
 def _fenced_lines(lines: list[str]) -> list[bool]:
     """Which lines belong to a fenced code block, opened and closed at the start of a line
-    as the renderer does; an unclosed fence is no fence (the renderer shows it as text)."""
+    as the renderer does; an unclosed fence is no fence (the renderer shows it as text).
+    Only the lines that start with three backticks or tildes can open or close one: the
+    others are passed over in one comprehension, not one by one."""
     fenced = [False] * len(lines)
-    index = 0
-    while index < len(lines):
-        line = lines[index]
-        if line[:3] in ("```", "~~~"):
-            opening = _FENCE_OPEN.match(line)
-            if opening:
-                fence = opening.group(1)
-                close = re.compile(re.escape(fence[0]) + "{" + str(len(fence)) + r",}[ \t]*$")
-                end = next((j for j in range(index + 1, len(lines)) if close.match(lines[j])), None)
-                if end is not None:
-                    for j in range(index, end + 1):
-                        fenced[j] = True
-                    index = end + 1
-                    continue
-        index += 1
+    edges = [i for i, line in enumerate(lines) if line[:3] in ("```", "~~~")]
+    after = 0  # lines before this are inside a fence already found
+    for at, index in enumerate(edges):
+        if index < after:
+            continue
+        opening = _FENCE_OPEN.match(lines[index])
+        if not opening:
+            continue
+        fence = opening.group(1)
+        close = re.compile(re.escape(fence[0]) + "{" + str(len(fence)) + r",}[ \t]*$")
+        end = next((j for j in edges[at + 1 :] if close.match(lines[j])), None)
+        if end is not None:
+            for j in range(index, end + 1):
+                fenced[j] = True
+            after = end + 1
     return fenced
 
 
@@ -228,16 +230,17 @@ def _marked_blocks(markdown: str) -> tuple[tuple[int, int, str], ...]:
     lines = markdown.split("\n")
     fenced: list[bool] | None = None
     blocks = []
-    index = 0
-    while index < len(lines):
-        match = _CANONICAL.match(lines[index]) if lines[index][:4] == "!!! " else None
+    after = 0  # lines before this are in a block found already
+    # only a line starting "!!! " can open a block: the others are passed over at once
+    for index in [i for i, line in enumerate(lines) if line[:4] == "!!! "]:
+        if index < after:
+            continue
+        match = _CANONICAL.match(lines[index])
         if match is None:
-            index += 1
             continue
         if fenced is None:
             fenced = _fenced_lines(lines)
         if fenced[index]:
-            index += 1
             continue
         end = index + 1
         while end < len(lines) and (not lines[end].strip() or lines[end][:1] in " \t"):
@@ -245,7 +248,7 @@ def _marked_blocks(markdown: str) -> tuple[tuple[int, int, str], ...]:
         while end > index + 1 and not lines[end - 1].strip():
             end -= 1  # trailing blank lines are not the block's
         blocks.append((index, end, match.group(1)))
-        index = end
+        after = end
     return tuple(blocks)
 
 

@@ -110,6 +110,8 @@ _META_KEYS = frozenset(
 def _control_words(text: str) -> str:
     """Only the words of TEXT that could name a control (`controls.named_controls` reads
     FRAMEWORK:CONTROL words alone): what it finds in them, it finds in TEXT."""
+    if ":" not in text:
+        return ""  # every such word holds a colon
     return " ".join(m.group(0) for m in _CONTROL_TOKEN.finditer(text))
 
 
@@ -539,11 +541,10 @@ def follow_through(
         store.close()
     scan = LeakScan(audience)
     if candidates:
-        seen_values = {
-            " ".join(str(x).split()).lower()
-            for v in views
-            for x in (v.id, v.title, v.owner, *v.services, *v.tags, *v.controls)
-        }
+        seen: set[str] = set()  # owners, services, tags recur: each made plain once
+        for v in views:
+            seen.update((v.id, v.title, v.owner, *v.services, *v.tags, *v.controls))
+        seen_values = {" ".join(x.split()).lower() for x in seen}
         common = seen_values | present
         scan = LeakScan(audience, {k: v for k, v in candidates.items() if k not in common})
     return FollowThrough(
