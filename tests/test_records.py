@@ -318,3 +318,38 @@ def test_a_worker_done_before_this_process_is_waited_for_no_longer(
 
     monkeypatch.setattr(records, "_record", slow_here)
     _same(records.follow_through(config, "internal", True, jobs=2, cache=cache), alone)
+
+
+def test_with_the_cache_the_worker_is_forked_before_the_cache_is_read(
+    samples: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its memory starts as a copy of this process's: forked before the snapshot is read and
+    every file hashed (and before the database is opened), it is told its paths after; a
+    warm run that needs no worker tells it so, and it ends."""
+    from postmortem_kb.core import cache as cache_module
+
+    config = load_config(samples)
+    alone = records.follow_through(config, "internal", want_complete=True, jobs=1)
+    monkeypatch.setattr(records, "PARALLEL_FROM", 1)
+    started: list[object] = []
+    context = records.get_context("fork")
+
+    class Counted(context.Process):  # type: ignore[name-defined,misc]
+        def start(self) -> None:
+            started.append(self)
+            super().start()
+
+    monkeypatch.setattr(context, "Process", Counted)
+    monkeypatch.setattr(records, "get_context", lambda method: context)
+    at_open: list[int] = []
+    original = cache_module.open_record_cache
+
+    def opened(*args):  # type: ignore[no-untyped-def]
+        at_open.append(len(started))
+        return original(*args)
+
+    monkeypatch.setattr(cache_module, "open_record_cache", opened)
+    for _ in range(2):  # filling the cache, then from it
+        _same(records.follow_through(config, "internal", True, jobs=2, cache=True), alone)
+    assert at_open == [1, 2]  # each run's worker already there when the cache is opened
+    assert all(not process.is_alive() for process in started)  # type: ignore[attr-defined]

@@ -46,8 +46,9 @@ from .model import Finding
 
 CACHE_DIR = ".cache"
 CACHE_FILE = "postmortem-kb.sqlite3"
-SCHEMA = "4"
+SCHEMA = "5"  # 5: a snapshot's value is the last column (written a piece at a time)
 RACY_NS = 2_000_000_000  # a file touched this recently is not known unchanged by its stat
+SAVE_PIECE = 1 << 20  # bytes of a snapshot written at a time
 BUSY_MS = 1500  # how long a write waits for another run's transaction before giving up
 FULL_MODE = "check||True"  # every post-mortem against its own status: the usual `check`
 
@@ -493,15 +494,28 @@ class CheckCache:
             entries = {k: v for k, v in self._snapshot(self.mode).items() if k in present}
             entries.update(self._entries)
         value = marshal.dumps(entries, 4)
+        # saved once, at the end of a run: what it was made of is let go before it is written
+        # (a follow-through snapshot at 10,000 is 13 MB, its entries as much again)
+        self._entries, self._loaded = {}, {}
+        del entries
         seal = _seal(self.key, self.mode, self.context, value)
         try:
             db = self._db()
             with db:
+                # written into a blob of its size a piece at a time: bound as a parameter,
+                # SQLite would copy the whole twice first; a zero blob in the row's last column
+                # it does not make in memory
                 db.execute(
-                    "INSERT OR REPLACE INTO snapshots (name, context, value, seal) "
-                    "VALUES (?, ?, ?, ?)",
-                    (self.mode, self.context, value, seal),
+                    "INSERT OR REPLACE INTO snapshots (name, context, seal, value) "
+                    "VALUES (?, ?, ?, zeroblob(?))",
+                    (self.mode, self.context, seal, len(value)),
                 )
+                row = db.execute("SELECT rowid FROM snapshots WHERE name = ?", (self.mode,))
+                rowid = row.fetchone()[0]
+                whole = memoryview(value)
+                with db.blobopen("snapshots", "value", rowid) as blob:
+                    for at in range(0, len(value), SAVE_PIECE):
+                        blob.write(whole[at : at + SAVE_PIECE])
         except (sqlite3.Error, OSError, _Unusable):
             pass  # locked, read-only, full, damaged: the results are right, only not kept
 
@@ -519,8 +533,8 @@ class CheckCache:
 
 _TABLES = (
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS snapshots (name TEXT PRIMARY KEY, context TEXT, value BLOB, "
-    "seal TEXT)",
+    "CREATE TABLE IF NOT EXISTS snapshots (name TEXT PRIMARY KEY, context TEXT, seal TEXT, "
+    "value BLOB)",
 )
 
 

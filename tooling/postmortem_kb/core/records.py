@@ -288,15 +288,24 @@ def _present(texts: Any, probe: LeakScan, skip: set[str]) -> dict[str, set[str]]
 def _worker(
     conn: Connection,
     config: Config,
-    paths: list[Path],
+    paths: list[Path] | None,
     audience: str,
     want_complete: bool,
     compressed: bool,
 ) -> None:
-    """One worker process: the records of PATHS (COMPRESSED: each as the compressed pickle
-    the cache keeps, made here rather than pickled again in the parent); then, when the leak
-    scan has candidates, which of them the audience sees anyway in these files (their text
-    kept meanwhile, so that no file is read twice)."""
+    """One worker process: the records of PATHS (None: the paths come through CONN first,
+    None again for none; COMPRESSED: each record as the compressed pickle the cache keeps,
+    made here rather than pickled again in the parent); then, when the leak scan has
+    candidates, which of them the audience sees anyway in these files (their text kept
+    meanwhile, so that no file is read twice)."""
+    if paths is None:
+        try:
+            paths = conn.recv()
+        except (EOFError, OSError):
+            paths = None
+        if paths is None:
+            conn.close()
+            return
     texts = _Spilled()
     try:
         batch: list[Any] = []
@@ -322,6 +331,28 @@ def _worker(
         conn.close()
 
 
+def start_worker(
+    config: Config,
+    paths: list[Path] | None,
+    audience: str,
+    want_complete: bool,
+    compressed: Any,
+) -> tuple[Connection, Any]:
+    """A forked worker for `_Readers` (PATHS None: it waits for them; COMPRESSED true: it
+    sends the cache's compressed records). Forked as early as can be: its memory starts as
+    a copy of this process's at that moment, counted again in the process tree's."""
+    context = get_context("fork")
+    here, there = context.Pipe()
+    process = context.Process(
+        target=_worker,
+        args=(there, config, paths, audience, want_complete, bool(compressed)),
+        daemon=True,
+    )
+    process.start()
+    there.close()
+    return here, process
+
+
 class _Readers:
     """The post-mortems read here and in one forked worker process (the other core), the
     worker kept alive until the leak scan has asked what its files show; or all here for a
@@ -338,31 +369,34 @@ class _Readers:
         jobs: int,
         progress: Callable[[int, int], None] | None = None,
         keep: Callable[[Record, bytes | None], None] | None = None,
+        started: tuple[Connection, Any] | None = None,
     ):
         """KEEP: given each record as it arrives, still compact, with its compressed pickle
-        when a worker made it (for the cache)."""
+        when a worker made it (for the cache). STARTED: a worker `start_worker` started
+        early, waiting for its paths (told None when it is not needed)."""
         self.texts: Any = {}
         self.conns: list[Connection] = []
         self.processes: list[Any] = []
         self.records: list[Record] = []
         self.done, self.total, self.progress = 0, len(paths), progress
         self.working = False  # a worker is still sending records
+        if started is not None:
+            self.conns.append(started[0])
+            self.processes.append(started[1])
         if jobs <= 1 or len(paths) < PARALLEL_FROM:
+            if started is not None:
+                self.close()  # told None: it ends
             self._read_here(config, paths, audience, want_complete, keep, None)
             return
         # the worker's share a little larger: this process also takes in its batches
         mine = len(paths) * 9 // 20
-        context = get_context("fork")
-        here, there = context.Pipe()
-        process = context.Process(
-            target=_worker,
-            args=(there, config, paths[mine:], audience, want_complete, keep is not None),
-            daemon=True,
-        )
-        process.start()
-        there.close()
-        self.conns.append(here)
-        self.processes.append(process)
+        if started is None:
+            here, process = start_worker(config, paths[mine:], audience, want_complete, keep)
+            self.conns.append(here)
+            self.processes.append(process)
+        else:
+            here = started[0]
+            here.send(paths[mine:])
         self.texts = _Spilled()  # as a worker's: on disk until the leak scan
         theirs: list[Record] = []
         self.working = True  # till the worker says it is done (maybe while this one reads)
@@ -470,10 +504,14 @@ def follow_through(
     read kept there; the result is the same either way."""
     jobs = jobs or os.cpu_count() or 1
     paths = postmortem_paths(config)
-    store = None
+    store, started = None, None
     if cache:
         from .cache import open_record_cache
 
+        if jobs > 1 and len(paths) >= PARALLEL_FROM:
+            # forked before the cache is read and the files hashed (a larger process to
+            # copy), and before its database is opened; told its paths once they are known
+            started = start_worker(config, None, audience, want_complete, True)
         store = open_record_cache(config, audience, want_complete)
     kept: dict[str, tuple[bytes, Any, Any]] = {}
     todo = paths
@@ -491,7 +529,7 @@ def follow_through(
             payload = payload or _packed(record)
             keeper.keep(config.root / record.path, record.path, payload, record.id or None)
 
-    readers = _Readers(config, todo, audience, want_complete, jobs, report, keep)
+    readers = _Readers(config, todo, audience, want_complete, jobs, report, keep, started)
     try:
         records = readers.records
         if kept:
