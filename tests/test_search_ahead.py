@@ -184,17 +184,18 @@ def _pagefind_site(site: Path, tmp: Path) -> Path:
 def paths_taken(monkeypatch):
     """Which way each build indexed the site (the real methods run)."""
     taken: list[str] = []
-    ahead, from_site = LiveIndex.feed_ahead, LiveIndex.from_site.__func__
+    ask, from_site = LiveIndex.ask, LiveIndex.from_site.__func__
 
-    def feed_ahead(self, pages, lang):
-        taken.append("ahead")
-        return ahead(self, pages, lang)
+    def asked(self):
+        if self._ahead is not None:
+            taken.append("ahead")
+        return ask(self)
 
     def rebuilt(cls, site, order, written):
         taken.append("as written")
         return from_site(cls, site, order, written)
 
-    monkeypatch.setattr(LiveIndex, "feed_ahead", feed_ahead)
+    monkeypatch.setattr(LiveIndex, "ask", asked)
     monkeypatch.setattr(LiveIndex, "from_site", classmethod(rebuilt))
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     return taken

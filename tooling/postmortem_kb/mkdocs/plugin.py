@@ -113,6 +113,11 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self._bodies: dict[str, tuple[Future[str], str]] = {}
         self._finished: set[str] = set()  # pages whose content is final (`_finish_page`)
         self._order: list[str] = []  # pages as written, in MkDocs' order (site paths)
+        # Pagefind fed ahead (`_feed_ready`): the language, the pages in MkDocs' order, and
+        # how many of them were handled; no language: pages are fed as they are written.
+        self._ahead_lang: str | None = None
+        self._ahead_files: list[File] | None = None
+        self._ahead_next = 0
         self._frozen = False
         # Set by `postmortem build` (cli/site.py), None otherwise: told `(stage, done, total)`
         # as the build goes: "reading" post-mortems, then "rendering" and "writing" pages.
@@ -244,6 +249,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             )
         if self.pagefind and not self.preview.incremental:
             self._start_search()
+            if self.search is not None and not self.serving:
+                self._ahead_lang = _language(config)
         # The parses, views and pages prepared live until the build ends: the cyclic
         # collector need not walk them again at every full collection while pages render.
         gc.freeze()
@@ -449,40 +456,47 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         shared_partials.share(env, self.nav, set(self.entries))
         if self.serving:
             self.preview.pages_ready(config, files, self.nav)
-        if self.search is not None:
-            self._feed_search_ahead(env, config, files)
+        if self._ahead_lang is not None:
+            self._feed_ready(files, None)
+            if self.search is not None and self._ahead_lang is not None:
+                self.search.ask()  # built on the other core while the pages are written
         return env
 
-    def _feed_search_ahead(self, env: Any, config: MkDocsConfig, files: Files) -> None:
-        """Every page MkDocs will write, fed to Pagefind now that its content is final, so
-        that the index is built on the other core while the pages are written
-        (search_index.py). A page Pagefind might read otherwise is fed as it is written."""
-        assert self.search is not None
-        inclusion = InclusionLevel.is_in_serve if self.serving else InclusionLevel.is_included
-        pages = []
-        for file in files.documentation_pages(inclusion=inclusion):
-            if file.page is None:
+    def _feed_ready(self, files: Files, reading: Page | None) -> None:
+        """Pagefind fed ahead (search_index.py): each page MkDocs has read, in MkDocs' order,
+        as soon as its content is final (an incident body back from the sanitizing thread),
+        while MkDocs reads the next ones; every page once MkDocs has read them all (READING
+        None, `on_env`). A page whose content has no title of its own sends the build back
+        to feeding each page as it is written."""
+        if self._ahead_files is None:
+            pages = files.documentation_pages(inclusion=InclusionLevel.is_included)
+            self._ahead_files = list(pages)
+        lang = self._ahead_lang
+        pages = self._ahead_files
+        while lang is not None and self.search is not None and self._ahead_next < len(pages):
+            file = pages[self._ahead_next]
+            if reading is not None:
+                pending = self._bodies.get(file.src_uri)
+                if file is reading.file or (pending is not None and not pending[0].done()):
+                    return
+            self._ahead_next += 1
+            page = file.page
+            if page is None:
                 continue
-            self._finish_page(file.page)
-            content = file.page.content
-            if content is None or not _indexed(file.page):
+            self._finish_page(page)
+            content = page.content
+            if content is None or not _indexed(page):
                 continue
             if not search_index.can_feed_ahead(content):
                 log.debug(f"Pagefind: pages are fed as they are written ({file.src_uri})")
+                self._ahead_lang = None
+                self._start_search()  # a new index, fed page by page
                 return
-            pages.append((file.dest_uri, content))
-        if not pages:
-            return
-        try:
-            language = env.from_string(_LANGUAGE).render(config=config).strip()
-        except Exception as exc:  # a theme without Material's language partial
-            log.debug(f"Pagefind: pages are fed as they are written ({exc})")
-            return
-        try:
-            self.search.feed_ahead(pages, language)
-        except PagefindError as exc:
-            self.search_problem = str(exc)
-            self._stop_search()
+            try:
+                self.search.feed_ahead([(file.dest_uri, content)], lang)
+            except PagefindError as exc:
+                self.search_problem = str(exc)
+                self._stop_search()
 
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
         return self.preview.attach(server, config, builder)
@@ -532,6 +546,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self._end_build_helpers()
         self.search_problem = ""
         self._finished, self._order = set(), []
+        self._ahead_lang, self._ahead_files, self._ahead_next = None, None, 0
 
     def _end_build_helpers(self) -> None:
         """The sanitizing thread stopped, and the heap given back to the cyclic collector."""
@@ -805,6 +820,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         return page
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        if self._ahead_lang is not None:
+            self._feed_ready(files, page)
         if self.progress is not None:
             self._pages[0] += 1
             self.progress("rendering", self._pages[0], self._pages[2])
@@ -880,6 +897,16 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
 
 # Material's language (`<html lang>`), as its base template says it.
 _LANGUAGE = '{% import "partials/language.html" as lang with context %}{{ lang.t("language") }}'
+
+
+def _language(config: MkDocsConfig) -> str | None:
+    """The language the theme writes into `<html lang>`; None when it cannot be told (a
+    theme without Material's language partial: its pages are fed as they are written)."""
+    try:
+        return str(config.theme.get_env().from_string(_LANGUAGE).render(config=config)).strip()
+    except Exception as exc:
+        log.debug(f"Pagefind: pages are fed as they are written ({exc})")
+        return None
 
 
 def _indexed(page: Page) -> bool:

@@ -272,14 +272,19 @@ class LiveIndex:
 
     def feed_ahead(self, pages: Iterable[tuple[str, str]], lang: str) -> None:
         """Feed PAGES (site path and marked content, in MkDocs' build order) before they are
-        written, and ask for the index: it is built while MkDocs writes the site."""
-        self._ahead = {}
+        written; `ask` for the index once every page is fed."""
+        if self._ahead is None:
+            self._ahead = {}
         for rel, content in pages:
             self._ahead[rel] = (content, lang)
             self._bodies = True
             self._fed.add(rel)
             self._send_page(rel, page_view(content, lang))
-        self._request = self.build()
+
+    def ask(self) -> None:
+        """The index of the pages fed ahead, asked for now: built while MkDocs writes."""
+        if self._ahead is not None:
+            self._request = self.build()
 
     def written(self, rel: str, output: str) -> None:
         """The page at REL as written: fed now, or checked against what was fed ahead."""
@@ -308,6 +313,8 @@ class LiveIndex:
             return self.build()
         if self._ahead:
             self._distrust(f"{next(iter(self._ahead))} was fed ahead but not written")
+        if self._request is None:
+            self._distrust("the index of the pages fed ahead was not asked for")
         held = set(self._held)
         for rel in sorted(written):
             if self.doubt:
