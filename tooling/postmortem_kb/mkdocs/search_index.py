@@ -11,12 +11,13 @@ asked, one message at a time, so the index (page numbers included) depends only 
 order pages are fed, which is MkDocs' build order, then the rest of the site's HTML files
 sorted by path: the same on every machine and file system.
 
-Pages are fed before they are written (when MkDocs or a page does not allow that, each page
-as it is written, `add`): once MkDocs has read every page (`on_env`), each
-page's marked content is known (the plugin marks `page.content` itself, see `marked`), and
-Pagefind reads nothing else of a page that passes `reads_as`. So every page goes to the
-service then, and the index is asked for at once: Pagefind parses and builds it on the
-second core while MkDocs writes the pages, instead of after the last one. Each page, as
+Pages are fed before they are written (when a page does not allow that, each page as it is
+written, `add`): a page's marked content is known as soon as MkDocs has read it and its
+body is sanitized (the plugin marks `page.content` itself, see `marked`), and Pagefind
+reads nothing else of a page that passes `reads_as`. So each page goes to the service while
+MkDocs reads the next ones, and the index is asked for once the last is read (`ask`):
+Pagefind builds it on the second core while MkDocs writes the pages, instead of after the
+last one. Each page, as
 written, is then checked to read as what was fed; anything else (a page that reads
 otherwise, a page or file with marked content that was not fed, a page not written) means
 the early index is not used, and `from_site` indexes the site as written, the way
