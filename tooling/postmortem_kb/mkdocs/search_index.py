@@ -17,11 +17,11 @@ body is sanitized (the plugin marks `page.content` itself, see `marked`), and Pa
 reads nothing else of a page that passes `reads_as`. So each page goes to the service while
 MkDocs reads the next ones, and the index is asked for once the last is read (`ask`):
 Pagefind builds it on the second core while MkDocs writes the pages, instead of after the
-last one. Each page, as
-written, is then checked to read as what was fed; anything else (a page that reads
-otherwise, a page or file with marked content that was not fed, a page not written) means
-the early index is not used, and `from_site` indexes the site as written, the way
-`pagefind --site` does: the pages in MkDocs' order, then every other HTML file sorted.
+last one. Each page, as written, is then checked to read as what was fed; anything else (a
+page that reads otherwise, a page or file with marked content that was not fed, a page not
+written) means the early index is not used, and `from_site` indexes the site as written,
+the way `pagefind --site` does: the pages in MkDocs' order, then every other HTML file
+sorted.
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ def indexed_part(html: str) -> str:
 _OPEN, _CLOSE = f"<div {_BODY}>", "</div>"
 
 # What Pagefind reads of a page besides its marked content, measured with the bundle's bytes
-# (tests/test_search_index.py): the language; `data-pagefind-*` attributes anywhere; an
+# (tests/test_search_ahead.py): the language; `data-pagefind-*` attributes anywhere; an
 # `<h1>` anywhere (the result's title); an `<img>` after the marked content (its image).
 # `<title>` only when no `<h1>` is found, which `reads_as` rules out.
 _READ_BEFORE = (b"data-pagefind", b"<h1")
