@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from .catalogue import finding, never_silenced
 from .config import Config
 from .errors import NotFound, PostmortemError
-from .leaks import placement_findings
+from .leaks import NOT_A_FILE, placement_findings
 from .model import Finding, Postmortem
 from .parse import ParseProblem, decode, parse_text
 from .rules import Folders, check_postmortem
@@ -88,6 +88,8 @@ def read_postmortem(config: Config, path: Path | str) -> Postmortem:
                     )
                 ) from None
             info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):  # opening a named pipe waits for a writer
+            raise ParseProblem(finding(rel, 1, "PM001", NOT_A_FILE))
         if info.st_size > MAX_BYTES:
             raise ParseProblem(
                 finding(
@@ -109,6 +111,7 @@ def read_postmortem(config: Config, path: Path | str) -> Postmortem:
 
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # a named pipe opens at once (and is refused)
 
 
 def _read_plain_file(path: Path | str) -> bytes | None:
@@ -118,12 +121,13 @@ def _read_plain_file(path: Path | str) -> bytes | None:
     if not _NOFOLLOW:
         return None
     try:
-        handle = os.open(path, os.O_RDONLY | _NOFOLLOW)  # a symbolic link: ELOOP
+        handle = os.open(path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK)  # a symbolic link: ELOOP
     except OSError:
         return None
     try:
-        size = os.fstat(handle).st_size
-        if size > MAX_BYTES:
+        info = os.fstat(handle)
+        size = info.st_size
+        if not stat.S_ISREG(info.st_mode) or size > MAX_BYTES:
             return None
         data = os.read(handle, size + 1)
         if len(data) != size:  # changed while read, or a short read: to the end
@@ -418,7 +422,7 @@ def _ids_of(config: Config, paths: Iterable[str]) -> Iterator[tuple[str, str, in
     """Ids of files that are not checked in full: a cheap look at the front matter."""
     for path in paths:
         try:  # (os.read: a file object costs more than the read itself)
-            handle = os.open(path, os.O_RDONLY)
+            handle = os.open(path, os.O_RDONLY | _NONBLOCK)
             try:
                 head = os.read(handle, 8192)
             finally:

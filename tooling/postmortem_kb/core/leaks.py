@@ -59,6 +59,12 @@ def audience_safety_errors(findings: Iterable[Finding]) -> list[Finding]:
 # --- files that must never be built ---------------------------------------------------------
 
 
+# PM001 for what is no file: reading a named pipe waits for a writer, for ever.
+NOT_A_FILE = (
+    "not a regular file (a named pipe, socket or device): the docs folder holds files; remove it"
+)
+
+
 def placement_findings(config: Config) -> list[Finding]:
     """PM702: a post-mortem (a Markdown file whose front matter has an `id` or `visibility`,
     or whose name starts with an id) outside `<docs>/<YYYY>/`; PM703: a symlink anywhere in
@@ -93,6 +99,9 @@ def placement_findings(config: Config) -> list[Finding]:
             child = f"{rel}/{entry.name}" if rel else entry.name
             if entry.is_dir():
                 pending.append((entry.path, child))
+            elif not entry.is_file() and not (in_year and entry.name.endswith(".md")):
+                # (a post-mortem's own read reports it)
+                findings.append(finding(config.relative(Path(entry.path)), 1, "PM001", NOT_A_FILE))
             elif (
                 entry.name.endswith(".md")
                 and not in_year
@@ -135,6 +144,8 @@ def other_pages(config: Config) -> list[str]:
     for path in sorted(docs.rglob("*.md")) if docs.is_dir() else []:
         rel = path.relative_to(docs).parts
         if rel[0] == "templates" or _YEAR.fullmatch(rel[0]) or path.is_symlink():
+            continue
+        if not path.is_file():  # a named pipe (PM001): reading it would wait for ever
             continue
         try:
             texts.append(path.read_text(encoding="utf-8", errors="replace"))

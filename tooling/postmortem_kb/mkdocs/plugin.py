@@ -304,6 +304,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
                 or (
                     f.src_uri not in linked_hidden
                     and aud.site_file_allowed(f.src_uri, shown_pages, shown_ids, attachments_hidden)
+                    # a named pipe would hang the build (PM001 names it)
+                    and (f.abs_src_path is None or os.path.isfile(f.abs_src_path))
                 )
             ]
         )
