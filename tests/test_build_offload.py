@@ -13,7 +13,8 @@ from mkdocs.structure.files import File
 from mkdocs.structure.pages import Page
 
 from postmortem_kb.mkdocs.plugin import PENDING_BODY, PostmortemsPlugin
-from postmortem_kb.mkdocs.search_index import LiveIndex, indexed_part
+from postmortem_kb.mkdocs.search_index import indexed_part
+from test_site_support import pagefind_bundle
 
 # A page as Material lays it out: head, header and navigation (with ids and links), then the
 # marked content, then a footer.
@@ -60,18 +61,6 @@ def test_pages_without_marked_content_are_sent_whole():
     assert indexed_part(page) == page
 
 
-def _bundle(pages: list[tuple[str, str]]) -> list[tuple[str, bytes]]:
-    index = LiveIndex.start()
-    try:
-        for rel, html in pages:
-            index._send_page(rel, html)  # as given: no cut
-        bundle, problems = index.files(index.build())
-    finally:
-        index.close()
-    assert not problems
-    return bundle
-
-
 def test_the_cut_page_gives_pagefind_the_same_index():
     """Real Pagefind: the bundle made of the cut pages is byte for byte the bundle made of
     the whole pages (anchors, title, language, text)."""
@@ -79,8 +68,8 @@ def test_the_cut_page_gives_pagefind_the_same_index():
         (f"2026/PM-2026-00{n}/index.html", PAGE.format(extra="").replace("001", f"00{n}"))
         for n in (1, 2)
     ]
-    whole = _bundle(pages)
-    cut = _bundle([(rel, indexed_part(html)) for rel, html in pages])
+    whole = pagefind_bundle(pages)
+    cut = pagefind_bundle([(rel, indexed_part(html)) for rel, html in pages])
     assert [rel for rel, _ in whole if rel.startswith("fragment/")]
     assert cut == whole
     assert b"zznavword" not in b"".join(data for _, data in whole if b"zznavword" in data)

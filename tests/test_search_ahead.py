@@ -6,9 +6,6 @@ written, and every build's fragments stay those `pagefind --site` makes of the s
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,7 +19,7 @@ from postmortem_kb.mkdocs.search_index import (
     page_view,
     reads_as,
 )
-from test_site_support import build, write_kb
+from test_site_support import build, pagefind_bundle, pagefind_site, write_kb
 
 EPOCH = "1790812800"
 
@@ -43,18 +40,6 @@ PAGE = """<!doctype html><html lang="en" class="no-js"><head><meta charset="utf-
 
 def page(content: str = CONTENT, head: str = "", before: str = "", after: str = "") -> str:
     return PAGE.format(content=content, head=head, before=before, after=after)
-
-
-def _bundle(pages: list[tuple[str, str]]) -> list[tuple[str, bytes]]:
-    index = LiveIndex.start()
-    try:
-        for rel, html in pages:
-            index._send_page(rel, html)
-        bundle, problems = index.files(index.build())
-    finally:
-        index.close()
-    assert not problems
-    return bundle
 
 
 REL = "2026/PM-2026-001/index.html"
@@ -79,14 +64,14 @@ DIFFERENT = {
 def test_a_page_that_reads_as_its_content_gives_the_index_of_what_was_fed(parts):
     html = page(**parts)
     assert reads_as(html, CONTENT, "en")
-    assert _bundle([(REL, html)]) == _bundle([(REL, page_view(CONTENT, "en"))])
+    assert pagefind_bundle([(REL, html)]) == pagefind_bundle([(REL, page_view(CONTENT, "en"))])
 
 
 @pytest.mark.parametrize("parts", DIFFERENT.values(), ids=DIFFERENT.keys())
 def test_a_page_pagefind_reads_otherwise_is_not_taken_for_what_was_fed(parts):
     html = page(**parts)
     assert not reads_as(html, CONTENT, "en")
-    assert _bundle([(REL, html)]) != _bundle([(REL, page_view(CONTENT, "en"))])
+    assert pagefind_bundle([(REL, html)]) != pagefind_bundle([(REL, page_view(CONTENT, "en"))])
 
 
 @pytest.mark.parametrize(
@@ -125,7 +110,7 @@ _MARK = "<div data-pagefind-body>"
 
 def test_the_language_and_the_content_must_be_those_fed():
     assert not reads_as(page(), CONTENT, "de")
-    assert _bundle([(REL, page())]) != _bundle([(REL, page_view(CONTENT, "de"))])
+    assert pagefind_bundle([(REL, page())]) != pagefind_bundle([(REL, page_view(CONTENT, "de"))])
     assert not reads_as(page().replace(' lang="en"', ""), CONTENT, "en")
     changed = page(CONTENT.replace("zzbodyword", "zzotherword"))
     assert not reads_as(changed, CONTENT, "en")
@@ -165,21 +150,6 @@ def _fragments(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted((folder / "fragment").iterdir())}
 
 
-def _pagefind_site(site: Path, tmp: Path) -> Path:
-    """`pagefind --site` over a copy of SITE without its bundle."""
-    again = tmp / f"{site.name}-cli"
-    shutil.copytree(site, again, ignore=shutil.ignore_patterns("pagefind"))
-    done = subprocess.run(
-        [sys.executable, "-m", "pagefind", "--site", str(again), "--output-subdir", "pagefind"]
-        + ["--exclude-selectors", ".headerlink", "--quiet"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr
-    return again / "pagefind"
-
-
 @pytest.fixture()
 def paths_taken(monkeypatch):
     """Which way each build indexed the site (the real methods run)."""
@@ -205,7 +175,7 @@ def test_a_knowledge_base_is_indexed_ahead_with_the_fragments_pagefind_makes(tmp
     root = write_kb(tmp_path / "kb")
     site = build(root, tmp_path / "site", "--strict")
     assert paths_taken == ["ahead"]
-    assert _fragments(site / "pagefind") == _fragments(_pagefind_site(site, tmp_path))
+    assert _fragments(site / "pagefind") == _fragments(pagefind_site(site, tmp_path))
 
 
 HOOK = """
@@ -226,7 +196,7 @@ def test_a_page_changed_after_it_was_fed_is_indexed_as_written(tmp_path, paths_t
     site = build(root, tmp_path / "site")
     assert paths_taken == ["ahead", "as written"]
     fragments = _fragments(site / "pagefind")
-    assert fragments == _fragments(_pagefind_site(site, tmp_path))
+    assert fragments == _fragments(pagefind_site(site, tmp_path))
     assert any(b"zzhookword" in search_index_text(data) for data in fragments.values())
 
 
@@ -240,7 +210,7 @@ def test_a_marked_file_that_was_not_fed_is_indexed_as_written(tmp_path, paths_ta
     site = build(root, tmp_path / "site")
     assert paths_taken == ["ahead", "as written"]
     fragments = _fragments(site / "pagefind")
-    assert fragments == _fragments(_pagefind_site(site, tmp_path))
+    assert fragments == _fragments(pagefind_site(site, tmp_path))
     assert any(b"zzstaticword" in search_index_text(data) for data in fragments.values())
 
 
@@ -252,7 +222,7 @@ def test_a_page_without_its_own_title_is_fed_as_it_is_written(tmp_path, paths_ta
     site = build(root, tmp_path / "site")
     assert paths_taken == []
     fragments = _fragments(site / "pagefind")
-    assert fragments == _fragments(_pagefind_site(site, tmp_path))
+    assert fragments == _fragments(pagefind_site(site, tmp_path))
     assert any(b"zznotesword" in search_index_text(data) for data in fragments.values())
 
 

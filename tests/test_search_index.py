@@ -5,14 +5,11 @@ and a build that still succeeds, with a warning, when Pagefind cannot run."""
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from test_site_support import build, write_kb
+from test_site_support import build, pagefind_site, write_kb
 
 EPOCH = "1790812800"
 
@@ -40,17 +37,7 @@ def test_the_fragments_are_those_pagefind_makes_of_the_finished_site(built):
     """Every page a reader can find, with the same URL, title and text: the fragments (one
     per page) are byte for byte those of `pagefind --site` over the same HTML."""
     site = built["first"]
-    again = built["tmp"] / "site-cli"
-    shutil.copytree(site, again, ignore=shutil.ignore_patterns("pagefind"))
-    done = subprocess.run(
-        [sys.executable, "-m", "pagefind", "--site", str(again), "--output-subdir", "pagefind"]
-        + ["--exclude-selectors", ".headerlink", "--quiet"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr
-    ours, theirs = site / "pagefind", again / "pagefind"
+    ours, theirs = site / "pagefind", pagefind_site(site, built["tmp"])
     assert _files(ours / "fragment") == _files(theirs / "fragment")
     assert len(_files(ours / "fragment")) >= 4  # post-mortems and the guide
     count = json.loads((ours / "pagefind-entry.json").read_text())["languages"]["en"]

@@ -6,6 +6,9 @@ from __future__ import annotations
 import contextlib
 import gzip
 import os
+import shutil
+import subprocess
+import sys
 import zlib
 from pathlib import Path
 
@@ -176,3 +179,34 @@ def build(root: Path, site: Path, *args: str) -> Path:
     result = run_cli("build", "-C", str(root), "--site-dir", str(site), *args)
     assert result.exit_code == 0, result.output + result.stderr
     return site
+
+
+def pagefind_site(site: Path, tmp: Path) -> Path:
+    """`pagefind --site` over a copy of SITE without its bundle (with the options the build
+    gives Pagefind): the bundle folder it wrote."""
+    again = tmp / f"{site.name}-cli"
+    shutil.copytree(site, again, ignore=shutil.ignore_patterns("pagefind"))
+    done = subprocess.run(
+        [sys.executable, "-m", "pagefind", "--site", str(again), "--output-subdir", "pagefind"]
+        + ["--exclude-selectors", ".headerlink", "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    return again / "pagefind"
+
+
+def pagefind_bundle(pages: list[tuple[str, str]]) -> list[tuple[str, bytes]]:
+    """The bundle Pagefind's service makes of PAGES (site path, HTML as given: no cut)."""
+    from postmortem_kb.mkdocs.search_index import LiveIndex
+
+    index = LiveIndex.start()
+    try:
+        for rel, html in pages:
+            index._send_page(rel, html)
+        bundle, problems = index.files(index.build())
+    finally:
+        index.close()
+    assert not problems
+    return bundle

@@ -495,7 +495,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
                 self._start_search()  # a new index, fed page by page
                 return
             try:
-                self.search.feed_ahead([(file.dest_uri, content)], lang)
+                self.search.feed_ahead(file.dest_uri, content, lang)
             except PagefindError as exc:
                 self.search_problem = str(exc)
                 self._stop_search()

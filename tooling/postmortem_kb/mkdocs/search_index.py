@@ -271,16 +271,14 @@ class LiveIndex:
 
     # --- the index ------------------------------------------------------------------
 
-    def feed_ahead(self, pages: Iterable[tuple[str, str]], lang: str) -> None:
-        """Feed PAGES (site path and marked content, in MkDocs' build order) before they are
-        written; `ask` for the index once every page is fed."""
+    def feed_ahead(self, rel: str, content: str, lang: str) -> None:
+        """Feed the page to be written at REL, its marked CONTENT and language LANG, before
+        it is written (pages in MkDocs' build order); `ask` for the index once all are fed."""
         if self._ahead is None:
             self._ahead = {}
-        for rel, content in pages:
-            self._ahead[rel] = (content, lang)
-            self._bodies = True
-            self._fed.add(rel)
-            self._send_page(rel, page_view(content, lang))
+        self._ahead[rel] = (content, lang)
+        self._bodies = True
+        self._send_page(rel, page_view(content, lang))
 
     def ask(self) -> None:
         """The index of the pages fed ahead, asked for now: built while MkDocs writes."""
@@ -316,17 +314,12 @@ class LiveIndex:
             self._distrust(f"{next(iter(self._ahead))} was fed ahead but not written")
         if self._request is None:
             self._distrust("the index of the pages fed ahead was not asked for")
-        held = set(self._held)
-        for rel in sorted(written):
+        for rel in self._rest(written):
             if self.doubt:
                 break
-            if rel.endswith(".html") and rel not in self._fed and rel not in held:
-                try:
-                    html = (site / rel).read_text(encoding="utf-8", errors="replace")
-                except OSError:
-                    continue
-                if _BODY in html:
-                    self._distrust(f"{rel} marks its content but was not fed ahead")
+            html = _read_site_file(site, rel)
+            if html is not None and _BODY in html:
+                self._distrust(f"{rel} marks its content but was not fed ahead")
         return None if self.doubt else self._request
 
     @classmethod
@@ -337,11 +330,9 @@ class LiveIndex:
         index = cls.start()
         try:
             for rel in order:
-                try:
-                    html = (site / rel).read_text(encoding="utf-8", errors="replace")
-                except OSError:
-                    continue
-                index.add(rel, html)
+                html = _read_site_file(site, rel)
+                if html is not None:
+                    index.add(rel, html)
             index.add_rest(site, written)
         except BaseException:
             index.close()
@@ -376,25 +367,24 @@ class LiveIndex:
     def add_rest(self, site: Path, written: Iterable[str]) -> None:
         """Every HTML file among WRITTEN (posix paths in SITE) not fed yet, sorted; the
         pages held back too if no page marked its content."""
+        for rel in self._rest(written):
+            html = _read_site_file(site, rel)
+            if html is not None:
+                self.add(rel, html)
+        if not self._bodies:
+            for rel in self._held:
+                html = _read_site_file(site, rel)
+                if html is not None:
+                    self._send_page(rel, html)
+
+    def _rest(self, written: Iterable[str]) -> list[str]:
+        """The HTML files among WRITTEN neither fed nor held back, sorted."""
         held = set(self._held)
-        rest = [
+        return [
             rel
             for rel in sorted(written)
             if rel.endswith(".html") and rel not in self._fed and rel not in held
         ]
-        for rel in rest:
-            try:
-                html = (site / rel).read_text(encoding="utf-8", errors="replace")
-            except OSError:
-                continue
-            self.add(rel, html)
-        if not self._bodies:
-            for rel in self._held:
-                try:
-                    html = (site / rel).read_text(encoding="utf-8", errors="replace")
-                except OSError:
-                    continue
-                self._send_page(rel, html)
 
     def build(self) -> int:
         """Ask for the index to be built; returns the request, to be awaited with `files`
@@ -427,6 +417,14 @@ class LiveIndex:
             proc.kill()
             proc.wait()
         self._reader.join(timeout=10)
+
+
+def _read_site_file(site: Path, rel: str) -> str | None:
+    """The text of the site's file at REL, or None if it cannot be read."""
+    try:
+        return (site / rel).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
 
 
 def write_bundle(folder: Path, bundle: Iterable[tuple[str, bytes]]) -> None:
