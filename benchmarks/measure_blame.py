@@ -12,15 +12,16 @@ DATA is a folder kept outside the repository (see BENCHMARKS.md for how it was b
   blame-laden and real non-blaming sentences, the part the rules were generalised on;
   `new_blame_test.tsv`, `new_clean_test.tsv`: a random third of the same collection, split
   off before any rule changed and measured once (2026-11-29, first session); since then
-  part of the development data, reported as "old TEST". `new_blame_test2.tsv`,
-  `new_clean_test2.tsv` ("TEST2"): a fresh held-out set from sources used nowhere else,
-  collected before the second round of rules and measured once at its end; since then
-  development data too. `new_blame_test3.tsv`, `new_clean_test3.tsv` ("TEST3"): collected
-  after TEST2 was measured, held out from the third round; since the fourth session
-  development data, and training data of the learned model that was tried then (see
-  BENCHMARKS.md). `new_blame_test4.tsv`, `new_clean_test4.tsv` ("TEST4"): collected at the
-  start of the fourth session before the model was trained, reported only with `--test`.
+  part of the development data, reported as "old TEST". `new_*_test2.tsv` ("TEST2"),
+  `new_*_test3.tsv` ("TEST3") and `new_*_test4.tsv` ("TEST4"): held-out sets of the
+  second, third and fourth sessions, each measured once and since then development data
+  and training data of PM501's learned second opinion (core/blame_model.py, trained by
+  benchmarks/train_blame_model.py). `train5_blame.tsv`, `train5_clean.tsv` ("TRAIN5"):
+  post-mortem-genre training data of the fifth session. `sealed/new_*_test5.tsv`
+  ("TEST5"): the fifth session's held-out set, reported only with `--test`.
   On each part, precision is the share of flagged sentences that are blame-laden.
+  `--patterns-only` measures PM501 with its learned second opinion off
+  (`blame_model: false`), which is PM501 as it was before the fifth session.
 - `postmortems/*.md`, `guides/*.md`: published post-mortems and blameless-writing guides,
   each checked whole, as the body of a post-mortem. Every PM501 finding there is looked up
   in `judgements.tsv` (`file<TAB>line<TAB>blame|not-blame<TAB>note`), written by a person
@@ -97,11 +98,16 @@ def main() -> int:
     parser.add_argument("data", type=Path)
     parser.add_argument("--verbose", action="store_true")
     parser.add_argument(
-        "--test", action="store_true", help="also report the held-out TEST4 (new_*_test4.tsv)"
+        "--test", action="store_true", help="also report the held-out TEST5 (sealed/new_*_test5.tsv)"
+    )
+    parser.add_argument(
+        "--patterns-only",
+        action="store_true",
+        help="PM501 without its learned second opinion (blame_model: false)",
     )
     args = parser.parse_args()
     data: Path = args.data
-    config = Config(root=data, select=("PM501",))
+    config = Config(root=data, select=("PM501",), blame_model=not args.patterns_only)
 
     sentences = read_sentences(data / "blame_sentences.tsv")
     found, sentence_findings, misses = recall(sentences, config)
@@ -171,9 +177,11 @@ def main() -> int:
         ("old TEST (now dev)", "new_blame_test.tsv", "new_clean_test.tsv"),
         ("TEST2 (now dev)", "new_blame_test2.tsv", "new_clean_test2.tsv"),
         ("TEST3 (now dev)", "new_blame_test3.tsv", "new_clean_test3.tsv"),
+        ("TEST4 (now dev)", "new_blame_test4.tsv", "new_clean_test4.tsv"),
+        ("TRAIN5", "train5_blame.tsv", "train5_clean.tsv"),
     ]
     if args.test:
-        parts.append(("TEST4", "new_blame_test4.tsv", "new_clean_test4.tsv"))
+        parts.append(("TEST5", "sealed/new_blame_test5.tsv", "sealed/new_clean_test5.tsv"))
     flagged_clean: list[tuple[str, str, str]] = []
     new_misses: list[tuple[str, str]] = []
     for name, blamed_file, clean_file in parts:
@@ -193,14 +201,14 @@ def main() -> int:
             f"{hit / max(1, len(blamed)):.1%}; {len(false)} of {len(clean)} non-blaming "
             f"sentences flagged; precision {hit} of {hit + len(false)}, {share:.1%}"
         )
-        if name != "TEST4":
+        if name != "TEST5":
             flagged_clean += false
             new_misses += missed
     if args.verbose:
-        print("\nmissed sentences of the new dev set, the old TEST, TEST2 and TEST3:")
+        print("\nmissed sentences of the new dev set, the old TEST, TEST2-4 and TRAIN5:")
         for sentence, source in new_misses:
             print(f"  {sentence}    [{source}]")
-        print("\nflagged non-blaming sentences of the new dev set, the old TEST, TEST2, TEST3:")
+        print("\nflagged non-blaming sentences of the new dev set, the old TEST, TEST2-4, TRAIN5:")
         for sentence, source, message in flagged_clean:
             print(f"  {sentence}    [{source}]\n            {message}")
         print("\nmissed sentences:")
