@@ -5,9 +5,9 @@
 //     (cd DATA/peers && npm install alex@11)
 //     node benchmarks/measure_blame_peer.mjs DATA [--test]
 //
-// The old TEST set, TEST2 and TEST3 (new_*_test.tsv, new_*_test2.tsv, new_*_test3.tsv) are
-// reported as development data; --test adds the held-out TEST4 (new_*_test4.tsv), as in
-// measure_blame.py.
+// The old TEST set, TEST2, TEST3 and TEST4 (new_*_test.tsv, new_*_test2.tsv … new_*_test4.tsv)
+// and TRAIN5 (train5_*.tsv) are reported as development data; --test adds the held-out TEST5
+// (sealed/new_*_test5.tsv), as in measure_blame.py.
 //
 // A sentence counts as flagged when alex reports any message on it; recall and precision
 // are computed as for PM501 (blame-laden sentences found; flagged non-blaming sentences).
@@ -34,8 +34,10 @@ const parts = [['tuned-on (blame_sentences.tsv + held-out)', ['blame_sentences.t
   ['new dev', ['new_blame_dev.tsv'], ['new_clean_dev.tsv']],
   ['old TEST (now dev)', ['new_blame_test.tsv'], ['new_clean_test.tsv']],
   ['TEST2 (now dev)', ['new_blame_test2.tsv'], ['new_clean_test2.tsv']],
-  ['TEST3 (now dev)', ['new_blame_test3.tsv'], ['new_clean_test3.tsv']]]
-if (withTest) parts.push(['TEST4', ['new_blame_test4.tsv'], ['new_clean_test4.tsv']])
+  ['TEST3 (now dev)', ['new_blame_test3.tsv'], ['new_clean_test3.tsv']],
+  ['TEST4 (now dev)', ['new_blame_test4.tsv'], ['new_clean_test4.tsv']],
+  ['TRAIN5', ['train5_blame.tsv'], ['train5_clean.tsv']]]
+if (withTest) parts.push(['TEST5', ['sealed/new_blame_test5.tsv'], ['sealed/new_clean_test5.tsv']])
 for (const [name, blamed, clean] of parts) {
   const b = blamed.flatMap(sentences)
   const c = clean.flatMap(sentences)

@@ -28,8 +28,8 @@ from .names import FIRST_NAMES
 
 WEIGHTS = Path(__file__).with_name("blame_model.json")
 SUGGESTION = (
-    "the learned second opinion (model) reads this sentence as blaming someone; "
-    "describe what the system and the conditions allowed instead"
+    "a model trained on real blame-laden sentences reads this one as blaming someone: "
+    "describe what the system and the conditions allowed, not the person"
 )
 
 _TOKEN = re.compile(r"[\w'@-]+")
