@@ -15,13 +15,11 @@ DATA is a folder kept outside the repository (see BENCHMARKS.md for how it was b
   part of the development data, reported as "old TEST". `new_*_test2.tsv` ("TEST2"),
   `new_*_test3.tsv` ("TEST3") and `new_*_test4.tsv` ("TEST4"): held-out sets of the
   second, third and fourth sessions, each measured once and since then development data
-  and training data of PM501's learned second opinion (core/blame_model.py, trained by
-  benchmarks/train_blame_model.py). `train5_blame.tsv`, `train5_clean.tsv` ("TRAIN5"):
+  (and training data of the learned second opinion tried in the fifth session, not
+  shipped: see BENCHMARKS.md). `train5_blame.tsv`, `train5_clean.tsv` ("TRAIN5"):
   post-mortem-genre training data of the fifth session. `sealed/new_*_test5.tsv`
   ("TEST5"): the fifth session's held-out set, reported only with `--test`.
   On each part, precision is the share of flagged sentences that are blame-laden.
-  `--patterns-only` measures PM501 with its learned second opinion off
-  (`blame_model: false`), which is PM501 as it was before the fifth session.
 - `postmortems/*.md`, `guides/*.md`: published post-mortems and blameless-writing guides,
   each checked whole, as the body of a post-mortem. Every PM501 finding there is looked up
   in `judgements.tsv` (`file<TAB>line<TAB>blame|not-blame<TAB>note`), written by a person
@@ -100,14 +98,9 @@ def main() -> int:
     parser.add_argument(
         "--test", action="store_true", help="also report the held-out TEST5 (sealed/new_*_test5.tsv)"
     )
-    parser.add_argument(
-        "--patterns-only",
-        action="store_true",
-        help="PM501 without its learned second opinion (blame_model: false)",
-    )
     args = parser.parse_args()
     data: Path = args.data
-    config = Config(root=data, select=("PM501",), blame_model=not args.patterns_only)
+    config = Config(root=data, select=("PM501",))
 
     sentences = read_sentences(data / "blame_sentences.tsv")
     found, sentence_findings, misses = recall(sentences, config)

@@ -46,12 +46,6 @@ The built-in patterns describe the grammar of blame; each can be switched off wi
 
 Teams add their own terms (`blame_terms`: term -> suggested rewording).
 
-A learned second opinion (`blame_model: true` in mkdocs.yml, off by default; see
-core/blame_model.py): each sentence a pattern looked at (a trigger word's check ran) without
-firing is scored by a small linear model trained on real labelled sentences, and is found
-(pattern "model") if the model reads it as blame-laden, with the same exemptions. It runs
-on no other sentence; it costs about half a millisecond a file where it is on.
-
 Not blame: technical terms (lazy loading, fault tolerance, error budget, a connection that
 "failed to connect", a pool "exhausted"), exonerating idioms ("through no fault of"), URLs,
 code, HTML comments, quoted or linked titles, and sentences about blameless practice
@@ -2589,25 +2583,20 @@ def find(
     hits: dict[str, list[int]],
     terms: dict[str, str] | None = None,
     disabled: Iterable[str] = (),
-    model: bool = False,
 ) -> list[BlameFinding]:
     """Blame-laden sentences in TEXT's body (from BODY_START), one finding per sentence.
 
     HITS: where each trigger word occurs in TEXT lower-cased (rules.py's one scan), for
-    the words of `TRIGGERS` and of `term_triggers(terms)`. MODEL (`blame_model: true`):
-    each sentence a pattern looked at and did not find is also given to the learned second
-    opinion (core/blame_model.py), and found if it reads as blame-laden.
+    the words of `TRIGGERS` and of `term_triggers(terms)`.
     """
     terms = terms or {}
     off = frozenset(disabled)
     if _hides_words(text, hits):
-        return _find_hidden(text, body_start, terms, off, model)
+        return _find_hidden(text, body_start, terms, off)
     body = _Body(text, body_start)
     found: dict[int, BlameFinding] = {}
     practice: dict[int, bool] = {}  # sentence start -> about blameless practice
     candidates: list[tuple[int, Hit, int]] = []
-    quoted: list[int] = []  # where a hit was a quoted title or phrase
-    asked: list[int] = []  # where a check ran and did not fire (the model's candidates)
     for word, positions in hits.items():
         entry = _CANDIDATE_OF.get(word)
         if entry is None:
@@ -2628,8 +2617,6 @@ def find(
             hit = handler(text, position, position + size)
             if hit is not None and hit.pattern not in off:
                 candidates.append((hit.start, hit, position))
-            elif model:
-                asked.append(position)
     if terms:
         candidates.extend(_term_hits(text, body_start, hits, terms))
     for _, hit, trigger_at in sorted(candidates, key=lambda c: c[0]):
@@ -2640,10 +2627,11 @@ def find(
             continue
         if begin not in practice:
             practice[begin] = _BLAMELESS.search(text, begin, finish) is not None
-        if practice[begin]:
-            continue
-        if _in_quoted_title(text, begin, hit.start, hit.end) or _mentioned(text, hit):
-            quoted.append(hit.start)
+        if (
+            practice[begin]
+            or _in_quoted_title(text, begin, hit.start, hit.end)
+            or _mentioned(text, hit)
+        ):
             continue
         phrase = " ".join(text[hit.start : hit.end].split())
         suggestion = (
@@ -2652,70 +2640,7 @@ def find(
             else PATTERNS[hit.pattern]
         )
         found[begin] = BlameFinding(hit.start, phrase, hit.pattern, suggestion)
-    if asked:
-        _second_opinion(body, asked, found, practice, quoted)
     return sorted(found.values(), key=lambda f: f.offset)
-
-
-def _second_opinion(
-    body: _Body,
-    asked: list[int],
-    found: dict[int, BlameFinding],
-    practice: dict[int, bool],
-    quoted: list[int],
-) -> None:
-    """The sentences where a pattern looked near someone and did not fire (ASKED: the
-    trigger words' places), each given to the learned model once; what it finds keeps
-    the exemptions of a pattern's hit (code, URLs, comments, blameless practice), tested
-    only then, as they cost more than the model. A sentence that holds a pattern's
-    finding, or a hit exempted as a quoted title, is not asked about."""
-    from . import blame_model
-
-    text = body.text
-    floor = body.start
-    taken = sorted([*(f.offset for f in found.values()), *quoted])
-    people, reach = blame_model.people_tokens(), blame_model.BEFORE
-    done = -1  # the end of the last sentence asked about: later places before it are in it
-    for position in sorted(asked):
-        if position < done:
-            continue
-        # the quick half of blame_model.near_someone, inline: it runs for every place a
-        # check did not fire, and most have no one named before them
-        window = text[max(floor, position - reach) : position].lower()
-        if people.isdisjoint(window.split()) and "@" not in window:
-            continue
-        if not blame_model.near_someone(text, position, floor):
-            continue
-        begin, finish = _sentence_near(text, position, body.start)
-        done = finish
-        i = bisect.bisect_left(taken, begin)
-        if i < len(taken) and taken[i] < finish:
-            continue
-        if not blame_model.blame_laden(text[begin:finish]):
-            continue
-        if _not_prose(body, Hit("model", position, position), position):
-            continue
-        if _BLAMELESS.search(text, begin, finish):
-            continue
-        start = begin
-        while start < finish and text[start] in " \t\n#>*-+|":
-            start += 1
-        phrase = " ".join(text[start:finish].split()[:8])
-        found[begin] = BlameFinding(start, phrase, "model", blame_model.SUGGESTION)
-
-
-def _sentence_near(text: str, start: int, floor: int) -> tuple[int, int]:
-    """`_sentence`, looking first for a sentence break in the 200 characters before START
-    (most sentences are shorter), and only then as far as `_sentence` does."""
-    lo = start - 200
-    if lo > floor:
-        begin = -1
-        for match in _SENTENCE_BREAK.finditer(text, lo, start):
-            begin = match.end()
-        if begin > lo + 1:
-            after = _SENTENCE_BREAK.search(text, start, min(len(text), start + _REACH))
-            return begin, after.start() if after else min(len(text), start + _REACH)
-    return _sentence(text, start, floor)
 
 
 def term_triggers(terms: Iterable[str]) -> tuple[str, ...]:
@@ -2776,7 +2701,7 @@ def _trigger_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
 
 
 def _find_hidden(
-    text: str, body_start: int, terms: dict[str, str], off: frozenset[str], model: bool = False
+    text: str, body_start: int, terms: dict[str, str], off: frozenset[str]
 ) -> list[BlameFinding]:
     clean, origin = normalise(text)
     lowered = clean.lower()
@@ -2791,5 +2716,5 @@ def _find_hidden(
         for longer in [w for w in hits if w != word and w.startswith(word)]:
             hits.setdefault(word, []).extend(hits[longer])
     start = next(i for i, o in enumerate(origin) if o >= body_start)
-    found = find(clean, start, hits, terms, off, model)
+    found = find(clean, start, hits, terms, off)
     return [BlameFinding(origin[f.offset], f.phrase, f.pattern, f.suggestion) for f in found]

@@ -71,7 +71,6 @@ class Config:
     types: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_TYPES))
     blame_terms: dict[str, str] = field(default_factory=dict)  # added to core/blame.py's
     blame_disable: tuple[str, ...] = ()  # built-in PM501 patterns switched off
-    blame_model: bool = True  # PM501's learned second opinion (core/blame_model.py)
     audience: str = "internal"
     include_drafts: bool = False
     evidence_max_bytes: int = 10 * 1024 * 1024
@@ -282,7 +281,6 @@ def config_from_options(
         "select",
         "ignore",
         "blame_disable",
-        "blame_model",
     }
     unknown = sorted(set(options) - known)
     if unknown:
@@ -376,11 +374,6 @@ def config_from_options(
                 path=CONFIG_FILE,
             )
         config.blame_disable = tuple(disable)
-
-    model = options.get("blame_model", True)
-    if not isinstance(model, bool):
-        raise ConfigError("blame_model must be true or false", path=CONFIG_FILE)
-    config.blame_model = model
 
     for name in ("select", "ignore"):
         value = options.get(name)

@@ -634,9 +634,7 @@ def _blame(
     pm: Postmortem, config: Config, out: _Collector, found: dict[str, list[int]], body_start: int
 ) -> None:
     """PM501: blame-laden sentences (core/blame.py), one finding per sentence."""
-    for hit in blame.find(
-        pm.text, body_start, found, config.blame_terms, config.blame_disable, config.blame_model
-    ):
+    for hit in blame.find(pm.text, body_start, found, config.blame_terms, config.blame_disable):
         label = hit.pattern[5:] if hit.pattern.startswith("term:") else hit.pattern
         out.add(
             _line(pm.text, hit.offset),

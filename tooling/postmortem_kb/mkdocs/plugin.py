@@ -69,7 +69,6 @@ class PostmortemsConfig(BaseConfig):
     types = c.Optional(c.Type((list, dict)))
     blame_terms = c.Optional(c.Type((list, dict)))
     blame_disable = c.Optional(c.Type((list, str)))
-    blame_model = c.Type(bool, default=True)
     audience = c.Choice(("public", "internal", "restricted"), default="internal")
     include_drafts = c.Type(bool, default=False)
     evidence_max_bytes = c.Type(int, default=10 * 1024 * 1024)
