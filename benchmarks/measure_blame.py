@@ -96,7 +96,9 @@ def main() -> int:
     parser.add_argument("data", type=Path)
     parser.add_argument("--verbose", action="store_true")
     parser.add_argument(
-        "--test", action="store_true", help="also report the held-out TEST5 (sealed/new_*_test5.tsv)"
+        "--test",
+        action="store_true",
+        help="also report the held-out TEST5 (sealed/new_*_test5.tsv)",
     )
     args = parser.parse_args()
     data: Path = args.data
