@@ -24,7 +24,7 @@ from ..core.export import (
     text_table,
     visible_to,
 )
-from ..core.knowledge_base import load
+from ..core.knowledge_base import kept_for_the_run, load
 from ..core.leaks import audience_safety_findings, other_pages, scan_output
 from ..core.metrics import (
     DURATION_NAMES,
@@ -98,7 +98,7 @@ def load_views(
     put the audience at risk refuse the command. COMPLETENESS: also each view's, for
     `export`, kept for `completeness_of`. Progress is shown on a terminal unless
     JSON_OUTPUT (`cli.progress`). CACHE: the records of unchanged files from `.cache/`."""
-    with progress("reading", json_output=json_output) as shown:
+    with progress("reading", json_output=json_output) as shown, kept_for_the_run():
         found = follow_through(
             config, audience, want_complete=completeness, progress=shown, cache=cache
         )

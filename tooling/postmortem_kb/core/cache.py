@@ -46,7 +46,7 @@ from .model import Finding
 
 CACHE_DIR = ".cache"
 CACHE_FILE = "postmortem-kb.sqlite3"
-SCHEMA = "5"  # 5: a snapshot's value is the last column (written a piece at a time)
+SCHEMA = "6"  # 6: a record entry no longer holds what the audience sees anyway
 RACY_NS = 2_000_000_000  # a file touched this recently is not known unchanged by its stat
 SAVE_PIECE = 1 << 20  # bytes of a snapshot written at a time
 BUSY_MS = 1500  # how long a write waits for another run's transaction before giving up
@@ -642,9 +642,8 @@ def _discard(path: Path) -> bool:
 # --- the follow-through records --------------------------------------------------------------
 
 # A record entry: dev, ino, size, mtime_ns, ctime_ns, settled, digest, head id (id, line),
-# evidence, the record (pickled by core/records.py), and what of the leak scan's candidates
-# the audience sees in the file anyway: (the candidates' fingerprint, the ones found).
-_RECORD_ENTRY = 12
+# evidence, the record (pickled and compressed by core/records.py).
+_RECORD_ENTRY = 10
 
 
 def follow_mode(audience: str, complete: bool) -> str:
@@ -663,11 +662,11 @@ class RecordCache(CheckCache):
 
     def lookup(
         self, paths: Sequence[Any], relative: Sequence[str]
-    ) -> tuple[dict[str, tuple[bytes, Any, Any]], list[int]]:
-        """The kept (record, candidates' fingerprint, found) by relative path, for the files
-        whose entry still holds; and the indices of the others, to be read afresh."""
+    ) -> tuple[dict[str, bytes], list[int]]:
+        """The kept records by relative path, for the files whose entry still holds; and
+        the indices of the others, to be read afresh."""
         kept = self._snapshot(self.mode)
-        found: dict[str, tuple[bytes, Any, Any]] = {}
+        found: dict[str, bytes] = {}
         missing: list[int] = []
         for index, (path, rel) in enumerate(zip(paths, relative, strict=True)):
             entry = kept.get(rel)
@@ -685,7 +684,7 @@ class RecordCache(CheckCache):
         self.close()  # no open connection across the workers' fork
         return found, missing
 
-    def _reuse_record(self, path: Any, rel: str, entry: Any) -> tuple[bytes, Any, Any] | None:
+    def _reuse_record(self, path: Any, rel: str, entry: Any) -> bytes | None:
         if not isinstance(entry, tuple) or len(entry) != _RECORD_ENTRY:
             return None
         if not isinstance(entry[9], bytes):
@@ -703,7 +702,7 @@ class RecordCache(CheckCache):
         if entry[8] != self._evidence(rel, _head_id(entry[7])):
             return None
         self._entries[rel] = entry
-        return entry[9], entry[10], entry[11]
+        return entry[9]  # type: ignore[no-any-return]
 
     def keep(self, path: Any, rel: str, record: bytes, pm_id: str | None) -> None:
         """Keep RECORD (pickled) for the file at PATH, read in this run, when nothing it
@@ -721,18 +720,8 @@ class RecordCache(CheckCache):
         if evidence == "unsettled" or self._evidence(rel, pm_id) != evidence:
             return
         settled = _settled(key, self.now_ns)
-        self._entries[rel] = (*key, settled, digest, head, evidence, record, None, None)
+        self._entries[rel] = (*key, settled, digest, head, evidence, record)
         self._changed = True
-
-    def keep_found(self, rel: str, fingerprint: str, found: Iterable[str]) -> None:
-        """What of the candidates with FINGERPRINT the audience sees in REL anyway."""
-        entry = self._entries.get(rel)
-        if entry is None:
-            return
-        value = tuple(sorted(found))
-        if entry[10] != fingerprint or entry[11] != value:
-            self._entries[rel] = (*entry[:10], fingerprint, value)
-            self._changed = True
 
 
 def open_record_cache(config: Config, audience: str, complete: bool) -> RecordCache | None:

@@ -162,6 +162,23 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
+@contextmanager
+def kept_for_the_run() -> Iterator[None]:
+    """For a command that reads the knowledge base once and keeps what it read until it
+    ends: no cyclic collection while reading, and what is alive at the end is frozen
+    (`gc.freeze`) rather than scanned. Else the first collections after the reading walk
+    every object read, in each generation in turn, and find nothing to free: 0.4 s at
+    10,000 post-mortems."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+
 def load(
     config: Config,
     paths: Iterable[Path] | None = None,

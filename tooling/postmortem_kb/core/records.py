@@ -15,7 +15,6 @@ second time only when something is withheld.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import pickle
 import tempfile
@@ -215,7 +214,9 @@ def _record(
     texts: Any,
 ) -> Record:
     """PATH's record; for a shown post-mortem, what the audience reads of it goes into
-    TEXTS (as the leak scan compares it), for `_present`."""
+    TEXTS, for `_seen_in` should the output scan find a candidate: its text as read (what
+    `_visible` makes of it is what the audience reads) when HIDDEN is empty, else what the
+    audience reads, made now (`visible_form`)."""
     rel = config.relative(path)
     try:
         pm = read_postmortem(config, path)
@@ -239,9 +240,20 @@ def _record(
         if want_complete:
             record.completeness = completeness(view, config, template_for(config, view))
         record.view = compact(view)
-        visible = visible_form(withhold(cut_marked_blocks(view.text, audience), hidden))
-        texts[pm.path] = visible.encode()  # half the memory of a str with any non-ASCII
+        if hidden:
+            visible = visible_form(withhold(cut_marked_blocks(view.text, audience), hidden))
+            texts[pm.path] = visible.encode()
+        else:  # made only if the output holds a candidate (the view cut the same blocks)
+            texts[pm.path] = pm.text.encode()  # half the memory of a str with any non-ASCII
     return record
+
+
+def _visible(raw: bytes, audience: str) -> str:
+    """What AUDIENCE reads of a post-mortem whose text `_record` kept as read, as the leak
+    scan compares it: its text with the blocks above the audience cut (`audience_view` cuts
+    those of the body; a cut block holds no line that opens a fence, so cutting the view's
+    text again cuts what the whole text's cut does)."""
+    return visible_form(cut_marked_blocks(raw.decode(), audience))
 
 
 def _packed(record: Record) -> bytes:
@@ -257,32 +269,26 @@ def _expanded(record: Record) -> Record:
 
 
 class _Spilled:
-    """What a worker's audience reads of its files, kept on disk (an unnamed temporary
-    file) rather than in memory until the leak scan asks for it: 5,000 texts were 50 MB a
-    worker."""
+    """The texts `_record` keeps for the output scan, on disk (an unnamed temporary file)
+    rather than in memory: 10,000 of them are 110 MB. A worker writes into one its parent
+    made before the fork, and says where each text lies once it is done; the parent reads
+    them from there only if the output scan asks (`_SeenAnyway`)."""
 
     def __init__(self) -> None:
-        self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed with the worker
-        self.index: list[tuple[str, int]] = []
+        self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed with the scan
+        self.index: list[tuple[str, int, int]] = []  # path, offset, size
+        self.size = 0
 
     def __setitem__(self, path: str, data: bytes) -> None:
         self.file.write(data)
-        self.index.append((path, len(data)))
+        self.index.append((path, self.size, len(data)))
+        self.size += len(data)
 
     def items(self) -> Iterator[tuple[str, bytes]]:
         self.file.flush()
-        self.file.seek(0)
-        for path, size in self.index:
-            yield path, self.file.read(size)
-
-
-def _present(texts: Any, probe: LeakScan, skip: set[str]) -> dict[str, set[str]]:
-    """Which of PROBE's candidates each of TEXTS (by path) shows, but for the paths SKIP."""
-    return {
-        path: probe.present_in_visible(text.decode())
-        for path, text in texts.items()
-        if path not in skip
-    }
+        handle = self.file.fileno()
+        for path, offset, size in self.index:
+            yield path, os.pread(handle, size, offset)
 
 
 def _worker(
@@ -292,12 +298,12 @@ def _worker(
     audience: str,
     want_complete: bool,
     compressed: bool,
+    texts: _Spilled,
 ) -> None:
     """One worker process: the records of PATHS (None: the paths come through CONN first,
     None again for none; COMPRESSED: each record as the compressed pickle the cache keeps,
-    made here rather than pickled again in the parent); then, when the leak scan has
-    candidates, which of them the audience sees anyway in these files (their text kept
-    meanwhile, so that no file is read twice)."""
+    made here rather than pickled again in the parent), their texts written to TEXTS (made
+    by the parent), and at the end where in TEXTS each one lies."""
     if paths is None:
         try:
             paths = conn.recv()
@@ -306,7 +312,6 @@ def _worker(
         if paths is None:
             conn.close()
             return
-    texts = _Spilled()
     try:
         batch: list[Any] = []
         with _no_cyclic_gc():
@@ -318,16 +323,13 @@ def _worker(
                     conn.send(("records", batch))
                     batch = []
         conn.send(("records", batch))
-        conn.send(("done", None))
-        message = conn.recv()
-        if message is not None:
-            probe, skip = message
-            conn.send(("present", _present(texts, probe, skip)))
+        texts.file.flush()
+        conn.send(("done", texts.index))
     except BaseException as exc:  # the parent raises it; nothing is lost silently
         with contextlib.suppress(OSError, ValueError):
             conn.send(("error", f"{type(exc).__name__}: {exc}"))
     finally:
-        texts.file.close()
+        texts.file.close()  # this process's handle: the parent's stays open
         conn.close()
 
 
@@ -337,28 +339,29 @@ def start_worker(
     audience: str,
     want_complete: bool,
     compressed: Any,
-) -> tuple[Connection, Any]:
+) -> tuple[Connection, Any, _Spilled]:
     """A forked worker for `_Readers` (PATHS None: it waits for them; COMPRESSED true: it
-    sends the cache's compressed records). Forked as early as can be: its memory starts as
-    a copy of this process's at that moment, counted again in the process tree's."""
+    sends the cache's compressed records), and the file it writes its texts to. Forked as
+    early as can be: its memory starts as a copy of this process's at that moment, counted
+    again in the process tree's."""
     context = get_context("fork")
     here, there = context.Pipe()
+    texts = _Spilled()
     process = context.Process(
         target=_worker,
-        args=(there, config, paths, audience, want_complete, bool(compressed)),
+        args=(there, config, paths, audience, want_complete, bool(compressed), texts),
         daemon=True,
     )
     process.start()
     there.close()
-    return here, process
+    return here, process, texts
 
 
 class _Readers:
-    """The post-mortems read here and in one forked worker process (the other core), the
-    worker kept alive until the leak scan has asked what its files show; or all here for a
-    small knowledge base. This process reads its share between the worker's batches: a
-    second worker would add its own copy of the interpreter's pages to the memory (about
-    30 MB), and every record it sends is pickled there and unpickled here."""
+    """The post-mortems read here and in one forked worker process (the other core); or all
+    here for a small knowledge base. This process reads its share between the worker's
+    batches: a second worker would add its own copy of the interpreter's pages to the
+    memory (about 30 MB), and every record it sends is pickled there and unpickled here."""
 
     def __init__(
         self,
@@ -369,35 +372,37 @@ class _Readers:
         jobs: int,
         progress: Callable[[int, int], None] | None = None,
         keep: Callable[[Record, bytes | None], None] | None = None,
-        started: tuple[Connection, Any] | None = None,
+        started: tuple[Connection, Any, _Spilled] | None = None,
     ):
         """KEEP: given each record as it arrives, still compact, with its compressed pickle
         when a worker made it (for the cache). STARTED: a worker `start_worker` started
         early, waiting for its paths (told None when it is not needed)."""
-        self.texts: Any = {}
+        self.texts: Any = {}  # this process's texts, then the worker's (`_Spilled`)
+        self.spilled: list[_Spilled] = []
         self.conns: list[Connection] = []
         self.processes: list[Any] = []
         self.records: list[Record] = []
         self.done, self.total, self.progress = 0, len(paths), progress
         self.working = False  # a worker is still sending records
-        if started is not None:
-            self.conns.append(started[0])
-            self.processes.append(started[1])
         if jobs <= 1 or len(paths) < PARALLEL_FROM:
             if started is not None:
+                self.conns.append(started[0])
+                self.processes.append(started[1])
+                started[2].file.close()
                 self.close()  # told None: it ends
             self._read_here(config, paths, audience, want_complete, keep, None)
             return
         # the worker's share a little larger: this process also takes in its batches
         mine = len(paths) * 9 // 20
         if started is None:
-            here, process = start_worker(config, paths[mine:], audience, want_complete, keep)
-            self.conns.append(here)
-            self.processes.append(process)
+            started = start_worker(config, paths[mine:], audience, want_complete, keep)
         else:
-            here = started[0]
-            here.send(paths[mine:])
-        self.texts = _Spilled()  # as a worker's: on disk until the leak scan
+            started[0].send(paths[mine:])
+        here, process, theirs_texts = started
+        self.conns.append(here)
+        self.processes.append(process)
+        self.texts = _Spilled()  # as the worker's: on disk
+        self.spilled = [self.texts, theirs_texts]
         theirs: list[Record] = []
         self.working = True  # till the worker says it is done (maybe while this one reads)
         self._read_here(config, paths[:mine], audience, want_complete, keep, (here, theirs))
@@ -434,9 +439,10 @@ class _Readers:
         keep: Callable[[Record, bytes | None], None] | None,
     ) -> None:
         """One batch from the worker at CONN, made small into INTO (or its word that it is
-        done: `working` goes False)."""
-        batch = self._receive(conn, ("records", "done"))
-        if batch is None:
+        done, with where its texts lie: `working` goes False)."""
+        what, batch = self._receive(conn, ("records", "done"))
+        if what == "done":
+            self.spilled[-1].index = batch
             self.working = False
             return
         with _no_cyclic_gc():
@@ -455,7 +461,7 @@ class _Readers:
         if self.progress is not None:
             self.progress(self.done, self.total)
 
-    def _receive(self, conn: Connection, kinds: tuple[str, ...]) -> Any:
+    def _receive(self, conn: Connection, kinds: tuple[str, ...]) -> tuple[str, Any]:
         try:
             what, value = conn.recv()
         except EOFError:
@@ -464,20 +470,17 @@ class _Readers:
         if what not in kinds:
             self.close()
             raise RuntimeError(f"a worker reading post-mortems failed: {value}")
-        return value
+        return what, value
 
-    def present(self, probe: LeakScan, skip: set[str]) -> dict[str, set[str]]:
-        """Which of PROBE's candidates each file read shows (by path), but for SKIP."""
-        for conn in self.conns:  # the worker scans its files while this process scans its own
-            conn.send((probe, skip))
-        found = _present(self.texts, probe, skip)
-        for conn in self.conns:
-            found.update(self._receive(conn, ("present",)))
-        return found
+    def items(self) -> Iterator[tuple[str, bytes]]:
+        """The texts `_record` kept of the files read, by path: this process's, the worker's."""
+        if not self.spilled:
+            yield from self.texts.items()
+        for texts in self.spilled:
+            yield from texts.items()
 
     def close(self) -> None:
-        if isinstance(self.texts, _Spilled):
-            self.texts.file.close()
+        """The worker ended (the texts stay, for the output scan)."""
         for conn in self.conns:
             with contextlib.suppress(OSError, ValueError):
                 conn.send(None)
@@ -487,6 +490,12 @@ class _Readers:
             if process.is_alive():
                 process.terminate()
         self.conns, self.processes = [], []
+
+    def discard(self) -> None:
+        """The texts too: nothing will ask for them."""
+        self.close()
+        for texts in self.spilled:
+            texts.file.close()
 
 
 def follow_through(
@@ -513,7 +522,7 @@ def follow_through(
             # copy), and before its database is opened; told its paths once they are known
             started = start_worker(config, None, audience, want_complete, True)
         store = open_record_cache(config, audience, want_complete)
-    kept: dict[str, tuple[bytes, Any, Any]] = {}
+    kept: dict[str, bytes] = {}
     todo = paths
     if store is not None:
         kept, missing = store.lookup(paths, [config.relative(p) for p in paths])
@@ -553,27 +562,12 @@ def follow_through(
         )
         views = [r.view for r in records if r.view is not None]
         candidates = _candidates_of(records)
-        present: set[str] = set()
-        if candidates:
-            probe = LeakScan(audience, candidates)
-            each = readers.present(probe, set(redone))
-            if kept:
-                shown = {r.path for r in records if r.shown}
-                each.update(_present_kept(config, audience, probe, kept, shown, set(redone)))
-            if store is not None:
-                fingerprint = _fingerprint(audience, candidates)
-                for rel, found in each.items():
-                    store.keep_found(rel, fingerprint, found)
-            for found in (*each.values(), *_present(redone, probe, set()).values()):
-                present |= found
-            for text in other_pages(config):  # the home page and guides: every audience's
-                present |= probe.present_in(withhold(cut_marked_blocks(text, audience), hidden))
     except BaseException:
+        readers.discard()
         if store is not None:
             store.close()
         raise
-    finally:
-        readers.close()
+    readers.close()
     if store is not None:  # once the workers have gone: the snapshot is made in one piece
         store.save()
         store.close()
@@ -583,8 +577,12 @@ def follow_through(
         for v in views:
             seen.update((v.id, v.title, v.owner, *v.services, *v.tags, *v.controls))
         seen_values = {" ".join(x.split()).lower() for x in seen}
-        common = seen_values | present
-        scan = LeakScan(audience, {k: v for k, v in candidates.items() if k not in common})
+        needles = {k: v for k, v in candidates.items() if k not in seen_values}
+        kept_shown = [r.path for r in records if r.shown and r.path in kept]
+        anyway = _SeenAnyway(config, audience, hidden, readers, redone, kept_shown)
+        scan = LeakScan(audience, needles, seen_anyway=anyway)
+    else:
+        readers.discard()
     return FollowThrough(
         views=views,
         problems=[r.problem for r in records if r.problem is not None],
@@ -595,7 +593,7 @@ def follow_through(
 
 
 def _in_path_order(
-    config: Config, paths: list[Path], kept: dict[str, tuple[bytes, Any, Any]], read: list[Record]
+    config: Config, paths: list[Path], kept: dict[str, bytes], read: list[Record]
 ) -> list[Record]:
     """The records of every path, in order: the kept ones (unpickled: the cache's seal
     vouches for them, as for its marshalled entries) and those READ in this run."""
@@ -607,40 +605,58 @@ def _in_path_order(
             if entry is None:
                 records.append(next(fresh))
             else:
-                records.append(_expanded(pickle.loads(zlib.decompress(entry[0]))))
+                records.append(_expanded(pickle.loads(zlib.decompress(entry))))
     return records
 
 
-def _fingerprint(audience: str, candidates: dict[str, str]) -> str:
-    digest = hashlib.sha256(audience.encode())
-    for key in sorted(candidates):
-        digest.update(b"\0" + key.encode("utf-8", "surrogateescape"))
-    return digest.hexdigest()
+class _SeenAnyway:
+    """Which of the output scan's candidates the audience sees anyway, and so are no leak:
+    in what it reads of the post-mortems it may see (HIDDEN ids withheld) and in the
+    knowledge base's other pages (the home page, guides). Asked only for the candidates an
+    output holds, which few outputs do: the texts the readers kept are looked at then (and
+    the files whose records came from the cache read again), not for every run."""
 
+    def __init__(
+        self,
+        config: Config,
+        audience: str,
+        hidden: set[str],
+        readers: _Readers,
+        redone: dict[str, bytes],
+        kept_shown: list[str],
+    ):
+        self.config, self.audience, self.hidden = config, audience, hidden
+        self.readers, self.redone, self.kept_shown = readers, redone, kept_shown
+        self.known: dict[str, bool] = {}  # candidate -> seen anyway, once asked
 
-def _present_kept(
-    config: Config,
-    audience: str,
-    probe: LeakScan,
-    kept: dict[str, tuple[bytes, Any, Any]],
-    shown: set[str],
-    skip: set[str],
-) -> dict[str, set[str]]:
-    """Which of PROBE's candidates each shown file whose record came from the cache shows:
-    as kept when the candidates are those it was found for, else read again (the file is
-    unchanged, its record kept: only what it shows of new candidates is asked)."""
-    fingerprint = _fingerprint(audience, probe.needles)
-    found: dict[str, set[str]] = {}
-    texts: dict[str, bytes] = {}
-    for path, (_, known, present) in kept.items():
-        if path not in shown or path in skip:
-            continue
-        if known == fingerprint and isinstance(present, tuple):
-            found[path] = set(present)
-        else:
-            _record(config, config.root / path, audience, set(), False, texts)
-    found.update(_present(texts, probe, set()))
-    return found
+    def __call__(self, keys: set[str]) -> set[str]:
+        asked = {k for k in keys if k not in self.known}
+        if asked:
+            found = self._look(asked)
+            self.known.update((k, k in found) for k in asked)
+        return {k for k in keys if self.known[k]}
+
+    def _look(self, keys: set[str]) -> set[str]:
+        probe = LeakScan(self.audience, dict.fromkeys(keys, ""))
+        found: set[str] = set()
+        for text in other_pages(self.config):
+            found |= probe.present_in(withhold(cut_marked_blocks(text, self.audience), self.hidden))
+        for visible in self.redone.values():
+            found |= probe.present_in_visible(visible.decode())
+        for path, raw in self.readers.items():
+            if found == keys:
+                return found
+            if path not in self.redone:
+                found |= probe.present_in_visible(_visible(raw, self.audience))
+        again: dict[str, bytes] = {}  # unchanged files whose records came from the cache
+        for path in self.kept_shown:
+            if found == keys:
+                return found
+            if path not in self.redone:
+                _record(self.config, self.config.root / path, self.audience, set(), False, again)
+                if path in again:
+                    found |= probe.present_in_visible(_visible(again.pop(path), self.audience))
+        return found
 
 
 def _candidates_of(records: Sequence[Record]) -> dict[str, str]:
