@@ -246,3 +246,64 @@ def test_unlink_evidence_only_touches_evidence_links():
     assert "Manifest (evidence, kept out of the site)" in out
     assert "[Diagram](PM-2026-001/d.png)" in out and "](https://evidence.example.com" in out
     assert unlink_evidence("no links here") == "no links here"
+
+
+def _blocks_line_by_line(markdown: str) -> tuple[tuple[int, int, str], ...]:
+    """The audience blocks as the renderer sees them, found by walking every line: what the
+    searching `_marked_blocks` must give."""
+    import re
+
+    from postmortem_kb.core.audience import _CANONICAL, _FENCE_OPEN
+
+    lines = markdown.split("\n")
+    fenced = [False] * len(lines)
+    index = 0
+    while index < len(lines):
+        opening = _FENCE_OPEN.match(lines[index]) if lines[index][:3] in ("```", "~~~") else None
+        if opening:
+            fence = opening.group(1)
+            close = re.compile(re.escape(fence[0]) + "{" + str(len(fence)) + r",}[ \t]*$")
+            end = next((j for j in range(index + 1, len(lines)) if close.match(lines[j])), None)
+            if end is not None:
+                for j in range(index, end + 1):
+                    fenced[j] = True
+                index = end + 1
+                continue
+        index += 1
+    blocks = []
+    index = 0
+    while index < len(lines):
+        match = _CANONICAL.match(lines[index])
+        if match is None or fenced[index]:
+            index += 1
+            continue
+        end = index + 1
+        while end < len(lines) and (not lines[end].strip() or lines[end][:1] in " \t"):
+            end += 1
+        while end > index + 1 and not lines[end - 1].strip():
+            end -= 1
+        blocks.append((index, end, match.group(1)))
+        index = end
+    return tuple(blocks)
+
+
+def test_marked_blocks_searched_for_are_those_a_walk_of_the_lines_finds() -> None:
+    import random
+
+    from postmortem_kb.core.audience import _marked_blocks
+
+    pieces = [
+        "!!! restricted", '!!! internal "Title"', "!!! internal", "!!! note",
+        "!!! restricted  ", "!!! restricted\r", "```", "```python", "~~~", "````",
+        "``` x", "  indented", "\tTabbed", "", " ", "\u00a0", "text", "    ```",
+        "!!!restricted", "~~~~", "``` {.py}", '!!! internal "a"x', "  !!! restricted",
+    ]  # fmt: skip
+    rng = random.Random(13)
+    found_some = 0
+    for _ in range(20000):
+        lines = [rng.choice(pieces) for _ in range(rng.randint(0, 12))]
+        markdown = "\n".join(lines) + rng.choice(["", "\n", "\n\n"])
+        expected = _blocks_line_by_line(markdown)
+        assert _marked_blocks.__wrapped__(markdown) == expected, repr(markdown)
+        found_some += bool(expected)
+    assert found_some > 5000  # the cases hold blocks, fenced markers and neither

@@ -225,30 +225,81 @@ def marked_blocks(markdown: str) -> list[tuple[int, int, str]]:
     return list(_marked_blocks(markdown))
 
 
-@lru_cache(maxsize=2048)  # a build asks for the same post-mortem's blocks several times
-def _marked_blocks(markdown: str) -> tuple[tuple[int, int, str], ...]:
-    lines = markdown.split("\n")
-    fenced: list[bool] | None = None
-    blocks = []
-    after = 0  # lines before this are in a block found already
-    # only a line starting "!!! " can open a block: the others are passed over at once
-    for index in [i for i, line in enumerate(lines) if line[:4] == "!!! "]:
+def _lines_starting(markdown: str, prefix: str) -> list[tuple[int, int]]:
+    """(line index, offset) of each line of MARKDOWN that starts with PREFIX, in order:
+    found by searching the text, not by walking its lines."""
+    found = [(0, 0)] if markdown.startswith(prefix) else []
+    needle = "\n" + prefix
+    line, counted = 0, 0
+    at = markdown.find(needle)
+    while at != -1:
+        line += markdown.count("\n", counted, at + 1)
+        counted = at + 1
+        found.append((line, at + 1))
+        at = markdown.find(needle, at + 1)
+    return found
+
+
+def _line(markdown: str, offset: int) -> tuple[str, int]:
+    """The line at OFFSET (without its newline), and the offset of the next (-1: none)."""
+    end = markdown.find("\n", offset)
+    if end == -1:
+        return markdown[offset:], -1
+    return markdown[offset:end], end + 1
+
+
+def _fenced_ranges(markdown: str) -> list[tuple[int, int]]:
+    """The (first, last) line indices of each fenced code block, opened and closed at the
+    start of a line as the renderer does; an unclosed fence is no fence (the renderer shows
+    it as text). Only the lines that start with three backticks or tildes can open or close
+    one, and only those are looked at."""
+    edges = sorted(_lines_starting(markdown, "```") + _lines_starting(markdown, "~~~"))
+    texts = [_line(markdown, offset)[0] for _, offset in edges]
+    ranges = []
+    after = 0  # lines before this are inside a fence already found
+    for at, (index, _) in enumerate(edges):
         if index < after:
             continue
-        match = _CANONICAL.match(lines[index])
+        opening = _FENCE_OPEN.match(texts[at])
+        if not opening:
+            continue
+        fence = opening.group(1)
+        close = re.compile(re.escape(fence[0]) + "{" + str(len(fence)) + r",}[ \t]*$")
+        end = next((edges[j][0] for j in range(at + 1, len(edges)) if close.match(texts[j])), None)
+        if end is not None:
+            ranges.append((index, end))
+            after = end + 1
+    return ranges
+
+
+@lru_cache(maxsize=2048)  # a build asks for the same post-mortem's blocks several times
+def _marked_blocks(markdown: str) -> tuple[tuple[int, int, str], ...]:
+    """Only a line starting "!!! " can open a block: those are searched for, and the lines
+    after each walked only as far as its block goes."""
+    fenced: list[tuple[int, int]] | None = None
+    blocks = []
+    after = 0  # lines before this are in a block found already
+    for index, offset in _lines_starting(markdown, "!!! "):
+        if index < after:
+            continue
+        text, following = _line(markdown, offset)
+        match = _CANONICAL.match(text)
         if match is None:
             continue
         if fenced is None:
-            fenced = _fenced_lines(lines)
-        if fenced[index]:
+            fenced = _fenced_ranges(markdown)
+        if any(first <= index <= last for first, last in fenced):
             continue
-        end = index + 1
-        while end < len(lines) and (not lines[end].strip() or lines[end][:1] in " \t"):
+        end = last = index + 1  # `last`: past the block's last line that is not blank
+        while following != -1:
+            text, following = _line(markdown, following)
+            if text.strip() and text[:1] not in " \t":
+                break
             end += 1
-        while end > index + 1 and not lines[end - 1].strip():
-            end -= 1  # trailing blank lines are not the block's
-        blocks.append((index, end, match.group(1)))
-        after = end
+            if text.strip():
+                last = end
+        blocks.append((index, last, match.group(1)))
+        after = last
     return tuple(blocks)
 
 

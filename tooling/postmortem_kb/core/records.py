@@ -393,7 +393,7 @@ class _Readers:
             self._read_here(config, paths, audience, want_complete, keep, None)
             return
         # the worker's share a little larger: this process also takes in its batches
-        mine = len(paths) * 9 // 20
+        mine = len(paths) * 12 // 25
         if started is None:
             started = start_worker(config, paths[mine:], audience, want_complete, keep)
         else:
