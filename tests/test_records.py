@@ -242,16 +242,23 @@ def test_an_edited_cache_is_not_trusted(samples: Path) -> None:
         name, value = db.execute(
             "SELECT name, value FROM snapshots WHERE name LIKE 'follow|%'"
         ).fetchone()
-        entries = marshal.loads(value)
-        shown = [k for k in sorted(entries) if pickle.loads(zlib.decompress(entries[k][9])).shown]
+        # the entries marshalled after their size, then the records they point into
+        size = int.from_bytes(value[:8], "big")
+        entries, kept = marshal.loads(value[8 : 8 + size]), value[8 + size :]
+
+        def record(rel: str) -> records.Record:
+            start, length = entries[rel][9:]
+            return pickle.loads(zlib.decompress(kept[start : start + length]))  # type: ignore[no-any-return]
+
+        shown = [k for k in sorted(entries) if record(k).shown]
         first, second = shown[:2]
         entries[first], entries[second] = (
-            (*entries[first][:9], entries[second][9], *entries[first][10:]),
-            (*entries[second][:9], entries[first][9], *entries[second][10:]),
+            (*entries[first][:9], *entries[second][9:]),
+            (*entries[second][:9], *entries[first][9:]),
         )
-        db.execute(
-            "UPDATE snapshots SET value = ? WHERE name = ?", (marshal.dumps(entries, 4), name)
-        )
+        head = marshal.dumps(entries, 4)
+        value = len(head).to_bytes(8, "big") + head + kept
+        db.execute("UPDATE snapshots SET value = ? WHERE name = ?", (value, name))
     _same(
         records.follow_through(config, "public", cache=True),
         records.follow_through(config, "public"),
@@ -375,8 +382,10 @@ def test_control_words_are_those_the_pattern_finds() -> None:
 
     from postmortem_kb.core.controls import _TOKEN
 
-    parts = ["https://t.example/PM-1", "10:30", "ISO27001:A.5.1", "SOC2:CC6.1", " ", "|",
-             ":", "a:", ":b", "x.y:z", "é:1", "-:-", "_:9", "+:Q", "::", "note: text", "A:"]  # fmt: skip
+    parts = [
+        "https://t.example/PM-1", "10:30", "ISO27001:A.5.1", "SOC2:CC6.1", " ", "|", ":",
+        "a:", ":b", "x.y:z", "é:1", "-:-", "_:9", "+:Q", "::", "note: text", "A:",
+    ]  # fmt: skip
     rng = random.Random(5)
     named = 0
     for _ in range(20000):

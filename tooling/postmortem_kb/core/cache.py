@@ -35,8 +35,9 @@ import secrets as random
 import sqlite3
 import stat
 import sys
+import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -272,10 +273,18 @@ def _machine_key() -> bytes | None:
 
 
 def _seal(key: bytes, name: str, context: str, value: bytes) -> str:
+    mac = _sealer(key, name, context, len(value))
+    mac.update(value)
+    return str(mac.hexdigest())
+
+
+def _sealer(key: bytes, name: str, context: str, size: int) -> Any:
+    """The seal of a snapshot of SIZE bytes, to be given its bytes (`update`)."""
     mac = hashlib.blake2b(key=key[:64], digest_size=32)
-    for part in (name.encode(), context.encode(), value):
+    for part in (name.encode(), context.encode()):
         mac.update(len(part).to_bytes(8, "big") + part)
-    return mac.hexdigest()
+    mac.update(size.to_bytes(8, "big"))
+    return mac
 
 
 # --- the store -----------------------------------------------------------------------------
@@ -327,14 +336,18 @@ class CheckCache:
         ):
             # marshal: several times faster than JSON, and only ever given bytes this user's
             # key sealed (the context holds the Python version, whose format it is)
-            try:
-                value = marshal.loads(row[1])
-            except (ValueError, EOFError, TypeError):
-                value = None
+            value = self._decode(row[1])
             if isinstance(value, dict):
                 entries = value
         self._loaded[name] = entries
         return entries
+
+    def _decode(self, value: bytes) -> Any:
+        """A snapshot's entries from its sealed bytes (None: not readable)."""
+        try:
+            return marshal.loads(value)
+        except (ValueError, EOFError, TypeError):
+            return None
 
     def _damaged(self) -> None:
         """A file SQLite cannot read: start a new one (this run's entries go there)."""
@@ -493,31 +506,41 @@ class CheckCache:
             present = set(every)
             entries = {k: v for k, v in self._snapshot(self.mode).items() if k in present}
             entries.update(self._entries)
+        self._entries, self._loaded = {}, {}
+        # locked, read-only, full, damaged: the results are right, only not kept
+        with contextlib.suppress(sqlite3.Error, OSError, _Unusable):
+            self._write(entries)
+
+    def _write(self, entries: dict[str, tuple[Any, ...]]) -> None:
+        """ENTRIES as this mode's snapshot, sealed, in one transaction."""
         value = marshal.dumps(entries, 4)
         # saved once, at the end of a run: what it was made of is let go before it is written
-        # (a follow-through snapshot at 10,000 is 13 MB, its entries as much again)
-        self._entries, self._loaded = {}, {}
-        del entries
-        seal = _seal(self.key, self.mode, self.context, value)
-        try:
-            db = self._db()
-            with db:
-                # written into a blob of its size a piece at a time: bound as a parameter,
-                # SQLite would copy the whole twice first; a zero blob in the row's last column
-                # it does not make in memory
-                db.execute(
-                    "INSERT OR REPLACE INTO snapshots (name, context, seal, value) "
-                    "VALUES (?, ?, ?, zeroblob(?))",
-                    (self.mode, self.context, seal, len(value)),
-                )
-                row = db.execute("SELECT rowid FROM snapshots WHERE name = ?", (self.mode,))
-                rowid = row.fetchone()[0]
-                whole = memoryview(value)
-                with db.blobopen("snapshots", "value", rowid) as blob:
-                    for at in range(0, len(value), SAVE_PIECE):
-                        blob.write(whole[at : at + SAVE_PIECE])
-        except (sqlite3.Error, OSError, _Unusable):
-            pass  # locked, read-only, full, damaged: the results are right, only not kept
+        entries.clear()
+        self._write_pieces(len(value), iter([value]))
+
+    def _write_pieces(self, size: int, pieces: Iterator[bytes | memoryview]) -> None:
+        """The snapshot of SIZE bytes that PIECES make, sealed as it is written."""
+        mac = _sealer(self.key, self.mode, self.context, size)
+        db = self._db()
+        with db:
+            # written into a blob of its size a piece at a time: bound as a parameter, SQLite
+            # would copy the whole twice first; a zero blob in the row's last column it does
+            # not make in memory. Sealed once it is written, in the same transaction.
+            db.execute(
+                "INSERT OR REPLACE INTO snapshots (name, context, seal, value) "
+                "VALUES (?, ?, '', zeroblob(?))",
+                (self.mode, self.context, size),
+            )
+            row = db.execute("SELECT rowid FROM snapshots WHERE name = ?", (self.mode,))
+            rowid = row.fetchone()[0]
+            with db.blobopen("snapshots", "value", rowid) as blob:
+                for piece in pieces:
+                    whole = memoryview(piece)
+                    for at in range(0, len(whole), SAVE_PIECE):
+                        part = whole[at : at + SAVE_PIECE]
+                        mac.update(part)
+                        blob.write(part)
+            db.execute("UPDATE snapshots SET seal = ? WHERE rowid = ?", (mac.hexdigest(), rowid))
 
     def _db(self) -> sqlite3.Connection:
         if self.db is None:
@@ -642,8 +665,11 @@ def _discard(path: Path) -> bool:
 # --- the follow-through records --------------------------------------------------------------
 
 # A record entry: dev, ino, size, mtime_ns, ctime_ns, settled, digest, head id (id, line),
-# evidence, the record (pickled and compressed by core/records.py).
+# evidence, the record (pickled and compressed by core/records.py). In a snapshot the records
+# follow the entries (`RecordCache._write`); an entry kept in this run points into a
+# temporary file instead: (offset, size).
 _RECORD_ENTRY = 10
+_HEAD = 8  # bytes of a record snapshot's first field: the size of its marshalled entries
 
 
 def follow_mode(audience: str, complete: bool) -> str:
@@ -659,6 +685,65 @@ class RecordCache(CheckCache):
     def __init__(self, config: Config, db: sqlite3.Connection, mode: str, key: bytes):
         super().__init__(config, db, mode, key)
         self._before: dict[str, tuple[tuple[Stat, str, tuple[str, int] | None], str]] = {}
+        self._spill: Any = None  # this run's records, on disk until saved
+        self._spilled = 0
+
+    def _decode(self, value: bytes) -> Any:
+        """The entries of a record snapshot: its marshalled entries, each record a view of
+        its bytes after them (not copied: decompressed from there when used)."""
+        try:
+            size = int.from_bytes(value[:_HEAD], "big")
+            entries = marshal.loads(value[_HEAD : _HEAD + size])
+        except (ValueError, EOFError, TypeError):
+            return None
+        if not isinstance(entries, dict):
+            return None
+        records = memoryview(value)[_HEAD + size :]
+        decoded = {}
+        for rel, entry in entries.items():
+            if not isinstance(entry, tuple) or len(entry) != _RECORD_ENTRY + 1:
+                return None
+            start, length = entry[9], entry[10]
+            if not (isinstance(start, int) and isinstance(length, int)):
+                return None
+            if start < 0 or length < 0 or start + length > len(records):
+                return None
+            decoded[rel] = (*entry[:9], records[start : start + length])
+        return decoded
+
+    def _write(self, entries: dict[str, tuple[Any, ...]]) -> None:
+        """The entries marshalled without their records, then the records one after the
+        other, read from where they are (the loaded snapshot, or this run's temporary file)
+        as they are written: at 10,000 the records are 13 MB, never all in memory here."""
+        index, parts, offset = {}, [], 0
+        for rel, entry in entries.items():
+            record = entry[9]
+            length = record[1] if isinstance(record, tuple) else len(record)
+            index[rel] = (*entry[:9], offset, length)
+            parts.append(record)
+            offset += length
+        head = marshal.dumps(index, 4)
+        del index
+        entries.clear()
+        spill = self._spill
+
+        def pieces() -> Iterator[bytes | memoryview]:
+            yield len(head).to_bytes(_HEAD, "big") + head
+            buffer: list[bytes | memoryview] = []
+            size = 0
+            for part in parts:
+                if isinstance(part, tuple):
+                    part = os.pread(spill.fileno(), part[1], part[0])
+                buffer.append(part)
+                size += len(part)
+                if size >= SAVE_PIECE:
+                    yield b"".join(buffer)
+                    buffer, size = [], 0
+            yield b"".join(buffer)
+
+        if spill is not None:
+            spill.flush()
+        self._write_pieces(_HEAD + len(head) + offset, pieces())
 
     def lookup(
         self, paths: Sequence[Any], relative: Sequence[str]
@@ -687,7 +772,7 @@ class RecordCache(CheckCache):
     def _reuse_record(self, path: Any, rel: str, entry: Any) -> bytes | None:
         if not isinstance(entry, tuple) or len(entry) != _RECORD_ENTRY:
             return None
-        if not isinstance(entry[9], bytes):
+        if not isinstance(entry[9], memoryview):
             return None
         try:
             key = _stat_key(os.lstat(path))
@@ -702,7 +787,7 @@ class RecordCache(CheckCache):
         if entry[8] != self._evidence(rel, _head_id(entry[7])):
             return None
         self._entries[rel] = entry
-        return entry[9]  # type: ignore[no-any-return]
+        return entry[9]  # type: ignore[no-any-return]  # (a view of the snapshot's bytes)
 
     def keep(self, path: Any, rel: str, record: bytes, pm_id: str | None) -> None:
         """Keep RECORD (pickled) for the file at PATH, read in this run, when nothing it
@@ -720,8 +805,20 @@ class RecordCache(CheckCache):
         if evidence == "unsettled" or self._evidence(rel, pm_id) != evidence:
             return
         settled = _settled(key, self.now_ns)
-        self._entries[rel] = (*key, settled, digest, head, evidence, record)
+        if self._spill is None:
+            self._spill = tempfile.TemporaryFile()  # noqa: SIM115 - closed with the cache
+        self._spill.write(record)
+        where = (self._spilled, len(record))
+        self._spilled += len(record)
+        self._entries[rel] = (*key, settled, digest, head, evidence, where)
         self._changed = True
+
+    def done(self) -> None:
+        """Closed, and this run's temporary file of records let go (saved or not)."""
+        self.close()
+        if self._spill is not None:
+            self._spill.close()
+            self._spill = None
 
 
 def open_record_cache(config: Config, audience: str, complete: bool) -> RecordCache | None:

@@ -581,12 +581,12 @@ def follow_through(
     except BaseException:
         readers.discard()
         if store is not None:
-            store.close()
+            store.done()
         raise
     readers.close()
     if store is not None:  # once the workers have gone: the snapshot is made in one piece
         store.save()
-        store.close()
+        store.done()
     scan = LeakScan(audience)
     if candidates:
         seen: set[str] = set()  # owners, services, tags recur: each made plain once
