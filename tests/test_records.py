@@ -394,3 +394,47 @@ def test_control_words_are_those_the_pattern_finds() -> None:
         assert records._control_words(text) == expected, text
         named += bool(expected)
     assert 2000 < named < 18000  # rows with control words and rows without
+
+
+def test_a_record_without_its_view_is_the_record_of_its_view(tmp_path: Path) -> None:
+    """`_record` leaves the audience's view unmade when `compact` would read nothing the
+    view changes: on blocks of every kind placed anywhere in a complete post-mortem (in and
+    around the re-test section, holding tables, tasks, fences, comments and control words),
+    its compact view is that of the view, for every audience."""
+    import random
+
+    from conftest import complete_postmortem_text
+    from postmortem_kb.core.audience import audience_view
+    from postmortem_kb.core.parse import parse_text
+
+    root = tmp_path / "kb"
+    shutil.copytree(REPO / "postmortems" / "templates", root / "postmortems" / "templates")
+    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    config = load_config(root)
+    (root / "postmortems" / "2026").mkdir(parents=True)
+    path = root / "postmortems" / "2026" / "PM-2026-001-x.md"
+    base = complete_postmortem_text(visibility="public").split("\n")
+    body_from = base.index("---", 1) + 1
+    inner = [
+        "    Text that stays inside.", "", "    | a | b |", "    - [x] done", "    ```",
+        "    <!-- c -->", "    ISO27001:A.5.1 re-tested", "\t[link](x)",
+    ]  # fmt: skip
+    markers = ["!!! restricted", '!!! internal "Internal"', "!!! restricted"]
+    rng = random.Random(3)
+    looked = {True: 0, False: 0}
+    for _ in range(300):
+        lines = list(base)
+        for _ in range(rng.randint(1, 3)):
+            at = rng.randint(body_from + 1, len(lines))
+            block = [rng.choice(markers), ""] + rng.sample(inner, rng.randint(1, 3)) + [""]
+            lines[at:at] = ["", *block]
+        text = "\n".join(lines)
+        path.write_text(text, encoding="utf-8")
+        pm = parse_text(config.relative(path), text)
+        for audience in ("public", "internal", "restricted"):
+            texts: dict[str, bytes] = {}
+            got = records._record(config, path, audience, set(), False, texts)
+            records._marked_blocks.cache_clear()
+            assert got.view == records.compact(audience_view(pm, audience, set())), text
+            looked[records._compact_as_written(pm, audience)] += 1
+    assert looked[True] > 100 and looked[False] > 100  # both ways were taken

@@ -31,6 +31,7 @@ from .audience import (
     _marked_blocks,
     audience_view,
     cut_marked_blocks,
+    marked_blocks,
     may_see,
     withhold,
 )
@@ -252,7 +253,10 @@ def _record(
     if shown:
         record.words = id_words(pm.text)
         own = pm.id.upper()
-        view = audience_view(pm, audience, {h for h in hidden if h != own})
+        if hidden or want_complete or not _compact_as_written(pm, audience):
+            view = audience_view(pm, audience, {h for h in hidden if h != own})
+        else:
+            view = pm  # what `compact` takes of the view is as written
         if want_complete:
             record.completeness = completeness(view, config, template_for(config, view))
         record.view = compact(view)
@@ -262,6 +266,29 @@ def _record(
         else:  # made only if the output holds a candidate (the view cut the same blocks)
             texts[pm.path] = pm.text.encode()  # half the memory of a str with any non-ASCII
     return record
+
+
+def _compact_as_written(pm: Postmortem, audience: str) -> bool:
+    """Whether `compact` gives the same for PM as for AUDIENCE's view of it (nothing
+    withheld): the blocks the view cuts hold no table, task, fence or comment (else it is
+    parsed again), and the re-test section lies outside the lines from the first cut to
+    the last (whose sections' text and content the view measures again; `compact` reads
+    no other section's)."""
+    cut = [b for b in marked_blocks(pm.text) if not may_see(audience, b[2])]
+    if not cut:
+        return True
+    if any(b[0] < pm.body_line - 1 for b in cut):
+        return False  # a block above the body: left to `audience_view`
+    retest = retest_section(pm)
+    first, last = min(b[0] for b in cut) + 1, max(b[1] for b in cut)  # line numbers
+    if retest is not None and retest.line <= last and retest.end_line >= first:
+        return False
+    lines = pm.text.split("\n")
+    for start, end, _ in cut:
+        for index in range(start, end):
+            if any(c in lines[index] for c in ("|", "[", "```", "~~~", "<!--", "-->")):
+                return False
+    return True
 
 
 def _visible(raw: bytes, audience: str) -> str:
