@@ -129,8 +129,18 @@ def _search(page, base_url: str, query: str, expect: str = ""):
     if expect:
         page.locator(f".md-search-result__item a[href*='{expect}']").first.wait_for(timeout=15000)
     # Read in one step: the list may be drawn again (a later keystroke's results) between
-    # counting the links and reading the last of them.
-    return results.evaluate_all("links => links.map(link => link.getAttribute('href'))")
+    # counting the links and reading the last of them. Under load the results of the query
+    # without its last letter can still be on screen (holding EXPECT too, lower down): read
+    # until the links say (`?h=`, the words highlighted) that they answer every word typed.
+    words = set(re.findall(r"[a-z0-9]+", query.lower()))
+    read = "links => links.map(link => link.getAttribute('href'))"
+    for _ in range(60):
+        hrefs = results.evaluate_all(read)
+        highlighted = re.search(r"[?&]h=([^#&]*)", hrefs[0]) if hrefs else None
+        if highlighted is None or words <= set(highlighted.group(1).split("+")):
+            break
+        page.wait_for_timeout(250)
+    return hrefs
 
 
 def test_search_finds_a_post_mortem_by_id(page, base_url):
