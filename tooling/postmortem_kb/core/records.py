@@ -21,6 +21,7 @@ import tempfile
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from multiprocessing import get_context
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -42,7 +43,9 @@ from .export import Completeness, completeness
 from .knowledge_base import (
     PARALLEL_FROM,
     _no_cyclic_gc,
+    _read_plain_file,
     duplicate_ids,
+    in_child,
     postmortem_paths,
     read_postmortem,
     template_for,
@@ -56,7 +59,7 @@ from .leaks import (
     visible_form,
 )
 from .model import TIME_KEYS, ActionItem, ChecklistItem, Finding, Postmortem, Section, Table
-from .parse import ParseProblem
+from .parse import ParseProblem, decode
 
 BATCH = 256  # records a worker sends at a time: neither side holds them all as bytes
 
@@ -291,12 +294,12 @@ def _compact_as_written(pm: Postmortem, audience: str) -> bool:
     return True
 
 
-def _visible(raw: bytes, audience: str) -> str:
+def _visible(text: str, audience: str) -> str:
     """What AUDIENCE reads of a post-mortem whose text `_record` kept as read, as the leak
     scan compares it: its text with the blocks above the audience cut (`audience_view` cuts
     those of the body; a cut block holds no line that opens a fence, so cutting the view's
     text again cuts what the whole text's cut does)."""
-    return visible_form(cut_marked_blocks(raw.decode(), audience))
+    return visible_form(cut_marked_blocks(text, audience))
 
 
 def _packed(record: Record) -> bytes:
@@ -686,20 +689,47 @@ class _SeenAnyway:
             found |= probe.present_in(withhold(cut_marked_blocks(text, self.audience), self.hidden))
         for visible in self.redone.values():
             found |= probe.present_in_visible(visible.decode())
-        for path, raw in self.readers.items():
-            if found == keys:
-                return found
-            if path not in self.redone:
-                found |= probe.present_in_visible(_visible(raw, self.audience))
-        again: dict[str, bytes] = {}  # unchanged files whose records came from the cache
-        for path in self.kept_shown:
-            if found == keys:
-                return found
-            if path not in self.redone:
-                _record(self.config, self.config.root / path, self.audience, set(), False, again)
-                if path in again:
-                    found |= probe.present_in_visible(_visible(again.pop(path), self.audience))
-        return found
+        texts: list[tuple[str, Callable[[], str | None]]] = [
+            (path, partial(bytes.decode, raw))
+            for path, raw in self.readers.items()
+            if path not in self.redone
+        ]
+        texts += [
+            (path, partial(self._read_again, path))
+            for path in self.kept_shown
+            if path not in self.redone
+        ]
+        if found == keys or not texts:
+            return found
+
+        def scan(part: list[tuple[str, Callable[[], str | None]]]) -> set[str]:
+            seen = set(found)
+            for _, text in part:
+                read = text()
+                if read is not None:
+                    seen |= probe.present_in_visible(_visible(read, self.audience))
+                if seen == keys:
+                    break
+            return seen
+
+        if len(texts) < PARALLEL_FROM:
+            return scan(texts)
+        half = len(texts) // 2
+        theirs = in_child(lambda: scan(texts[half:]))  # the other core takes the second half
+        return scan(texts[:half]) | theirs()
+
+    def _read_again(self, rel: str) -> str | None:
+        """The text of REL, whose record came from the cache (unchanged since)."""
+        path = self.config.root / rel
+        data = _read_plain_file(path)
+        try:
+            if data is not None:
+                return decode(rel, data)
+            again: dict[str, bytes] = {}
+            _record(self.config, path, self.audience, set(), False, again)
+            return again[rel].decode() if rel in again else None
+        except ParseProblem:
+            return None
 
 
 def _candidates_of(records: Sequence[Record]) -> dict[str, str]:
