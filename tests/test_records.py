@@ -444,3 +444,27 @@ def test_a_record_without_its_view_is_the_record_of_its_view(tmp_path: Path) -> 
             assert got.view == records.compact(audience_view(pm, audience, set())), text
             looked[records._compact_as_written(pm, audience)] += 1
     assert looked[True] > 100 and looked[False] > 100  # both ways were taken
+
+
+def test_what_a_command_read_is_frozen_while_it_runs_and_let_go_after(
+    samples: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The records are kept from the cyclic collector's scans while the command runs (its
+    figures see them frozen) and handed back to it when the command ends."""
+    import gc
+
+    from conftest import run_cli
+    from postmortem_kb.cli import follow
+
+    frozen: list[int] = []
+    original = follow.compute_stats
+    monkeypatch.setattr(
+        follow,
+        "compute_stats",
+        lambda *a, **k: frozen.append(gc.get_freeze_count()) or original(*a, **k),
+    )
+    before = gc.get_freeze_count()
+    result = run_cli("-C", str(samples), "stats", "--no-cache")
+    assert result.exit_code == 0, result.stderr
+    assert frozen and frozen[0] > before
+    assert gc.get_freeze_count() == before

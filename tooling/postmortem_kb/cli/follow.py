@@ -98,10 +98,11 @@ def load_views(
     put the audience at risk refuse the command. COMPLETENESS: also each view's, for
     `export`, kept for `completeness_of`. Progress is shown on a terminal unless
     JSON_OUTPUT (`cli.progress`). CACHE: the records of unchanged files from `.cache/`."""
-    with progress("reading", json_output=json_output) as shown, kept_for_the_run():
+    with progress("reading", json_output=json_output) as shown, kept_for_the_run() as release:
         found = follow_through(
             config, audience, want_complete=completeness, progress=shown, cache=cache
         )
+    click.get_current_context().call_on_close(release)
     for problem in found.problems:
         click.echo(f"Warning: {problem.path}:{problem.line}: skipped: {problem.message}", err=True)
     click.get_current_context().meta[_FOLLOW] = found
