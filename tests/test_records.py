@@ -468,3 +468,42 @@ def test_what_a_command_read_is_frozen_while_it_runs_and_let_go_after(
     assert result.exit_code == 0, result.stderr
     assert frozen and frozen[0] > before
     assert gc.get_freeze_count() == before
+
+
+def test_a_file_that_changes_while_it_is_read_is_not_kept(
+    samples: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cache keeps a record with the source of the bytes it was made from: a file
+    written again between its read and the record's keeping (here: right after the read)
+    is read afresh next time, and its new text counted."""
+    config = load_config(samples)
+    target = sorted((samples / "postmortems").glob("[0-9][0-9][0-9][0-9]/*.md"))[0]
+    text = target.read_text("utf-8")
+    original = records.read_postmortem
+    edited: list[Path] = []
+
+    def read_then_edit(config, path, read=None):  # type: ignore[no-untyped-def]
+        pm = original(config, path, read)
+        if Path(path) == target and not edited:
+            target.write_text(text.replace("title: ", "title: Edited ", 1), "utf-8")
+            edited.append(target)
+        return pm
+
+    monkeypatch.setattr(records, "read_postmortem", read_then_edit)
+    records.follow_through(config, "restricted", cache=True)
+    assert edited
+    monkeypatch.setattr(records, "read_postmortem", original)
+    read: list[str] = []
+    monkeypatch.setattr(records, "_record", _counting(records._record, read))
+    again = records.follow_through(config, "restricted", cache=True)
+    assert read == [config.relative(target)]  # only the edited file, read afresh
+    assert any(v.title.startswith("Edited ") for v in again.views)
+    _same(again, records.follow_through(config, "restricted"))
+
+
+def _counting(function, calls):  # type: ignore[no-untyped-def]
+    def counted(config, path, *args):  # type: ignore[no-untyped-def]
+        calls.append(config.relative(path))
+        return function(config, path, *args)
+
+    return counted

@@ -239,6 +239,37 @@ def _decode(rel: str, raw_findings: Any, raw_ident: Any, raw_ahead: Any) -> Resu
     return findings, ident, ahead
 
 
+Source = tuple[Stat, str, tuple[str, int] | None]  # stat, content hash, head id (id, line)
+
+
+def source_of(data: bytes, info: os.stat_result) -> Source:
+    """What a cache entry says of the file whose bytes are DATA, read after a stat INFO: its
+    stat, the hash of its bytes, and the id its front matter opens with (and that line)."""
+    from .knowledge_base import _ID_LINE
+
+    match = _ID_LINE.search(data[:8192])
+    head = (
+        (match.group(1).decode("ascii", "replace"), data.count(b"\n", 0, match.start()) + 1)
+        if match
+        else None
+    )
+    return _stat_key(info), hashlib.sha256(data).hexdigest()[:32], head
+
+
+def read_source(path: str | Path, read: list[tuple[bytes, os.stat_result]]) -> Source | None:
+    """The source of the bytes `knowledge_base.read_postmortem` gave in READ for PATH, when
+    the file is still as its stat before the read said (it did not change while read)."""
+    if not read:
+        return None
+    data, info = read[0]
+    try:
+        if _stat_key(os.lstat(path)) != _stat_key(info):
+            return None
+    except OSError:
+        return None
+    return source_of(data, info)
+
+
 def _head_id(head: Any) -> str | None:
     return head[0] if isinstance(head, tuple) and head and isinstance(head[0], str) else None
 
@@ -355,10 +386,10 @@ class CheckCache:
         if not _discard(cache_path(self.config)):
             self.writable = False
 
-    def _digest(self, path: str | Path) -> tuple[Stat, str, tuple[str, int] | None] | None:
+    def _digest(self, path: str | Path) -> Source | None:
         """(stat, content hash, head id) of PATH, read now; None when the file is not one
         to keep (a symlink, too large, unreadable, changing while read)."""
-        from .knowledge_base import _ID_LINE, MAX_BYTES
+        from .knowledge_base import MAX_BYTES
 
         try:
             info = os.lstat(path)
@@ -369,16 +400,9 @@ class CheckCache:
             after = os.lstat(path)
         except OSError:
             return None
-        key = _stat_key(info)
-        if _stat_key(after) != key:
+        if _stat_key(after) != _stat_key(info):
             return None
-        match = _ID_LINE.search(data[:8192])
-        head = (
-            (match.group(1).decode("ascii", "replace"), data.count(b"\n", 0, match.start()) + 1)
-            if match
-            else None
-        )
-        return key, hashlib.sha256(data).hexdigest()[:32], head
+        return source_of(data, info)
 
     def _evidence(self, rel: str, pm_id: str | None) -> str:
         return evidence_fingerprint(self.config, rel, pm_id, self.now_ns, self._listings)
@@ -684,7 +708,6 @@ class RecordCache(CheckCache):
 
     def __init__(self, config: Config, db: sqlite3.Connection, mode: str, key: bytes):
         super().__init__(config, db, mode, key)
-        self._before: dict[str, tuple[tuple[Stat, str, tuple[str, int] | None], str]] = {}
         self._spill: Any = None  # this run's records, on disk until saved
         self._spilled = 0
 
@@ -760,9 +783,6 @@ class RecordCache(CheckCache):
                 found[rel] = hit
                 continue
             missing.append(index)
-            known = self._digest(path)
-            if known is not None:
-                self._before[rel] = (known, self._evidence(rel, _head_id(known[2])))
         self.hits, self.misses = len(found), len(missing)
         if missing or len(found) != len(kept):
             self._changed = True
@@ -789,13 +809,17 @@ class RecordCache(CheckCache):
         self._entries[rel] = entry
         return entry[9]  # type: ignore[no-any-return]  # (a view of the snapshot's bytes)
 
-    def keep(self, path: Any, rel: str, record: bytes, pm_id: str | None) -> None:
+    def sources(self) -> Sourcer:
+        """What the readers of this run's files tell `keep` of each (`Sourcer`)."""
+        return Sourcer(self.config, self.now_ns)
+
+    def keep(self, path: Any, rel: str, record: bytes, pm_id: str | None, read: Any = None) -> None:
         """Keep RECORD (pickled) for the file at PATH, read in this run, when nothing it
-        depends on changed while it was read."""
-        before = self._before.get(rel)
-        if before is None:
+        depends on changed while it was read: READ, what `Sourcer` said of the file as it
+        was read, before the record was made."""
+        if not (isinstance(read, tuple) and len(read) == 2):
             return
-        (key, digest, head), evidence = before
+        (key, digest, head), evidence = read
         try:
             unchanged = _stat_key(os.lstat(path)) == key
         except OSError:
@@ -819,6 +843,26 @@ class RecordCache(CheckCache):
         if self._spill is not None:
             self._spill.close()
             self._spill = None
+
+
+class Sourcer:
+    """Told a file's bytes as read (`knowledge_base.read_postmortem`'s READ), before anything
+    is made of them: their source (`read_source`) and the fingerprint of the evidence beside
+    the file, for `RecordCache.keep` (None: not to be kept). Made by the cache, called where
+    the file is read (a worker process: it is sent there with the paths)."""
+
+    def __init__(self, config: Config, now_ns: int):
+        self.config, self.now_ns = config, now_ns
+        self.listings: dict[str, frozenset[str] | None] = {}
+
+    def __call__(
+        self, path: str | Path, rel: str, read: list[tuple[bytes, os.stat_result]]
+    ) -> tuple[Source, str] | None:
+        source = read_source(path, read)
+        if source is None:
+            return None
+        pm_id = _head_id(source[2])
+        return source, evidence_fingerprint(self.config, rel, pm_id, self.now_ns, self.listings)
 
 
 def open_record_cache(config: Config, audience: str, complete: bool) -> RecordCache | None:

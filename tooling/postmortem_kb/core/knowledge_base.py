@@ -65,12 +65,18 @@ def is_postmortem_path(config: Config, path: Path) -> bool:
     return len(rel.parts) == 2 and bool(_YEAR.fullmatch(rel.parts[0])) and rel.suffix == ".md"
 
 
-def read_postmortem(config: Config, path: Path | str) -> Postmortem:
-    """Read and parse one file; raises ParseProblem with the finding when it cannot."""
+def read_postmortem(
+    config: Config, path: Path | str, read: list[tuple[bytes, os.stat_result]] | None = None
+) -> Postmortem:
+    """Read and parse one file; raises ParseProblem with the finding when it cannot. READ:
+    given the bytes parsed and the file's `fstat` before they were read, when it is a plain
+    file (no symbolic link), for a cache that keeps what was made of them."""
     rel = config.relative(path)
-    data = _read_plain_file(path)
-    if data is not None:
-        return parse_text(rel, decode(rel, data))
+    plain = _read_plain(path)
+    if plain is not None:
+        if read is not None:
+            read.append(plain)
+        return parse_text(rel, decode(rel, plain[0]))
     try:
         info = os.lstat(path)
         if stat.S_ISLNK(info.st_mode):
@@ -115,9 +121,16 @@ _NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # a named pipe opens at once (and is r
 
 
 def _read_plain_file(path: Path | str) -> bytes | None:
-    """The bytes of PATH when it is no symbolic link and not over MAX_BYTES, read with one
-    `open`, `fstat` and `read` (a file object and an `lstat` cost more than the read of a
-    post-mortem); None otherwise, and on any error, for `read_postmortem`'s careful way."""
+    """The bytes of PATH when it is no symbolic link and not over MAX_BYTES (`_read_plain`)."""
+    plain = _read_plain(path)
+    return None if plain is None else plain[0]
+
+
+def _read_plain(path: Path | str) -> tuple[bytes, os.stat_result] | None:
+    """The bytes of PATH and its `fstat` before they were read, when it is no symbolic link
+    and not over MAX_BYTES, read with one `open`, `fstat` and `read` (a file object and an
+    `lstat` cost more than the read of a post-mortem); None otherwise, and on any error,
+    for `read_postmortem`'s careful way."""
     if not _NOFOLLOW:
         return None
     try:
@@ -135,7 +148,7 @@ def _read_plain_file(path: Path | str) -> bytes | None:
             while parts[-1]:
                 parts.append(os.read(handle, 1 << 20))
             data = b"".join(parts)
-        return data
+        return data, info
     except OSError:
         return None
     finally:

@@ -78,6 +78,7 @@ class Record:
     view: Any = None  # `compact`, then `expand`ed; None when the audience may not see it
     completeness: Completeness | None = None
     candidates: list[tuple[str, str, int]] = field(default_factory=list)  # leak needles
+    read: Any = None  # for the cache: what its `Sourcer` said of the file (never kept)
 
 
 @dataclass
@@ -232,16 +233,19 @@ def _record(
     hidden: set[str],
     want_complete: bool,
     texts: Any,
+    sourcer: Callable[[Path, str, list[Any]], Any] | None = None,
 ) -> Record:
     """PATH's record; for a shown post-mortem, what the audience reads of it goes into
     TEXTS, for `_seen_in` should the output scan find a candidate: its text as read (what
     `_visible` makes of it is what the audience reads) when HIDDEN is empty, else what the
     audience reads, made now (`visible_form`)."""
     rel = config.relative(path)
+    read: list[Any] | None = None if sourcer is None else []
     try:
-        pm = read_postmortem(config, path)
+        pm = read_postmortem(config, path, read)
     except ParseProblem as problem:
         return Record(rel, problem=problem.finding)
+    said = None if sourcer is None or read is None else sourcer(path, rel, read)
     from .audience import marker_findings
 
     shown = may_see(audience, pm.visibility)
@@ -252,6 +256,7 @@ def _record(
         shown=shown,
         markers=marker_findings(pm),
         candidates=candidates_of(pm, audience, shown),
+        read=said,
     )
     if shown:
         record.words = id_words(pm.text)
@@ -305,7 +310,11 @@ def _visible(text: str, audience: str) -> str:
 def _packed(record: Record) -> bytes:
     """RECORD as the cache keeps it: compressed, a third of the size (in the cache, and in
     the parent until the snapshot is saved)."""
-    return zlib.compress(pickle.dumps(record, pickle.HIGHEST_PROTOCOL), 1)
+    read, record.read = record.read, None  # (the cache keeps it beside the record)
+    try:
+        return zlib.compress(pickle.dumps(record, pickle.HIGHEST_PROTOCOL), 1)
+    finally:
+        record.read = read
 
 
 def _expanded(record: Record) -> Record:
@@ -346,24 +355,27 @@ def _worker(
     compressed: bool,
     texts: _Spilled,
 ) -> None:
-    """One worker process: the records of PATHS (None: the paths come through CONN first,
-    None again for none; COMPRESSED: each record as the compressed pickle the cache keeps,
-    made here rather than pickled again in the parent), their texts written to TEXTS (made
-    by the parent), and at the end where in TEXTS each one lies."""
+    """One worker process: the records of PATHS (None: the paths and the cache's `Sourcer`
+    come through CONN first, None for none; COMPRESSED: each record as the compressed
+    pickle the cache keeps, made here rather than pickled again in the parent, with what
+    the sourcer said of its file), their texts written to TEXTS (made by the parent), and
+    at the end where in TEXTS each one lies."""
+    sourcer = None
     if paths is None:
         try:
-            paths = conn.recv()
+            told = conn.recv()
         except (EOFError, OSError):
-            paths = None
-        if paths is None:
+            told = None
+        if told is None:
             conn.close()
             return
+        paths, sourcer = told
     try:
         batch: list[Any] = []
         with _no_cyclic_gc():
             for path in paths:
-                record = _record(config, path, audience, set(), want_complete, texts)
-                batch.append(_packed(record) if compressed else record)
+                record = _record(config, path, audience, set(), want_complete, texts, sourcer)
+                batch.append((_packed(record), record.read) if compressed else record)
                 _marked_blocks.cache_clear()  # kept for a build; here each file is read once
                 if len(batch) == BATCH:
                     conn.send(("records", batch))
@@ -419,10 +431,13 @@ class _Readers:
         progress: Callable[[int, int], None] | None = None,
         keep: Callable[[Record, bytes | None], None] | None = None,
         started: tuple[Connection, Any, _Spilled] | None = None,
+        sourcer: Callable[[Path, str, list[Any]], Any] | None = None,
     ):
         """KEEP: given each record as it arrives, still compact, with its compressed pickle
         when a worker made it (for the cache). STARTED: a worker `start_worker` started
-        early, waiting for its paths (told None when it is not needed)."""
+        early, waiting for its paths and SOURCER (told None when it is not needed).
+        SOURCER: the cache's `Sourcer`, told each file as it is read."""
+        self.sourcer = sourcer
         self.texts: Any = {}  # this process's texts, then the worker's (`_Spilled`)
         self.spilled: list[_Spilled] = []
         self.conns: list[Connection] = []
@@ -443,7 +458,7 @@ class _Readers:
         if started is None:
             started = start_worker(config, paths[mine:], audience, want_complete, keep)
         else:
-            started[0].send(paths[mine:])
+            started[0].send((paths[mine:], sourcer))
         here, process, theirs_texts = started
         self.conns.append(here)
         self.processes.append(process)
@@ -469,7 +484,9 @@ class _Readers:
         ready is taken in (so that it never waits on a full pipe)."""
         with _no_cyclic_gc():
             for path in paths:
-                record = _record(config, path, audience, set(), want_complete, self.texts)
+                record = _record(
+                    config, path, audience, set(), want_complete, self.texts, self.sourcer
+                )
                 _marked_blocks.cache_clear()  # each file is read once here
                 if keep is not None:
                     keep(record, None)
@@ -493,10 +510,12 @@ class _Readers:
             return
         with _no_cyclic_gc():
             for item in batch:
-                if type(item) is bytes:  # compressed for the cache: kept as it came
-                    record = pickle.loads(zlib.decompress(item))
+                if type(item) is tuple:  # compressed for the cache: kept as it came
+                    payload, record_read = item
+                    record = pickle.loads(zlib.decompress(payload))
+                    record.read = record_read
                     if keep is not None:
-                        keep(record, item)
+                        keep(record, payload)
                 else:
                     record = item
                 into.append(_expanded(record))
@@ -582,9 +601,12 @@ def follow_through(
 
         def keep(record: Record, payload: bytes | None) -> None:
             payload = payload or _packed(record)
-            keeper.keep(config.root / record.path, record.path, payload, record.id or None)
+            keeper.keep(
+                config.root / record.path, record.path, payload, record.id or None, record.read
+            )
 
-    readers = _Readers(config, todo, audience, want_complete, jobs, report, keep, started)
+    sourcer = None if store is None else store.sources()
+    readers = _Readers(config, todo, audience, want_complete, jobs, report, keep, started, sourcer)
     try:
         records = readers.records
         if kept:
