@@ -8,8 +8,8 @@ it holds, and the leak scan's needles when it or a block of it is withheld).
 The figures are those of the full models (`core.metrics`, `core.controls`, `core.export`
 take the compact records as they are); the one thing that needs every post-mortem at once,
 withholding the ids of hidden post-mortems, is done afterwards for the few files that name
-one, and the leak scan's check of what the audience sees anyway reads the shown files a
-second time only when something is withheld.
+one. The text of each shown file is kept on disk as it was read, and looked at again only
+if an output holds one of the leak scan's candidates: the audience may see it anyway.
 """
 
 from __future__ import annotations
@@ -236,7 +236,7 @@ def _record(
     sourcer: Callable[[Path, str, list[Any]], Any] | None = None,
 ) -> Record:
     """PATH's record; for a shown post-mortem, what the audience reads of it goes into
-    TEXTS, for `_seen_in` should the output scan find a candidate: its text as read (what
+    TEXTS, for `_SeenAnyway` should an output hold a candidate: its text as read (what
     `_visible` makes of it is what the audience reads) when HIDDEN is empty, else what the
     audience reads, made now (`visible_form`)."""
     rel = config.relative(path)
@@ -339,11 +339,12 @@ class _Spilled:
         self.index.append((path, self.size, len(data)))
         self.size += len(data)
 
-    def items(self) -> Iterator[tuple[str, bytes]]:
+    def items(self) -> Iterator[tuple[str, Callable[[], bytes]]]:
+        """Each text's path, and what reads it (one at a time: they are not held at once)."""
         self.file.flush()
         handle = self.file.fileno()
         for path, offset, size in self.index:
-            yield path, os.pread(handle, size, offset)
+            yield path, partial(os.pread, handle, size, offset)
 
 
 def _worker(
@@ -537,10 +538,12 @@ class _Readers:
             raise RuntimeError(f"a worker reading post-mortems failed: {value}")
         return what, value
 
-    def items(self) -> Iterator[tuple[str, bytes]]:
-        """The texts `_record` kept of the files read, by path: this process's, the worker's."""
+    def items(self) -> Iterator[tuple[str, Callable[[], bytes]]]:
+        """The texts `_record` kept of the files read, by path, each with what reads it:
+        this process's, then the worker's."""
         if not self.spilled:
-            yield from self.texts.items()
+            for path, raw in self.texts.items():
+                yield path, partial(bytes, raw)
         for texts in self.spilled:
             yield from texts.items()
 
@@ -711,25 +714,23 @@ class _SeenAnyway:
             found |= probe.present_in(withhold(cut_marked_blocks(text, self.audience), self.hidden))
         for visible in self.redone.values():
             found |= probe.present_in_visible(visible.decode())
-        texts: list[tuple[str, Callable[[], str | None]]] = [
-            (path, partial(bytes.decode, raw))
-            for path, raw in self.readers.items()
+        # what reads each text, one at a time (10,000 of them are 110 MB)
+        texts: list[Callable[[], str | None]] = [
+            partial(_decoded, read)
+            for path, read in self.readers.items()
             if path not in self.redone
         ]
-        texts += [
-            (path, partial(self._read_again, path))
-            for path in self.kept_shown
-            if path not in self.redone
-        ]
+        texts += [partial(self._read_again, p) for p in self.kept_shown if p not in self.redone]
         if found == keys or not texts:
             return found
 
-        def scan(part: list[tuple[str, Callable[[], str | None]]]) -> set[str]:
+        def scan(part: list[Callable[[], str | None]]) -> set[str]:
             seen = set(found)
-            for _, text in part:
+            for text in part:
                 read = text()
                 if read is not None:
                     seen |= probe.present_in_visible(_visible(read, self.audience))
+                    _marked_blocks.cache_clear()  # (it would keep 2,048 texts)
                 if seen == keys:
                     break
             return seen
@@ -752,6 +753,10 @@ class _SeenAnyway:
             return again[rel].decode() if rel in again else None
         except ParseProblem:
             return None
+
+
+def _decoded(read: Callable[[], bytes]) -> str:
+    return read().decode()
 
 
 def _candidates_of(records: Sequence[Record]) -> dict[str, str]:
