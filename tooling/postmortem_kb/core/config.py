@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import string
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,16 @@ class Config:
     site_url: str = ""
     select: tuple[str, ...] = ()  # rule ids or prefixes; empty: every rule
     ignore: tuple[str, ...] = ()
+    dot_names_left_out: bool = True  # `left_out`: False when `exclude_docs` may take them back
+
+    def left_out(self, name: str) -> bool:
+        """Whether a file or folder NAME in the docs folder is in no site and no part of the
+        knowledge base: a name starting with a dot, which MkDocs leaves out of every site
+        (its `exclude_docs` starts with `.*`). Editors keep such files beside the one open:
+        Emacs' lock `.#x.md` (a link to nowhere), Vim's swap `.x.md.swp`. Not when the
+        `exclude_docs` of mkdocs.yml holds a `!` line, which could take one back into the
+        site: then they are looked at like any other file."""
+        return self.dot_names_left_out and name.startswith(".")
 
     @property
     def enabled_rules(self) -> frozenset[str]:
@@ -199,7 +210,19 @@ def load_config(root: Path) -> Config:
     for key, value in (("docs_dir", docs_dir), ("site_url", site_url)):
         if not isinstance(value, str):
             raise ConfigError(f"{key} must be text (got {_shown(value)})", path=CONFIG_FILE)
-    return config_from_options(root, options, docs_dir=docs_dir, site_url=site_url)
+    config = config_from_options(root, options, docs_dir=docs_dir, site_url=site_url)
+    exclude = raw.get("exclude_docs")
+    config.dot_names_left_out = dot_names_left_out(
+        exclude.split("\n") if isinstance(exclude, str) else ()
+    )
+    return config
+
+
+def dot_names_left_out(exclude_docs: Iterable[str]) -> bool:
+    """Whether MkDocs leaves every name starting with a dot out of the site, given the lines
+    of mkdocs.yml's `exclude_docs` (added to its own `.*`): unless one of them takes
+    something back (`!`)."""
+    return not any(line.strip().startswith("!") for line in exclude_docs)
 
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")

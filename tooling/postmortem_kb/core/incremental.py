@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 from collections.abc import Callable
 from pathlib import Path
@@ -32,8 +33,17 @@ def file_digest(path: str | os.PathLike[str]) -> str:
     return ("L" if link else "F") + hashlib.sha256(data).hexdigest()
 
 
-def tree_digests(root: str | os.PathLike[str]) -> dict[str, str]:
-    """Every file under ROOT (a file on its own too): absolute path -> `file_digest`."""
+# An editor's lock or swap file beside the one open: Emacs' `.#x.md`, Vim's `.x.md.swp`
+# (`.swo`, ... down to `.swa`), rewritten as the author types. Their names start with a dot,
+# so MkDocs leaves them out of the site (when mkdocs.yml takes no dot name back).
+EDITOR_FILE = re.compile(r"\.#.*|\..+\.sw[a-p]")
+
+
+def tree_digests(
+    root: str | os.PathLike[str], skip: Callable[[str], Any] | None = None
+) -> dict[str, str]:
+    """Every file under ROOT (a file on its own too): absolute path -> `file_digest`; but
+    those whose name SKIP matches."""
     found: dict[str, str] = {}
     root = os.path.abspath(root)
     if os.path.isfile(root):
@@ -42,6 +52,8 @@ def tree_digests(root: str | os.PathLike[str]) -> dict[str, str]:
     for dirpath, dirnames, names in os.walk(root):
         dirnames.sort()
         for name in names:
+            if skip is not None and skip(name):
+                continue
             path = os.path.join(dirpath, name)
             found[path] = file_digest(path)
     return found

@@ -52,7 +52,11 @@ def postmortem_files(config: Config) -> list[str]:
     for year in years:
         with os.scandir(os.path.join(docs, year)) as entries:
             found.extend(
-                sorted(e.path for e in entries if e.name.endswith(".md") and not e.is_dir())
+                sorted(
+                    e.path
+                    for e in entries
+                    if e.name.endswith(".md") and not e.is_dir() and not config.left_out(e.name)
+                )
             )
     return found
 

@@ -84,6 +84,8 @@ def placement_findings(config: Config) -> list[Finding]:
         top = rel.split("/", 1)[0]
         in_year = rel == top and bool(_YEAR.fullmatch(top))
         for entry in entries:
+            if config.left_out(entry.name):
+                continue  # in no site (an editor's lock or swap file, say)
             if entry.is_symlink():
                 findings.append(
                     finding(
@@ -142,7 +144,7 @@ def other_pages(config: Config) -> list[str]:
     docs = config.docs_path
     texts = []
     for path in _other_markdown(docs):
-        if path.is_symlink():
+        if path.is_symlink() or any(config.left_out(part) for part in path.relative_to(docs).parts):
             continue
         if not path.is_file():  # a named pipe (PM001): reading it would wait for ever
             continue

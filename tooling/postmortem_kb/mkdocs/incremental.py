@@ -47,7 +47,8 @@ from mkdocs.plugins import get_plugin_logger
 from mkdocs.structure.files import Files
 
 from ..core import library, search_facets
-from ..core.incremental import FileMemo, tree_digests
+from ..core.config import dot_names_left_out
+from ..core.incremental import EDITOR_FILE, FileMemo, tree_digests
 from ..core.knowledge_base import load_then_check
 from ..core.leaks import readable, site_files
 from .search_index import LiveIndex, PagefindError, write_bundle
@@ -248,6 +249,7 @@ class Preview:
         self._pending_renders: dict[str, tuple[str, Any, Any, Any, str]] = {}
         self._nav_pending: Any = None
         self._compiled = _Compiled()
+        self._editor_files = False  # left out of the site: their changes change nothing
 
     # --- the builder ---------------------------------------------------------------------
 
@@ -298,9 +300,10 @@ class Preview:
         return sorted({os.path.abspath(p) for p in paths if p})
 
     def _snapshot(self) -> dict[str, str]:
+        skip = EDITOR_FILE.fullmatch if self._editor_files else None
         found: dict[str, str] = {}
         for path in self._paths:
-            found.update(tree_digests(path))
+            found.update(tree_digests(path, skip))
         return found
 
     def _plan(self) -> bool:
@@ -346,6 +349,9 @@ class Preview:
         self._docs_dir = os.path.abspath(config.docs_dir)
         self._unsafe = unsafe_parts(config)
         self._paths = self._watched(config)
+        spec = config.exclude_docs
+        patterns = [getattr(p, "pattern", None) or "" for p in spec.patterns] if spec else []
+        self._editor_files = dot_names_left_out(patterns)
         if self._pending is None:
             self._pending = self._snapshot()
         self._site_stats = _stats(Path(config.site_dir)) if self.incremental else {}

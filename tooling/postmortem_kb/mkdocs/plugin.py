@@ -32,7 +32,7 @@ from mkdocs.utils import get_build_date
 from ..core import attachments, library, metrics, render_cost, sanitize, search_facets
 from ..core import audience as aud
 from ..core.audience_markdown import AudienceExtension, AudienceGuard
-from ..core.config import Config, config_from_options
+from ..core.config import Config, config_from_options, dot_names_left_out
 from ..core.errors import PostmortemError
 from ..core.knowledge_base import (
     PARALLEL_FROM,
@@ -146,6 +146,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             )
         except PostmortemError as exc:
             raise PluginError(f"postmortems: {exc}") from None
+        spec = config.exclude_docs
+        patterns = [getattr(p, "pattern", None) or "" for p in spec.patterns] if spec else []
+        self.kb.dot_names_left_out = dot_names_left_out(patterns)
         # Drafts show (with a banner) in the live preview; builds leave them out unless asked.
         wanted = os.environ.get(DRAFTS_ENV)
         self.drafts = (
@@ -199,10 +202,11 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
 
     def _nav(self, config: MkDocsConfig) -> list[Any]:
         """Home, the knowledge base's own pages, then the generated ones."""
+        assert self.kb is not None
         docs = Path(config.docs_dir)
         own = []
         for path in sorted(docs.glob("*.md")):
-            if path.name not in ("index.md", "README.md"):
+            if path.name not in ("index.md", "README.md") and not self.kb.left_out(path.name):
                 own.append(path.name)
         guides = sorted(
             p.relative_to(docs).as_posix()
@@ -210,6 +214,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             if not p.parent.name.isdigit()
             and p.parent.name != "templates"
             and p.parent.name != library.FOLDER
+            and not self.kb.left_out(p.name)
+            and not self.kb.left_out(p.parent.name)
         )
         nav: list[Any] = [{"Home": "index.md"}, *own]
         if guides:
