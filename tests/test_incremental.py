@@ -251,8 +251,9 @@ def test_with_materials_search_plugin_every_save_rebuilds_everything(kb: Path):
 def test_an_editors_swap_and_lock_files_do_not_rebuild_everything(kb: Path, tmp_path: Path):
     """Vim rewrites `.x.md.swp` as the author types, Emacs makes `.#x.md` on the first
     change: both are left out of the site (a dot name), so the save that follows is still
-    incremental, and the site is the same as a full build's. Any other new file (here
-    `.pages`, which a navigation plugin reads) rebuilds everything."""
+    incremental, a swap file rewritten alone rebuilds nothing, and the site is the same as a
+    full build's. Any other new file (here `.pages`, which a navigation plugin reads)
+    rebuilds everything."""
     year = kb / "postmortems" / "2026"
     target = year / "PM-2026-008-supplier-invoice-phishing.md"
     planned: list[str] = []
@@ -264,12 +265,15 @@ def test_an_editors_swap_and_lock_files_do_not_rebuild_everything(kb: Path, tmp_
         rebuild()
         planned.append(preview.planned)
         (year / f".{target.name}.swp").write_bytes(b"b0VIM 9.1\x00swap, typed on")
+        page = site / "2026" / "PM-2026-008-supplier-invoice-phishing" / "index.html"
+        written = page.stat().st_mtime_ns
         rebuild()
         planned.append(preview.planned)
+        assert page.stat().st_mtime_ns == written  # not written again
         (year / ".pages").write_text("nav: []\n", encoding="utf-8")
         rebuild()
         planned.append(preview.planned)
         assert_same(tree(site), full_build(kb, tmp_path / "full"))
 
     run_serve(kb, steps)
-    assert planned == ["incremental", "incremental", "full"]
+    assert planned == ["incremental", "none", "full"]

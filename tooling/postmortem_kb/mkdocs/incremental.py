@@ -225,7 +225,8 @@ class Preview:
         self.memo = FileMemo()
         self.incremental = False  # the build under way reuses the last one
         self.mode = ""  # the last build's: "full" or "incremental" (tests, benchmark)
-        self.planned = ""  # the same, for the last build started (it may have failed)
+        self.planned = ""  # the same, for the last build started (it may have failed), or
+        # "none" when nothing it watches had changed
         self.rendered: list[str] = []  # post-mortem pages the last build rendered
         self.full_builder: Callable[[], Any] | None = None
         self._paths: list[str] = []  # what is watched
@@ -276,6 +277,10 @@ class Preview:
         def rebuild() -> None:
             self.wait()
             self.planned = "incremental" if self._plan() else "full"
+            if self.incremental and self._pending == self._sources:
+                # nothing it watches changed (an editor's swap file, say): the site is as built
+                self.planned, self.incremental, self._pending = "none", False, None
+                return
             if not self.incremental:
                 builder()
                 return
@@ -325,7 +330,10 @@ class Preview:
                 where = os.path.relpath(path, os.path.dirname(self._config_file or docs))
                 log.info(f"{where} changed (not a post-mortem): rebuilding everything")
                 return False
-        log.info(f"{len(changed)} post-mortem file(s) changed: rebuilding what they change")
+        if changed:
+            log.info(f"{len(changed)} post-mortem file(s) changed: rebuilding what they change")
+        else:
+            log.info("no file the site is built from changed: nothing to rebuild")
         self.incremental = True
         return True
 
