@@ -47,7 +47,7 @@ from .model import Finding
 
 CACHE_DIR = ".cache"
 CACHE_FILE = "postmortem-kb.sqlite3"
-SCHEMA = "6"  # 6: a record entry no longer holds what the audience sees anyway
+SCHEMA = "7"  # 7: a record's leak-scan candidates keyed; 6: no "seen anyway" in entries
 RACY_NS = 2_000_000_000  # a file touched this recently is not known unchanged by its stat
 SAVE_PIECE = 1 << 20  # bytes of a snapshot written at a time
 BUSY_MS = 1500  # how long a write waits for another run's transaction before giving up

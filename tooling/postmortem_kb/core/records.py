@@ -77,7 +77,7 @@ class Record:
     words: frozenset[str] = frozenset()  # id-like words (upper case): withholding
     view: Any = None  # `compact`, then `expand`ed; None when the audience may not see it
     completeness: Completeness | None = None
-    candidates: list[tuple[str, str, int]] = field(default_factory=list)  # leak needles
+    candidates: dict[str, str] = field(default_factory=dict)  # leak needles (`_keyed`)
     read: Any = None  # for the cache: what its `Sourcer` said of the file (never kept)
 
 
@@ -255,7 +255,7 @@ def _record(
         id_line=pm.meta_lines.get("id", 1),
         shown=shown,
         markers=marker_findings(pm),
-        candidates=candidates_of(pm, audience, shown),
+        candidates=_keyed(candidates_of(pm, audience, shown)),
         read=said,
     )
     if shown:
@@ -320,6 +320,8 @@ def _packed(record: Record) -> bytes:
 def _expanded(record: Record) -> Record:
     if record.view is not None:
         record.view = expand(record.view)
+    if record.candidates:  # the same text recurs across post-mortems (a template's, say)
+        record.candidates = {intern(k): v for k, v in record.candidates.items()}
     return record
 
 
@@ -759,6 +761,19 @@ def _decoded(read: Callable[[], bytes]) -> str:
     return read().decode()
 
 
+def _keyed(found: list[tuple[str, str, int]]) -> dict[str, str]:
+    """One post-mortem's candidates (`leaks.candidates_of`) as `LeakScan.for_build` keys
+    them: the text made plain and lower-case -> what it is, the shorter than their minimum
+    dropped, each text once, under what it was first found as. A post-mortem withheld whole
+    gives hundreds; kept as found, 10,000 of them held 250 MB."""
+    keyed: dict[str, str] = {}
+    for text, what, minimum in found:
+        key = " ".join(text.split()).lower()
+        if len(key) >= minimum and key not in keyed:
+            keyed[key] = what
+    return keyed
+
+
 def _candidates_of(records: Sequence[Record]) -> dict[str, str]:
     """`LeakScan.for_build`'s candidates: withheld post-mortems first, then the blocks of
     shown ones, each text once, under what it was first found as."""
@@ -767,8 +782,7 @@ def _candidates_of(records: Sequence[Record]) -> dict[str, str]:
         for record in records:
             if record.problem is not None or record.shown != shown:
                 continue
-            for text, what, minimum in record.candidates:
-                key = " ".join(text.split()).lower()
-                if len(key) >= minimum and key not in candidates:
+            for key, what in record.candidates.items():
+                if key not in candidates:
                     candidates[key] = what
     return candidates
