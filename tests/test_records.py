@@ -304,17 +304,7 @@ def test_a_large_knowledge_base_is_read_here_and_in_one_worker(
     config = load_config(samples)
     alone = records.follow_through(config, "internal", want_complete=True, jobs=1)
     monkeypatch.setattr(records, "PARALLEL_FROM", 1)
-    started = []
-    context = records.get_context("fork")
-
-    class Counted(context.Process):  # type: ignore[name-defined,misc]
-        def start(self) -> None:
-            if self._target is records._worker:  # (not the output scan's look, forked too)
-                started.append(self)
-            super().start()
-
-    monkeypatch.setattr(context, "Process", Counted)
-    monkeypatch.setattr(records, "get_context", lambda method: context)
+    started = _workers_started(monkeypatch)
     read_here: list[Path] = []
     original = records._record
     monkeypatch.setattr(records, "_record", lambda *a: read_here.append(a[1]) or original(*a))
@@ -358,17 +348,7 @@ def test_with_the_cache_the_worker_is_forked_before_the_cache_is_read(
     config = load_config(samples)
     alone = records.follow_through(config, "internal", want_complete=True, jobs=1)
     monkeypatch.setattr(records, "PARALLEL_FROM", 1)
-    started: list[object] = []
-    context = records.get_context("fork")
-
-    class Counted(context.Process):  # type: ignore[name-defined,misc]
-        def start(self) -> None:
-            if self._target is records._worker:  # (not the output scan's look, forked too)
-                started.append(self)
-            super().start()
-
-    monkeypatch.setattr(context, "Process", Counted)
-    monkeypatch.setattr(records, "get_context", lambda method: context)
+    started = _workers_started(monkeypatch)
     at_open: list[int] = []
     original = cache_module.open_record_cache
 
@@ -534,3 +514,20 @@ def test_a_text_withheld_from_many_post_mortems_is_held_once(
         repeated += key in first
         assert first.setdefault(key, key) is key  # the same text: the same string
     assert repeated > 20  # the samples share their template's checklist text
+
+
+def _workers_started(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The worker processes `records` starts from now on, as they start (not the output
+    scan's look, forked too)."""
+    started: list[object] = []
+    context = records.get_context("fork")
+
+    class Counted(context.Process):  # type: ignore[name-defined,misc]
+        def start(self) -> None:
+            if self._target is records._worker:
+                started.append(self)
+            super().start()
+
+    monkeypatch.setattr(context, "Process", Counted)
+    monkeypatch.setattr(records, "get_context", lambda method: context)
+    return started

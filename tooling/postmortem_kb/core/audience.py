@@ -194,27 +194,35 @@ def site_file_allowed(
 
 
 def _fenced_lines(lines: list[str]) -> list[bool]:
-    """Which lines belong to a fenced code block, opened and closed at the start of a line
-    as the renderer does; an unclosed fence is no fence (the renderer shows it as text).
-    Only the lines that start with three backticks or tildes can open or close one: the
-    others are passed over in one comprehension, not one by one."""
+    """Which LINES belong to a fenced code block (`_fence_ranges`)."""
     fenced = [False] * len(lines)
-    edges = [i for i, line in enumerate(lines) if line[:3] in ("```", "~~~")]
+    edges = [(i, line) for i, line in enumerate(lines) if line[:3] in ("```", "~~~")]
+    for first, last in _fence_ranges(edges):
+        for j in range(first, last + 1):
+            fenced[j] = True
+    return fenced
+
+
+def _fence_ranges(edges: list[tuple[int, str]]) -> list[tuple[int, int]]:
+    """The (first, last) line indices of each fenced code block, opened and closed at the
+    start of a line as the renderer does; an unclosed fence is no fence (the renderer shows
+    it as text). EDGES: the lines that start with three backticks or tildes, (index, text)
+    in order: only they can open or close one, and only they are looked at."""
+    ranges = []
     after = 0  # lines before this are inside a fence already found
-    for at, index in enumerate(edges):
+    for at, (index, text) in enumerate(edges):
         if index < after:
             continue
-        opening = _FENCE_OPEN.match(lines[index])
+        opening = _FENCE_OPEN.match(text)
         if not opening:
             continue
         fence = opening.group(1)
         close = re.compile(re.escape(fence[0]) + "{" + str(len(fence)) + r",}[ \t]*$")
-        end = next((j for j in edges[at + 1 :] if close.match(lines[j])), None)
+        end = next((j for j, line in edges[at + 1 :] if close.match(line)), None)
         if end is not None:
-            for j in range(index, end + 1):
-                fenced[j] = True
+            ranges.append((index, end))
             after = end + 1
-    return fenced
+    return ranges
 
 
 def marked_blocks(markdown: str) -> list[tuple[int, int, str]]:
@@ -249,27 +257,9 @@ def _line(markdown: str, offset: int) -> tuple[str, int]:
 
 
 def _fenced_ranges(markdown: str) -> list[tuple[int, int]]:
-    """The (first, last) line indices of each fenced code block, opened and closed at the
-    start of a line as the renderer does; an unclosed fence is no fence (the renderer shows
-    it as text). Only the lines that start with three backticks or tildes can open or close
-    one, and only those are looked at."""
-    edges = sorted(_lines_starting(markdown, "```") + _lines_starting(markdown, "~~~"))
-    texts = [_line(markdown, offset)[0] for _, offset in edges]
-    ranges = []
-    after = 0  # lines before this are inside a fence already found
-    for at, (index, _) in enumerate(edges):
-        if index < after:
-            continue
-        opening = _FENCE_OPEN.match(texts[at])
-        if not opening:
-            continue
-        fence = opening.group(1)
-        close = re.compile(re.escape(fence[0]) + "{" + str(len(fence)) + r",}[ \t]*$")
-        end = next((edges[j][0] for j in range(at + 1, len(edges)) if close.match(texts[j])), None)
-        if end is not None:
-            ranges.append((index, end))
-            after = end + 1
-    return ranges
+    """`_fence_ranges` of MARKDOWN, its fence lines found by searching the text."""
+    starts = sorted(_lines_starting(markdown, "```") + _lines_starting(markdown, "~~~"))
+    return _fence_ranges([(index, _line(markdown, offset)[0]) for index, offset in starts])
 
 
 @lru_cache(maxsize=2048)  # a build asks for the same post-mortem's blocks several times

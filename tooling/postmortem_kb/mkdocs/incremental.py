@@ -47,7 +47,6 @@ from mkdocs.plugins import get_plugin_logger
 from mkdocs.structure.files import Files
 
 from ..core import library, search_facets
-from ..core.config import dot_names_left_out
 from ..core.incremental import EDITOR_FILE, FileMemo, tree_digests
 from ..core.knowledge_base import load_then_check
 from ..core.leaks import readable, site_files
@@ -351,15 +350,15 @@ class Preview:
 
     # --- the plugin's hooks --------------------------------------------------------------
 
-    def before_build(self, config: MkDocsConfig) -> None:
-        """`on_pre_build`: what the site folder holds, to tell what this build writes."""
+    def before_build(self, config: MkDocsConfig, editor_files: bool = False) -> None:
+        """`on_pre_build`: what the site folder holds, to tell what this build writes.
+        EDITOR_FILES: whether editors' lock and swap files are left out of the site (the
+        knowledge base's `Config.dot_names_left_out`), so their changes change nothing."""
         self.wait()
         self._docs_dir = os.path.abspath(config.docs_dir)
         self._unsafe = unsafe_parts(config)
         self._paths = self._watched(config)
-        spec = config.exclude_docs
-        patterns = [getattr(p, "pattern", None) or "" for p in spec.patterns] if spec else []
-        self._editor_files = dot_names_left_out(patterns)
+        self._editor_files = editor_files
         if self._pending is None:
             self._pending = self._snapshot()
         self._site_stats = _stats(Path(config.site_dir)) if self.incremental else {}

@@ -549,7 +549,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         if self.serving:
-            self.preview.before_build(config)
+            assert self.kb is not None
+            self.preview.before_build(config, editor_files=self.kb.dot_names_left_out)
         self._stop_search()
         self._end_build_helpers()
         self.search_problem = ""
