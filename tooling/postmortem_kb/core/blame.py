@@ -2059,6 +2059,225 @@ def _oops(text: str, start: int, end: int) -> Hit | None:
     return Hit("mistake", start, start + len(_word_at(text, start)))
 
 
+
+# --- a person as the subject of a mistaken act (the sixth session) ---------------------
+# The cue stands after the act, in its object or an adverbial: "he had run the script on
+# production instead of staging", "the clerk withdrew 222 million instead", "Mrs L accessed
+# the records without authority". Blame when the subject of the clause is a person (not
+# "we", the team's own account) and a verb stands between the subject and the cue.
+
+_INSTEAD_OF_SKIP = re.compile(
+    r"\s+of\s+(?:blam\w*|punish\w*|firing|shaming|naming|labell?ing|asking|the\s+person|"
+    r"people|individuals|who)\b",
+    re.I,
+)
+# "without" + what a careful person does first
+_WITHOUT_CUE = re.compile(
+    r"without\s+(?:(?:any|proper|prior|the|a|an|first|adequate|appropriate|his|her|their|"
+    r"formal|written|further|much|even|properly|really)\s+){0,2}(?:authori[sz]ation|authority|"
+    r"permission|consent|testing|test|tests|review|reviewing|approval|checking|check|"
+    r"backups?|confirmation|confirming|verifying|verification|validating|telling|asking|"
+    r"notifying|thinking|reading|looking|noticing|realising|realizing|a\s+second\s+thought|"
+    r"a\s+backup|double-checking|a\s+care|care|warning|need|reason|justification)\b",
+    re.I,
+)
+_PERSON_SUBJECTS = frozenset({"he", "she", "i", "someone", "somebody"})
+
+
+def _act_between(text: str, who: int, start: int) -> bool:
+    """A verb of the person's own between WHO (the subject) and START (the cue)."""
+    span = text[who:start]
+    if any(c in span for c in ".;!?\n"):
+        return False
+    words = span.translate(_SPACES).split()[1:]
+    return any(_is_verb(w) or w.lower() in _PAST_ACTS for w in words)
+
+
+# common irregular or short past forms of acts: "ran", "sent", "put", "did"
+_PAST_ACTS = frozenset(
+    _words("""
+ran sent put did made took hit cut set wrote gave got went let told left kept chose
+""")
+)
+
+
+def _own_subject(text: str, start: int) -> int | None:
+    """The person that is the subject of the clause that ends at START, not "we"/"they"."""
+    who = _subject(text, start, groups=False)
+    if who is None:
+        return None
+    head = text[who : who + 5].lower()
+    if head.startswith(("we ", "they", "who")):
+        return None
+    return who
+
+
+def _instead_cue(text: str, start: int, end: int) -> Hit | None:
+    """ "… ran the script on production instead of staging", "… withdrew €222 instead", and
+    "Instead of replacing the credentials, he wiped the database"."""
+    if not _whole_word(text, end) or _INSTEAD_OF_SKIP.match(text, end, end + 30):
+        return None
+    who = _own_subject(text, start)
+    if who is not None and _act_between(text, who, start):
+        return Hit("mistake", who, end)
+    if not _clause_start(text, start):
+        return None
+    # "Instead of X-ing …, <person> <verb> …": the person after the comma
+    comma = text.find(",", end, end + 160)
+    if comma < 0 or any(c in text[end:comma] for c in ".;!?\n"):
+        return None
+    words = text[comma + 1 : comma + 60].translate(_SPACES).split()[:4]
+    for index, word in enumerate(words):
+        low = word.lower()
+        if low in _PERSON_SUBJECTS or word in FIRST_NAMES or low in ROLES:
+            rest = words[index + 1 : index + 3]
+            if any(_is_verb(w) or w.lower().endswith("ly") or w.lower() in _PAST_ACTS
+                   for w in rest):
+                return Hit("mistake", start, comma)
+            return None
+        if low not in DETERMINERS and not low.endswith("ly"):
+            return None
+    return None
+
+
+def _without_cue(text: str, start: int, end: int) -> Hit | None:
+    """ "Mrs L accessed the records without authority", "he pushed it without testing"."""
+    match = _WITHOUT_CUE.match(text, start, start + 80)
+    if match is None:
+        return None
+    who = _own_subject(text, start)
+    if who is None or not _act_between(text, who, start):
+        return None
+    return Hit("negated-duty", who, match.end())
+
+
+# first person, owning the slip: "my bad", "I hadn't rebuilt", "I thought I was deleting …"
+_MY_BAD = re.compile(r"my\s+(?:bad|blunder|screw-?up|fuck-?up|goof)\b", re.I)
+_I_HAD_NOT = re.compile(
+    r"I\s+(?:had\s+not|hadn['’]?t|had\s+never|did\s+not|didn['’]?t|never)\s+(?:even\s+|"
+    r"actually\s+|properly\s+|bothered\s+to\s+)?(?:re)?(?:check\w*|test\w*|rebuil\w*|"
+    r"build\w*|built|back\w*|verif\w*|updat\w*|upgrad\w*|notic\w*|read|look\w*|run|ran|"
+    r"restart\w*|save\w*|saved|push\w*|commit\w*|think|thought|realis\w*|realiz\w*|"
+    r"double-check\w*|confirm\w*|validat\w*|review\w*|rotat\w*|remov\w*|renew\w*|"
+    r"pay\w*|paid|follow\w*|noticed|catch|caught)\b"
+)
+_THOUGHT_I_WAS = re.compile(
+    r"(?:I|he|she)\s+thought\s+(?:I|he|she)\s+(?:was|were|had\s+been)\s+(?:on|in|logged|"
+    r"connected|deleting|removing|dropping|running|editing|working|typing|pointing|"
+    r"using|testing)\b",
+    re.I,
+)
+
+
+def _first_person(text: str, start: int, end: int) -> Hit | None:
+    if text[start : start + 2].lower() == "my":
+        match = _MY_BAD.match(text, start, start + 20)
+        return Hit("mistake", start, match.end()) if match else None
+    if not _starts_word(text, start):
+        return None
+    match = _I_HAD_NOT.match(text, start, start + 60) or _THOUGHT_I_WAS.match(
+        text, start, start + 60
+    )
+    if match is None:
+        return None
+    return Hit("negated-duty" if "thought" not in match.group(0) else "mistake", start,
+               match.end())
+
+
+# nobody did what should have been done: "no one thought to route power", "nobody checked"
+_NOBODY = re.compile(
+    r"(?:no\s+one|no-one|nobody)\s+(?:(?:ever|even|really|actually|had|has)\s+)?"
+    r"(?:thought\s+to|thought\s+of|double-checked|questioned|remembered)\b",
+    re.I,
+)
+
+
+def _nobody(text: str, start: int, end: int) -> Hit | None:
+    if not _starts_word(text, start):
+        return None
+    match = _NOBODY.match(text, start, start + 50)
+    return Hit("negated-duty", start, match.end()) if match else None
+
+
+# a person asleep at work, or of no use: "he fell asleep at his desk", "this guy was useless"
+_ASLEEP = re.compile(r"(?:fell|falls|fallen|was|were|is|been)\s+asleep\b", re.I)
+
+
+def _asleep(text: str, start: int, end: int) -> Hit | None:
+    lead = text[max(0, start - 12) : start]
+    verb = re.search(r"(?:fell|falls|fallen|was|were|is|been)\s+\Z", lead, re.I)
+    if verb is None:
+        return None
+    at = max(0, start - 12) + verb.start()
+    who = _person_before(text, at, groups=True) or _own_subject(text, at)
+    if who is None:
+        return None
+    return Hit("judgement", who, end)
+
+
+def _useless(text: str, start: int, end: int) -> Hit | None:
+    lead = text[max(0, start - 12) : start]
+    verb = re.search(r"(?:was|were|is|are|been)\s+(?:\w+\s+)?\Z", lead, re.I)
+    if verb is None or not _whole_word(text, end):
+        return None
+    at = max(0, start - 12) + verb.start()
+    who = _person_before(text, at, groups=True)
+    if who is None:
+        who = _own_subject(text, at)
+    if who is None:
+        return None
+    return Hit("judgement", who, end)
+
+
+# a harm put down to a person: "the breach was attributed to an internal employee"
+def _attributed(text: str, start: int, end: int) -> Hit | None:
+    stop = text.find(" to ", start, start + 16)
+    if stop < 0 or not _person_after(text, stop + 4):
+        return None
+    return Hit("fault", start, stop + 3)
+
+
+# a sanction said actively: "the hospital has fired a nurse", "the bank fired the approver"
+_NOT_A_PERSON_AFTER = re.compile(
+    r"[\w-]*['’]s\b|\s+(?:account|access|credentials?|session|sessions|key|keys|token|process|"
+    r"job|instance|contract|request|alert|alarm)\b",
+    re.I,
+)
+
+
+def _fired_someone(text: str, start: int, end: int) -> Hit | None:
+    hit = _sanctioned(text, start, end)
+    if hit is not None:
+        return hit
+    word = _word_at(text, start).lower()
+    if word not in ("fired", "sacked", "dismissed", "suspended", "disciplined"):
+        return None
+    stop = start + len(word)
+    words = [m for m in _TOKEN.finditer(text, stop, min(len(text), stop + 50))][:4]
+    for m in words:
+        low = m.group(0).lower()
+        if low in DETERMINERS or low in ("two", "three", "several", "both"):
+            continue
+        bare = low.rstrip("s") if low in PLURAL_ROLES else low
+        if (bare in ROLES and bare not in NOT_A_COLLEAGUE) or m.group(0) in FIRST_NAMES:
+            if _NOT_A_PERSON_AFTER.match(text, m.end() - 2 if low.endswith(("'s", "’s"))
+                                         else m.end()):
+                return None
+            if low in ("user", "agent", "member", "tester", "crew"):
+                return None
+            previous = _previous_word(text, start)[0].lower()
+            if previous in _AUXILIARY or previous in DETERMINERS:
+                return None  # "was dismissed …" is the passive handler's
+            return Hit("judgement", start, m.end())
+        if low in ("staff", "employees", "workers", "contractors", "engineers"):
+            return Hit("judgement", start, m.end())
+        if not (low.endswith("ly") or (m.group(0)[:1].isupper() and low not in DETERMINERS)):
+            if low not in ("junior", "senior", "night", "night-shift", "responsible",
+                           "on-call", "offending", "two"):
+                return None
+    return None
+
+
 HANDLERS: dict[str, Handler] = {}
 for _word in ACTS | NEUTRAL_ACTS:
     HANDLERS[_word] = _act
@@ -2232,6 +2451,28 @@ _NEW_HANDLERS: dict[str, Handler] = dict(
         "mis-located": _passive_harm,
         "not been": _not_done_by,
         "n't been": _not_done_by,
+        "instead": _instead_cue,
+        "without": _without_cue,
+        "my": _first_person,
+        "i had": _first_person,
+        "i hadn": _first_person,
+        "i did": _first_person,
+        "i didn": _first_person,
+        "i never": _first_person,
+        "thought i": _first_person,
+        "thought he": _first_person,
+        "thought she": _first_person,
+        "no one": _nobody,
+        "no-one": _nobody,
+        "nobody": _nobody,
+        "asleep": _asleep,
+        "useless": _useless,
+        "attributed to": _attributed,
+        "fired": _fired_someone,
+        "sacked": _fired_someone,
+        "dismissed": _fired_someone,
+        "suspended": _fired_someone,
+        "disciplined": _fired_someone,
     }
 )
 
@@ -2355,6 +2596,14 @@ PATTERN_OF: dict[Handler, tuple[str, ...]] = {
     _bothered: ("negated-duty",),
     _ended_up: ("person-act",),
     _not_done_by: ("negated-duty",),
+    _instead_cue: ("mistake",),
+    _without_cue: ("negated-duty",),
+    _first_person: ("mistake", "negated-duty"),
+    _nobody: ("negated-duty",),
+    _asleep: ("judgement",),
+    _useless: ("judgement",),
+    _attributed: ("fault",),
+    _fired_someone: ("judgement",),
 }
 for _both, _one, _other in _COMBINED:
     PATTERN_OF[_both] = PATTERN_OF[_one] + PATTERN_OF[_other]
