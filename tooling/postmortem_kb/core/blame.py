@@ -191,7 +191,7 @@ ACTS = frozenset(
     _words("""
 broke deleted dropped pushed merged clicked typed wiped erased overwrote truncated
 misconfigured ignored skipped missed overlooked botched messed screwed misread misunderstood
-mistyped destroyed corrupted nuked fell sabotaged
+mistyped destroyed corrupted nuked fell sabotaged mistook misjudged miscalculated
 """)
 )
 # acts that are also how responders clean up: "deleted the malicious app", "pushed a fix"
@@ -218,7 +218,7 @@ _DROPPED_DATA = re.compile(
 _FAR_HARMS = frozenset(
     _words(
         "broke deleted wiped erased destroyed corrupted nuked overwrote truncated misconfigured "
-        "sabotaged dropped"
+        "sabotaged dropped botched mistook misjudged miscalculated"
     )
 )
 # acts a group can be blamed for too: "the QA team missed the bug"
@@ -745,11 +745,20 @@ _ADVICE = re.compile(
 )
 
 
+_WRONG_ANY = re.compile(r"wrong\s+[\w-]+", re.I)
+
+
 def _wrong(text: str, start: int, end: int) -> Hit | None:
     if text[start] in "iI":
         match = _INCORRECT_WHO.match(text, start, start + 40)
     else:
         match = _WRONG.match(text, start, start + 60)
+    if match is None and text[start] in "wW":
+        # "I initially used the wrong tag format", "sent two documents to the wrong team":
+        # any wrong thing, when a person is the subject and an act comes between
+        thing = _WRONG_ANY.match(text, start, start + 40)
+        if thing is not None and _acting_subject(text, start) is not None:
+            match = thing
     if match is None:
         return None
     lo = max(0, start - 80)
@@ -904,6 +913,10 @@ def _should(text: str, start: int, end: int) -> Hit | None:
                 return Hit("hindsight", start, asked.end())  # "Should the developer have …?"
         return None
     verb = (match.group(1) or "").lower()
+    if verb == "double" and re.match(
+        r"\s*-?\s*check", text[start + match.end() : start + match.end() + 8], re.I
+    ):
+        verb = "double-checked"  # "I should have double checked"
     if not _participle(verb):
         return None  # "we should have a talk", "the alert (or should have)"
     who = _person_before(text, start, groups=True)
@@ -1015,7 +1028,7 @@ another mostly primarily partly largely
 
 _MADE_ERROR = re.compile(
     r"(?:made|make|makes|making|committed|commits|commit)\s+(?:an?\s+|the\s+|this\s+|that\s+)?"
-    r"(?:[\w-]+\s+)?\Z",
+    r"(?:[\w-]+\s+){0,2}\Z",
     re.I,
 )
 _IN_ERROR = re.compile(
@@ -1043,14 +1056,16 @@ def _error(text: str, start: int, end: int) -> Hit | None:
         if not _MAYBE.intersection(words) and not GENERIC.intersection(words):
             return Hit("mistake", start, start + len(word))  # "made an error", "sent … in error"
     owner = re.search(
-        r"(?:\b(?:his|her|their|my|your)|(\w+)['’]s)\s+\Z", text[max(0, start - 24) : start], re.I
+        r"(?:\b(?:his|her|their|my|your)|(\w+)['’]s)\s+(?:[\w-]+\s+){0,2}?\Z",
+        text[max(0, start - 40) : start],
+        re.I,
     )
     if owner and (
         owner.group(1) is None
         or owner.group(1) in FIRST_NAMES
         or owner.group(1).lower() in ROLES - {"user", "agent", "member", "tester"}
     ):
-        return Hit("mistake", start - (min(start, 24) - owner.start()), start + len(word))
+        return Hit("mistake", start - (min(start, 40) - owner.start()), start + len(word))
     before = re.search(
         r"(?:human|user|operator|pilot|people|personnel|manual|operational|worker|employee|"
         r"staff|engineer|technician|clerical|programmer|admin|administrator|crew|driver)"
@@ -2117,12 +2132,17 @@ def _instead_cue(text: str, start: int, end: int) -> Hit | None:
     "Instead of replacing the credentials, he wiped the database"."""
     if not _whole_word(text, end) or _INSTEAD_OF_SKIP.match(text, end, end + 30):
         return None
-    who = _own_subject(text, start)
-    if who is not None and _act_between(text, who, start):
+    who = _acting_subject(text, start)
+    if who is not None:
         return Hit("mistake", who, end)
+    return _opening_then_person(text, start, end, "mistake")
+
+
+def _opening_then_person(text: str, start: int, end: int, pattern: str) -> Hit | None:
+    """ "Instead of X-ing …, <person> <verb> …", "Without thinking, he ran …": a sentence
+    that opens with the cue, and a person as the subject after the comma."""
     if not _clause_start(text, start):
         return None
-    # "Instead of X-ing …, <person> <verb> …": the person after the comma
     comma = text.find(",", end, end + 160)
     if comma < 0 or any(c in text[end:comma] for c in ".;!?\n"):
         return None
@@ -2133,7 +2153,7 @@ def _instead_cue(text: str, start: int, end: int) -> Hit | None:
             rest = words[index + 1 : index + 3]
             if any(_is_verb(w) or w.lower().endswith("ly") or w.lower() in _PAST_ACTS
                    for w in rest):
-                return Hit("mistake", start, comma)
+                return Hit(pattern, start, comma)
             return None
         if low not in DETERMINERS and not low.endswith("ly"):
             return None
@@ -2145,10 +2165,10 @@ def _without_cue(text: str, start: int, end: int) -> Hit | None:
     match = _WITHOUT_CUE.match(text, start, start + 80)
     if match is None:
         return None
-    who = _own_subject(text, start)
-    if who is None or not _act_between(text, who, start):
-        return None
-    return Hit("negated-duty", who, match.end())
+    if _clause_start(text, start):
+        return _opening_then_person(text, start, match.end(), "negated-duty")
+    who = _acting_subject(text, start)
+    return Hit("negated-duty", who, match.end()) if who is not None else None
 
 
 # first person, owning the slip: "my bad", "I hadn't rebuilt", "I thought I was deleting …"
@@ -2204,12 +2224,14 @@ _ASLEEP = re.compile(r"(?:fell|falls|fallen|was|were|is|been)\s+asleep\b", re.I)
 
 
 def _asleep(text: str, start: int, end: int) -> Hit | None:
-    lead = text[max(0, start - 12) : start]
-    verb = re.search(r"(?:fell|falls|fallen|was|were|is|been)\s+\Z", lead, re.I)
+    lead = text[max(0, start - 17) : start]
+    verb = re.search(r"(?:fell|falls|fallen|was|were|is|been)\s+(?:half-)?\Z", lead, re.I)
     if verb is None:
         return None
-    at = max(0, start - 12) + verb.start()
-    who = _person_before(text, at, groups=True) or _own_subject(text, at)
+    at = max(0, start - 17) + verb.start()
+    who = _person_before(text, at, groups=True)
+    if who is None:
+        who = _own_subject(text, at)
     if who is None:
         return None
     return Hit("judgement", who, end)
@@ -2276,6 +2298,87 @@ def _fired_someone(text: str, start: int, end: int) -> Hit | None:
                            "on-call", "offending", "two"):
                 return None
     return None
+
+
+
+# a wrong object, said of a person's act: "a trader placed an erroneous sell order",
+# "the developer deployed untested code"
+_SEEING = frozenset(
+    _words("""
+noticed found spotted fixed reverted identified removed rolled corrected saw discovered
+detected investigated caught flagged reported reviewed rejected blocked cancelled canceled
+replaced deleted dropped traced
+""")
+)
+
+
+def _acting_subject(text: str, start: int) -> int | None:
+    """The person whose act the cue at START qualifies: the subject of the clause, with an
+    act between, and not a responder's look at what went wrong ("the engineer noticed the
+    erroneous value", "a user reported wrong labels") nor a condition ("if someone …")."""
+    who = _own_subject(text, start)
+    if who is None or not _act_between(text, who, start):
+        return None
+    words = text[who:start].translate(_SPACES).lower().split()
+    if _SEEING.intersection(words) or "if" in words or "when" in words:
+        return None
+    return who
+
+
+def _object_cue(text: str, start: int, end: int) -> Hit | None:
+    if not _whole_word(text, end):
+        return None
+    who = _acting_subject(text, start)
+    return Hit("mistake", who, end) if who is not None else None
+
+
+# acting against a warning: "despite repeated warnings, some employees sold …"
+_DESPITE = re.compile(
+    r"despite\s+(?:(?:the|repeated|multiple|several|many|numerous|clear|explicit|prior|"
+    r"earlier|previous|our|their|his|her|company|written|a)\s+){0,3}(?:warnings?|alerts?|"
+    r"reminders?|instructions?|being\s+(?:told|warned|asked|reminded|instructed)|"
+    r"polic(?:y|ies)|training|orders?)\b",
+    re.I,
+)
+
+
+def _despite(text: str, start: int, end: int) -> Hit | None:
+    match = _DESPITE.match(text, start, start + 80)
+    if match is None:
+        return None
+    if _clause_start(text, start):
+        return _opening_then_person(text, start, match.end(), "negated-duty")
+    who = _acting_subject(text, start)
+    return Hit("negated-duty", who, match.end()) if who is not None else None
+
+
+# a duty not done, in the present of a timeline or in the past perfect: "Bob does not
+# acknowledge", "Tariq … does not notice the flags", "Bob had not reinstalled the app"
+_DUTY_VERBS = (
+    r"(?:re)?(?:check\w*|test\w*|rebuil\w*|build\w*|built|back\w*|verif\w*|updat\w*|"
+    r"upgrad\w*|notic\w*|read|look\w*|run|ran|restart\w*|sav\w*|push\w*|commit\w*|"
+    r"realis\w*|realiz\w*|double-check\w*|confirm\w*|validat\w*|review\w*|rotat\w*|"
+    r"renew\w*|follow\w*|catch|caught|acknowledg\w*|respond\w*|answer\w*|escalat\w*|"
+    r"install\w*|configur\w*|enabl\w*|apply|applied|patch\w*|lock\w*|encrypt\w*|"
+    r"report\w*|inform\w*|tell|told|notify|notified|remov\w*|revok\w*|disabl\w*)\b"
+)
+_NOT_DONE = re.compile(
+    r"(?:does\s+not|doesn['’]?t|had\s+not|hadn['’]?t|had\s+never)\s+"
+    r"(?:even\s+|properly\s+|actually\s+|yet\s+)?" + _DUTY_VERBS,
+    re.I,
+)
+
+
+def _not_done(text: str, start: int, end: int) -> Hit | None:
+    match = _NOT_DONE.match(text, start, start + 60)
+    if match is None:
+        return None
+    who = _person_before(text, start)
+    if who is None:
+        who = _own_subject(text, start)
+    if who is None:
+        return None
+    return Hit("negated-duty", who, match.end())
 
 
 HANDLERS: dict[str, Handler] = {}
@@ -2452,6 +2555,19 @@ _NEW_HANDLERS: dict[str, Handler] = dict(
         "not been": _not_done_by,
         "n't been": _not_done_by,
         "instead": _instead_cue,
+        "erroneous": _object_cue,
+        "untested": _object_cue,
+        "bogus": _object_cue,
+        "despite": _despite,
+        "does not": _not_done,
+        "doesn't": _not_done,
+        "doesnt": _not_done,
+        "doesn’t": _not_done,
+        "had not": _not_done,
+        "hadn't": _not_done,
+        "hadn’t": _not_done,
+        "hadnt": _not_done,
+        "had never": _not_done,
         "without": _without_cue,
         "my": _first_person,
         "i had": _first_person,
@@ -2597,6 +2713,9 @@ PATTERN_OF: dict[Handler, tuple[str, ...]] = {
     _ended_up: ("person-act",),
     _not_done_by: ("negated-duty",),
     _instead_cue: ("mistake",),
+    _object_cue: ("mistake",),
+    _despite: ("negated-duty",),
+    _not_done: ("negated-duty",),
     _without_cue: ("negated-duty",),
     _first_person: ("mistake", "negated-duty"),
     _nobody: ("negated-duty",),
