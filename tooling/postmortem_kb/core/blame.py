@@ -1253,14 +1253,55 @@ was were is are had has have did does do will would could can should may might b
 _NOT_SUBJECT = PRONOUNS - {"he", "she", "someone", "somebody", "i"}  # "who" opens a relative
 
 
+_NOT_A_WORD = re.compile(r"[^\w@-]+")
+# the same in bytes, for the gate of `_subject`: bytes.translate and split are C speed on
+# any text (a dash or a curly quote becomes "?", a space here)
+_BYTE_SPACES = bytes.maketrans(
+    b"'.,;:!?()[]{}\"*_`|<>/", b" " * len(b"'.,;:!?()[]{}\"*_`|<>/")
+)
+_FIRST_NAMES_B = frozenset(name.encode() for name in FIRST_NAMES if name.isascii())
+_PERSON_LOWER_B = frozenset(word.encode() for word in _PERSON_LOWER)
+
+
+def _no_person_word(chunk: str) -> bool:
+    """No person word in CHUNK: no given name, role, pronoun or team (the gate of
+    `_subject`)."""
+    raw = chunk.encode("ascii", "replace").translate(_BYTE_SPACES)
+    if not _FIRST_NAMES_B.isdisjoint(raw.split()) or not _PERSON_LOWER_B.isdisjoint(
+        raw.lower().split()
+    ):
+        return False
+    return chunk.isascii() or not any(map(chunk.__contains__, _NON_ASCII_NAMES))
+_NON_ASCII_NAMES = tuple(name for name in FIRST_NAMES if not name.isascii())
+
+
+def _split_words(chunk: str) -> list[str]:
+    """CHUNK's words, punctuation dropped ("Sergei's" gives "Sergei", "s"). str.translate
+    is C speed on ASCII but slow on other text (a dash, a curly quote): a regex there."""
+    if chunk.isascii():
+        return chunk.translate(_SPACES).split()
+    if any(map(chunk.__contains__, _NON_ASCII_NAMES)):
+        return [w for w in _NOT_A_WORD.split(chunk) if w]
+    # other letters become "?", a space here: the words this module looks for are ASCII
+    return chunk.encode("ascii", "replace").decode("ascii").translate(_SPACES).split()
+
+
 def _subject(text: str, start: int, groups: bool = True) -> int | None:
     """Where the person that is the subject of the clause of the verb at START begins, or
     None when that subject is not a person (or cannot be told)."""
     lo = max(0, start - 240)
-    words = text[lo:start].translate(_SPACES).split()  # C speed: no regex, no generator
-    if FIRST_NAMES.isdisjoint(words) and _PERSON_LOWER.isdisjoint(
-        text[lo:start].lower().translate(_SPACES).split()
-    ):
+    # the gate looks only after the last plain sentence break (each is one of
+    # _SENTENCE_BREAK's, so the sentence read below starts no earlier): str.rfind is C speed
+    lo = max(
+        lo,
+        text.rfind(". ", lo, start),
+        text.rfind("? ", lo, start),
+        text.rfind("! ", lo, start),
+        text.rfind("\n\n", lo, start),
+        text.rfind("\n- ", lo, start),
+        text.rfind("|", lo, start),
+    )
+    if _no_person_word(text[lo:start]):
         return None  # no person word (or "Sergei's") before the verb: the common case
     begin = lo
     for match in _SENTENCE_BREAK.finditer(text, lo, start):
@@ -2104,7 +2145,7 @@ def _act_between(text: str, who: int, start: int) -> bool:
     span = text[who:start]
     if any(c in span for c in ".;!?\n"):
         return False
-    words = span.translate(_SPACES).split()[1:]
+    words = _split_words(span)[1:]
     return any(_is_verb(w) or w.lower() in _PAST_ACTS for w in words)
 
 
@@ -2146,7 +2187,7 @@ def _opening_then_person(text: str, start: int, end: int, pattern: str) -> Hit |
     comma = text.find(",", end, end + 160)
     if comma < 0 or any(c in text[end:comma] for c in ".;!?\n"):
         return None
-    words = text[comma + 1 : comma + 60].translate(_SPACES).split()[:4]
+    words = text[comma + 1 : comma + 60].translate(_SPACES).split()[:4]  # ASCII or short
     for index, word in enumerate(words):
         low = word.lower()
         if low in _PERSON_SUBJECTS or word in FIRST_NAMES or low in ROLES:
@@ -2319,7 +2360,7 @@ def _acting_subject(text: str, start: int) -> int | None:
     who = _own_subject(text, start)
     if who is None or not _act_between(text, who, start):
         return None
-    words = text[who:start].translate(_SPACES).lower().split()
+    words = _split_words(text[who:start].lower())
     if _SEEING.intersection(words) or "if" in words or "when" in words:
         return None
     return who
@@ -2560,18 +2601,13 @@ _NEW_HANDLERS: dict[str, Handler] = dict(
         "bogus": _object_cue,
         "despite": _despite,
         "does not": _not_done,
-        "doesn't": _not_done,
-        "doesnt": _not_done,
-        "doesn’t": _not_done,
+        "doesn": _not_done,
         "had not": _not_done,
-        "hadn't": _not_done,
-        "hadn’t": _not_done,
-        "hadnt": _not_done,
+        "hadn": _not_done,
         "had never": _not_done,
         "without": _without_cue,
         "my": _first_person,
         "i had": _first_person,
-        "i hadn": _first_person,
         "i did": _first_person,
         "i didn": _first_person,
         "i never": _first_person,
