@@ -183,6 +183,9 @@ ADVERBS = frozenset(
         "probably",
         "pretty",
         "much",
+        "must",
+        "may",
+        "might",
     }
 )
 _QUICK = ROLES | PLURAL_ROLES | PRONOUNS | GROUPS | _QUICK_EXTRA
@@ -557,6 +560,12 @@ _FAILED_ALONE = re.compile(r"failed\s+(?:miserably|completely|utterly|badly)\b",
 
 
 _MEAN = re.compile(r"\s+(?:mean|intend|want|need)\b", re.I)
+_DUTY_AFTER = re.compile(
+    r"\s+(?:notice|check|follow|verify|test|report|act|respond|escalate|update|patch|review|"
+    r"catch|spot|inform|notify|disclose|secure|encrypt|protect|ensure|comply|revoke|rotate|"
+    r"renew|lock|read|heed|obey|answer|acknowledge|supervise|monitor|warn|tell|remove)\b",
+    re.I,
+)
 _FAILED_TECH = re.compile(
     r"failed\s+(?:over|back|open|closed|to|the|a|an|with|due|because|on|in|at|for)\b", re.I
 )
@@ -584,9 +593,13 @@ def _negation(text: str, start: int, end: int) -> Hit | None:
         return None  # "I did not mean to imply …"
     if word in ("did", "didn") and _clause_start(text, start):
         return Hit("negated-duty", start, follow.end())  # "Didn't follow the runbook."
-    if not _could_be_a_person(text, start):
-        return None
-    who = _person_before(text, start)
+    who = _person_before(text, start) if _could_be_a_person(text, start) else None
+    if who is None:
+        before, at = _previous_word(text, start)
+        if before.lower() == "that":  # "the guy that didn't answer the phone"
+            who = _person_before(text, at)
+    if who is None and word == "failed" and _DUTY_AFTER.match(text, follow.end()):
+        who = _own_subject(text, start)  # "the supervisor … allegedly failed to notice"
     if who is None:
         return None
     return Hit("negated-duty", who, follow.end())
@@ -757,8 +770,11 @@ def _wrong(text: str, start: int, end: int) -> Hit | None:
         # "I initially used the wrong tag format", "sent two documents to the wrong team":
         # any wrong thing, when a person is the subject and an act comes between
         thing = _WRONG_ANY.match(text, start, start + 40)
-        if thing is not None and _acting_subject(text, start) is not None:
-            match = thing
+        who = _acting_subject(text, start) if thing is not None else None
+        if who is not None:
+            if _ADVICE.search(text, who, start):
+                return None
+            return Hit("mistake", who, thing.end())
     if match is None:
         return None
     lo = max(0, start - 80)
@@ -1309,7 +1325,12 @@ def _subject(text: str, start: int, groups: bool = True) -> int | None:
     tokens = [(m.group(0), m.start()) for m in _TOKEN.finditer(text, begin, start)]
     if len(tokens) > 40:
         tokens = tokens[-40:]
-    points = [0]
+    first = 0
+    while first < len(tokens) - 1 and (
+        tokens[first][0][:1].isdigit() or tokens[first][0] in ("UTC", "GMT", "am", "pm")
+    ):
+        first += 1  # a timeline entry: "14:07 Tariq copy-pastes …"
+    points = [first]
     for index, (word, at) in enumerate(tokens[:-1]):
         low = word.lower()
         if low == "that":
@@ -1342,9 +1363,17 @@ def _subject(text: str, start: int, groups: bool = True) -> int | None:
     return None
 
 
+_HONORIFICS = frozenset(_words("Mr Mrs Ms Miss Dr Mx Nurse"))
+
+
 def _is_verb(word: str) -> bool:
     low = word.lower()
-    return low in _AUXILIARY or low in _IRREGULAR or (len(low) > 3 and low.endswith("ed"))
+    return (
+        low in _AUXILIARY
+        or low in _IRREGULAR
+        or low in _PAST_ACTS
+        or (len(low) > 3 and low.endswith("ed"))
+    )
 
 
 def _noun_phrase_is_person(
@@ -1370,6 +1399,8 @@ def _noun_phrase_is_person(
         low = word.lower()
         if low in ("he", "she", "someone", "somebody", "i") or word in FIRST_NAMES:
             return True, 0
+        if word in _HONORIFICS and index + 1 < len(words) and words[index + 1][0][:1].isupper():
+            return True, 0  # "Mrs L", "Dr Smith"
         if low.endswith(("'s", "’s")) and (
             word[:-2] in FIRST_NAMES or low[:-2] in ROLES - {"user", "agent", "member", "tester"}
         ):
@@ -1930,7 +1961,8 @@ _TAINTED = (
 )
 # credentials put where others can read them: "committed the AWS keys to a public repo"
 _SECRETS = (
-    r"\s+(?:(?:an?|the|their|his|her|our|its|production|prod|live|private|secret|api|aws|"
+    r"\s+(?:(?:an?|the|their|his|her|our|its|that|this|those|these|my|production|prod|live|"
+    r"private|secret|api|aws|"
     r"access|admin|root|database|db|ssh|signing|service)\s+){0,3}(?:keys?|credentials|"
     r"secrets?|passwords?|tokens?)\b"
 )
@@ -1944,9 +1976,10 @@ _DEVICES = (
 # rules and controls a person is said to have broken: "the employee violated the policy"
 _RULES = (
     r"\s+(?:(?:an?|the|our|their|his|her|its|company|security|change|data|access|internal|"
-    r"several|multiple|[\w-]+['’]s)\s+){0,3}(?:polic(?:y|ies)|procedures?|protocols?|rules?|"
+    r"several|multiple|[\w-]+['’]s|[A-Z][\w-]*)\s+){0,4}(?:polic(?:y|ies)|procedures?|protocols?|rules?|"
     r"guidelines?|runbooks?|process|controls?|privacy|confidentiality|instructions?|"
-    r"safeguards?|checks?|trust)\b"
+    r"safeguards?|checks?|trust|act|law|laws|regulations?|code\s+of\s+conduct|standards?|"
+    r"terms)\b"
 )
 _TAILS: dict[str, tuple[str, ...]] = {
     "typed": (_DESTRUCTIVE,),
@@ -2030,7 +2063,7 @@ _DUTY_BROKEN = frozenset(
 
 # harms said in the passive, blame when a person is the agent: "the key was leaked by a
 # contractor", "the bug was introduced by Sergei" (ACTS, "deleted by", are in `_act`)
-PASSIVE_HARMS = ("introduced", "bypassed", "mislocated", "leaked")
+PASSIVE_HARMS = ("introduced", "bypassed", "mislocated", "leaked", "damaged")
 _BY_AFTER = re.compile(r"(?:\s+[\w-]+ly)?\s+by\b")
 
 
@@ -2062,7 +2095,8 @@ _INSULTS = re.compile(
     r"(?:wanker|moron|morons|bonehead|boneheads|muppet|muppets|numpty|dumbass|clueless|idiocy|"
     r"stupidity|pathetic|cavalier|inattention|imbecile|buffoon|clown|clowns|amateurish|"
     r"amateurs?|fatigue[d]?|absent-minded|nitwits?|foolish|inept|ineptitude|boneheaded|"
-    r"bone-headed|misconduct|malpractice|complacent|ashamed|shameful|disgraceful)\b",
+    r"bone-headed|misconduct|malpractice|complacent|ashamed|shameful|disgraceful|"
+    r"underqualified|under-qualified)\b",
     re.I,
 )
 
@@ -2138,6 +2172,8 @@ _WITHOUT_CUE = re.compile(
     re.I,
 )
 _PERSON_SUBJECTS = frozenset({"he", "she", "i", "someone", "somebody"})
+# a verb after the person that is no act of theirs: advice or a state ("user code should …")
+_NOT_AN_ACT = frozenset(_words("should would could can may might will must is are am do does"))
 
 
 def _act_between(text: str, who: int, start: int) -> bool:
@@ -2152,7 +2188,9 @@ def _act_between(text: str, who: int, start: int) -> bool:
 # common irregular or short past forms of acts: "ran", "sent", "put", "did"
 _PAST_ACTS = frozenset(
     _words("""
-ran sent put did made took hit cut set wrote gave got went let told left kept chose
+ran sent put did made took hit cut set wrote gave got went let told left kept chose sold
+bought lost broke forgot threw drove shut brought caught drew fell hid held knew led meant
+paid quit saw shook stole struck swore tore withdrew overrode undid mistook rewrote
 """)
 )
 
@@ -2190,13 +2228,20 @@ def _opening_then_person(text: str, start: int, end: int, pattern: str) -> Hit |
     words = text[comma + 1 : comma + 60].translate(_SPACES).split()[:4]  # ASCII or short
     for index, word in enumerate(words):
         low = word.lower()
-        if low in _PERSON_SUBJECTS or word in FIRST_NAMES or low in ROLES:
-            rest = words[index + 1 : index + 3]
-            if any(_is_verb(w) or w.lower().endswith("ly") or w.lower() in _PAST_ACTS
-                   for w in rest):
+        if (
+            low in _PERSON_SUBJECTS
+            or word in FIRST_NAMES
+            or low in ROLES
+            or low in PLURAL_ROLES
+            or (low in GROUPS and low not in ("we", "they", "team"))
+        ):
+            rest = [w.lower() for w in words[index + 1 : index + 3]]
+            if rest and rest[0].endswith("ly") and len(rest) > 1:
+                rest = rest[1:]  # "he quickly ran …"
+            if rest and _is_verb(rest[0]) and rest[0] not in _NOT_AN_ACT | _AUXILIARY:
                 return Hit(pattern, start, comma)
             return None
-        if low not in DETERMINERS and not low.endswith("ly"):
+        if low not in DETERMINERS and low not in _QUANTITIES and not low.endswith("ly"):
             return None
     return None
 
@@ -2213,7 +2258,7 @@ def _without_cue(text: str, start: int, end: int) -> Hit | None:
 
 
 # first person, owning the slip: "my bad", "I hadn't rebuilt", "I thought I was deleting …"
-_MY_BAD = re.compile(r"my\s+(?:bad|blunder|screw-?up|fuck-?up|goof)\b", re.I)
+_MY_BAD = re.compile(r"my\s+(?:bad|blunder|screw-?up|fuck-?up|goof|mess)\b(?!\s+of\b)", re.I)
 _I_HAD_NOT = re.compile(
     r"I\s+(?:had\s+not|hadn['’]?t|had\s+never|did\s+not|didn['’]?t|never)\s+(?:even\s+|"
     r"actually\s+|properly\s+|bothered\s+to\s+)?(?:re)?(?:check\w*|test\w*|rebuil\w*|"
@@ -2223,7 +2268,7 @@ _I_HAD_NOT = re.compile(
     r"pay\w*|paid|follow\w*|noticed|catch|caught)\b"
 )
 _THOUGHT_I_WAS = re.compile(
-    r"(?:I|he|she)\s+thought\s+(?:I|he|she)\s+(?:was|were|had\s+been)\s+(?:on|in|logged|"
+    r"thought\s+(?:I|he|she)\s+(?:was|were|had\s+been)\s+(?:on|in|logged|"
     r"connected|deleting|removing|dropping|running|editing|working|typing|pointing|"
     r"using|testing)\b",
     re.I,
@@ -2239,6 +2284,13 @@ def _first_person(text: str, start: int, end: int) -> Hit | None:
     match = _I_HAD_NOT.match(text, start, start + 60) or _THOUGHT_I_WAS.match(
         text, start, start + 60
     )
+    if match is not None and match.group(0)[:1] in "tT":
+        who = _person_before(text, start) if text[start - 2 : start] != ". " else None
+        if who is None and not _clause_start(text, start) and not text[
+            max(0, start - 7) : start
+        ].lower().endswith(("yup, ", "yes, ", "yeah, ", "so ", "and ")):
+            return None  # "… thought I was …" needs its thinker: "I thought I was …"
+        return Hit("mistake", start if who is None else who, match.end())
     if match is None:
         return None
     return Hit("negated-duty" if "thought" not in match.group(0) else "mistake", start,
@@ -2316,7 +2368,13 @@ def _fired_someone(text: str, start: int, end: int) -> Hit | None:
     if word not in ("fired", "sacked", "dismissed", "suspended", "disciplined"):
         return None
     stop = start + len(word)
-    words = [m for m in _TOKEN.finditer(text, stop, min(len(text), stop + 50))][:4]
+    previous = _previous_word(text, start)[0].lower()
+    if previous in _PASSIVE_AUX or previous in DETERMINERS:
+        return None  # "was dismissed …" is the passive handler's; "the suspended account"
+    if re.match(r"\s+(?:him|her)\b", text[stop : stop + 5]):
+        who = _person_before(text, start, groups=False)  # not "we": "we let him go"?
+        return Hit("judgement", start, stop + 4) if who is None or text[who] != "w" else None
+    words = [m for m in _TOKEN.finditer(text, stop, min(len(text), stop + 60))][:5]
     for m in words:
         low = m.group(0).lower()
         if low in DETERMINERS or low in ("two", "three", "several", "both"):
@@ -2328,17 +2386,15 @@ def _fired_someone(text: str, start: int, end: int) -> Hit | None:
                 return None
             if low in ("user", "agent", "member", "tester", "crew"):
                 return None
-            previous = _previous_word(text, start)[0].lower()
-            if previous in _AUXILIARY or previous in DETERMINERS:
-                return None  # "was dismissed …" is the passive handler's
             return Hit("judgement", start, m.end())
         if low in ("staff", "employees", "workers", "contractors", "engineers"):
             return Hit("judgement", start, m.end())
-        if not (low.endswith("ly") or (m.group(0)[:1].isupper() and low not in DETERMINERS)):
-            if low not in ("junior", "senior", "night", "night-shift", "responsible",
-                           "on-call", "offending", "two"):
-                return None
+        if low in _PHRASE_ENDS or low in NOT_A_COLLEAGUE:
+            return None  # "fired off a message", "suspended the service account"
     return None
+
+
+_PASSIVE_AUX = frozenset(_words("was were is are be been being get got gets getting"))
 
 
 
@@ -2404,7 +2460,7 @@ _DUTY_VERBS = (
     r"report\w*|inform\w*|tell|told|notify|notified|remov\w*|revok\w*|disabl\w*)\b"
 )
 _NOT_DONE = re.compile(
-    r"(?:does\s+not|doesn['’]?t|had\s+not|hadn['’]?t|had\s+never)\s+"
+    r"(?:does\s+not|doesn['’]?t|had\s+not|hadn['’]?t|had\s+never|never)\s+"
     r"(?:even\s+|properly\s+|actually\s+|yet\s+)?" + _DUTY_VERBS,
     re.I,
 )
@@ -2420,6 +2476,66 @@ def _not_done(text: str, start: int, end: int) -> Hit | None:
     if who is None:
         return None
     return Hit("negated-duty", who, match.end())
+
+
+
+# idioms of blame and sanction, whoever the subject: "pointed the finger at a third party",
+# "should be a firing offence", "a momentary lapse in attention", "bears responsibility for
+# any errors", "heads roll"
+_BLAME_IDIOM = re.compile(
+    r"(?:the\s+finger\s+at\b|(?:firing|sackable|dismissable|fireable)\s+offen[cs]e\b|"
+    r"lapses?\s+(?:in|of)\s+(?:\w+\s+)?(?:attention|concentration|judge?ment|focus|"
+    r"vigilance)\b|(?:bears|bore|bear)\s+(?:the\s+|full\s+|sole\s+|some\s+){0,2}"
+    r"responsibility\s+for\b|heads\s+(?:roll|rolled|rolling)\b)",
+    re.I,
+)
+
+
+def _blame_idiom(text: str, start: int, end: int) -> Hit | None:
+    match = _BLAME_IDIOM.match(text, start, start + 60)
+    if match is None or _NEGATED.search(text, max(0, start - 24), start):
+        return None
+    kind = "fault" if match.group(0)[:1].lower() in "tb" else "judgement"
+    return Hit(kind, start, match.end())
+
+
+# a harmful act said as a noun: "@rphlo did a force-push", "did a recursive delete"
+_DID_A = re.compile(
+    r"did\s+(?:an?|another)\s+(?:quick\s+|careless\s+|blind\s+)?(?:force[\s-]?push|"
+    r"forced\s+push|recursive\s+delete|rm\s+-rf|hard\s+reset|mass\s+delete|"
+    r"bulk\s+delete|drop\s+table)\b",
+    re.I,
+)
+
+
+def _did_a(text: str, start: int, end: int) -> Hit | None:
+    match = _DID_A.match(text, start, start + 50)
+    if match is None:
+        return None
+    who = _person_before(text, start, groups=True)
+    if who is None:
+        who = _own_subject(text, start)
+    if who is None and not _clause_start(text, start):
+        lead = text[max(0, start - 12) : start].lower()
+        if not lead.endswith(("but ", "and ", "then ")):
+            return None
+    if who is not None and text[who : who + 3].lower() in ("we ", "we\n"):
+        return None
+    return Hit("person-act", start if who is None else who, match.end())
+
+
+# "the nurse's unauthorised access to …": a person's act named as a misdeed
+def _unauthorised(text: str, start: int, end: int) -> Hit | None:
+    owner = re.search(r"(\w+)['’]s\s+\Z", text[max(0, start - 30) : start])
+    if owner is None:
+        return None
+    name = owner.group(1)
+    if not (name in FIRST_NAMES or name.lower() in ROLES - {"user", "agent", "member"}):
+        return None
+    if not re.match(r"unauthori[sz]ed\s+(?:access|use|disclosure|viewing|changes?)\b",
+                    text[start : start + 40], re.I):
+        return None
+    return Hit("person-act", start - (min(start, 30) - owner.start()), start + 12)
 
 
 HANDLERS: dict[str, Handler] = {}
@@ -2596,6 +2712,19 @@ _NEW_HANDLERS: dict[str, Handler] = dict(
         "not been": _not_done_by,
         "n't been": _not_done_by,
         "instead": _instead_cue,
+        "the finger at": _blame_idiom,
+        "firing offen": _blame_idiom,
+        "sackable offen": _blame_idiom,
+        "lapse in": _blame_idiom,
+        "lapse of": _blame_idiom,
+        "lapses in": _blame_idiom,
+        "lapses of": _blame_idiom,
+        "bears": _blame_idiom,
+        "bore": _blame_idiom,
+        "heads roll": _blame_idiom,
+        "did a": _did_a,
+        "did an": _did_a,
+        "unauthori": _unauthorised,
         "erroneous": _object_cue,
         "untested": _object_cue,
         "bogus": _object_cue,
@@ -2605,6 +2734,7 @@ _NEW_HANDLERS: dict[str, Handler] = dict(
         "had not": _not_done,
         "hadn": _not_done,
         "had never": _not_done,
+        "never": _not_done,
         "without": _without_cue,
         "my": _first_person,
         "i had": _first_person,
@@ -2657,6 +2787,10 @@ WHOLE_WORDS = frozenset(
         "careful",
         "attention",
         "bother",
+        "firing offen",
+        "sackable offen",
+        "unauthori",
+        "heads roll",
     )
 )
 # triggers that start inside a word: "the defendants' failure", "Sam's failure"
@@ -2699,6 +2833,8 @@ for _word in (
     "ashamed",
     "shameful",
     "disgraceful",
+    "underqualified",
+    "under-qualified",
 ):
     HANDLERS[_word] = _insult
 
@@ -2749,6 +2885,9 @@ PATTERN_OF: dict[Handler, tuple[str, ...]] = {
     _ended_up: ("person-act",),
     _not_done_by: ("negated-duty",),
     _instead_cue: ("mistake",),
+    _blame_idiom: ("fault", "judgement"),
+    _did_a: ("person-act",),
+    _unauthorised: ("person-act",),
     _object_cue: ("mistake",),
     _despite: ("negated-duty",),
     _not_done: ("negated-duty",),
