@@ -605,6 +605,177 @@ GRAMMAR = [
 ]
 
 
+# the sixth session: a person as the subject of a mistaken act, cued after the act or by
+# its object; first-person confessions; idioms of blame and sanction
+GRAMMAR += [
+    (
+        "The admin restored the backup onto the primary instead of the replica.",
+        "mistake",
+        "The restore job wrote the backup onto the primary instead of the replica.",
+    ),
+    (
+        "Instead of pausing the rollout, Marta deleted the canary pods.",
+        "mistake",
+        "Instead of pausing the rollout, the controller deleted the canary pods.",
+    ),
+    (
+        "Instead, the operator sent the full batch to every customer.",
+        "mistake",
+        "Instead, operators should send the batch in small parts.",
+    ),
+    (
+        "The contractor copied the customer files without permission.",
+        "negated-duty",
+        "The sync job copied the customer files without permission checks.",
+    ),
+    (
+        "Without reading the diff, he approved the pull request.",
+        "negated-duty",
+        "Without reading the diff, the bot approved the pull request.",
+    ),
+    (
+        "I initially tagged the wrong commit for the release.",
+        "mistake",
+        "If you tag the wrong commit, delete the tag and push again.",
+    ),
+    (
+        "The clerk keyed an erroneous amount into the ledger.",
+        "mistake",
+        "The clerk noticed an erroneous amount in the ledger.",
+    ),
+    (
+        "The analyst scheduled untested queries on the reporting cluster.",
+        "mistake",
+        "The pipeline scheduled untested queries on the reporting cluster.",
+    ),
+    (
+        "Despite repeated reminders, two staffers kept sharing the admin login.",
+        "negated-duty",
+        "Despite repeated reminders, the scheduler kept sharing the admin login.",
+    ),
+    (
+        "The intern copied the dataset to a laptop despite the policy.",
+        "negated-duty",
+        "The backup job copied the dataset to a laptop despite the policy.",
+    ),
+    (
+        "10:42 Ingrid does not acknowledge the second page.",
+        "negated-duty",
+        "10:42 The pager does not acknowledge the second page.",
+    ),
+    (
+        "The maintainer had not renewed the signing key before the release.",
+        "negated-duty",
+        "The signing key had not been renewed before the release.",
+    ),
+    (
+        "The developer generated the token for a demo and never revoked it.",
+        "negated-duty",
+        "The build generated the token for a demo and never revoked it.",
+    ),
+    (
+        "My bad, I pointed the resolver at the old zone.",
+        "mistake",
+        "My badge reader pointed the resolver at the old zone.",
+    ),
+    (
+        "I hadn't rebuilt the image after bumping the base layer.",
+        "negated-duty",
+        "I had rebuilt the image after bumping the base layer.",
+    ),
+    (
+        "I thought I was connected to staging when I truncated the table.",
+        "mistake",
+        "The runbook thought of staging when it truncated the table.",
+    ),
+    (
+        "No one thought to check the second power feed.",
+        "negated-duty",
+        "No one was paged about the second power feed.",
+    ),
+    (
+        "The night operator fell asleep during the batch window.",
+        "judgement",
+        "The night batch fell behind during the batch window.",
+    ),
+    (
+        "Frankly the new release manager was useless during the outage.",
+        "judgement",
+        "Frankly the new release dashboard was useless during the outage.",
+    ),
+    (
+        "The data loss was attributed to a night-shift technician.",
+        "fault",
+        "The data loss was attributed to a firmware fault.",
+    ),
+    (
+        "The utility immediately fired the field technician.",
+        "judgement",
+        "The utility immediately fired the backup generator.",
+    ),
+    (
+        "The vendor pointed the finger at our network team.",
+        "fault",
+        "The runbook pointed the reader at our network team.",
+    ),
+    (
+        "Skipping the review should be a firing offence.",
+        "judgement",
+        "Skipping the review should be a documented exception.",
+    ),
+    (
+        "The overflow was put down to a lapse in concentration.",
+        "judgement",
+        "The overflow was put down to a lapse in monitoring coverage.",
+    ),
+    (
+        "It is the subcontractor who bears responsibility for the damage.",
+        "fault",
+        "It is the insurance policy that covers the damage.",
+    ),
+    (
+        "Someone did a force-push to the release branch.",
+        "person-act",
+        "The mirror did a full sync of the release branch.",
+    ),
+    (
+        "The technician's unauthorized access to the billing data went on for a year.",
+        "person-act",
+        "The service's unauthorized access alarm went on for a year.",
+    ),
+    (
+        "Mrs Okafor disclosed the ward list without authorisation.",
+        "negated-duty",
+        "The export disclosed the ward list without authorisation.",
+    ),
+    (
+        "The payroll clerk had violated the Data Protection Act by browsing salaries.",
+        "negated-duty",
+        "The payroll export had met the Data Protection Act by masking salaries.",
+    ),
+    (
+        "The supervisor on that shift allegedly failed to notice the duplicate payment.",
+        "negated-duty",
+        "The reconciliation on that shift allegedly failed to run for the duplicate payment.",
+    ),
+    (
+        "It was the technician that didn't answer the pager for an hour.",
+        "negated-duty",
+        "It was the gateway that didn't answer the health check for an hour.",
+    ),
+    (
+        "I should have double checked the target host.",
+        "hindsight",
+        "I should double check the target host next time.",
+    ),
+    (
+        "Somebody must have force-pushed over the tag.",
+        "person-act",
+        "The mirror must have force-synced over the tag.",
+    ),
+]
+
+
 @pytest.mark.parametrize("sentence,pattern,near", GRAMMAR, ids=[g[0] for g in GRAMMAR])
 def test_the_grammar_of_blame_in_both_directions(sentence: str, pattern: str, near: str) -> None:
     """Each generalised pattern finds its sentence, and a near sentence that differs in the

@@ -595,9 +595,8 @@ def _negation(text: str, start: int, end: int) -> Hit | None:
         return Hit("negated-duty", start, follow.end())  # "Didn't follow the runbook."
     who = _person_before(text, start) if _could_be_a_person(text, start) else None
     if who is None:
-        before, at = _previous_word(text, start)
-        if before.lower() == "that":  # "the guy that didn't answer the phone"
-            who = _person_before(text, at)
+        if text[max(0, start - 5) : start].lower() == "that ":
+            who = _person_before(text, start - 5)  # "the guy that didn't answer the phone"
     if who is None and word == "failed" and _DUTY_AFTER.match(text, follow.end()):
         who = _own_subject(text, start)  # "the supervisor … allegedly failed to notice"
     if who is None:
@@ -1271,18 +1270,19 @@ _NOT_SUBJECT = PRONOUNS - {"he", "she", "someone", "somebody", "i"}  # "who" ope
 
 _NOT_A_WORD = re.compile(r"[^\w@-]+")
 # the same in bytes, for the gate of `_subject`: bytes.translate and split are C speed on
-# any text (a dash or a curly quote becomes "?", a space here)
-_BYTE_SPACES = bytes.maketrans(
-    b"'.,;:!?()[]{}\"*_`|<>/", b" " * len(b"'.,;:!?()[]{}\"*_`|<>/")
-)
+# any text (the bytes of a dash or a curly quote become spaces)
+_BYTE_PUNCTUATION = b"'.,;:!?()[]{}\"*_`|<>/" + bytes(range(128, 256))
+_BYTE_SPACES = bytes.maketrans(_BYTE_PUNCTUATION, b" " * len(_BYTE_PUNCTUATION))
 _FIRST_NAMES_B = frozenset(name.encode() for name in FIRST_NAMES if name.isascii())
-_PERSON_LOWER_B = frozenset(word.encode() for word in _PERSON_LOWER)
+_PERSON_LOWER_B = frozenset(word.encode() for word in _PERSON_LOWER) | {
+    b"mr", b"mrs", b"ms", b"dr", b"mx"  # honorifics: "Mrs Okafor"
+}
 
 
 def _no_person_word(chunk: str) -> bool:
     """No person word in CHUNK: no given name, role, pronoun or team (the gate of
     `_subject`)."""
-    raw = chunk.encode("ascii", "replace").translate(_BYTE_SPACES)
+    raw = chunk.encode().translate(_BYTE_SPACES)  # UTF-8: other letters become spaces
     if not _FIRST_NAMES_B.isdisjoint(raw.split()) or not _PERSON_LOWER_B.isdisjoint(
         raw.lower().split()
     ):
@@ -2525,17 +2525,24 @@ def _did_a(text: str, start: int, end: int) -> Hit | None:
 
 
 # "the nurse's unauthorised access to …": a person's act named as a misdeed
+_OWNER = re.compile(r"(\w+)['’]s\s+\Z")
+_UNAUTHORISED_ACT = re.compile(
+    r"unauthori[sz]ed\s+(?:access|use|disclosure|viewing|changes?)\b", re.I
+)
+
+
 def _unauthorised(text: str, start: int, end: int) -> Hit | None:
-    owner = re.search(r"(\w+)['’]s\s+\Z", text[max(0, start - 30) : start])
+    if text[start - 3 : start] not in ("'s ", "’s "):
+        return None  # the common case: "unauthorised access was blocked"
+    owner = _OWNER.search(text, max(0, start - 30), start)
     if owner is None:
         return None
     name = owner.group(1)
     if not (name in FIRST_NAMES or name.lower() in ROLES - {"user", "agent", "member"}):
         return None
-    if not re.match(r"unauthori[sz]ed\s+(?:access|use|disclosure|viewing|changes?)\b",
-                    text[start : start + 40], re.I):
+    if not _UNAUTHORISED_ACT.match(text, start, start + 40):
         return None
-    return Hit("person-act", start - (min(start, 30) - owner.start()), start + 12)
+    return Hit("person-act", owner.start(), start + 12)
 
 
 HANDLERS: dict[str, Handler] = {}
