@@ -1,6 +1,9 @@
 """Measure PM501 (blame-laden wording) on real text: recall and precision.
 
-    .venv/bin/python benchmarks/measure_blame.py DATA [--verbose]
+    .venv/bin/python benchmarks/measure_blame.py DATA [--verbose] [--test]
+
+(`PYTHONPATH=/work/main/tooling` before the command measures another tree's PM501, e.g.
+main's, with this script.)
 
 DATA is a folder kept outside the repository (see BENCHMARKS.md for how it was built):
 
@@ -17,8 +20,11 @@ DATA is a folder kept outside the repository (see BENCHMARKS.md for how it was b
   second, third and fourth sessions, each measured once and since then development data
   (and training data of the learned second opinion tried in the fifth session, not
   shipped: see BENCHMARKS.md). `train5_blame.tsv`, `train5_clean.tsv` ("TRAIN5"):
-  post-mortem-genre training data of the fifth session. `sealed/new_*_test5.tsv`
-  ("TEST5"): the fifth session's held-out set, reported only with `--test`.
+  post-mortem-genre training data of the fifth session; `train6_blame.tsv`,
+  `train6_clean.tsv` ("TRAIN6"), the sixth session's. `sealed/new_*_test5.tsv` ("TEST5")
+  and `sealed6/new_*_test6.tsv` ("TEST6"): the fifth and sixth sessions' held-out sets,
+  reported only with `--test`, with their pooled figure; no sentence of theirs is ever
+  printed, not even with `--verbose`.
   On each part, precision is the share of flagged sentences that are blame-laden.
 - `postmortems/*.md`, `guides/*.md`: published post-mortems and blameless-writing guides,
   each checked whole, as the body of a post-mortem. Every PM501 finding there is looked up
@@ -98,7 +104,8 @@ def main() -> int:
     parser.add_argument(
         "--test",
         action="store_true",
-        help="also report the held-out TEST5 (sealed/new_*_test5.tsv)",
+        help="also report the held-out TEST5 and TEST6 (sealed/new_*_test5.tsv, "
+        "sealed6/new_*_test6.tsv) and the two pooled",
     )
     args = parser.parse_args()
     data: Path = args.data
@@ -174,9 +181,13 @@ def main() -> int:
         ("TEST3 (now dev)", "new_blame_test3.tsv", "new_clean_test3.tsv"),
         ("TEST4 (now dev)", "new_blame_test4.tsv", "new_clean_test4.tsv"),
         ("TRAIN5", "train5_blame.tsv", "train5_clean.tsv"),
+        ("TRAIN6", "train6_blame.tsv", "train6_clean.tsv"),
     ]
+    held_out = ("TEST5", "TEST6")
     if args.test:
         parts.append(("TEST5", "sealed/new_blame_test5.tsv", "sealed/new_clean_test5.tsv"))
+        parts.append(("TEST6", "sealed6/new_blame_test6.tsv", "sealed6/new_clean_test6.tsv"))
+    pooled = [0, 0, 0, 0]  # found, blame-laden, flagged ordinary, ordinary
     flagged_clean: list[tuple[str, str, str]] = []
     new_misses: list[tuple[str, str]] = []
     for name, blamed_file, clean_file in parts:
@@ -196,14 +207,30 @@ def main() -> int:
             f"{hit / max(1, len(blamed)):.1%}; {len(false)} of {len(clean)} non-blaming "
             f"sentences flagged; precision {hit} of {hit + len(false)}, {share:.1%}"
         )
-        if name != "TEST5":
+        if name in held_out:
+            pooled[0] += hit
+            pooled[1] += len(blamed)
+            pooled[2] += len(false)
+            pooled[3] += len(clean)
+        else:
             flagged_clean += false
             new_misses += missed
+    if pooled[1]:
+        hit, blamed_count, false_count, clean_count = pooled
+        share = hit / (hit + false_count) if hit + false_count else 1.0
+        print(
+            f"TEST5 and TEST6 pooled: {hit} of {blamed_count} blame-laden sentences found, "
+            f"recall {hit / blamed_count:.1%}; {false_count} of {clean_count} non-blaming "
+            f"sentences flagged; precision {hit} of {hit + false_count}, {share:.1%}"
+        )
     if args.verbose:
-        print("\nmissed sentences of the new dev set, the old TEST, TEST2-4 and TRAIN5:")
+        print("\nmissed sentences of the new dev set, the old TEST, TEST2-4, TRAIN5 and TRAIN6:")
         for sentence, source in new_misses:
             print(f"  {sentence}    [{source}]")
-        print("\nflagged non-blaming sentences of the new dev set, the old TEST, TEST2-4, TRAIN5:")
+        print(
+            "\nflagged non-blaming sentences of the new dev set, the old TEST, TEST2-4, "
+            "TRAIN5 and TRAIN6:"
+        )
         for sentence, source, message in flagged_clean:
             print(f"  {sentence}    [{source}]\n            {message}")
         print("\nmissed sentences:")

@@ -6,8 +6,9 @@
 //     node benchmarks/measure_blame_peer.mjs DATA [--test]
 //
 // The old TEST set, TEST2, TEST3 and TEST4 (new_*_test.tsv, new_*_test2.tsv … new_*_test4.tsv)
-// and TRAIN5 (train5_*.tsv) are reported as development data; --test adds the held-out TEST5
-// (sealed/new_*_test5.tsv), as in measure_blame.py.
+// TRAIN5 and TRAIN6 (train5_*.tsv, train6_*.tsv) are reported as development data; --test adds
+// the held-out TEST5 (sealed/new_*_test5.tsv) and TEST6 (sealed6/new_*_test6.tsv) and the two
+// pooled, as in measure_blame.py (no sentence is printed).
 //
 // A sentence counts as flagged when alex reports any message on it; recall and precision
 // are computed as for PM501 (blame-laden sentences found; flagged non-blaming sentences).
@@ -36,8 +37,14 @@ const parts = [['tuned-on (blame_sentences.tsv + held-out)', ['blame_sentences.t
   ['TEST2 (now dev)', ['new_blame_test2.tsv'], ['new_clean_test2.tsv']],
   ['TEST3 (now dev)', ['new_blame_test3.tsv'], ['new_clean_test3.tsv']],
   ['TEST4 (now dev)', ['new_blame_test4.tsv'], ['new_clean_test4.tsv']],
-  ['TRAIN5', ['train5_blame.tsv'], ['train5_clean.tsv']]]
-if (withTest) parts.push(['TEST5', ['sealed/new_blame_test5.tsv'], ['sealed/new_clean_test5.tsv']])
+  ['TRAIN5', ['train5_blame.tsv'], ['train5_clean.tsv']],
+  ['TRAIN6', ['train6_blame.tsv'], ['train6_clean.tsv']]]
+if (withTest) {
+  parts.push(['TEST5', ['sealed/new_blame_test5.tsv'], ['sealed/new_clean_test5.tsv']])
+  parts.push(['TEST6', ['sealed6/new_blame_test6.tsv'], ['sealed6/new_clean_test6.tsv']])
+  parts.push(['TEST5 and TEST6 pooled', ['sealed/new_blame_test5.tsv', 'sealed6/new_blame_test6.tsv'],
+    ['sealed/new_clean_test5.tsv', 'sealed6/new_clean_test6.tsv']])
+}
 for (const [name, blamed, clean] of parts) {
   const b = blamed.flatMap(sentences)
   const c = clean.flatMap(sentences)

@@ -447,7 +447,7 @@ def _person_after(text: str, end: int) -> bool:
         low = word.lower().rstrip("'’s") if word.lower().endswith(("'s", "’s")) else word.lower()
         if index == 0 and word in FIRST_NAMES:
             return True
-        if low in PRONOUNS or low in ("him", "her", "them"):
+        if low in PRONOUNS or low in ("him", "her", "them", "me"):
             return index == 0
         if low in ROLES or low in GROUPS or low in PLURAL_ROLES:
             before = words[index - 1].lower() if index else ""
@@ -563,7 +563,8 @@ _MEAN = re.compile(r"\s+(?:mean|intend|want|need)\b", re.I)
 _DUTY_AFTER = re.compile(
     r"\s+(?:notice|check|follow|verify|test|report|act|respond|escalate|update|patch|review|"
     r"catch|spot|inform|notify|disclose|secure|encrypt|protect|ensure|comply|revoke|rotate|"
-    r"renew|lock|read|heed|obey|answer|acknowledge|supervise|monitor|warn|tell|remove)\b",
+    r"renew|lock|read|heed|obey|answer|acknowledge|supervise|monitor|warn|tell|remove|run|"
+    r"rerun|re-run|wait|double-check|look|bother)\b",
     re.I,
 )
 _FAILED_TECH = re.compile(
@@ -592,12 +593,14 @@ def _negation(text: str, start: int, end: int) -> Hit | None:
     if _MEAN.match(text, follow.end(), follow.end() + 10):
         return None  # "I did not mean to imply …"
     if word in ("did", "didn") and _clause_start(text, start):
+        if re.match(r"\s+(?:we|you|they|it|i)\b", text[follow.end() : follow.end() + 6], re.I):
+            return None  # a question: "Didn't we hold the release back?"
         return Hit("negated-duty", start, follow.end())  # "Didn't follow the runbook."
     who = _person_before(text, start) if _could_be_a_person(text, start) else None
     if who is None:
         if text[max(0, start - 5) : start].lower() == "that ":
             who = _person_before(text, start - 5)  # "the guy that didn't answer the phone"
-    if who is None and word == "failed" and _DUTY_AFTER.match(text, follow.end()):
+    if who is None and _DUTY_AFTER.match(text, follow.end()):
         who = _own_subject(text, start)  # "the supervisor … allegedly failed to notice"
     if who is None:
         return None
@@ -716,6 +719,16 @@ def _mistake(text: str, start: int, end: int) -> Hit | None:
     return Hit("mistake", start, stop)
 
 
+# nouns for tools and processes, never people: "the script accidentally …", "a job gone rogue"
+_THINGS_THAT_ACT = frozenset(
+    _words("""
+script scripts bot bots automation job jobs tool tooling process cron pipeline service
+system code program update updates deployment controller operator-sdk daemon robot workflow
+action actions
+""")
+)
+
+
 def _accident(text: str, start: int, end: int) -> Hit | None:
     word = _word_at(text, start).lower()
     if word == "accidentally":
@@ -726,6 +739,11 @@ def _accident(text: str, start: int, end: int) -> Hit | None:
         )
         if following.lower().endswith("ing"):
             return None  # a side effect: "modified, accidentally overwriting the annotations"
+        if (
+            _previous_word(text, start)[0].lower() in _THINGS_THAT_ACT
+            and _subject(text, start) is None
+        ):
+            return None  # "the automation script accidentally pushed …": a tool's act
         return Hit("mistake", start, start + len(word))
     if word == "accident" and text[max(0, start - 3) : start].lower() == "by ":
         return Hit("mistake", start - 3, start + len(word))
@@ -769,6 +787,11 @@ def _wrong(text: str, start: int, end: int) -> Hit | None:
         # "I initially used the wrong tag format", "sent two documents to the wrong team":
         # any wrong thing, when a person is the subject and an act comes between
         thing = _WRONG_ANY.match(text, start, start + 40)
+        if thing is not None and (
+            _previous_word(text, start)[0].lower() not in _OWNED
+            or thing.group(0).split()[-1].lower() in _PHRASE_ENDS
+        ):
+            thing = None  # "… my code that was wrong when …": no wrong thing chosen
         who = _acting_subject(text, start) if thing is not None else None
         if who is not None:
             if _ADVICE.search(text, who, start):
@@ -863,6 +886,8 @@ def _judgement(text: str, start: int, end: int) -> Hit | None:
             return Hit("judgement", start, stop)
         before = [w.lower() for w, _ in _words_before(text, start)[-3:]]
         if word == "rogue" and before and before[-1] in ("went", "gone", "going", "go"):
+            if len(before) >= 2 and before[-2] in _THINGS_THAT_ACT:
+                return None  # "some automation gone rogue"
             return Hit("judgement", start, stop)
         if (
             word == "exhausted"
@@ -1364,6 +1389,7 @@ def _subject(text: str, start: int, groups: bool = True) -> int | None:
 
 
 _HONORIFICS = frozenset(_words("Mr Mrs Ms Miss Dr Mx Nurse"))
+_COORDINATORS = frozenset(_words("and but or then so yet"))
 
 
 def _is_verb(word: str) -> bool:
@@ -1386,6 +1412,8 @@ def _noun_phrase_is_person(
         return None
     first = words[0][0]
     low = first.lower()
+    if low in _COORDINATORS:
+        return None  # "…, but ended up deleting …": the subject is further back
     if (
         low in _AUXILIARY
         or low in _NOT_SUBJECT
@@ -1523,8 +1551,8 @@ _ATTENTION = re.compile(
     re.I,
 )
 _CAREFUL = re.compile(
-    r"(?:not|n['’]t|never|without)\s+(?:be\s+|been\s+|being\s+)?(?:more\s+|very\s+|as\s+|"
-    r"sufficiently\s+|particularly\s+)?careful\b",
+    r"(?:not|n['’]t|never|without)\s+(?:be\s+|been\s+|being\s+|they\s+|he\s+|she\s+|you\s+|"
+    r"I\s+)?(?:more\s+|very\s+|as\s+|sufficiently\s+|particularly\s+)?careful\b",
     re.I,
 )
 _KNOW_BETTER = re.compile(r"(?:n['’]t|not|never)\s+know\s+(?:any\s+)?better\b", re.I)
@@ -2276,6 +2304,8 @@ _THOUGHT_I_WAS = re.compile(
 
 
 def _first_person(text: str, start: int, end: int) -> Hit | None:
+    if text[start : start + 3].lower() == "our":
+        return Hit("mistake", start, start + 7)  # "Our bad."
     if text[start : start + 2].lower() == "my":
         match = _MY_BAD.match(text, start, start + 20)
         return Hit("mistake", start, match.end()) if match else None
@@ -2545,6 +2575,81 @@ def _unauthorised(text: str, start: int, end: int) -> Hit | None:
     return Hit("person-act", owner.start(), start + 12)
 
 
+
+# sorry for the slip, confusion, a bug introduced, harm "managed": "I apologise for
+# accidentally pushing …", "I confused the test runner with the docs build", "a regression I
+# introduced", "the intern managed to spill coffee on the server"
+_SORRY_FOR = re.compile(
+    r"(?:apologi[sz]e|apologi[sz]ing|sorry)\s+for\s+(?:(?:accidentally|mistakenly|"
+    r"inadvertently|carelessly|not|never|the|my|this|that|breaking|deleting)\s+)?"
+    r"(?:[\w-]+ing|the\s+(?:mistake|mess|breakage|error|confusion|outage|noise))\b",
+    re.I,
+)
+
+
+def _sorry_for(text: str, start: int, end: int) -> Hit | None:
+    match = _SORRY_FOR.match(text, start, start + 60)
+    if match is None:
+        return None
+    lead = text[max(0, start - 24) : start].lower()
+    if not re.search(r"(?:\bi\s+(?:\w+\s+)?|\bi['’]m\s+|^|[.!?]\s+|\n)\Z", lead):
+        return None  # "we apologise for the inconvenience": the team's voice, not a confession
+    if re.search(r"inconvenience|delay|trouble|disruption|impact", match.group(0), re.I):
+        return None
+    return Hit("mistake", start, match.end())
+
+
+_CONFUSED = re.compile(r"confused\s+(?:[\w`'’./-]+\s+){1,6}?(?:with|for)\b", re.I)
+_HARM_NOUNS = (
+    r"(?:regressions?|bugs?|breakage|breaking\s+change|typo|error|errors|issue|vulnerabilit"
+    r"(?:y|ies)|security\s+hole|leak|outage|problem)"
+)
+_INTRODUCED_HARM = re.compile(
+    r"introduced\s+(?:an?\s+|the\s+|this\s+|that\s+|some\s+)?(?:[\w-]+\s+)?"
+    + _HARM_NOUNS + r"\b",
+    re.I,
+)
+_HARM_BEFORE = re.compile(_HARM_NOUNS + r"\s+(?:that\s+|which\s+)?\Z", re.I)
+_MANAGED_HARM = re.compile(
+    r"managed\s+to\s+(?:\w+\s+)?(?:crash|break|delete|wipe|drop|corrupt|lose|take\s+down|"
+    r"knock|spill|brick|nuke|destroy|overwrite|erase|leak|kill|trip|unplug|lock\s+out|"
+    r"bring\s+down|shut\s+down)\b",
+    re.I,
+)
+
+
+def _person_did(text: str, start: int, end: int) -> Hit | None:
+    """confused X with Y, introduced a regression, managed to break …: a person's slip."""
+    word = _word_at(text, start).lower()
+    if _previous_word(text, start)[0].lower() in ("intentionally", "deliberately", "purposely"):
+        return None  # "I intentionally introduced some errors": a test, not a slip
+    if word == "confused":
+        match = _CONFUSED.match(text, start, start + 80)
+    elif word == "introduced":
+        passive = _passive_harm(text, start, end)  # "introduced by Priya"
+        if passive is not None:
+            return passive
+        match = _INTRODUCED_HARM.match(text, start, start + 50)
+        if match is None and _HARM_BEFORE.search(text, max(0, start - 40), start):
+            # "a regression I introduced": the person right before the verb
+            before = text[max(0, start - 12) : start].split()
+            if before and before[-1].lower() in ("i", "he", "she", "someone", "somebody"):
+                return Hit("person-act", start - len(before[-1]) - 1, start + len(word))
+            return None
+    elif word == "managed":
+        match = _MANAGED_HARM.match(text, start, start + 40)
+    else:
+        return None
+    if match is None:
+        return None
+    who = _person_before(text, start, groups=True)
+    if who is None:
+        who = _own_subject(text, start)
+    if who is None or text[who : who + 3].lower() in ("we ", "we\n"):
+        return None
+    return Hit("mistake" if word == "confused" else "person-act", who, match.end())
+
+
 HANDLERS: dict[str, Handler] = {}
 for _word in ACTS | NEUTRAL_ACTS:
     HANDLERS[_word] = _act
@@ -2719,6 +2824,14 @@ _NEW_HANDLERS: dict[str, Handler] = dict(
         "not been": _not_done_by,
         "n't been": _not_done_by,
         "instead": _instead_cue,
+        "apologize for": _sorry_for,
+        "apologise for": _sorry_for,
+        "apologizing for": _sorry_for,
+        "apologising for": _sorry_for,
+        "sorry for": _sorry_for,
+        "confused": _person_did,
+        "introduced": _person_did,
+        "managed to": _person_did,
         "the finger at": _blame_idiom,
         "firing offen": _blame_idiom,
         "sackable offen": _blame_idiom,
@@ -2744,6 +2857,7 @@ _NEW_HANDLERS: dict[str, Handler] = dict(
         "never": _not_done,
         "without": _without_cue,
         "my": _first_person,
+        "our bad": _first_person,
         "i had": _first_person,
         "i did": _first_person,
         "i didn": _first_person,
@@ -2892,6 +3006,8 @@ PATTERN_OF: dict[Handler, tuple[str, ...]] = {
     _ended_up: ("person-act",),
     _not_done_by: ("negated-duty",),
     _instead_cue: ("mistake",),
+    _sorry_for: ("mistake",),
+    _person_did: ("mistake", "person-act"),
     _blame_idiom: ("fault", "judgement"),
     _did_a: ("person-act",),
     _unauthorised: ("person-act",),
