@@ -773,6 +773,91 @@ GRAMMAR += [
         "person-act",
         "The mirror must have force-synced over the tag.",
     ),
+    (
+        "I apologise for accidentally wiping the shared cache.",
+        "mistake",
+        "We apologise for the inconvenience while the cache is rebuilt.",
+    ),
+    (
+        "Sorry for breaking the nightly build, everyone.",
+        "mistake",
+        "Sorry for the noise, this change replaces the last one.",
+    ),
+    (
+        "The admin confused the billing replica with the primary.",
+        "mistake",
+        "Users confused the billing replica with the primary.",
+    ),
+    (
+        "This reverts a regression I introduced last week.",
+        "person-act",
+        "This reverts a regression the parser introduced last week.",
+    ),
+    (
+        "The new hire managed to crash the build farm twice.",
+        "person-act",
+        "The new hire managed to restore the build farm twice.",
+    ),
+    (
+        "Our bad, the banner went out early.",
+        "mistake",
+        "Our badge readers went out early.",
+    ),
+    (
+        "Why weren't they more careful with the export?",
+        "negated-duty",
+        "Why weren't the exports more compressed?",
+    ),
+    (
+        "The wiki page was deleted by me.",
+        "person-act",
+        "The wiki page was deleted by the retention job.",
+    ),
+    (
+        "He ran the seed script against production instead of staging.",
+        "mistake",
+        "He restarted the pods instead of scaling the node pool.",
+    ),
+    (
+        "The bank later dismissed the junior cashier.",
+        "judgement",
+        "The alert fired, paging the junior cashier.",
+    ),
+    (
+        "The night operator fell asleep at the console.",
+        "judgement",
+        "The secondary on call was asleep when the first page came at 03:00.",
+    ),
+    (
+        "The corrupted ledger was attributed to one contractor.",
+        "fault",
+        "The latency was attributed to user traffic.",
+    ),
+    (
+        "10:05 Tomas does not acknowledge the page.",
+        "negated-duty",
+        "Under this process the reviewer does not check generated files.",
+    ),
+    (
+        "Someone did a force-push over the release tag.",
+        "person-act",
+        "The maintainer did a force-push to remove the leaked token.",
+    ),
+    (
+        "The admin went rogue and exported the customer table.",
+        "judgement",
+        "Some automation went rogue and exported the customer table.",
+    ),
+    (
+        "The intern accidentally pushed the feature branches.",
+        "person-act",
+        "The automation script accidentally pushed the feature branches.",
+    ),
+    (
+        "Didn't check the replica lag before the failover.",
+        "negated-duty",
+        "Didn't we hold the failover back last time?",
+    ),
 ]
 
 

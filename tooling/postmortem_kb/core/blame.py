@@ -15,26 +15,38 @@ The built-in patterns describe the grammar of blame; each can be switched off wi
   tripped over, unplugged, cut a cable, ran `DROP TABLE` or `rm -rf`, clicked or
   downloaded something malicious, committed or posted a key, fell victim, ended up
   deleting, lost a laptop, sabotaged, deployed faulty code or accessed records without
-  authorisation …
+  authorisation, did a force-push, managed to crash the server, "a regression I
+  introduced", "the nurse's unauthorised access" …
 - `negated-duty`: a duty not done ("never upgraded", "failed to", "didn't", "forgot to",
   "had forgotten", "neglected to", "not paying attention", "not careful", "didn't know any
   better", "had no clue", "his failure to", "left the cabinet unlocked", "silenced the
   alerts", "ignored repeated warnings", "He failed", "failed miserably", "violated the
   policy", "slept through the page", "nobody bothered to", "had not followed the
-  procedure", "after failing to notice", "had not been followed by staff")
+  procedure", "after failing to notice", "had not been followed by staff"; a person's act
+  cued after it: "copied the files without permission", "Without reading the diff, he
+  approved …", "despite repeated warnings"; "no one thought to"; "I hadn't rebuilt",
+  "the developer … never rotated it", "Bob had not reinstalled", a timeline's "10:42 Ingrid
+  does not acknowledge"; not a habit or a process: "engineers never test on Fridays", "the
+  reviewer does not check generated files")
 - `mistake`: mistake nouns and adverbs ("made a mistake/typo/an error", "a costly blunder",
   "his mistake", "sent … in error", "the wrong button/client/person", "an incorrect
   recipient", "by accident", "accidentally", "(whoops)", "an oversight", "a simple,
   preventable mistake", "the engineer's error", a "‘fat finger’ error"), and mistake adverbs
   said of a person's act ("inadvertently", "mistakenly", "incorrectly", "wrongly" …; not
   "the flag was inadvertently enabled"), and a wrong choice ("had selected X rather than
-  Y"; not "rather than waiting")
+  Y"; not "rather than waiting"); a person's act with a wrong object or target: "ran the
+  script on production instead of staging" (not "restarted the pods instead of scaling"),
+  "Instead of pausing, Marta deleted …", "I tagged the wrong commit", "placed an erroneous
+  order", "shipped untested queries", "confused the replica with the primary"; first person:
+  "my bad", "our bad", "I thought I was connected to staging", "sorry for breaking the build"
 - `judgement`: a person's character or state (careless, lazy, sloppy, tired, exhausted,
   rogue, disgruntled, irresponsible, incompetent, reckless, hasty, rushed, negligent,
   cavalier, pathetic, complacent, misconduct, insults, "improperly", "in a hurry", "cut
   corners"), idioms of blame whoever the subject ("screwed up", "dropped the ball", "heads
-  will roll", "doesn't care"), and sanctions and criticism ("was fired over …", "was let
-  go", "should be suspended", "needs to resign", "got canned", "Pilots Criticized")
+  will roll", "doesn't care", "a firing offence", "a lapse in attention"), and sanctions
+  and criticism ("was fired over …", "was let go", "should be suspended", "needs to
+  resign", "got canned", "Pilots Criticized", "the bank fired the transfer approver"), a
+  person asleep at work or of no use ("fell asleep at the console", "was useless")
 - `hindsight`: "should (not) have caught/known/pushed …", "Should the reviewer have caught
   …?", "had he checked …", "avoidable had the admin followed …", "if the crews had been
   monitoring …", "if you had exercised due care"
@@ -42,12 +54,14 @@ The built-in patterns describe the grammar of blame; each can be switched off wi
 - `fault`: "whose fault", "Sam's fault", "it was Acmes fault", "the admin at fault", "the
   guy to blame", "definitely to blame", "blamed integrator Contoso", "most of the blame
   falls on", "responsible for the outage", "admitted to running …", "was accused of
-  deleting …"
+  deleting …", "attributed to an internal employee", "pointed the finger at", "bears
+  responsibility for any errors"
 
 Teams add their own terms (`blame_terms`: term -> suggested rewording).
 
 Not blame: technical terms (lazy loading, fault tolerance, error budget, a connection that
-"failed to connect", a pool "exhausted"), exonerating idioms ("through no fault of"), URLs,
+"failed to connect", a pool "exhausted"), tools and automation ("the script accidentally
+pushed", "automation gone rogue"), remedies ("did a force-push to remove the leaked token"), exonerating idioms ("through no fault of"), URLs,
 code, HTML comments, quoted or linked titles, and sentences about blameless practice
 ("avoid blame", "blame-free analysis", "a Blame-Aware Culture", "rather than labeling
 someone as careless", "not who made it", "allowed to make mistakes").
@@ -2184,6 +2198,14 @@ def _oops(text: str, start: int, end: int) -> Hit | None:
 # the records without authority". Blame when the subject of the clause is a person (not
 # "we", the team's own account) and a verb stands between the subject and the cue.
 
+# nouns that end in -ing: "instead of staging" names a place, not a course
+_ING_NOUNS = frozenset(
+    _words("""
+staging string strings thing things something nothing anything everything building setting
+settings morning evening ring ping billing landing heading listing wiring spring ceiling
+""")
+)
+_INSTEAD_OF_COURSE = re.compile(r"\s+of\s+(?:[\w-]+ly\s+)?[\w-]+ing\b", re.I)
 _INSTEAD_OF_SKIP = re.compile(
     r"\s+of\s+(?:blam\w*|punish\w*|firing|shaming|naming|labell?ing|asking|the\s+person|"
     r"people|individuals|who)\b",
@@ -2241,6 +2263,9 @@ def _instead_cue(text: str, start: int, end: int) -> Hit | None:
         return None
     who = _acting_subject(text, start)
     if who is not None:
+        course = _INSTEAD_OF_COURSE.match(text, end, end + 30)
+        if course and course.group(0).split()[-1].lower() not in _ING_NOUNS:
+            return None  # "… restarted the pods instead of scaling …": a course, not a slip
         return Hit("mistake", who, end)
     return _opening_then_person(text, start, end, "mistake")
 
@@ -2343,7 +2368,11 @@ def _nobody(text: str, start: int, end: int) -> Hit | None:
 
 
 # a person asleep at work, or of no use: "he fell asleep at his desk", "this guy was useless"
-_ASLEEP = re.compile(r"(?:fell|falls|fallen|was|were|is|been)\s+asleep\b", re.I)
+_AT_THE_DESK = re.compile(
+    r"\s+(?:at|on)\s+(?:the|his|her|their|my)\s+(?:desk|keyboard|wheel|console|post|switch|"
+    r"controls|station|job)\b",
+    re.I,
+)
 
 
 def _asleep(text: str, start: int, end: int) -> Hit | None:
@@ -2351,6 +2380,9 @@ def _asleep(text: str, start: int, end: int) -> Hit | None:
     verb = re.search(r"(?:fell|falls|fallen|was|were|is|been)\s+(?:half-)?\Z", lead, re.I)
     if verb is None:
         return None
+    if verb.group(0)[:1].lower() not in "f" and "half" not in verb.group(0).lower():
+        if not _AT_THE_DESK.match(text, end, end + 30):
+            return None  # "was asleep when the page arrived at 03:00": off duty, not a lapse
     at = max(0, start - 17) + verb.start()
     who = _person_before(text, at, groups=True)
     if who is None:
@@ -2375,11 +2407,27 @@ def _useless(text: str, start: int, end: int) -> Hit | None:
 
 
 # a harm put down to a person: "the breach was attributed to an internal employee"
+_ATTRIBUTED_TO = re.compile(
+    r"attributed\s+to\s+(?:(?:an?|the|one|our|their|its|a\s+single|[\w-]+)\s+){0,2}?"
+    r"([\w-]+)(?=\s*[.,;:!?)]|\s+(?:who|that|which|and|or|in|on|at|for|with|from|during|"
+    r"after|before|by|working|named)\b|\s*\Z)",
+    re.I,
+)
+
+
 def _attributed(text: str, start: int, end: int) -> Hit | None:
-    stop = text.find(" to ", start, start + 16)
-    if stop < 0 or not _person_after(text, stop + 4):
+    match = _ATTRIBUTED_TO.match(text, start, start + 60)
+    if match is None:
         return None
-    return Hit("fault", start, stop + 3)
+    head = match.group(1)
+    low = head.lower()
+    if not (
+        (low in ROLES or low in PLURAL_ROLES or low in ("employee", "employees", "staff"))
+        and low not in ("user", "agent", "member", "tester", "operator", "users", "operators")
+        or head in FIRST_NAMES
+    ):
+        return None  # "attributed to user traffic", "to a firmware fault"
+    return Hit("fault", start, match.end())
 
 
 # a sanction said actively: "the hospital has fired a nurse", "the bank fired the approver"
@@ -2401,10 +2449,18 @@ def _fired_someone(text: str, start: int, end: int) -> Hit | None:
     previous = _previous_word(text, start)[0].lower()
     if previous in _PASSIVE_AUX or previous in DETERMINERS:
         return None  # "was dismissed …" is the passive handler's; "the suspended account"
+    if previous in _SIGNALS or text[stop : stop + 1] in ",.;:":
+        return None  # "the alert fired, paging the on-call engineer"
     if re.match(r"\s+(?:him|her)\b", text[stop : stop + 5]):
         who = _person_before(text, start, groups=False)  # not "we": "we let him go"?
         return Hit("judgement", start, stop + 4) if who is None or text[who] != "w" else None
-    words = [m for m in _TOKEN.finditer(text, stop, min(len(text), stop + 60))][:5]
+    reach = stop + 60
+    for stopper in ",.;:!?(\n":
+        found = text.find(stopper, stop, reach)
+        if found >= 0:
+            reach = found
+    words = [m for m in _TOKEN.finditer(text, stop, min(len(text), reach))][:5]
+    modifiers = 0
     for m in words:
         low = m.group(0).lower()
         if low in DETERMINERS or low in ("two", "three", "several", "both"):
@@ -2419,11 +2475,16 @@ def _fired_someone(text: str, start: int, end: int) -> Hit | None:
             return Hit("judgement", start, m.end())
         if low in ("staff", "employees", "workers", "contractors", "engineers"):
             return Hit("judgement", start, m.end())
-        if low in _PHRASE_ENDS or low in NOT_A_COLLEAGUE:
+        if low in _PHRASE_ENDS or low in NOT_A_COLLEAGUE or modifiers == 2:
             return None  # "fired off a message", "suspended the service account"
+        modifiers += 1
     return None
 
 
+_SIGNALS = frozenset(
+    _words("alert alerts alarm alarms rule rules monitor monitors check checks webhook trigger "
+           "pager page event events probe it")
+)
 _PASSIVE_AUX = frozenset(_words("was were is are be been being get got gets getting"))
 
 
@@ -2500,12 +2561,25 @@ def _not_done(text: str, start: int, end: int) -> Hit | None:
     match = _NOT_DONE.match(text, start, start + 60)
     if match is None:
         return None
+    said = match.group(0).lower()
+    if said.startswith("never") and not _past(said.split()[-1]):
+        return None  # "engineers never test on Fridays": a habit, not the incident
     who = _person_before(text, start)
     if who is None:
         who = _own_subject(text, start)
     if who is None:
         return None
+    if said.startswith("does"):
+        # the present of a timeline is said of a named person ("10:42 Ingrid does not
+        # acknowledge"); of a role it describes a process ("the reviewer does not check …")
+        head = _word_at(text, who)
+        if not (head in FIRST_NAMES or head.lower() in ("he", "she") or text[who] == "@"):
+            return None
     return Hit("negated-duty", who, match.end())
+
+
+def _past(verb: str) -> bool:
+    return verb.endswith("ed") or verb in _PAST_ACTS or verb in ("built", "caught", "told")
 
 
 
@@ -2516,7 +2590,9 @@ _BLAME_IDIOM = re.compile(
     r"(?:the\s+finger\s+at\b|(?:firing|sackable|dismissable|fireable)\s+offen[cs]e\b|"
     r"lapses?\s+(?:in|of)\s+(?:\w+\s+)?(?:attention|concentration|judge?ment|focus|"
     r"vigilance)\b|(?:bears|bore|bear)\s+(?:the\s+|full\s+|sole\s+|some\s+){0,2}"
-    r"responsibility\s+for\b|heads\s+(?:roll|rolled|rolling)\b)",
+    r"responsibility\s+for\s+(?:(?:the|any|this|that|these|all|its|their)\s+)?(?:[\w-]+\s+)?"
+    r"(?:outage|outages|errors?|incident|failures?|damage|mistakes?|breach|loss|losses|"
+    r"blackout|leak|crash)\b|heads\s+(?:roll|rolled|rolling)\b)",
     re.I,
 )
 
@@ -2538,9 +2614,16 @@ _DID_A = re.compile(
 )
 
 
+_TO_REMEDY = re.compile(
+    r"\s+(?:\w+\s+){0,3}?(?:to|in\s+order\s+to)\s+(?:remove|revert|undo|fix|clean|purge|"
+    r"restore|recover|scrub|rewrite\s+history|drop\s+the\s+leaked)\b",
+    re.I,
+)
+
+
 def _did_a(text: str, start: int, end: int) -> Hit | None:
     match = _DID_A.match(text, start, start + 50)
-    if match is None:
+    if match is None or _TO_REMEDY.match(text, match.end(), match.end() + 30):
         return None
     who = _person_before(text, start, groups=True)
     if who is None:
@@ -2570,8 +2653,14 @@ def _unauthorised(text: str, start: int, end: int) -> Hit | None:
     name = owner.group(1)
     if not (name in FIRST_NAMES or name.lower() in ROLES - {"user", "agent", "member"}):
         return None
-    if not _UNAUTHORISED_ACT.match(text, start, start + 40):
+    act = _UNAUTHORISED_ACT.match(text, start, start + 40)
+    if act is None:
         return None
+    following = _TOKEN.match(text, act.end() + 1, act.end() + 40)
+    if following and text[act.end() : act.end() + 1] == " " and (
+        following.group(0).lower() not in _PHRASE_ENDS
+    ):
+        return None  # "the contractor's unauthorised access alert": a thing's name
     return Hit("person-act", owner.start(), start + 12)
 
 
@@ -2581,8 +2670,10 @@ def _unauthorised(text: str, start: int, end: int) -> Hit | None:
 # introduced", "the intern managed to spill coffee on the server"
 _SORRY_FOR = re.compile(
     r"(?:apologi[sz]e|apologi[sz]ing|sorry)\s+for\s+(?:(?:accidentally|mistakenly|"
-    r"inadvertently|carelessly|not|never|the|my|this|that|breaking|deleting)\s+)?"
-    r"(?:[\w-]+ing|the\s+(?:mistake|mess|breakage|error|confusion|outage|noise))\b",
+    r"inadvertently|carelessly|not|never)\s+(?:[\w-]+ing)|(?:breaking|deleting|force-?pushing|"
+    r"pushing|merging|dropping|wiping|overwriting|committing|leaking|introducing|missing|"
+    r"forgetting|messing|screwing|nuking|reverting|removing|killing|corrupting)|"
+    r"(?:my|the|this|that)\s+(?:mistake|mess|screw-?up|blunder|slip|oversight|typo))\b",
     re.I,
 )
 
@@ -2594,8 +2685,6 @@ def _sorry_for(text: str, start: int, end: int) -> Hit | None:
     lead = text[max(0, start - 24) : start].lower()
     if not re.search(r"(?:\bi\s+(?:\w+\s+)?|\bi['’]m\s+|^|[.!?]\s+|\n)\Z", lead):
         return None  # "we apologise for the inconvenience": the team's voice, not a confession
-    if re.search(r"inconvenience|delay|trouble|disruption|impact", match.group(0), re.I):
-        return None
     return Hit("mistake", start, match.end())
 
 
@@ -2609,7 +2698,9 @@ _INTRODUCED_HARM = re.compile(
     + _HARM_NOUNS + r"\b",
     re.I,
 )
-_HARM_BEFORE = re.compile(_HARM_NOUNS + r"\s+(?:that\s+|which\s+)?\Z", re.I)
+_HARM_BEFORE = re.compile(
+    _HARM_NOUNS + r"\s+(?:that\s+|which\s+)?(?:I|he|she|someone|somebody)\s+\Z", re.I
+)
 _MANAGED_HARM = re.compile(
     r"managed\s+to\s+(?:\w+\s+)?(?:crash|break|delete|wipe|drop|corrupt|lose|take\s+down|"
     r"knock|spill|brick|nuke|destroy|overwrite|erase|leak|kill|trip|unplug|lock\s+out|"
@@ -2647,6 +2738,8 @@ def _person_did(text: str, start: int, end: int) -> Hit | None:
         who = _own_subject(text, start)
     if who is None or text[who : who + 3].lower() in ("we ", "we\n"):
         return None
+    if word == "confused" and _word_at(text, who).lower() in ("users", "user", "customers"):
+        return None  # "users confused the two buttons": the interface's doing
     return Hit("mistake" if word == "confused" else "person-act", who, match.end())
 
 
