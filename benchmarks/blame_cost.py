@@ -114,7 +114,8 @@ def main() -> int:
     print(
         "medians: "
         + ", ".join(
-            f"{k}: find {sorted(v)[len(v) // 2]:.1f} us, scan {sorted(scans[k])[len(v) // 2]:.1f} us"
+            f"{k}: find {sorted(v)[len(v) // 2]:.1f} us, "
+            f"scan {sorted(scans[k])[len(v) // 2]:.1f} us"
             for k, v in results.items()
         )
     )

@@ -61,7 +61,8 @@ Teams add their own terms (`blame_terms`: term -> suggested rewording).
 
 Not blame: technical terms (lazy loading, fault tolerance, error budget, a connection that
 "failed to connect", a pool "exhausted"), tools and automation ("the script accidentally
-pushed", "automation gone rogue"), remedies ("did a force-push to remove the leaked token"), exonerating idioms ("through no fault of"), URLs,
+pushed", "automation gone rogue"), remedies ("did a force-push to remove the leaked
+token"), exonerating idioms ("through no fault of"), URLs,
 code, HTML comments, quoted or linked titles, and sentences about blameless practice
 ("avoid blame", "blame-free analysis", "a Blame-Aware Culture", "rather than labeling
 someone as careless", "not who made it", "allowed to make mistakes").
@@ -611,9 +612,8 @@ def _negation(text: str, start: int, end: int) -> Hit | None:
             return None  # a question: "Didn't we hold the release back?"
         return Hit("negated-duty", start, follow.end())  # "Didn't follow the runbook."
     who = _person_before(text, start) if _could_be_a_person(text, start) else None
-    if who is None:
-        if text[max(0, start - 5) : start].lower() == "that ":
-            who = _person_before(text, start - 5)  # "the guy that didn't answer the phone"
+    if who is None and text[max(0, start - 5) : start].lower() == "that ":
+        who = _person_before(text, start - 5)  # "the guy that didn't answer the phone"
     if who is None and _DUTY_AFTER.match(text, follow.end()):
         who = _own_subject(text, start)  # "the supervisor … allegedly failed to notice"
     if who is None:
@@ -807,7 +807,7 @@ def _wrong(text: str, start: int, end: int) -> Hit | None:
         ):
             thing = None  # "… my code that was wrong when …": no wrong thing chosen
         who = _acting_subject(text, start) if thing is not None else None
-        if who is not None:
+        if thing is not None and who is not None:
             if _ADVICE.search(text, who, start):
                 return None
             return Hit("mistake", who, thing.end())
@@ -1314,7 +1314,11 @@ _BYTE_PUNCTUATION = b"'.,;:!?()[]{}\"*_`|<>/" + bytes(range(128, 256))
 _BYTE_SPACES = bytes.maketrans(_BYTE_PUNCTUATION, b" " * len(_BYTE_PUNCTUATION))
 _FIRST_NAMES_B = frozenset(name.encode() for name in FIRST_NAMES if name.isascii())
 _PERSON_LOWER_B = frozenset(word.encode() for word in _PERSON_LOWER) | {
-    b"mr", b"mrs", b"ms", b"dr", b"mx"  # honorifics: "Mrs Okafor"
+    b"mr",
+    b"mrs",
+    b"ms",
+    b"dr",
+    b"mx",  # honorifics: "Mrs Okafor"
 }
 
 
@@ -1327,6 +1331,8 @@ def _no_person_word(chunk: str) -> bool:
     ):
         return False
     return chunk.isascii() or not any(map(chunk.__contains__, _NON_ASCII_NAMES))
+
+
 _NON_ASCII_NAMES = tuple(name for name in FIRST_NAMES if not name.isascii())
 
 
@@ -2191,7 +2197,6 @@ def _oops(text: str, start: int, end: int) -> Hit | None:
     return Hit("mistake", start, start + len(_word_at(text, start)))
 
 
-
 # --- a person as the subject of a mistaken act (the sixth session) ---------------------
 # The cue stands after the act, in its object or an adverbial: "he had run the script on
 # production instead of staging", "the clerk withdrew 222 million instead", "Mrs L accessed
@@ -2341,15 +2346,18 @@ def _first_person(text: str, start: int, end: int) -> Hit | None:
     )
     if match is not None and match.group(0)[:1] in "tT":
         who = _person_before(text, start) if text[start - 2 : start] != ". " else None
-        if who is None and not _clause_start(text, start) and not text[
-            max(0, start - 7) : start
-        ].lower().endswith(("yup, ", "yes, ", "yeah, ", "so ", "and ")):
+        if (
+            who is None
+            and not _clause_start(text, start)
+            and not text[max(0, start - 7) : start]
+            .lower()
+            .endswith(("yup, ", "yes, ", "yeah, ", "so ", "and "))
+        ):
             return None  # "… thought I was …" needs its thinker: "I thought I was …"
         return Hit("mistake", start if who is None else who, match.end())
     if match is None:
         return None
-    return Hit("negated-duty" if "thought" not in match.group(0) else "mistake", start,
-               match.end())
+    return Hit("negated-duty" if "thought" not in match.group(0) else "mistake", start, match.end())
 
 
 # nobody did what should have been done: "no one thought to route power", "nobody checked"
@@ -2380,9 +2388,12 @@ def _asleep(text: str, start: int, end: int) -> Hit | None:
     verb = re.search(r"(?:fell|falls|fallen|was|were|is|been)\s+(?:half-)?\Z", lead, re.I)
     if verb is None:
         return None
-    if verb.group(0)[:1].lower() not in "f" and "half" not in verb.group(0).lower():
-        if not _AT_THE_DESK.match(text, end, end + 30):
-            return None  # "was asleep when the page arrived at 03:00": off duty, not a lapse
+    if (
+        verb.group(0)[:1].lower() not in "f"
+        and "half" not in verb.group(0).lower()
+        and not _AT_THE_DESK.match(text, end, end + 30)
+    ):
+        return None  # "was asleep when the page arrived at 03:00": off duty, not a lapse
     at = max(0, start - 17) + verb.start()
     who = _person_before(text, at, groups=True)
     if who is None:
@@ -2467,8 +2478,9 @@ def _fired_someone(text: str, start: int, end: int) -> Hit | None:
             continue
         bare = low.rstrip("s") if low in PLURAL_ROLES else low
         if (bare in ROLES and bare not in NOT_A_COLLEAGUE) or m.group(0) in FIRST_NAMES:
-            if _NOT_A_PERSON_AFTER.match(text, m.end() - 2 if low.endswith(("'s", "’s"))
-                                         else m.end()):
+            if _NOT_A_PERSON_AFTER.match(
+                text, m.end() - 2 if low.endswith(("'s", "’s")) else m.end()
+            ):
                 return None
             if low in ("user", "agent", "member", "tester", "crew"):
                 return None
@@ -2482,11 +2494,12 @@ def _fired_someone(text: str, start: int, end: int) -> Hit | None:
 
 
 _SIGNALS = frozenset(
-    _words("alert alerts alarm alarms rule rules monitor monitors check checks webhook trigger "
-           "pager page event events probe it")
+    _words(
+        "alert alerts alarm alarms rule rules monitor monitors check checks webhook trigger "
+        "pager page event events probe it"
+    )
 )
 _PASSIVE_AUX = frozenset(_words("was were is are be been being get got gets getting"))
-
 
 
 # a wrong object, said of a person's act: "a trader placed an erroneous sell order",
@@ -2582,7 +2595,6 @@ def _past(verb: str) -> bool:
     return verb.endswith("ed") or verb in _PAST_ACTS or verb in ("built", "caught", "told")
 
 
-
 # idioms of blame and sanction, whoever the subject: "pointed the finger at a third party",
 # "should be a firing offence", "a momentary lapse in attention", "bears responsibility for
 # any errors", "heads roll"
@@ -2657,12 +2669,13 @@ def _unauthorised(text: str, start: int, end: int) -> Hit | None:
     if act is None:
         return None
     following = _TOKEN.match(text, act.end() + 1, act.end() + 40)
-    if following and text[act.end() : act.end() + 1] == " " and (
-        following.group(0).lower() not in _PHRASE_ENDS
+    if (
+        following
+        and text[act.end() : act.end() + 1] == " "
+        and (following.group(0).lower() not in _PHRASE_ENDS)
     ):
         return None  # "the contractor's unauthorised access alert": a thing's name
     return Hit("person-act", owner.start(), start + 12)
-
 
 
 # sorry for the slip, confusion, a bug introduced, harm "managed": "I apologise for
@@ -2694,8 +2707,7 @@ _HARM_NOUNS = (
     r"(?:y|ies)|security\s+hole|leak|outage|problem)"
 )
 _INTRODUCED_HARM = re.compile(
-    r"introduced\s+(?:an?\s+|the\s+|this\s+|that\s+|some\s+)?(?:[\w-]+\s+)?"
-    + _HARM_NOUNS + r"\b",
+    r"introduced\s+(?:an?\s+|the\s+|this\s+|that\s+|some\s+)?(?:[\w-]+\s+)?" + _HARM_NOUNS + r"\b",
     re.I,
 )
 _HARM_BEFORE = re.compile(
@@ -2839,14 +2851,9 @@ _NEW_HANDLERS: dict[str, Handler] = dict(
         "silenced": _silenced,
         "muted": _silenced,
         "snoozed": _silenced,
-        "fired": _sanctioned,
-        "sacked": _sanctioned,
         "punished": _sanctioned,
         "reprimanded": _sanctioned,
-        "disciplined": _sanctioned,
         **{word: _sanctioned for word in CRITICISED},
-        "suspended": _sanctioned,
-        "dismissed": _sanctioned,
         "terminated": _sanctioned,
         "demoted": _sanctioned,
         "canned": _sanctioned,
