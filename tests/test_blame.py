@@ -854,6 +854,16 @@ GRAMMAR += [
         "The automation script accidentally pushed the feature branches.",
     ),
     (
+        "A dispatcher misrouted the outage calls to the closed depot.",
+        "person-act",
+        "The load balancer misrouted the outage calls to the closed depot.",
+    ),
+    (
+        "The release engineer bungled the tag and the mirrors served an old build.",
+        "person-act",
+        "The release tooling mangled the tag and the mirrors served an old build.",
+    ),
+    (
         "Didn't check the replica lag before the failover.",
         "negated-duty",
         "Didn't we hold the failover back last time?",

@@ -210,6 +210,10 @@ ACTS = frozenset(
 broke deleted dropped pushed merged clicked typed wiped erased overwrote truncated
 misconfigured ignored skipped missed overlooked botched messed screwed misread misunderstood
 mistyped destroyed corrupted nuked fell sabotaged mistook misjudged miscalculated
+misrouted mislabeled mislabelled misfiled misdirected mishandled misapplied misentered
+misdialed misdialled misaddressed misspelled misinterpreted misreported mismanaged misused
+misidentified misassigned misremembered bungled fumbled flubbed goofed blundered borked
+clobbered bricked
 """)
 )
 # acts that are also how responders clean up: "deleted the malicious app", "pushed a fix"
@@ -236,7 +240,11 @@ _DROPPED_DATA = re.compile(
 _FAR_HARMS = frozenset(
     _words(
         "broke deleted wiped erased destroyed corrupted nuked overwrote truncated misconfigured "
-        "sabotaged dropped botched mistook misjudged miscalculated"
+        "sabotaged dropped botched mistook misjudged miscalculated misrouted mislabeled "
+        "mislabelled misfiled misdirected mishandled misapplied misentered misdialed misdialled "
+        "misaddressed misspelled misinterpreted misreported mismanaged misused misidentified "
+        "misassigned misremembered bungled fumbled flubbed goofed blundered borked clobbered "
+        "bricked"
     )
 )
 # acts a group can be blamed for too: "the QA team missed the bug"
