@@ -300,19 +300,50 @@ def test_a_large_knowledge_base_is_read_here_and_in_one_worker(
 ) -> None:
     """This process reads a share of the files itself, and starts one worker for the rest
     (a second worker would cost its own copy of the interpreter's memory); the records are
-    those of one process alone, in path order."""
+    those of one process alone, in path order, though the worker takes its files from the
+    back."""
     config = load_config(samples)
     alone = records.follow_through(config, "internal", want_complete=True, jobs=1)
     monkeypatch.setattr(records, "PARALLEL_FROM", 1)
     started = _workers_started(monkeypatch)
     read_here: list[Path] = []
     original = records._record
-    monkeypatch.setattr(records, "_record", lambda *a: read_here.append(a[1]) or original(*a))
+    here = os.getpid()
+
+    def noted(*args):  # type: ignore[no-untyped-def]
+        if os.getpid() == here:
+            read_here.append(args[1])
+            time.sleep(0.05)  # not a timing test: lets the worker take some of them
+        return original(*args)
+
+    monkeypatch.setattr(records, "_record", noted)
     split = records.follow_through(config, "internal", want_complete=True, jobs=2)
     files = len(alone.views) + len(alone.problems)
     assert len(started) == 1
     assert 0 < len(read_here) < files  # the worker's calls are in its own process
     _same(split, alone)
+
+
+def test_the_split_gives_each_path_to_one_side_once() -> None:
+    """This process takes paths from the front and the worker from the back, a chunk at a
+    time, however their turns fall, till they meet: each path is read once."""
+    from multiprocessing import get_context
+
+    for total, turns in ((0, "f"), (1, "bf"), (7, "fbbfff"), (5000, "fb" * 3 + "f" * 400)):
+        split = records._Split(get_context("fork"))
+        split.share(total)
+        front, back = split.taken(from_back=False), split.taken(from_back=True)
+        got: dict[str, list[int]] = {"f": [], "b": []}
+        for side in turns * 2000:
+            index = next(front if side == "f" else back, None)
+            if index is not None:
+                got[side].append(index)
+        assert sorted(got["f"] + got["b"]) == list(range(total))
+        assert got["f"] == sorted(got["f"])
+        assert got["b"] == sorted(got["b"], reverse=True)
+        assert not got["f"] or not got["b"] or max(got["f"]) < min(got["b"])
+    split.share(5000)
+    assert len(list(split.taken(from_back=True))) == 5000  # alone, it takes them all
 
 
 @pytest.mark.parametrize("cache", [False, True])

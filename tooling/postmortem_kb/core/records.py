@@ -19,7 +19,7 @@ import os
 import pickle
 import tempfile
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from multiprocessing import get_context
@@ -349,6 +349,42 @@ class _Spilled:
             yield path, partial(os.pread, handle, size, offset)
 
 
+class _Split:
+    """The paths a process and its worker share out as they go: the process takes them from
+    the front, the worker from the back, a few at a time, till they meet. Neither waits for
+    the other when one is slower (filling the cache, the process also packs its own records
+    and takes in the worker's; or the machine is busy): a fixed share left one of them
+    idle for a tenth of the run."""
+
+    CHUNK = 16  # at most: a lock taken for each chunk, not each file
+
+    def __init__(self, context: Any):
+        self.lock = context.Lock()
+        # the next from the front, past the last left, how many a side takes at a time
+        self.ends = context.RawArray("q", 3)
+
+    def share(self, total: int) -> None:
+        """TOTAL paths to share, none taken yet (before either side takes one)."""
+        with self.lock:
+            self.ends[0], self.ends[1] = 0, total
+            self.ends[2] = max(1, min(self.CHUNK, total // 256))
+
+    def taken(self, from_back: bool) -> Iterator[int]:
+        """The indices this side takes, in its order, a chunk at a time."""
+        while True:
+            with self.lock:
+                low, high = self.ends[0], self.ends[1]
+                if low >= high:
+                    return
+                if from_back:
+                    self.ends[1] = start = max(high - self.ends[2], low)
+                    chunk = range(high - 1, start - 1, -1)
+                else:
+                    self.ends[0] = end = min(low + self.ends[2], high)
+                    chunk = range(low, end)
+            yield from chunk
+
+
 def _worker(
     conn: Connection,
     config: Config,
@@ -357,12 +393,14 @@ def _worker(
     want_complete: bool,
     compressed: bool,
     texts: _Spilled,
+    split: _Split,
 ) -> None:
-    """One worker process: the records of PATHS (None: the paths and the cache's `Sourcer`
-    come through CONN first, None for none; COMPRESSED: each record as the compressed
-    pickle the cache keeps, made here rather than pickled again in the parent, with what
-    the sourcer said of its file), their texts written to TEXTS (made by the parent), and
-    at the end where in TEXTS each one lies."""
+    """One worker process: the records of the PATHS it takes from the back of SPLIT (None:
+    the paths and the cache's `Sourcer` come through CONN first, None for none; COMPRESSED:
+    each record as the compressed pickle the cache keeps, made here rather than pickled
+    again in the parent, with what the sourcer said of its file), sent in the order taken
+    (the last path first), their texts written to TEXTS (made by the parent), and at the
+    end where in TEXTS each one lies."""
     sourcer = None
     if paths is None:
         try:
@@ -376,8 +414,10 @@ def _worker(
     try:
         batch: list[Any] = []
         with _no_cyclic_gc():
-            for path in paths:
-                record = _record(config, path, audience, set(), want_complete, texts, sourcer)
+            for index in split.taken(from_back=True):
+                record = _record(
+                    config, paths[index], audience, set(), want_complete, texts, sourcer
+                )
                 batch.append((_packed(record), record.read) if compressed else record)
                 _marked_blocks.cache_clear()  # kept for a build; here each file is read once
                 if len(batch) == BATCH:
@@ -394,28 +434,34 @@ def _worker(
         conn.close()
 
 
+Started = tuple[Connection, Any, _Spilled, _Split]
+
+
 def start_worker(
     config: Config,
     paths: list[Path] | None,
     audience: str,
     want_complete: bool,
     compressed: Any,
-) -> tuple[Connection, Any, _Spilled]:
+) -> Started:
     """A forked worker for `_Readers` (PATHS None: it waits for them; COMPRESSED true: it
-    sends the cache's compressed records), and the file it writes its texts to. Forked as
-    early as can be: its memory starts as a copy of this process's at that moment, counted
-    again in the process tree's."""
+    sends the cache's compressed records), the file it writes its texts to, and the split
+    of the paths it shares with this process. Forked as early as can be: its memory starts
+    as a copy of this process's at that moment, counted again in the process tree's."""
     context = get_context("fork")
     here, there = context.Pipe()
     texts = _Spilled()
+    split = _Split(context)
+    if paths is not None:
+        split.share(len(paths))
     process = context.Process(
         target=_worker,
-        args=(there, config, paths, audience, want_complete, bool(compressed), texts),
+        args=(there, config, paths, audience, want_complete, bool(compressed), texts, split),
         daemon=True,
     )
     process.start()
     there.close()
-    return here, process, texts
+    return here, process, texts, split
 
 
 class _Readers:
@@ -433,7 +479,7 @@ class _Readers:
         jobs: int,
         progress: Callable[[int, int], None] | None = None,
         keep: Callable[[Record, bytes | None], None] | None = None,
-        started: tuple[Connection, Any, _Spilled] | None = None,
+        started: Started | None = None,
         sourcer: Callable[[Path, str, list[Any]], Any] | None = None,
     ):
         """KEEP: given each record as it arrives, still compact, with its compressed pickle
@@ -456,28 +502,29 @@ class _Readers:
                 self.close()  # told None: it ends
             self._read_here(config, paths, audience, want_complete, keep, None)
             return
-        # the worker's share a little larger: this process also takes in its batches
-        mine = len(paths) * 12 // 25
         if started is None:
-            started = start_worker(config, paths[mine:], audience, want_complete, keep)
+            started = start_worker(config, paths, audience, want_complete, keep)
         else:
-            started[0].send((paths[mine:], sourcer))
-        here, process, theirs_texts = started
+            started[3].share(len(paths))
+            started[0].send((paths, sourcer))
+        here, process, theirs_texts, split = started
         self.conns.append(here)
         self.processes.append(process)
         self.texts = _Spilled()  # as the worker's: on disk
         self.spilled = [self.texts, theirs_texts]
         theirs: list[Record] = []
         self.working = True  # till the worker says it is done (maybe while this one reads)
-        self._read_here(config, paths[:mine], audience, want_complete, keep, (here, theirs))
+        mine = (paths[index] for index in split.taken(from_back=False))
+        self._read_here(config, mine, audience, want_complete, keep, (here, theirs))
         while self.working:
             self._take(here, theirs, keep)
+        theirs.reverse()  # the worker took them from the back
         self.records += theirs  # in path order
 
     def _read_here(
         self,
         config: Config,
-        paths: list[Path],
+        paths: Iterable[Path],
         audience: str,
         want_complete: bool,
         keep: Callable[[Record, bytes | None], None] | None,
