@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from postmortem_kb.core import records
+from postmortem_kb.core import cache, records
 from postmortem_kb.core.config import load_config
 from postmortem_kb.core.controls import rollup
 from postmortem_kb.core.export import (
@@ -25,7 +26,7 @@ from postmortem_kb.core.export import (
     report_markdown,
     visible_to,
 )
-from postmortem_kb.core.knowledge_base import load
+from postmortem_kb.core.knowledge_base import load, postmortem_paths
 from postmortem_kb.core.leaks import LeakScan, audience_safety_findings, other_pages
 from postmortem_kb.core.metrics import action_rows, compute_stats
 
@@ -562,3 +563,52 @@ def _workers_started(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     monkeypatch.setattr(context, "Process", Counted)
     monkeypatch.setattr(records, "get_context", lambda method: context)
     return started
+
+
+def test_the_cache_saved_in_the_background_is_waited_for(
+    samples: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Saved in a thread while the caller goes on: once `saved` returns, the next run takes
+    every record from the cache; a failure of the save is raised there, not lost."""
+    config = load_config(samples)
+    plain = records.follow_through(config, "internal")
+    first = records.follow_through(config, "internal", cache=True, background=True)
+    assert first.saving is not None
+    first.saved()
+    assert not first.saving.is_alive()
+    read: list[str] = []
+    monkeypatch.setattr(records, "_record", _counting(records._record, read))
+    _same(records.follow_through(config, "internal", cache=True), plain)
+    assert len(read) <= 1, read  # (a file naming a hidden post-mortem is read again)
+
+    def refused(self):  # type: ignore[no-untyped-def]
+        raise RuntimeError("the save went wrong")
+
+    shutil.rmtree(samples / ".cache")
+    monkeypatch.setattr(cache.RecordCache, "save", refused)
+    failing = records.follow_through(config, "internal", cache=True, background=True)
+    _same(failing, plain)  # what was read is right, only not kept
+    with pytest.raises(RuntimeError, match="the save went wrong"):
+        failing.saved()
+    failing.saved()  # raised once
+
+
+def test_the_command_returns_once_its_cache_is_saved(samples: Path) -> None:
+    """`stats` keeps its records in a thread while it prints; the command is done only once
+    they are saved, so the next command finds them all."""
+    from click.testing import CliRunner
+
+    from postmortem_kb.cli.main import cli
+
+    runner = CliRunner()
+    command = ["-C", str(samples), "stats", "--audience", "internal", "--format", "json"]
+    first = runner.invoke(cli, command)
+    assert first.exit_code == 0, first.output
+    assert not [t for t in threading.enumerate() if t.name.startswith("postmortem-kb")]
+    config = load_config(samples)
+    store = cache.open_record_cache(config, "internal", False)
+    assert store is not None
+    paths = postmortem_paths(config)
+    kept, missing = store.lookup(paths, [config.relative(p) for p in paths])
+    store.done()
+    assert kept and not missing

@@ -47,7 +47,8 @@ from .model import Finding
 
 CACHE_DIR = ".cache"
 CACHE_FILE = "postmortem-kb.sqlite3"
-SCHEMA = "7"  # 7: a record's leak-scan candidates keyed; 6: no "seen anyway" in entries
+# 8: due dates as ordinals in records; 7: leak-scan candidates keyed; 6: no "seen anyway"
+SCHEMA = "8"
 RACY_NS = 2_000_000_000  # a file touched this recently is not known unchanged by its stat
 SAVE_PIECE = 1 << 20  # bytes of a snapshot written at a time
 BUSY_MS = 1500  # how long a write waits for another run's transaction before giving up
@@ -754,9 +755,7 @@ class RecordCache(CheckCache):
             yield len(head).to_bytes(_HEAD, "big") + head
             buffer: list[bytes | memoryview] = []
             size = 0
-            for part in parts:
-                if isinstance(part, tuple):
-                    part = os.pread(spill.fileno(), part[1], part[0])
+            for part in _runs(parts, spill):
                 buffer.append(part)
                 size += len(part)
                 if size >= SAVE_PIECE:
@@ -843,6 +842,29 @@ class RecordCache(CheckCache):
         if self._spill is not None:
             self._spill.close()
             self._spill = None
+
+
+def _runs(parts: list[Any], spill: Any) -> Iterator[bytes | memoryview]:
+    """PARTS as bytes: a record kept from the loaded snapshot as it is, those of this run
+    read from SPILL (offset, length), a run of them that lie one after the other there (as
+    they were kept) in one read of at most `SAVE_PIECE`: one read a record would hand the
+    interpreter's lock over each time, and the save runs beside the command's output."""
+    start = end = 0
+    for part in parts:
+        if isinstance(part, tuple):
+            if part[0] == end and end - start < SAVE_PIECE:
+                end += part[1]
+                continue
+            if end > start:
+                yield os.pread(spill.fileno(), end - start, start)
+            start, end = part[0], part[0] + part[1]
+            continue
+        if end > start:
+            yield os.pread(spill.fileno(), end - start, start)
+            start = end = 0
+        yield part
+    if end > start:
+        yield os.pread(spill.fileno(), end - start, start)
 
 
 class Sourcer:
