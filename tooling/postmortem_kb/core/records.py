@@ -204,6 +204,7 @@ def expand(parts: tuple[Any, ...]) -> Postmortem:
     checklist; its sections are the re-test section and one holding the action rows."""
     path, meta, lines, body_line, actions, section, rows, visibility = parts
     meta = {intern(k): _shared(v) for k, v in meta.items()}
+    short = _short
     sections: list[Section] = []
     if section is not None:
         title, line, has_content, checked, words, key = section
@@ -221,7 +222,15 @@ def expand(parts: tuple[Any, ...]) -> Postmortem:
         (),
         tuple(
             ActionItem(
-                _shared(p), n, _shared(i), text, _shared(o), _date(due), _shared(r), _shared(s), t
+                intern(p),
+                n,
+                short(i),
+                text,
+                short(o),
+                None if due is None else _DAYS.get(due) or _date(due),
+                short(r),
+                intern(s),
+                t,
             )
             for p, n, i, text, o, due, r, s, t in actions
         ),
@@ -240,8 +249,13 @@ def _shared(value: Any) -> Any:
     if type(value) is str:
         return intern(value) if len(value) <= 64 else value
     if type(value) is list:
-        return [_shared(v) for v in value]
+        return [(intern(v) if len(v) <= 64 else v) if type(v) is str else _shared(v) for v in value]
     return value
+
+
+def _short(text: str) -> str:
+    """TEXT interned when short (`_shared`, for a value known to be a string)."""
+    return intern(text) if len(text) <= 64 else text
 
 
 def id_words(text: str) -> frozenset[str]:
