@@ -227,7 +227,7 @@ def expand(parts: tuple[Any, ...]) -> Postmortem:
                 short(i),
                 text,
                 short(o),
-                None if due is None else _DAYS.get(due) or _date(due),
+                _date(due),
                 short(r),
                 intern(s),
                 t,
@@ -744,6 +744,7 @@ def follow_through(
             saving.start()
         else:
             saving.run()
+            saving.wait()  # (raises what the save raised)
     scan = LeakScan(audience)
     if candidates:
         seen: set[str] = set()  # owners, services, tags recur: each made plain once
@@ -785,11 +786,11 @@ class _Saving(threading.Thread):
             self.error = exc
         finally:
             self.store.done()
-        if self.error is not None and threading.current_thread() is not self:
-            raise self.error
 
     def wait(self) -> None:
-        if self.is_alive() or self.ident is not None:
+        """Once saved (run here, or in the thread started); what the save raised, raised
+        here, once."""
+        if self.ident is not None:
             self.join()
         if self.error is not None:
             error, self.error = self.error, None
