@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import os
 import shutil
-import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -565,37 +564,8 @@ def _workers_started(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     return started
 
 
-def test_the_cache_saved_in_the_background_is_waited_for(
-    samples: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Saved in a thread while the caller goes on: once `saved` returns, the next run takes
-    every record from the cache; a failure of the save is raised there, not lost."""
-    config = load_config(samples)
-    plain = records.follow_through(config, "internal")
-    first = records.follow_through(config, "internal", cache=True, background=True)
-    assert first.saving is not None
-    first.saved()
-    assert not first.saving.is_alive()
-    read: list[str] = []
-    monkeypatch.setattr(records, "_record", _counting(records._record, read))
-    _same(records.follow_through(config, "internal", cache=True), plain)
-    assert len(read) <= 1, read  # (a file naming a hidden post-mortem is read again)
-
-    def refused(self):  # type: ignore[no-untyped-def]
-        raise RuntimeError("the save went wrong")
-
-    shutil.rmtree(samples / ".cache")
-    monkeypatch.setattr(cache.RecordCache, "save", refused)
-    failing = records.follow_through(config, "internal", cache=True, background=True)
-    _same(failing, plain)  # what was read is right, only not kept
-    with pytest.raises(RuntimeError, match="the save went wrong"):
-        failing.saved()
-    failing.saved()  # raised once
-
-
-def test_the_command_returns_once_its_cache_is_saved(samples: Path) -> None:
-    """`stats` keeps its records in a thread while it prints; the command is done only once
-    they are saved, so the next command finds them all."""
+def test_a_command_keeps_what_it_read_for_the_next(samples: Path) -> None:
+    """`stats` keeps the records it read in the cache, so the next command finds them all."""
     from click.testing import CliRunner
 
     from postmortem_kb.cli.main import cli
@@ -604,7 +574,6 @@ def test_the_command_returns_once_its_cache_is_saved(samples: Path) -> None:
     command = ["-C", str(samples), "stats", "--audience", "internal", "--format", "json"]
     first = runner.invoke(cli, command)
     assert first.exit_code == 0, first.output
-    assert not [t for t in threading.enumerate() if t.name.startswith("postmortem-kb")]
     config = load_config(samples)
     store = cache.open_record_cache(config, "internal", False)
     assert store is not None

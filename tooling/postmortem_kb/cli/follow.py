@@ -97,14 +97,12 @@ def load_views(
     bounded memory; a file that does not parse is named on stderr and skipped. Errors that
     put the audience at risk refuse the command. COMPLETENESS: also each view's, for
     `export`, kept for `completeness_of`. Progress is shown on a terminal unless
-    JSON_OUTPUT (`cli.progress`). CACHE: the records of unchanged files from `.cache/`,
-    and those read kept there while the command goes on (waited for when it closes)."""
+    JSON_OUTPUT (`cli.progress`). CACHE: the records of unchanged files from `.cache/`."""
     with progress("reading", json_output=json_output) as shown, kept_for_the_run() as release:
         found = follow_through(
-            config, audience, completeness, progress=shown, cache=cache, background=True
+            config, audience, want_complete=completeness, progress=shown, cache=cache
         )
     click.get_current_context().call_on_close(release)
-    click.get_current_context().call_on_close(found.saved)  # (before the release: LIFO)
     for problem in found.problems:
         click.echo(f"Warning: {problem.path}:{problem.line}: skipped: {problem.message}", err=True)
     click.get_current_context().meta[_FOLLOW] = found

@@ -534,14 +534,16 @@ class CheckCache:
         self._entries, self._loaded = {}, {}
         # locked, read-only, full, damaged: the results are right, only not kept
         with contextlib.suppress(sqlite3.Error, OSError, _Unusable):
-            self._write(entries)
+            self._write_pieces(*self._packed(entries))
 
-    def _write(self, entries: dict[str, tuple[Any, ...]]) -> None:
-        """ENTRIES as this mode's snapshot, sealed, in one transaction."""
+    def _packed(
+        self, entries: dict[str, tuple[Any, ...]]
+    ) -> tuple[int, Iterator[bytes | memoryview]]:
+        """ENTRIES as this mode's snapshot: its size and its bytes."""
         value = marshal.dumps(entries, 4)
         # saved once, at the end of a run: what it was made of is let go before it is written
         entries.clear()
-        self._write_pieces(len(value), iter([value]))
+        return len(value), iter([value])
 
     def _write_pieces(self, size: int, pieces: Iterator[bytes | memoryview]) -> None:
         """The snapshot of SIZE bytes that PIECES make, sealed as it is written."""
@@ -691,7 +693,7 @@ def _discard(path: Path) -> bool:
 
 # A record entry: dev, ino, size, mtime_ns, ctime_ns, settled, digest, head id (id, line),
 # evidence, the record (pickled and compressed by core/records.py). In a snapshot the records
-# follow the entries (`RecordCache._write`); an entry kept in this run points into a
+# follow the entries (`RecordCache._packed`); an entry kept in this run points into a
 # temporary file instead: (offset, size).
 _RECORD_ENTRY = 10
 _HEAD = 8  # bytes of a record snapshot's first field: the size of its marshalled entries
@@ -735,19 +737,21 @@ class RecordCache(CheckCache):
             decoded[rel] = (*entry[:9], records[start : start + length])
         return decoded
 
-    def _write(self, entries: dict[str, tuple[Any, ...]]) -> None:
+    def _packed(
+        self, entries: dict[str, tuple[Any, ...]]
+    ) -> tuple[int, Iterator[bytes | memoryview]]:
         """The entries marshalled without their records, then the records one after the
         other, read from where they are (the loaded snapshot, or this run's temporary file)
-        as they are written: at 10,000 the records are 13 MB, never all in memory here."""
-        index, parts, offset = {}, [], 0
+        as they are written: at 10,000 the records are 13 MB, never all in memory here. The
+        entries are made into the index in place (a second dict of them was 4 MB more)."""
+        parts, offset = [], 0
         for rel, entry in entries.items():
             record = entry[9]
             length = record[1] if isinstance(record, tuple) else len(record)
-            index[rel] = (*entry[:9], offset, length)
+            entries[rel] = (*entry[:9], offset, length)
             parts.append(record)
             offset += length
-        head = marshal.dumps(index, 4)
-        del index
+        head = marshal.dumps(entries, 4)
         entries.clear()
         spill = self._spill
 
@@ -765,7 +769,7 @@ class RecordCache(CheckCache):
 
         if spill is not None:
             spill.flush()
-        self._write_pieces(_HEAD + len(head) + offset, pieces())
+        return _HEAD + len(head) + offset, pieces()
 
     def lookup(
         self, paths: Sequence[Any], relative: Sequence[str]
@@ -837,8 +841,10 @@ class RecordCache(CheckCache):
         self._changed = True
 
     def done(self) -> None:
-        """Closed, and this run's temporary file of records let go (saved or not)."""
+        """Closed, and this run's temporary file of records and the loaded snapshot let go
+        (saved or not): at 10,000 the snapshot is 13 MB, held by every record read from it."""
         self.close()
+        self._entries, self._loaded = {}, {}
         if self._spill is not None:
             self._spill.close()
             self._spill = None

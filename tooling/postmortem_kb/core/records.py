@@ -18,7 +18,6 @@ import contextlib
 import os
 import pickle
 import tempfile
-import threading
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -92,12 +91,6 @@ class FollowThrough:
     unsafe: list[Finding]  # errors that refuse an audience's output (`leaks.AUDIENCE_RULES`)
     scan: LeakScan
     completeness: dict[str, Completeness]  # by path, when asked for
-    saving: _Saving | None = None  # the cache, saved while the caller goes on
-
-    def saved(self) -> None:
-        """Once the cache is saved (at once when it was saved before this was returned)."""
-        if self.saving is not None:
-            self.saving.wait()
 
 
 # The front matter the figures read (`Postmortem`'s accessors that `metrics`, `controls`
@@ -669,14 +662,12 @@ def follow_through(
     jobs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     cache: bool = False,
-    background: bool = False,
 ) -> FollowThrough:
     """Every post-mortem AUDIENCE may see, as compact records of its view, with the audience
     checks of `leaks` (the errors that refuse its output, the scan of what it is given).
     `progress(done, total)`: told as the post-mortems are read. CACHE: the records of
     unchanged files taken from the knowledge base's `.cache/` (core/cache.py), and those
-    read kept there; the result is the same either way. BACKGROUND: they are kept by a
-    thread while the caller goes on (`FollowThrough.saved` waits for it)."""
+    read kept there; the result is the same either way."""
     jobs = jobs or os.cpu_count() or 1
     paths = postmortem_paths(config)
     store, started = None, None
@@ -737,14 +728,9 @@ def follow_through(
             store.done()
         raise
     readers.close()
-    saving = None
     if store is not None:  # once the workers have gone: the snapshot is made in one piece
-        saving = _Saving(store)
-        if background:
-            saving.start()
-        else:
-            saving.run()
-            saving.wait()  # (raises what the save raised)
+        store.save()
+        store.done()
     scan = LeakScan(audience)
     if candidates:
         seen: set[str] = set()  # owners, services, tags recur: each made plain once
@@ -754,7 +740,6 @@ def follow_through(
         needles = {k: v for k, v in candidates.items() if k not in seen_values}
         kept_shown = [r.path for r in records if r.shown and r.path in kept]
         anyway = _SeenAnyway(config, audience, hidden, readers, redone, kept_shown)
-        anyway.saving = saving if background else None
         scan = LeakScan(audience, needles, seen_anyway=anyway)
     else:
         readers.discard()
@@ -764,37 +749,7 @@ def follow_through(
         unsafe=unsafe,
         scan=scan,
         completeness={r.path: r.completeness for r in records if r.completeness is not None},
-        saving=saving if background else None,
     )
-
-
-class _Saving(threading.Thread):
-    """The run's records kept in the cache (`RecordCache.save`; what the disk or a lock
-    refuses is only not kept), in a thread of this process while the command makes and
-    prints its output: writing and sealing the snapshot (0.2 s at 10,000) is mostly done
-    outside the interpreter's lock. Not a daemon: the process ends once it is saved."""
-
-    def __init__(self, store: Any):
-        super().__init__(name="postmortem-kb: saving the cache")
-        self.store = store
-        self.error: BaseException | None = None
-
-    def run(self) -> None:
-        try:
-            self.store.save()
-        except BaseException as exc:  # raised again by `wait`, in the caller's thread
-            self.error = exc
-        finally:
-            self.store.done()
-
-    def wait(self) -> None:
-        """Once saved (run here, or in the thread started); what the save raised, raised
-        here, once."""
-        if self.ident is not None:
-            self.join()
-        if self.error is not None:
-            error, self.error = self.error, None
-            raise error
 
 
 def _in_path_order(
@@ -833,7 +788,6 @@ class _SeenAnyway:
         self.config, self.audience, self.hidden = config, audience, hidden
         self.readers, self.redone, self.kept_shown = readers, redone, kept_shown
         self.known: dict[str, bool] = {}  # candidate -> seen anyway, once asked
-        self.saving: _Saving | None = None  # waited for before a process is forked
 
     def __call__(self, keys: set[str]) -> set[str]:
         asked = {k for k in keys if k not in self.known}
@@ -873,8 +827,6 @@ class _SeenAnyway:
         if len(texts) < PARALLEL_FROM:
             return scan(texts)
         half = len(texts) // 2
-        if self.saving is not None:
-            self.saving.wait()  # no fork while a thread may hold a lock the child would need
         theirs = in_child(lambda: scan(texts[half:]))  # the other core takes the second half
         return scan(texts[:half]) | theirs()
 
