@@ -366,3 +366,26 @@ def test_an_export_in_json_is_what_json_dumps_writes() -> None:
         records = [{"id": f"PM-{i}", "v": value(0)} for i in range(rng.randint(0, 10))]
         expected = json.dumps(records, indent=2, ensure_ascii=False)
         assert "".join(export_json_pieces(iter(records))) == expected
+
+
+def test_a_text_table_in_pieces_is_the_table_and_cells_are_made_one_line() -> None:
+    """`actions` writes its table a few thousand rows at a time: the pieces joined are the
+    table, whatever the piece size; a cell with tabs, line breaks, no-break or repeated
+    spaces is put on one line with single spaces, one already so is left as it is."""
+    from postmortem_kb.core.export import text_table, text_table_pieces
+
+    rows = [
+        ["PM-2026-001", "A1", "Rotate\tthe  key\n(now)", "Ana", None, "open", 3],
+        ["PM-2026-002", "A2", " leading and trailing ", "Bo\u00a0Li", "2026-01-02", "done", ""],
+        ["PM-2026-003", "A3", "x" * 80, "plain owner", "2026-01-03", "open", ""],
+    ]
+    header = ("POSTMORTEM", "ID", "ACTION", "OWNER", "DUE", "STATUS", "OVERDUE")
+    whole = text_table(header, rows)
+    lines = whole.split("\n")
+    assert "A1  Rotate the key (now)" in lines[2] and "A2  leading and trailing  " in lines[3]
+    assert "Bo Li" in lines[3] and "x" * 59 + "…" in lines[4]
+    assert "\t" not in whole and "\u00a0" not in whole
+    for size in (1, 2, 3, 2000):
+        pieces = list(text_table_pieces(header, rows, lines=size))
+        assert "".join(pieces) == whole
+        assert len(pieces) == 1 + -(-len(rows) // size)

@@ -12,6 +12,7 @@ import csv
 import html
 import io
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -81,20 +82,40 @@ def markdown_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
 
 def text_table(header: Sequence[str], rows: Iterable[Sequence[Any]], wrap: int = 60) -> str:
     """Aligned columns for a terminal; long cells are cut with an ellipsis."""
+    return "".join(text_table_pieces(header, rows, wrap))
 
-    def cell(value: Any) -> str:
-        text = "" if value is None else " ".join(str(value).split())
-        return text if len(text) <= wrap else text[: wrap - 1] + "…"
 
-    body = [[cell(v) for v in row] for row in rows]
+def text_table_pieces(
+    header: Sequence[str], rows: Iterable[Sequence[Any]], wrap: int = 60, lines: int = 2000
+) -> Iterator[str]:
+    """`text_table` a few thousand LINES at a time (joined, the same text), for an output
+    scanned and written as it is made rather than held whole (`actions`: 40,000 rows)."""
+    body = [[_table_cell(v, wrap) for v in row] for row in rows]
     widths = [max([len(h)] + [len(r[i]) for r in body]) for i, h in enumerate(header)]
-    lines = [
-        "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip(),
-        "  ".join("-" * w for w in widths),
-    ]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=False)).rstrip() for r in body]
-    return "\n".join(lines)
+    yield "\n".join(
+        (
+            "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip(),
+            "  ".join("-" * w for w in widths),
+        )
+    )
+    for start in range(0, len(body), lines):
+        yield "".join(
+            "\n" + "  ".join(v.ljust(w) for v, w in zip(r, widths, strict=False)).rstrip()
+            for r in body[start : start + lines]
+        )
 
+
+def _table_cell(value: Any, wrap: int) -> str:
+    """VALUE on one line with single spaces, cut at WRAP. A value already so is itself, not
+    a copy: 40,000 action rows made 280,000 new strings, at the command's peak of memory."""
+    text = "" if value is None else value if type(value) is str else str(value)
+    if _LOOSE_SPACE.search(text):
+        text = " ".join(text.split())
+    return text if len(text) <= wrap else text[: wrap - 1] + "…"
+
+
+# White space `text_table` would change: a run, or any but a plain space, or at an end.
+_LOOSE_SPACE = re.compile(r"\s\s|[^\S ]|^ | $")
 
 # The columns of the control catalogue, in the site's page and in `postmortem controls`.
 CONTROL_COLUMNS = (
