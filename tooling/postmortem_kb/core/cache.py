@@ -853,8 +853,7 @@ class RecordCache(CheckCache):
 def _runs(parts: list[Any], spill: Any) -> Iterator[bytes | memoryview]:
     """PARTS as bytes: a record kept from the loaded snapshot as it is, those of this run
     read from SPILL (offset, length), a run of them that lie one after the other there (as
-    they were kept) in one read of at most `SAVE_PIECE`: one read a record would hand the
-    interpreter's lock over each time, and the save runs beside the command's output."""
+    they were kept) in one read of at most `SAVE_PIECE`, not one system call a record."""
     start = end = 0
     for part in parts:
         if isinstance(part, tuple):
