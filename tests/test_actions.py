@@ -431,3 +431,42 @@ def test_repository_copy_of_the_workflow_matches_the_skeleton() -> None:
     assert ours["jobs"] == theirs["jobs"]
     assert ours["env"]["POSTMORTEM_KB"] == "."
     assert shutil.which("bash")
+
+
+def _with_reader_gone(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    """`postmortem ARGS` whose standard output is a pipe nobody reads any more (as after
+    `| head -1` has its line): every write to it fails."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        return subprocess.run(
+            [str(Path(sys.executable).parent / "postmortem"), "-C", str(root), *args],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            timeout=300,
+        )
+    finally:
+        os.close(write)
+
+
+@pytest.mark.parametrize("command", [["actions", "--status", "all"], ["export"]])
+def test_a_reader_that_stops_early_gets_no_error(fixture_kb: Path, command: list[str]) -> None:
+    """`postmortem actions | head -1`: no "Error: Broken pipe", no traceback; the command
+    ends with the status it would have had (0 here; 1 from --fail-after-days)."""
+    done = _with_reader_gone(fixture_kb, *command)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == b""
+    late = _with_reader_gone(
+        fixture_kb, "actions", "--status", "overdue", "--as-of", "2026-07-31",
+        "--fail-after-days", "0",
+    )  # fmt: skip
+    assert late.returncode == 1 and b"days overdue" in late.stderr
+    assert b"Traceback" not in late.stderr and b"Broken pipe" not in late.stderr
+
+
+def test_a_reader_that_stops_early_fails_a_command_that_says_less(fixture_kb: Path) -> None:
+    """A command that writes with `click.echo` (here `stats`) and loses its reader says
+    nothing of it but exits 1: what it had to say was cut."""
+    done = _with_reader_gone(fixture_kb, "stats")
+    assert done.returncode == 1
+    assert b"Traceback" not in done.stderr and b"Broken pipe" not in done.stderr

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
+import os
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 import click
 
@@ -74,12 +77,35 @@ def handle_errors(func: F) -> F:
         except PostmortemError as exc:
             click.echo(f"Error: {exc}", err=True)
             sys.exit(1)
+        except BrokenPipeError:  # the reader stopped early (`| head`): said by no message,
+            _quiet_stdout()  # but not as success, since what the command says was cut
+            sys.exit(1)
         except OSError as exc:
             where = f"{exc.filename}: " if exc.filename else ""
             click.echo(f"Error: {where}{exc.strerror or exc}", err=True)
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
+
+
+def write_out(data: IO[bytes]) -> None:
+    """DATA (UTF-8) to standard output. A reader that stops early (`| head`) is not an
+    error of the command's: it goes on quietly, to the exit status it would have had."""
+    try:
+        sys.stdout.flush()
+        shutil.copyfileobj(data, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        _quiet_stdout()
+
+
+def _quiet_stdout() -> None:
+    """Standard output pointed at nowhere: what is left in its buffer, flushed when the
+    interpreter ends, raises no second broken pipe."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def emit_json(data: Any) -> None:

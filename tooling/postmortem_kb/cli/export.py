@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import shutil
-import sys
 from pathlib import Path
 
 import click
@@ -21,7 +19,7 @@ from ..core.export import (
 from ..core.files import write_new
 from ..core.metrics import SCOPE_HELP, quarter_bounds
 from ..core.model import VISIBILITIES
-from .common import F, handle_errors, load_kb, no_cache_option, root_option
+from .common import F, handle_errors, load_kb, no_cache_option, root_option, write_out
 from .follow import (
     as_of_option,
     completeness_of,
@@ -113,9 +111,7 @@ def export(
     )
     with guard_pieces(config, audience, pieces, "export") as data:
         if output is None:
-            sys.stdout.flush()
-            shutil.copyfileobj(data, sys.stdout.buffer)
-            sys.stdout.buffer.flush()
+            write_out(data)
         else:
             deliver(data.read().decode(), output)
 

@@ -4,7 +4,6 @@ every incident. The site's tracker, metrics and controls pages call the same cor
 from __future__ import annotations
 
 import itertools
-import shutil
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -41,7 +40,7 @@ from ..core.metrics import (
 from ..core.model import VISIBILITIES, Finding, Postmortem
 from ..core.records import FollowThrough, follow_through
 from ..core.times import parse_date
-from .common import F, handle_errors, load_kb, no_cache_option, root_option
+from .common import F, handle_errors, load_kb, no_cache_option, root_option, write_out
 from .main import cli
 from .progress import progress
 
@@ -329,9 +328,7 @@ def actions(
     rows = action_rows(postmortems, status=status, owner=owner, as_of=today, include_drafts=drafts)
     pieces = itertools.chain(actions_pieces(rows, fmt, status, today), ["\n"])
     with guard_pieces(config, audience, pieces, "actions") as data:
-        sys.stdout.flush()
-        shutil.copyfileobj(data, sys.stdout.buffer)
-        sys.stdout.buffer.flush()
+        write_out(data)
     limit = (
         fail_days if fail_days is not None else (config.overdue_fail_days if fail_overdue else None)
     )
