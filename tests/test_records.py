@@ -233,42 +233,56 @@ def test_the_cache_follows_edits_additions_deletions_and_visibility(samples: Pat
         agree()
 
 
-def test_an_edited_cache_is_not_trusted(samples: Path) -> None:
-    """Records swapped between two files in the cache, its seal left as it was: the seal no
-    longer matches, every record is read afresh."""
+@pytest.mark.parametrize("edit", ["records swapped", "a part dropped", "parts reordered"])
+def test_an_edited_cache_is_not_trusted(samples: Path, edit: str) -> None:
+    """Records swapped between two files in the cache, or its parts dropped or reordered,
+    its seal left as it was: the seal no longer matches, every record is read afresh."""
     import marshal
     import pickle
     import sqlite3
-    import zlib
 
     config = load_config(samples)
     records.follow_through(config, "public", cache=True)
     database = samples / ".cache" / "postmortem-kb.sqlite3"
     with sqlite3.connect(database) as db:
-        name, value = db.execute(
-            "SELECT name, value FROM snapshots WHERE name LIKE 'follow|%'"
-        ).fetchone()
-        # the entries marshalled after their size, then the records they point into
-        size = int.from_bytes(value[:8], "big")
-        entries, kept = marshal.loads(value[8 : 8 + size]), value[8 + size :]
+        (name,) = db.execute("SELECT name FROM snapshots WHERE name LIKE 'follow|%'").fetchone()
+        parts = db.execute("SELECT part, value FROM parts WHERE name = ? ORDER BY part", (name,))
+        numbered = parts.fetchall()
+        assert len(numbered) >= 2  # the entries, then the records
+        if edit == "a part dropped":
+            db.execute("DELETE FROM parts WHERE name = ? AND part = ?", (name, numbered[-1][0]))
+        elif edit == "parts reordered":
+            db.execute("UPDATE parts SET part = -1 WHERE name = ? AND part = 0", (name,))
+            db.execute("UPDATE parts SET part = 0 WHERE name = ? AND part = 1", (name,))
+            db.execute("UPDATE parts SET part = 1 WHERE name = ? AND part = -1", (name,))
+        else:
+            value = b"".join(part for _, part in numbered)
+            # the entries marshalled after their size, then the records they point into
+            size = int.from_bytes(value[:8], "big")
+            entries, kept = marshal.loads(value[8 : 8 + size]), value[8 + size :]
 
-        def record(rel: str) -> records.Record:
-            start, length = entries[rel][9:]
-            return pickle.loads(zlib.decompress(kept[start : start + length]))  # type: ignore[no-any-return]
+            def record(rel: str) -> records.Record:
+                start, length = entries[rel][9:]
+                return pickle.loads(kept[start : start + length])  # type: ignore[no-any-return]
 
-        shown = [k for k in sorted(entries) if record(k).shown]
-        first, second = shown[:2]
-        entries[first], entries[second] = (
-            (*entries[first][:9], *entries[second][9:]),
-            (*entries[second][:9], *entries[first][9:]),
-        )
-        head = marshal.dumps(entries, 4)
-        value = len(head).to_bytes(8, "big") + head + kept
-        db.execute("UPDATE snapshots SET value = ? WHERE name = ?", (value, name))
-    _same(
-        records.follow_through(config, "public", cache=True),
-        records.follow_through(config, "public"),
-    )
+            shown = [k for k in sorted(entries) if record(k).shown]
+            first, second = shown[:2]
+            entries[first], entries[second] = (
+                (*entries[first][:9], *entries[second][9:]),
+                (*entries[second][:9], *entries[first][9:]),
+            )
+            head = marshal.dumps(entries, 4)
+            value = len(head).to_bytes(8, "big") + head + kept
+            db.execute("DELETE FROM parts WHERE name = ?", (name,))
+            db.execute("INSERT INTO parts VALUES (?, 0, ?)", (name, value))
+    read: list[str] = []
+    original = records._record
+    again = records.follow_through
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(records, "_record", _counting(original, read))
+        cached = again(config, "public", cache=True)
+    assert set(read) == {config.relative(p) for p in postmortem_paths(config)}  # all afresh
+    _same(cached, records.follow_through(config, "public"))
 
 
 @pytest.mark.parametrize(

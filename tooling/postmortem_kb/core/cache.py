@@ -47,8 +47,9 @@ from .model import Finding
 
 CACHE_DIR = ".cache"
 CACHE_FILE = "postmortem-kb.sqlite3"
-# 8: due dates as ordinals in records; 7: leak-scan candidates keyed; 6: no "seen anyway"
-SCHEMA = "8"
+# 9: records uncompressed, in parts; 8: due dates as ordinals in records; 7: leak-scan
+# candidates keyed; 6: no "seen anyway"
+SCHEMA = "9"
 RACY_NS = 2_000_000_000  # a file touched this recently is not known unchanged by its stat
 SAVE_PIECE = 1 << 20  # bytes of a snapshot written at a time
 BUSY_MS = 1500  # how long a write waits for another run's transaction before giving up
@@ -350,11 +351,7 @@ class CheckCache:
             return self._loaded[name]
         entries: dict[str, Any] = {}
         try:
-            row = (
-                self._db()
-                .execute("SELECT context, value, seal FROM snapshots WHERE name = ?", (name,))
-                .fetchone()
-            )
+            row = self._stored(self._db(), name)
         except sqlite3.OperationalError:
             row, self.writable = None, False  # busy: work without it
         except sqlite3.DatabaseError:
@@ -373,6 +370,12 @@ class CheckCache:
                 entries = value
         self._loaded[name] = entries
         return entries
+
+    def _stored(self, db: sqlite3.Connection, name: str) -> Any:
+        """The row kept under NAME: its context, its bytes and their seal."""
+        return db.execute(
+            "SELECT context, value, seal FROM snapshots WHERE name = ?", (name,)
+        ).fetchone()
 
     def _decode(self, value: bytes) -> Any:
         """A snapshot's entries from its sealed bytes (None: not readable)."""
@@ -585,6 +588,9 @@ _TABLES = (
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS snapshots (name TEXT PRIMARY KEY, context TEXT, seal TEXT, "
     "value BLOB)",
+    # the rest of a snapshot's bytes, after its row's, for the follow-through records
+    "CREATE TABLE IF NOT EXISTS parts (name TEXT, part INTEGER, value BLOB, "
+    "PRIMARY KEY (name, part))",
 )
 
 
@@ -605,7 +611,7 @@ def _connect(path: Path) -> sqlite3.Connection:
             db.execute("BEGIN IMMEDIATE")
             try:
                 if _schema(db) != SCHEMA:  # another run may have just made it
-                    for table in ("files", "results", "snapshots"):
+                    for table in ("files", "results", "snapshots", "parts"):
                         db.execute(f"DROP TABLE IF EXISTS {table}")
                     for statement in _TABLES:
                         db.execute(statement)
@@ -692,7 +698,7 @@ def _discard(path: Path) -> bool:
 # --- the follow-through records --------------------------------------------------------------
 
 # A record entry: dev, ino, size, mtime_ns, ctime_ns, settled, digest, head id (id, line),
-# evidence, the record (pickled and compressed by core/records.py). In a snapshot the records
+# evidence, the record (pickled by core/records.py). In a snapshot the records
 # follow the entries (`RecordCache._packed`); an entry kept in this run points into a
 # temporary file instead: (offset, size).
 _RECORD_ENTRY = 10
@@ -716,7 +722,7 @@ class RecordCache(CheckCache):
 
     def _decode(self, value: bytes) -> Any:
         """The entries of a record snapshot: its marshalled entries, each record a view of
-        its bytes after them (not copied: decompressed from there when used)."""
+        its bytes after them (not copied: unpickled from there when used)."""
         try:
             size = int.from_bytes(value[:_HEAD], "big")
             entries = marshal.loads(value[_HEAD : _HEAD + size])
@@ -742,7 +748,7 @@ class RecordCache(CheckCache):
     ) -> tuple[int, Iterator[bytes | memoryview]]:
         """The entries marshalled without their records, then the records one after the
         other, read from where they are (the loaded snapshot, or this run's temporary file)
-        as they are written: at 10,000 the records are 13 MB, never all in memory here. The
+        as they are written: at 10,000 the records are 20 MB, never all in memory here. The
         entries are made into the index in place (a second dict of them was 4 MB more)."""
         parts, offset = [], 0
         for rel, entry in entries.items():
@@ -770,6 +776,36 @@ class RecordCache(CheckCache):
         if spill is not None:
             spill.flush()
         return _HEAD + len(head) + offset, pieces()
+
+    def _stored(self, db: sqlite3.Connection, name: str) -> Any:
+        """The row kept under NAME, its bytes followed by those of its parts (sealed as
+        one: parts of another run's save, or none, do not pass the seal)."""
+        row = super()._stored(db, name)
+        if row is None or not isinstance(row[1], bytes):
+            return row
+        parts = db.execute("SELECT value FROM parts WHERE name = ? ORDER BY part", (name,))
+        return row[0], b"".join([row[1], *(part for (part,) in parts)]), row[2]
+
+    def _write_pieces(self, size: int, pieces: Iterator[bytes | memoryview]) -> None:
+        """The snapshot of SIZE bytes that PIECES make, a row a piece (SQLite writes each
+        once: into a zero blob of the whole it wrote the whole twice, and held 25 MB more
+        while it did), sealed as it is written, in one transaction."""
+        mac = _sealer(self.key, self.mode, self.context, size)
+        db = self._db()
+        with db:
+            db.execute("DELETE FROM parts WHERE name = ?", (self.mode,))
+            db.execute(
+                "INSERT OR REPLACE INTO snapshots (name, context, seal, value) "
+                "VALUES (?, ?, '', x'')",
+                (self.mode, self.context),
+            )
+            for number, piece in enumerate(pieces):
+                mac.update(piece)
+                db.execute(
+                    "INSERT INTO parts (name, part, value) VALUES (?, ?, ?)",
+                    (self.mode, number, piece),
+                )
+            db.execute("UPDATE snapshots SET seal = ? WHERE name = ?", (mac.hexdigest(), self.mode))
 
     def lookup(
         self, paths: Sequence[Any], relative: Sequence[str]
@@ -842,7 +878,7 @@ class RecordCache(CheckCache):
 
     def done(self) -> None:
         """Closed, and this run's temporary file of records and the loaded snapshot let go
-        (saved or not): at 10,000 the snapshot is 13 MB, held by every record read from it."""
+        (saved or not): at 10,000 the snapshot is 20 MB, held by every record read from it."""
         self.close()
         self._entries, self._loaded = {}, {}
         if self._spill is not None:
