@@ -606,7 +606,10 @@ def _connect(path: Path) -> sqlite3.Connection:
         mode = db.execute("PRAGMA journal_mode = WAL").fetchone()
         if not mode or str(mode[0]).lower() != "wal":
             raise _Unusable("no write-ahead log here")
-        db.execute("PRAGMA synchronous = NORMAL")
+        # no waiting for the disk: what a crash of the machine could tear is a cache, whose
+        # every snapshot is sealed and whose damage is found and rebuilt (a 20 MB save of
+        # the follow-through records took 0.09 s, 0.05 s of it syncing)
+        db.execute("PRAGMA synchronous = OFF")
         if _schema(db) != SCHEMA:
             db.execute("BEGIN IMMEDIATE")
             try:
