@@ -259,16 +259,13 @@ def source_of(data: bytes, info: os.stat_result) -> Source:
 
 
 def read_source(path: str | Path, read: list[tuple[bytes, os.stat_result]]) -> Source | None:
-    """The source of the bytes `knowledge_base.read_postmortem` gave in READ for PATH, when
-    the file is still as its stat before the read said (it did not change while read)."""
+    """The source of the bytes `knowledge_base.read_postmortem` gave in READ for PATH, with
+    the stat taken before they were read. Whether the file changed while it was read is
+    for `RecordCache.keep` to tell, by its stat once the record is made (later, and so
+    seeing any change this could)."""
     if not read:
         return None
     data, info = read[0]
-    try:
-        if _stat_key(os.lstat(path)) != _stat_key(info):
-            return None
-    except OSError:
-        return None
     return source_of(data, info)
 
 

@@ -688,13 +688,12 @@ def follow_through(
         offset = len(kept)
         report = lambda done, _: progress(offset + done, len(paths))  # noqa: E731
     if store is not None:
-        keeper = store
+        keeper, root = store, str(config.root)
 
         def keep(record: Record, payload: bytes | None) -> None:
             payload = payload or _packed(record)
-            keeper.keep(
-                config.root / record.path, record.path, payload, record.id or None, record.read
-            )
+            path = os.path.join(root, record.path)  # (a `Path` made costs 3 µs a record)
+            keeper.keep(path, record.path, payload, record.id or None, record.read)
             record.read = None  # kept in the cache's entry: 10,000 of them held 5 MB more
 
     sourcer = None if store is None else store.sources()
