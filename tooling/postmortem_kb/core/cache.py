@@ -258,17 +258,6 @@ def source_of(data: bytes, info: os.stat_result) -> Source:
     return _stat_key(info), hashlib.sha256(data).hexdigest()[:32], head
 
 
-def read_source(path: str | Path, read: list[tuple[bytes, os.stat_result]]) -> Source | None:
-    """The source of the bytes `knowledge_base.read_postmortem` gave in READ for PATH, with
-    the stat taken before they were read. Whether the file changed while it was read is
-    for `RecordCache.keep` to tell, by its stat once the record is made (later, and so
-    seeing any change this could)."""
-    if not read:
-        return None
-    data, info = read[0]
-    return source_of(data, info)
-
-
 def _head_id(head: Any) -> str | None:
     return head[0] if isinstance(head, tuple) and head and isinstance(head[0], str) else None
 
@@ -910,9 +899,11 @@ def _runs(parts: list[Any], spill: Any) -> Iterator[bytes | memoryview]:
 
 class Sourcer:
     """Told a file's bytes as read (`knowledge_base.read_postmortem`'s READ), before anything
-    is made of them: their source (`read_source`) and the fingerprint of the evidence beside
-    the file, for `RecordCache.keep` (None: not to be kept). Made by the cache, called where
-    the file is read (a worker process: it is sent there with the paths)."""
+    is made of them: their source (`source_of`, with the stat taken before the read) and the
+    fingerprint of the evidence beside the file, for `RecordCache.keep` (None: not to be
+    kept), which tells by the file's stat once the record is made whether it changed while
+    it was read. Made by the cache, called where the file is read (a worker process: it is
+    sent there with the paths)."""
 
     def __init__(self, config: Config, now_ns: int):
         self.config, self.now_ns = config, now_ns
@@ -921,9 +912,9 @@ class Sourcer:
     def __call__(
         self, path: str | Path, rel: str, read: list[tuple[bytes, os.stat_result]]
     ) -> tuple[Source, str] | None:
-        source = read_source(path, read)
-        if source is None:
+        if not read:
             return None
+        source = source_of(*read[0])
         pm_id = _head_id(source[2])
         return source, evidence_fingerprint(self.config, rel, pm_id, self.now_ns, self.listings)
 

@@ -430,12 +430,12 @@ def _worker(
     paths: list[Path] | None,
     audience: str,
     want_complete: bool,
-    compressed: bool,
+    packed: bool,
     texts: _Spilled,
     split: _Split,
 ) -> None:
     """One worker process: the records of the PATHS it takes from the back of SPLIT (None:
-    the paths and the cache's `Sourcer` come through CONN first, None for none; COMPRESSED:
+    the paths and the cache's `Sourcer` come through CONN first, None for none; PACKED:
     each record as the pickle the cache keeps (`_packed`), made here rather than pickled
     again in the parent, with what the sourcer said of its file), sent in the order taken
     (the last path first), their texts written to TEXTS (made by the parent), and at the
@@ -457,7 +457,7 @@ def _worker(
                 record = _record(
                     config, paths[index], audience, set(), want_complete, texts, sourcer
                 )
-                batch.append((_packed(record), record.read) if compressed else record)
+                batch.append((_packed(record), record.read) if packed else record)
                 _marked_blocks.cache_clear()  # kept for a build; here each file is read once
                 if len(batch) == BATCH:
                     conn.send(("records", batch))
@@ -481,9 +481,9 @@ def start_worker(
     paths: list[Path] | None,
     audience: str,
     want_complete: bool,
-    compressed: Any,
+    packed: Any,
 ) -> Started:
-    """A forked worker for `_Readers` (PATHS None: it waits for them; COMPRESSED true: it
+    """A forked worker for `_Readers` (PATHS None: it waits for them; PACKED true: it
     sends the cache's packed records), the file it writes its texts to, and the split
     of the paths it shares with this process. Forked as early as can be: its memory starts
     as a copy of this process's at that moment, counted again in the process tree's."""
@@ -495,7 +495,7 @@ def start_worker(
         split.share(len(paths))
     process = context.Process(
         target=_worker,
-        args=(there, config, paths, audience, want_complete, bool(compressed), texts, split),
+        args=(there, config, paths, audience, want_complete, bool(packed), texts, split),
         daemon=True,
     )
     process.start()
