@@ -18,6 +18,8 @@ from postmortem_kb.core import cache, records
 from postmortem_kb.core.config import load_config
 from postmortem_kb.core.controls import rollup
 from postmortem_kb.core.export import (
+    export_csv_pieces,
+    export_json_pieces,
     export_records,
     quarter_report,
     quarter_report_of_views,
@@ -158,6 +160,81 @@ def test_an_export_in_pieces_is_the_export_whole(samples: Path, count: int) -> N
     # the whole, as one csv writer writes it
     whole_csv = csv_text(EXPORT_COLUMNS, (_csv_row(r) for r in chosen))
     assert "".join(export_csv_pieces(iter(chosen))) == whole_csv
+
+
+@pytest.mark.parametrize("workers", [False, True])
+@pytest.mark.parametrize("audience", ["public", "internal", "restricted"])
+def test_what_is_made_as_the_files_are_read_is_what_is_made_after(
+    samples: Path, audience: str, workers: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`actions` and `export` make each post-mortem's rows when its view arrives (EACH),
+    while the worker still reads: every view of the result was told, the last time as the
+    object the result holds (a view made anew to withhold a hidden id is told again), and
+    the rows put together are those made from the result afterwards."""
+    from postmortem_kb.core.export import ExportRowsAsRead, export_pieces
+    from postmortem_kb.core.metrics import ActionRowsAsRead
+
+    if workers:
+        monkeypatch.setattr(records, "PARALLEL_FROM", 1)
+    config = load_config(samples)
+    told: dict[str, object] = {}
+    actions = ActionRowsAsRead("all", None, AS_OF, include_drafts=True)
+    overdue = ActionRowsAsRead("overdue", "Security Operations", AS_OF, include_drafts=False)
+    exports = {fmt: ExportRowsAsRead(fmt, AS_OF, include_drafts=True) for fmt in ("json", "csv")}
+
+    def each(view, found):  # type: ignore[no-untyped-def]
+        told[view.path] = view
+        for made in (actions, overdue, *exports.values()):
+            made(view, found)
+
+    found = records.follow_through(config, audience, want_complete=True, jobs=2, each=each)
+    assert found.views and all(told[v.path] is v for v in found.views)
+    assert set(told) == {v.path for v in found.views}
+    assert actions.rows(found.views) == action_rows(
+        found.views, status="all", as_of=AS_OF, include_drafts=True
+    )
+    assert overdue.rows(found.views) == action_rows(
+        found.views, "overdue", "Security Operations", AS_OF, include_drafts=False
+    )
+    chosen = records_of_views(
+        config, found.views, AS_OF, True, lambda pm: found.completeness[pm.path]
+    )
+    assert chosen == export_records(config, load(config)[0], audience, AS_OF, True)
+    for fmt, made in exports.items():
+        assert len(made.made) == len(found.views)  # all made as they were read
+        whole = export_json_pieces(iter(chosen)) if fmt == "json" else export_csv_pieces(chosen)
+        rows = made.rows(found.views, lambda pm: found.completeness[pm.path])
+        assert "".join(export_pieces(rows, fmt)) == "".join(whole)
+        made.close()
+
+
+def test_rows_told_of_another_view_of_a_path_are_made_again(samples: Path) -> None:
+    """What was made of a view is used only for that very view: told of another object
+    for its path (a view that was made anew, say), the rows are made from the one asked."""
+    import dataclasses
+
+    from postmortem_kb.core.export import ExportRowsAsRead, export_pieces
+    from postmortem_kb.core.metrics import ActionRowsAsRead
+
+    config = load_config(samples)
+    found = records.follow_through(config, "restricted", want_complete=True)
+    actions = ActionRowsAsRead("all", None, AS_OF, include_drafts=True)
+    exports = ExportRowsAsRead("json", AS_OF, include_drafts=True)
+    for view in found.views:  # told of stale views: another title, no action items
+        stale = dataclasses.replace(view, meta={**view.meta, "title": "Stale"}, actions=())
+        actions(stale, found.completeness[view.path])
+        exports(stale, found.completeness[view.path])
+    assert len(exports.made) == len(found.views)
+    assert actions.rows(found.views) == action_rows(
+        found.views, status="all", as_of=AS_OF, include_drafts=True
+    )
+    rows = exports.rows(found.views, lambda pm: found.completeness[pm.path])
+    text = "".join(export_pieces(rows, "json"))
+    chosen = records_of_views(
+        config, found.views, AS_OF, True, lambda pm: found.completeness[pm.path]
+    )
+    assert text == "".join(export_json_pieces(iter(chosen))) and "Stale" not in text
+    exports.close()
 
 
 # --- the records' cache (issue 13: the follow-through commands read from .cache/) ---------

@@ -531,14 +531,14 @@ def test_export_json_is_refused_when_the_scan_finds_a_leak(redteam, monkeypatch)
     """Whatever produced it, an audience output that holds a withheld item is not written."""
     from postmortem_kb.core import export as export_module
 
-    real = export_module.iter_records
+    real = export_module.export_record
 
     def leaky(*args, **kwargs):  # type: ignore[no-untyped-def]
-        records = list(real(*args, **kwargs))
-        records[0]["title"] = "Incident zzrttitle"  # as if a bug copied it
-        return iter(records)
+        record = real(*args, **kwargs)
+        record["title"] = "Incident zzrttitle"  # as if a bug copied it
+        return record
 
-    monkeypatch.setattr("postmortem_kb.cli.export.iter_records", leaky)
+    monkeypatch.setattr(export_module, "export_record", leaky)
     result = run_cli("export", "-C", str(redteam["root"]), "--audience", "public")
     assert result.exit_code == 1 and result.output == ""
     assert "the title of PM-2026-003" in result.stderr and "in export" in result.stderr

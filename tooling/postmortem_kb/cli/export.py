@@ -9,9 +9,8 @@ import click
 
 from ..core.errors import UsageError
 from ..core.export import (
-    export_csv_pieces,
-    export_json_pieces,
-    iter_records,
+    ExportRowsAsRead,
+    export_pieces,
     quarter_report_of_views,
     report_html,
     report_markdown,
@@ -93,27 +92,28 @@ def export(
     """
     config = load_kb()
     audience = audience or config.audience
-    views = load_views(
-        config, audience, completeness=True, json_output=fmt == "json", cache=not no_cache
-    )
-    records = iter_records(
-        config,
-        views,
-        parse_as_of(as_of),
-        include_drafts=include_drafts or config.include_drafts,
-        completeness_of=completeness_of,
-    )
-    # made, scanned and kept a record at a time, written once the whole has passed the scan
-    pieces = (
-        itertools.chain(export_json_pieces(records), ["\n"])
-        if fmt == "json"
-        else export_csv_pieces(records)
-    )
-    with guard_pieces(config, audience, pieces, "export") as data:
-        if output is None:
-            write_out(data)
-        else:
-            deliver(data.read().decode(), output)
+    # each record's text made as the files are read (while a worker still reads), kept on
+    # disk, then scanned and kept a record at a time, written once the whole has passed
+    made = ExportRowsAsRead(fmt, parse_as_of(as_of), include_drafts or config.include_drafts)
+    try:
+        views = load_views(
+            config,
+            audience,
+            completeness=True,
+            json_output=fmt == "json",
+            cache=not no_cache,
+            each=made,
+        )
+        pieces = export_pieces(made.rows(views, completeness_of), fmt)
+        if fmt == "json":
+            pieces = itertools.chain(pieces, ["\n"])
+        with guard_pieces(config, audience, pieces, "export") as data:
+            if output is None:
+                write_out(data)
+            else:
+                deliver(data.read().decode(), output)
+    finally:
+        made.close()
 
 
 @cli.command(epilog=SCOPE_HELP)

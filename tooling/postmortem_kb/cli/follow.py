@@ -31,6 +31,7 @@ from ..core.metrics import (
     DURATION_NAMES,
     SCOPE_HELP,
     ActionRow,
+    ActionRowsAsRead,
     Stats,
     action_rows,
     compute_stats,
@@ -38,7 +39,7 @@ from ..core.metrics import (
     today_utc,
 )
 from ..core.model import VISIBILITIES, Finding, Postmortem
-from ..core.records import FollowThrough, follow_through
+from ..core.records import Each, FollowThrough, follow_through
 from ..core.times import parse_date
 from .common import F, handle_errors, load_kb, no_cache_option, root_option, write_out
 from .main import cli
@@ -93,15 +94,17 @@ def load_views(
     completeness: bool = False,
     json_output: bool = False,
     cache: bool = True,
+    each: Each | None = None,
 ) -> list[Postmortem]:
     """What AUDIENCE may see, as compact records of its views (`core.records`), read in
     bounded memory; a file that does not parse is named on stderr and skipped. Errors that
     put the audience at risk refuse the command. COMPLETENESS: also each view's, for
     `export`, kept for `completeness_of`. Progress is shown on a terminal unless
-    JSON_OUTPUT (`cli.progress`). CACHE: the records of unchanged files from `.cache/`."""
+    JSON_OUTPUT (`cli.progress`). CACHE: the records of unchanged files from `.cache/`.
+    EACH: told each view as it is read (`follow_through`)."""
     with progress("reading", json_output=json_output) as shown, kept_for_the_run() as release:
         found = follow_through(
-            config, audience, want_complete=completeness, progress=shown, cache=cache
+            config, audience, want_complete=completeness, progress=shown, cache=cache, each=each
         )
     click.get_current_context().call_on_close(release)
     for problem in found.problems:
@@ -324,8 +327,11 @@ def actions(
     today = parse_as_of(as_of)
     drafts = include_drafts or config.include_drafts
     audience = audience or config.audience  # the site's audience: one answer everywhere
-    postmortems = load_views(config, audience, json_output=fmt == "json", cache=not no_cache)
-    rows = action_rows(postmortems, status=status, owner=owner, as_of=today, include_drafts=drafts)
+    made = ActionRowsAsRead(status, owner, today, drafts)  # as the files are read
+    postmortems = load_views(
+        config, audience, json_output=fmt == "json", cache=not no_cache, each=made
+    )
+    rows = made.rows(postmortems)
     pieces = itertools.chain(actions_pieces(rows, fmt, status, today), ["\n"])
     with guard_pieces(config, audience, pieces, "actions") as data:
         write_out(data)

@@ -109,12 +109,47 @@ def action_rows(
     before `as_of`), `all`. owner: case-insensitive exact match of the Owner cell.
     Sorted by due date (undated last), then post-mortem id and action id.
     """
-    if status not in ACTION_FILTERS:
-        raise ValueError(f"status must be one of {', '.join(ACTION_FILTERS)}")
-    today = as_of or today_utc()
-    wanted_owner = owner.strip().casefold() if owner else None
-    rows: list[ActionRow] = []
-    for pm in in_scope(postmortems, include_drafts):
+    return ActionRowsAsRead(status, owner, as_of, include_drafts).rows(postmortems)
+
+
+class ActionRowsAsRead:
+    """`action_rows`, each post-mortem's made when it is told (`records.follow_through`'s
+    EACH, while the files are still being read: a worker process reads more of them
+    meanwhile), then put together. A post-mortem not told, or told as another object than
+    the one asked for, has its rows made when asked: the result is `action_rows`' either
+    way."""
+
+    def __init__(
+        self,
+        status: str = "open",
+        owner: str | None = None,
+        as_of: date | None = None,
+        include_drafts: bool = False,
+    ):
+        if status not in ACTION_FILTERS:
+            raise ValueError(f"status must be one of {', '.join(ACTION_FILTERS)}")
+        self.status, self.today = status, as_of or today_utc()
+        self.owner = owner.strip().casefold() if owner else None
+        self.include_drafts = include_drafts
+        self.made: dict[str, tuple[Postmortem, list[ActionRow]]] = {}
+
+    def __call__(self, pm: Postmortem, _completeness: Any = None) -> None:
+        self.made[pm.path] = (pm, self._of(pm))
+
+    def rows(self, postmortems: Iterable[Postmortem]) -> list[ActionRow]:
+        """The rows of POSTMORTEMS (those in scope), sorted."""
+        rows: list[ActionRow] = []
+        for pm in in_scope(postmortems, self.include_drafts):
+            made = self.made.get(pm.path)
+            rows += made[1] if made is not None and made[0] is pm else self._of(pm)
+        rows.sort(key=lambda r: (r.due is None, r.due or date.max, r.postmortem, r.id))
+        return rows
+
+    def _of(self, pm: Postmortem) -> list[ActionRow]:
+        if not (self.include_drafts or status_rank(pm.status) >= status_rank("in-review")):
+            return []  # (as `in_scope`)
+        status, today, wanted_owner = self.status, self.today, self.owner
+        rows: list[ActionRow] = []
         for item in pm.actions:
             if not any((item.id, item.action, item.owner, item.raw_due, item.status)):
                 continue  # an empty table row
@@ -142,8 +177,7 @@ def action_rows(
                     line=item.line,
                 )
             )
-    rows.sort(key=lambda r: (r.due is None, r.due or date.max, r.postmortem, r.id))
-    return rows
+        return rows
 
 
 # --- statistics --------------------------------------------------------------------------

@@ -474,6 +474,7 @@ def _worker(
 
 
 Started = tuple[Connection, Any, _Spilled, _Split]
+Each = Callable[[Postmortem, "Completeness | None"], None]
 
 
 def start_worker(
@@ -520,12 +521,15 @@ class _Readers:
         keep: Callable[[Record, bytes | None], None] | None = None,
         started: Started | None = None,
         sourcer: Callable[[Path, str, list[Any]], Any] | None = None,
+        each: Each | None = None,
     ):
         """KEEP: given each record as it arrives, still compact, with its packed pickle
         when a worker made it (for the cache). STARTED: a worker `start_worker` started
         early, waiting for its paths and SOURCER (told None when it is not needed).
-        SOURCER: the cache's `Sourcer`, told each file as it is read."""
+        SOURCER: the cache's `Sourcer`, told each file as it is read. EACH: told each
+        shown record's view (made full) and completeness as it arrives."""
         self.sourcer = sourcer
+        self.each = each
         self.texts: Any = {}  # this process's texts, then the worker's (`_Spilled`)
         self.spilled: list[_Spilled] = []
         self.conns: list[Connection] = []
@@ -580,6 +584,8 @@ class _Readers:
                 if keep is not None:
                     keep(record, None)
                 self.records.append(_expanded(record))
+                if self.each is not None and record.view is not None:
+                    self.each(record.view, record.completeness)
                 self._told(1)
                 if worker is not None and self.working and worker[0].poll():
                     self._take(worker[0], worker[1], keep)
@@ -608,6 +614,8 @@ class _Readers:
                 else:
                     record = item
                 into.append(_expanded(record))
+                if self.each is not None and record.view is not None:
+                    self.each(record.view, record.completeness)
         self._told(len(batch))
 
     def _told(self, count: int) -> None:
@@ -661,12 +669,17 @@ def follow_through(
     jobs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     cache: bool = False,
+    each: Each | None = None,
 ) -> FollowThrough:
     """Every post-mortem AUDIENCE may see, as compact records of its view, with the audience
     checks of `leaks` (the errors that refuse its output, the scan of what it is given).
     `progress(done, total)`: told as the post-mortems are read. CACHE: the records of
     unchanged files taken from the knowledge base's `.cache/` (core/cache.py), and those
-    read kept there; the result is the same either way."""
+    read kept there; the result is the same either way. EACH(view, completeness): told
+    the view of each post-mortem read in this run as it arrives, in no set order, while a
+    worker still reads (what it makes of them then costs half the time it would after),
+    and again for a view made anew; a view of the result it was not told is not the one
+    it was told of that path (`metrics.ActionRowsAsRead`, `export.ExportRowsAsRead`)."""
     jobs = jobs or os.cpu_count() or 1
     paths = postmortem_paths(config)
     store, started = None, None
@@ -697,7 +710,9 @@ def follow_through(
             record.read = None  # kept in the cache's entry: 10,000 of them held 5 MB more
 
     sourcer = None if store is None else store.sources()
-    readers = _Readers(config, todo, audience, want_complete, jobs, report, keep, started, sourcer)
+    readers = _Readers(
+        config, todo, audience, want_complete, jobs, report, keep, started, sourcer, each
+    )
     try:
         records = readers.records
         if kept:
@@ -714,6 +729,8 @@ def follow_through(
                     path = config.root / record.path
                     again = _record(config, path, audience, hidden, want_complete, redone)
                     records[index] = _expanded(again)
+                    if each is not None and again.view is not None:
+                        each(again.view, again.completeness)
         markers = [f for r in parsed for f in r.markers]
         idents = [(r.id, r.path, r.id_line) for r in parsed if r.id]
         unsafe = audience_safety_errors(
