@@ -41,7 +41,15 @@ from ..core.metrics import (
 from ..core.model import VISIBILITIES, Finding, Postmortem
 from ..core.records import Each, FollowThrough, follow_through
 from ..core.times import parse_date
-from .common import F, handle_errors, load_kb, no_cache_option, root_option, write_out
+from .common import (
+    F,
+    handle_errors,
+    hold_till_exit,
+    load_kb,
+    no_cache_option,
+    root_option,
+    write_out,
+)
 from .main import cli
 from .progress import progress
 
@@ -107,6 +115,7 @@ def load_views(
             config, audience, want_complete=completeness, progress=shown, cache=cache, each=each
         )
     click.get_current_context().call_on_close(release)
+    hold_till_exit(found)
     for problem in found.problems:
         click.echo(f"Warning: {problem.path}:{problem.line}: skipped: {problem.message}", err=True)
     click.get_current_context().meta[_FOLLOW] = found

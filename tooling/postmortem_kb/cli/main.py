@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from .. import __version__
+from . import common
 from .common import KBContext
 
 # Which module defines each command: a command's module (and what it imports: MkDocs for
@@ -68,4 +69,9 @@ def load_all_commands() -> None:
 
 
 def main() -> None:
-    cli(prog_name="postmortem")
+    common._EXIT_HARD = True
+    try:
+        cli(prog_name="postmortem")
+    except SystemExit as end:
+        common.exit_holding(end.code)  # a follow-through command's records, not freed
+        raise
