@@ -16,7 +16,7 @@ import pytest
 from conftest import REPO
 from postmortem_kb.core import cache, records
 from postmortem_kb.core.config import load_config
-from postmortem_kb.core.controls import rollup
+from postmortem_kb.core.controls import rollup, rollup_rows
 from postmortem_kb.core.export import (
     export_csv_pieces,
     export_json_pieces,
@@ -181,10 +181,11 @@ def test_what_is_made_as_the_files_are_read_is_what_is_made_after(
     actions = ActionRowsAsRead("all", None, AS_OF, include_drafts=True)
     overdue = ActionRowsAsRead("overdue", "Security Operations", AS_OF, include_drafts=False)
     exports = {fmt: ExportRowsAsRead(fmt, AS_OF, include_drafts=True) for fmt in ("json", "csv")}
+    rolled, elsewhen = rollup_rows(AS_OF), rollup_rows(date(2026, 1, 1))
 
     def each(view, found):  # type: ignore[no-untyped-def]
         told[view.path] = view
-        for made in (actions, overdue, *exports.values()):
+        for made in (actions, overdue, rolled, elsewhen, *exports.values()):
             made(view, found)
 
     found = records.follow_through(config, audience, want_complete=True, jobs=2, each=each)
@@ -196,6 +197,11 @@ def test_what_is_made_as_the_files_are_read_is_what_is_made_after(
     assert overdue.rows(found.views) == action_rows(
         found.views, "overdue", "Security Operations", AS_OF, include_drafts=False
     )
+    assert len(rolled.made) == len(found.views)
+    for drafts in (False, True):
+        alone = rollup(found.views, AS_OF, drafts)
+        assert rollup(found.views, AS_OF, drafts, made=rolled) == alone
+        assert rollup(found.views, AS_OF, drafts, made=elsewhen) == alone  # (not used)
     chosen = records_of_views(
         config, found.views, AS_OF, True, lambda pm: found.completeness[pm.path]
     )

@@ -13,7 +13,7 @@ from typing import IO
 import click
 
 from ..core.config import Config
-from ..core.controls import rollup
+from ..core.controls import rollup, rollup_rows
 from ..core.errors import PostmortemError, UsageError
 from ..core.export import (
     CONTROL_COLUMNS,
@@ -485,10 +485,13 @@ def controls(
     """
     config = load_kb()
     audience = audience or config.audience  # the site's audience: one answer everywhere
+    today = parse_as_of(as_of)
+    made = rollup_rows(today)  # as the files are read
     result, problems = rollup(
-        load_views(config, audience, json_output=fmt == "json", cache=not no_cache),
-        as_of=parse_as_of(as_of),
+        load_views(config, audience, json_output=fmt == "json", cache=not no_cache, each=made),
+        as_of=today,
         include_drafts=include_drafts or config.include_drafts,
+        made=made,
     )
     for problem in problems:
         click.echo(f"Warning: {problem.path}:{problem.line}: {problem.message}", err=True)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from .metrics import ActionRow, action_rows, in_scope, today_utc
+from .metrics import ActionRow, ActionRowsAsRead, in_scope, today_utc
 from .model import Postmortem, Section
 
 CONTROL_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9.+_-]*:[A-Za-z0-9][A-Za-z0-9.()_/-]*$")
@@ -138,9 +138,13 @@ class ControlProblem:
 
 
 def rollup(
-    postmortems: Iterable[Postmortem], as_of: date | None = None, include_drafts: bool = False
+    postmortems: Iterable[Postmortem],
+    as_of: date | None = None,
+    include_drafts: bool = False,
+    made: ActionRowsAsRead | None = None,
 ) -> tuple[list[ControlRollup], list[ControlProblem]]:
-    """Every control named across the post-mortems, most often failed first."""
+    """Every control named across the post-mortems, most often failed first. MADE: their
+    action rows as they were read (`rollup_rows`), if they were."""
     chosen = in_scope(postmortems, include_drafts)
     today = as_of or today_utc()
     incidents: dict[str, dict[str, None]] = {}  # control -> ids, as an ordered set
@@ -157,7 +161,10 @@ def rollup(
             key = spelled.setdefault(value.casefold(), value)
             incidents.setdefault(key, {})[pm.id] = None
 
-    all_rows = action_rows(chosen, status="all", as_of=today, include_drafts=True)
+    wanted = ("all", None, today, True)
+    if made is None or (made.status, made.owner, made.today, made.include_drafts) != wanted:
+        made = rollup_rows(today)  # (MADE was made for other rows than these)
+    all_rows = made.rows(chosen)
     rows_by_pm: dict[str, list[ActionRow]] = {}
     for row in all_rows:
         rows_by_pm.setdefault(row.postmortem_path, []).append(row)
@@ -191,3 +198,8 @@ def rollup(
     ]
     result.sort(key=lambda r: (-r.failures, r.control.casefold()))
     return result, problems
+
+
+def rollup_rows(as_of: date | None = None) -> ActionRowsAsRead:
+    """The action rows `rollup` reads, to be made as the post-mortems are read (its MADE)."""
+    return ActionRowsAsRead("all", None, as_of or today_utc(), include_drafts=True)
