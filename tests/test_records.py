@@ -144,13 +144,7 @@ def test_an_output_scanned_in_pieces_gives_the_hits_of_the_whole() -> None:
 def test_an_export_in_pieces_is_the_export_whole(samples: Path, count: int) -> None:
     import json
 
-    from postmortem_kb.core.export import (
-        EXPORT_COLUMNS,
-        _csv_row,
-        csv_text,
-        export_csv_pieces,
-        export_json_pieces,
-    )
+    from postmortem_kb.core.export import EXPORT_COLUMNS, _csv_row, csv_text
 
     config = load_config(samples)
     every, _ = load(config)

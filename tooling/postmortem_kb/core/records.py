@@ -679,8 +679,9 @@ def follow_through(
     read kept there; the result is the same either way. EACH(view, completeness): told
     the view of each post-mortem read in this run as it arrives, in no set order, while a
     worker still reads (what it makes of them then costs half the time it would after),
-    and again for a view made anew; a view of the result it was not told is not the one
-    it was told of that path (`metrics.ActionRowsAsRead`, `export.ExportRowsAsRead`)."""
+    and told again of a view made anew (to withhold a hidden id); views taken from the
+    cache are not told. A caller uses what it made only for the very view object it was
+    told of (`metrics.ActionRowsAsRead`, `export.ExportRowsAsRead`)."""
     jobs = jobs or os.cpu_count() or 1
     paths = postmortem_paths(config)
     store, started = None, None
