@@ -31,6 +31,7 @@ from .metrics import (
     Stats,
     action_rows,
     compute_stats,
+    counted,
     format_hours,
     hours_between,
     in_scope,
@@ -381,7 +382,7 @@ class ExportRowsAsRead:
         self.size = 0
 
     def __call__(self, pm: Postmortem, found: Completeness | None) -> None:
-        if found is None or not in_scope([pm], self.include_drafts):
+        if found is None or not counted(pm, self.include_drafts):
             return
         data = export_row(export_record(pm, self.as_of, found), self.fmt).encode()
         self.file.write(data)

@@ -50,12 +50,12 @@ def today_utc() -> date:
 
 def in_scope(postmortems: Iterable[Postmortem], include_drafts: bool = False) -> list[Postmortem]:
     """The post-mortems that count for figures and the tracker, in path order."""
-    chosen = [
-        pm
-        for pm in postmortems
-        if include_drafts or status_rank(pm.status) >= status_rank("in-review")
-    ]
-    return sorted(chosen, key=lambda pm: pm.path)
+    return sorted((pm for pm in postmortems if counted(pm, include_drafts)), key=lambda pm: pm.path)
+
+
+def counted(pm: Postmortem, include_drafts: bool = False) -> bool:
+    """Whether PM counts for figures and the tracker (`in_scope`)."""
+    return include_drafts or status_rank(pm.status) >= status_rank("in-review")
 
 
 # --- action items ------------------------------------------------------------------------
@@ -146,8 +146,8 @@ class ActionRowsAsRead:
         return rows
 
     def _of(self, pm: Postmortem) -> list[ActionRow]:
-        if not (self.include_drafts or status_rank(pm.status) >= status_rank("in-review")):
-            return []  # (as `in_scope`)
+        if not counted(pm, self.include_drafts):
+            return []
         status, today, wanted_owner = self.status, self.today, self.owner
         rows: list[ActionRow] = []
         for item in pm.actions:
